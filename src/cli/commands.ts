@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** Adds one top-level command (with its subcommands) to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/** The CLI's commands, one line each; each lives in its own file beside this one. */
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,150 @@
+import type { Readable } from 'node:stream';
+
+/** What was scanned. */
+export interface TargetInfo {
+  type: 'dir' | 'oci-dir' | 'docker-archive' | 'oci-archive' | 'registry' | 'sbom' | 'file' | 'host';
+  /** What the user named: a path, an image reference, a host name. */
+  name: string;
+  /** Image manifest digest, when the target is an image. */
+  digest?: string;
+  image?: ImageInfo;
+}
+
+/** Image metadata kept with an image inventory. */
+export interface ImageInfo {
+  registry?: string;
+  repository?: string;
+  tags: string[];
+  manifestDigest?: string;
+  configDigest?: string;
+  os?: string;
+  architecture?: string;
+  variant?: string;
+  created?: string;
+  labels: Record<string, string>;
+  history: { created?: string; createdBy?: string; emptyLayer?: boolean; comment?: string }[];
+  /** Layer digests (compressed, as in the manifest) bottom to top, with their diff ids. */
+  layers: { digest: string; diffId?: string; size?: number; mediaType?: string }[];
+  baseImage?: { name?: string; digest?: string };
+}
+
+/** The operating system found in the target. */
+export interface OsInfo {
+  /** OSV ecosystem with release: `Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.19`, `Rocky Linux:9`. */
+  ecosystem?: string;
+  /** os-release `ID`. */
+  id: string;
+  name?: string;
+  version?: string;
+  versionId?: string;
+  codename?: string;
+  prettyName?: string;
+  /** Running kernel release, when the target is a live host. */
+  runningKernel?: string;
+}
+
+/** Reference to the OS package that installed a language package's files. */
+export interface OwnerRef {
+  purlType: 'deb' | 'rpm' | 'apk';
+  name: string;
+  version: string;
+}
+
+/** One installed thing, as found. */
+export interface Package {
+  /** OSV ecosystem; distro packages carry the release (`Debian:12`). Empty when the OS is unknown. */
+  ecosystem: string;
+  /** PURL type, always known (`deb`, `npm`, …), even when the ecosystem is not. */
+  purlType: string;
+  name: string;
+  version: string;
+  /** dpkg `Source:`, rpm source RPM, apk origin. */
+  source?: { name: string; version: string };
+  purl: string;
+  /** Files it was read from (paths inside the target, `/`-rooted). */
+  locations: string[];
+  /** Digest of the image layer that introduced it. */
+  layer?: string;
+  arch?: string;
+  /** A Linux kernel image or module package. */
+  kernel?: boolean;
+  /** A development-only dependency (kept, marked). */
+  dev?: boolean;
+  /** OS package that owns the files this language package was read from. */
+  ownedBy?: OwnerRef;
+  /** `id@version` of the extractor that found it. */
+  extractor: string;
+  /** Format-specific facts (modularity label, vendor, license, …). */
+  metadata?: Record<string, string>;
+}
+
+/** A file the scan could not use, and why. */
+export interface ScanWarning {
+  path?: string;
+  extractor?: string;
+  reason: string;
+}
+
+/** Everything found in one target. Knows nothing about advisories. */
+export interface Inventory {
+  schemaVersion: 1;
+  target: TargetInfo;
+  os?: OsInfo;
+  packages: Package[];
+  warnings: ScanWarning[];
+  /** True when some file could not be read: the package list may be incomplete. */
+  partial: boolean;
+  scannedAt: string;
+}
+
+/** A package as an extractor yields it, before the inventory builder fills in ecosystem and PURL. */
+export interface FoundPackage {
+  purlType: string;
+  /** Set by language extractors; OS extractors leave it to the builder, which knows the release. */
+  ecosystem?: string;
+  /** PURL namespace where the type has one (Maven group id, npm scope without `@`, Go path prefix). */
+  namespace?: string;
+  name: string;
+  version: string;
+  source?: { name: string; version: string };
+  arch?: string;
+  kernel?: boolean;
+  dev?: boolean;
+  metadata?: Record<string, string>;
+  /** Paths this package's files occupy (dpkg `.list`, rpm file list, apk `R:` lines), for ownership. */
+  ownedFiles?: string[];
+}
+
+/** A file handed to an extractor by the walker. */
+export interface FileRef {
+  /** `/`-rooted path inside the target, after whiteouts. */
+  path: string;
+  size: number;
+  /** Digest of the layer the file's final version came from. */
+  layer?: string;
+  /** Reads the whole file; rejects past the extractor's size limit. */
+  read(): Promise<Buffer>;
+  /** Streams the file. */
+  stream(): Readable;
+}
+
+/** What an extractor can see besides its file. */
+export interface ExtractContext {
+  signal?: AbortSignal;
+  /** Records a non-fatal problem with the file being extracted. */
+  warn(reason: string): void;
+}
+
+/**
+ * Finds packages in files of one format. It never walks the tree: the walker hands it each
+ * file whose path it asks for.
+ */
+export interface Extractor {
+  /** The plugin's path under `src/inventory/extractors/`, e.g. `os/dpkg-status`. */
+  readonly id: string;
+  /** Bumped when output changes; stored as `id@version` with what it found. */
+  readonly version: number;
+  /** True when the file at this path is one this extractor reads. */
+  fileRequired(path: string, size: number): boolean;
+  extract(file: FileRef, ctx: ExtractContext): AsyncIterable<FoundPackage> | Promise<FoundPackage[]>;
+}

@@ -1,0 +1,108 @@
+/**
+ * The advisory model: OSV records (https://ossf.github.io/osv-schema/), as every importer
+ * normalises them, plus the enrichment joined to them by CVE id and aliases.
+ */
+
+/** One event of an OSV range. Exactly one key is set. */
+export interface OsvEvent {
+  introduced?: string;
+  fixed?: string;
+  last_affected?: string;
+  limit?: string;
+}
+
+/** An OSV `affected[].ranges[]` entry. */
+export interface OsvRange {
+  type: 'ECOSYSTEM' | 'SEMVER' | 'GIT' | (string & {});
+  repo?: string;
+  events: OsvEvent[];
+  database_specific?: Record<string, unknown>;
+}
+
+/** An OSV `affected[]` entry. */
+export interface OsvAffected {
+  package?: { ecosystem: string; name: string; purl?: string };
+  severity?: OsvSeverity[];
+  ranges?: OsvRange[];
+  versions?: string[];
+  ecosystem_specific?: Record<string, unknown>;
+  database_specific?: Record<string, unknown>;
+}
+
+/** An OSV severity entry: a CVSS vector (or Ubuntu priority word) and its type. */
+export interface OsvSeverity {
+  type: 'CVSS_V2' | 'CVSS_V3' | 'CVSS_V4' | 'Ubuntu' | (string & {});
+  score: string;
+}
+
+/** An OSV record as imported. */
+export interface OsvRecord {
+  schema_version?: string;
+  id: string;
+  modified: string;
+  published?: string;
+  withdrawn?: string;
+  aliases?: string[];
+  related?: string[];
+  upstream?: string[];
+  summary?: string;
+  details?: string;
+  severity?: OsvSeverity[];
+  affected?: OsvAffected[];
+  references?: { type: string; url: string }[];
+  credits?: unknown[];
+  database_specific?: Record<string, unknown>;
+}
+
+/** Where a CVSS vector came from. */
+export type CvssSource = 'vendor' | 'nvd' | 'cisa-adp' | 'ghsa' | 'osv' | 'cna';
+
+/** One CVSS vector with its origin. */
+export interface CvssVector {
+  version: '2.0' | '3.0' | '3.1' | '4.0';
+  vector: string;
+  baseScore: number;
+  source: CvssSource;
+}
+
+/** CISA Known Exploited Vulnerabilities entry. */
+export interface KevEntry {
+  cveId: string;
+  dateAdded: string;
+  dueDate?: string;
+  knownRansomwareCampaignUse?: string;
+  vendorProject?: string;
+  product?: string;
+  vulnerabilityName?: string;
+  requiredAction?: string;
+}
+
+/** FIRST EPSS score. */
+export interface EpssScore {
+  cveId: string;
+  score: number;
+  percentile: number;
+  date?: string;
+}
+
+/** Enrichment for one CVE id: CVSS from NVD / CISA-ADP / CNA, CWE, KEV and EPSS. */
+export interface Enrichment {
+  cveId: string;
+  cvss: CvssVector[];
+  cwes: string[];
+  references: string[];
+  kev?: KevEntry;
+  epss?: EpssScore;
+}
+
+/**
+ * A vulnerability as a lookup returns it: the OSV records that alias each other merged
+ * under one primary id (the CVE when there is one), with enrichment.
+ */
+export interface Vulnerability {
+  id: string;
+  aliases: string[];
+  records: OsvRecord[];
+  enrichment: Enrichment[];
+  withdrawn: boolean;
+}
