@@ -106,3 +106,29 @@ export interface Vulnerability {
   enrichment: Enrichment[];
   withdrawn: boolean;
 }
+
+/** An advisory record as the index returns it for a package lookup. */
+export interface IndexedAdvisory {
+  record: OsvRecord;
+  /** The `affected` entries of `record` that name the looked-up package. */
+  affected: OsvAffected[];
+}
+
+/** One (ecosystem, package) pair touched by a database update. */
+export interface ChangedPackage {
+  ecosystem: string;
+  name: string;
+}
+
+/**
+ * Read access to the local advisory database, as matching and the service use it.
+ * Lookups are by OSV ecosystem (with release for distributions) and normalised name.
+ */
+export interface AdvisoryIndex {
+  /** Advisories naming this package; distro ecosystems match their release exactly. */
+  advisoriesFor(ecosystem: string, name: string): IndexedAdvisory[];
+  /** The merged vulnerability for any id or alias. */
+  vulnerability(id: string): Vulnerability | undefined;
+  /** Enrichment for these CVE ids (missing ones are left out). */
+  enrichment(cveIds: readonly string[]): Enrichment[];
+}

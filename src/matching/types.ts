@@ -1,0 +1,70 @@
+import type { Inventory, ScanWarning, TargetInfo } from '../inventory/types.js';
+import type { CvssSource } from '../vulndb/types.js';
+
+/** Severity bands of the final score, plus UNTRIAGED when nothing scores the vulnerability. */
+export type Severity = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL' | 'UNTRIAGED';
+
+/** Whether an upgrade fixes the vulnerability: PARTIAL when some affected ranges have no fix. */
+export type FixAvailable = 'YES' | 'NO' | 'PARTIAL';
+
+/** One contextual change to the score, shown to the user. */
+export interface ScoreAdjustment {
+  metric: string;
+  from: string | number;
+  to: string | number;
+  reason: string;
+}
+
+/** One vulnerability in one package, scored in context: what `vigil scan` reports. */
+export interface Finding {
+  /** The CVE id when there is one, otherwise the advisory id. */
+  id: string;
+  aliases: string[];
+  title: string;
+  description?: string;
+  package: {
+    name: string;
+    version: string;
+    ecosystem: string;
+    purl: string;
+    source?: { name: string; version: string };
+    layer?: string;
+    locations: string[];
+  };
+  fixAvailable: FixAvailable;
+  fixedVersion?: string;
+  severity: Severity;
+  score: number;
+  /** Where the base score came from, e.g. `nvd:3.1`, `vendor:3.1`, `cisa-adp:3.1`, `none`. */
+  scoreSource: string;
+  cvss?: { version: string; vector: string; baseScore: number; source: CvssSource };
+  adjustments: ScoreAdjustment[];
+  epss?: { score: number; percentile: number };
+  kev?: { dateAdded: string; dueDate?: string; knownRansomwareCampaignUse?: string };
+  references: string[];
+  /** Advisory ids that produced this finding (OSV ids). */
+  advisories: string[];
+}
+
+/** What `vigil scan` produces; its JSON form is documented in the README and stable. */
+export interface ScanResult {
+  schemaVersion: 1;
+  target: Pick<TargetInfo, 'type' | 'name' | 'digest'>;
+  os?: { ecosystem: string; name: string; version: string };
+  packageCount: number;
+  findings: Finding[];
+  /** Findings hidden by ignore rules, with the rule's reason. */
+  suppressed: { id: string; package: string; reason: string }[];
+  warnings: ScanWarning[];
+}
+
+/** Facts about where the target runs, which adjust scores. */
+export interface ScanContext {
+  /** False when the target is known not to be reachable from the internet. */
+  internetReachable?: boolean;
+  /** Match language packages owned by OS packages too (off by default: the distro covers them). */
+  includeOsOwned?: boolean;
+}
+
+/** Matches and scores an inventory: the engine both `vigil scan` and the server run. */
+export type ScanEngine = (inventory: Inventory, context: ScanContext) => ScanResult;
