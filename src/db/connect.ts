@@ -1,0 +1,109 @@
+/**
+ * Opens the service database from a URL (`sqlite:PATH`, a bare path, `:memory:`, or
+ * `postgres://…`) and brings its schema up to date.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { migrations } from './migrations/index.js';
+import type { DialectName } from './migrations/types.js';
+import type { Database } from './schema.js';
+
+/** An open service database. */
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** The URL it was opened from, with any password removed (for logs). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Where a database URL points. */
+export type DatabaseLocation = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; connectionString: string };
+
+/** Parses `sqlite:PATH`, `sqlite::memory:`, `postgres://…`/`postgresql://…`, or a bare file path. */
+export function parseDatabaseUrl(url: string): DatabaseLocation {
+  const trimmed = url.trim();
+  if (trimmed === '') throw new Error('database URL is empty');
+  if (/^postgres(ql)?:\/\//i.test(trimmed)) return { dialect: 'postgres', connectionString: trimmed };
+  if (trimmed.startsWith('sqlite:')) {
+    const path = trimmed.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new Error(`database URL ${url} names no file`);
+    return { dialect: 'sqlite', path };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) throw new Error(`unsupported database URL ${url}: use sqlite:PATH or postgres://…`);
+  return { dialect: 'sqlite', path: trimmed };
+}
+
+/** Removes the password from a URL for display. */
+function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+/** Read bigint columns (timestamps, counts) as numbers: they stay below 2^53. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (value: string) => Number(value);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return (pg.types.getTypeParser as any)(oid, format);
+  },
+};
+
+/** Options for {@link openDatabase}. */
+export interface OpenOptions {
+  /** Run pending migrations (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+/** Opens the database and applies pending migrations. */
+export async function openDatabase(url: string, opts: OpenOptions = {}): Promise<Db> {
+  const location = parseDatabaseUrl(url);
+  let kysely: Kysely<Database>;
+  if (location.dialect === 'sqlite') {
+    if (location.path !== ':memory:') mkdirSync(dirname(resolve(location.path)), { recursive: true });
+    const sqlite = new BetterSqlite3(location.path);
+    // WAL lets readers run beside the one writer; NORMAL sync is durable enough with WAL.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('cache_size = -65536');
+    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else {
+    const pool = new pg.Pool({ connectionString: location.connectionString, max: opts.poolSize ?? 10, types: pgTypes });
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const db: Db = { kysely, dialect: location.dialect, url: redact(url), close: () => kysely.destroy() };
+  if (opts.migrate !== false) {
+    try {
+      await migrate(db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+  return db;
+}
+
+/** Applies every pending migration from the registry; throws naming the one that failed. */
+export async function migrate(db: Db): Promise<string[]> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const m of migrations) out[m.name] = { up: (k) => m.up(k, db.dialect) };
+      return out;
+    },
+  };
+  const migrator = new Migrator({ db: db.kysely, provider, migrationTableName: 'vigil_migrations', migrationLockTableName: 'vigil_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed on ${db.url}: ${reason}`.replace('  ', ' '));
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

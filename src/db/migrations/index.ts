@@ -1,0 +1,18 @@
+/**
+ * The migration registry: every schema change, in order, one line each.
+ *
+ * To add one: create `src/db/migrations/NNNN-what.ts` exporting a {@link VigilMigration}
+ * whose `name` is `NNNN-what` (the next number), write its `up` for both dialects (use
+ * `dialectTypes(dialect)` for timestamps and reals), add its row type to
+ * `src/db/schema.ts`, and append ONE line below. Never edit or reorder a released entry:
+ * databases record the names they have applied.
+ */
+import { core } from './0001-core.js';
+import { findings } from './0002-findings.js';
+import type { VigilMigration } from './types.js';
+
+/** Every migration, applied in this order. */
+export const migrations: readonly VigilMigration[] = [
+  core,
+  findings,
+];

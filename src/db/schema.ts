@@ -1,0 +1,212 @@
+/**
+ * The service's tables as Kysely sees them. Timestamps are epoch milliseconds (integer on
+ * SQLite, bigint on PostgreSQL, read back as numbers); booleans are 0/1 integers and JSON
+ * is text on both dialects, so one query runs unchanged on either.
+ *
+ * Adding a table: declare its row interface here, add it to {@link Database}, and create it
+ * in a new migration registered in `migrations/index.ts`.
+ */
+import type { Generated } from 'kysely';
+
+/** Organization-wide settings, one JSON value per key (prices, retention, names). */
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+/** One account of the organization; exactly one is the delegated administrator. */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  /** 1 for the delegated administrator account, which reads and manages every account. */
+  delegated_admin: number;
+  created_at: number;
+}
+
+/** An API key: the principal. Only a hash of the secret is stored. */
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  role: string;
+  name: string;
+  /** SHA-256 of the secret part, hex. */
+  secret_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** A scanned thing: host, container image, repository or package archive. */
+export interface ResourcesTable {
+  id: string;
+  account_id: string;
+  type: string;
+  /** Unique per account and type: host name, `registry/repository@digest`, repository URL, archive name. */
+  name: string;
+  image_registry: string | null;
+  image_repository: string | null;
+  image_digest: string | null;
+  /** Image tags, JSON array (also rows of `resource_image_tags`, for filtering). */
+  image_tags: string;
+  /** Key/value tags, JSON object (also rows of `resource_tags`, for filtering). */
+  tags: string;
+  os: string | null;
+  created_at: number;
+  updated_at: number;
+  last_scan_at: number | null;
+  /** Outcome of the last scan: SUCCESSFUL, NO_INVENTORY, UNSUPPORTED_OS or SCAN_FAILED. */
+  last_scan_status: string | null;
+  last_scan_error: string | null;
+  inventory_version: number;
+}
+
+/** Key/value tags of a resource, one row each, for filters. */
+export interface ResourceTagsTable {
+  resource_id: string;
+  key: string;
+  value: string;
+}
+
+/** Image tags of a container-image resource, one row each, for filters. */
+export interface ResourceImageTagsTable {
+  resource_id: string;
+  tag: string;
+}
+
+/** Stored inventories, versioned per resource, kept for re-evaluation. */
+export interface InventoriesTable {
+  resource_id: string;
+  version: number;
+  account_id: string;
+  created_at: number;
+  package_count: number;
+  /** The Vigil inventory JSON (`Inventory` from `src/inventory/types.ts`). */
+  inventory: string;
+}
+
+/**
+ * The inverted index: which resources' latest inventory holds a package, by OSV ecosystem
+ * and normalised name (source package names of distro packages too). Rewritten with each
+ * new inventory, so an advisory update finds the inventories to re-match.
+ */
+export interface InventoryPackagesTable {
+  ecosystem: string;
+  name: string;
+  resource_id: string;
+  account_id: string;
+}
+
+/** One scan of one resource: submitted inventory, pulled image or re-evaluation. */
+export interface ScansTable {
+  id: string;
+  account_id: string;
+  resource_id: string;
+  /** SUBMITTED (inventory posted), PULLED (server pulled an image) or REEVALUATION. */
+  trigger: string;
+  /** IMAGE_SCAN, IMAGE_RESCAN or NONE: what usage it counts as. */
+  billing: string;
+  status: string;
+  inventory_version: number | null;
+  package_count: number;
+  finding_count: number;
+  created_at: number;
+  error: string | null;
+  /** Warnings of the scan result, JSON array. */
+  warnings: string;
+}
+
+/** Periods during which a host was covered by scanning, for host-hour usage. */
+export interface HostCoverageTable {
+  id: Generated<number>;
+  resource_id: string;
+  account_id: string;
+  started_at: number;
+  last_seen_at: number;
+}
+
+/**
+ * One finding per (resource, package, vulnerability). The filterable facts are copied into
+ * columns (denormalised) so search and aggregation never join; `detail` keeps the scan's
+ * whole `Finding` JSON.
+ */
+export interface FindingsTable {
+  id: string;
+  account_id: string;
+  resource_id: string;
+  resource_type: string;
+  resource_name: string;
+  /** Hash of (ecosystem, package, version, vulnerability): unique per resource. */
+  finding_key: string;
+  type: string;
+  status: string;
+  suppressed_by: string | null;
+  vulnerability_id: string;
+  title: string;
+  package_name: string;
+  package_ecosystem: string;
+  package_version: string;
+  fixed_version: string | null;
+  fix_available: string;
+  layer: string | null;
+  image_registry: string | null;
+  image_repository: string | null;
+  image_digest: string | null;
+  severity: string;
+  /** 0 (UNTRIAGED) … 5 (CRITICAL), for sorting. */
+  severity_rank: number;
+  score: number;
+  epss: number | null;
+  /** EPSS or -1 when unknown: a non-null sort key. */
+  epss_rank: number;
+  exploited: number;
+  first_observed_at: number;
+  last_observed_at: number;
+  updated_at: number;
+  closed_at: number | null;
+  detail: string;
+}
+
+/** The timeline of a finding: every state change, with why. */
+export interface FindingEventsTable {
+  id: Generated<number>;
+  finding_id: string;
+  account_id: string;
+  at: number;
+  /** CREATED, CLOSED, REOPENED, SUPPRESSED, UNSUPPRESSED, UPDATED. */
+  event: string;
+  /** JSON object: scan id, rule id, changed fields. */
+  detail: string;
+}
+
+/** Suppression rules: criteria, reason, optional expiry and VEX-style justification. */
+export interface SuppressionRulesTable {
+  id: string;
+  /** Null for an organization-wide rule (delegated administrator only). */
+  account_id: string | null;
+  name: string;
+  reason: string;
+  justification: string | null;
+  /** Filter criteria JSON (normalised form). */
+  criteria: string;
+  expires_at: number | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Every table of the service database. */
+export interface Database {
+  settings: SettingsTable;
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  resources: ResourcesTable;
+  resource_tags: ResourceTagsTable;
+  resource_image_tags: ResourceImageTagsTable;
+  inventories: InventoriesTable;
+  inventory_packages: InventoryPackagesTable;
+  scans: ScansTable;
+  host_coverage: HostCoverageTable;
+  findings: FindingsTable;
+  finding_events: FindingEventsTable;
+  suppression_rules: SuppressionRulesTable;
+}
