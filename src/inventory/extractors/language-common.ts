@@ -1,0 +1,161 @@
+/**
+ * Helpers shared by the language package extractors (`javascript/`, `python/`, `go/`, …):
+ * bounded reads and parse errors that name the file, so that one bad lockfile becomes one
+ * recorded warning and the scan goes on.
+ */
+import { parse as parseTomlText } from 'smol-toml';
+import { parse as parseYamlText } from 'yaml';
+import type { z } from 'zod';
+import type { FileRef, FoundPackage } from '../types.js';
+
+/**
+ * Largest lockfile or metadata file a language extractor parses. Real lockfiles of very large
+ * monorepos reach a few tens of megabytes; anything past this is more likely hostile than real,
+ * and parsing it whole would hold the scan hostage.
+ */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+/** Thrown for a file an extractor cannot use; the walker records it as a warning. */
+export class ExtractError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = 'ExtractError';
+  }
+}
+
+/** Reads a text file whole, refusing files past `limit` before reading them. */
+export async function readText(file: FileRef, limit = MAX_MANIFEST_BYTES): Promise<string> {
+  if (file.size > limit) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${limit})`);
+  const buf = await file.read();
+  if (buf.length > limit) throw new ExtractError(file.path, `file too large (${buf.length} bytes, limit ${limit})`);
+  const text = buf.toString('utf8');
+  // A UTF-8 byte order mark is legal in JSON written by Windows tools (NuGet, Visual Studio).
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+}
+
+/** Parses JSON, naming the file on failure. */
+export function parseJson(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ExtractError(path, `not valid JSON: ${describe(err)}`);
+  }
+}
+
+/** Parses TOML, naming the file on failure. */
+export function parseToml(path: string, text: string): Record<string, unknown> {
+  try {
+    return parseTomlText(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new ExtractError(path, `not valid TOML: ${describe(err)}`);
+  }
+}
+
+/** Parses YAML (one document), naming the file on failure. */
+export function parseYaml(path: string, text: string): unknown {
+  try {
+    // Lockfiles are machine-written: a huge alias fan-out is an attack, not a lockfile.
+    return parseYamlText(text, { maxAliasCount: 1000, uniqueKeys: false }) as unknown;
+  } catch (err) {
+    throw new ExtractError(path, `not valid YAML: ${describe(err)}`);
+  }
+}
+
+/** Validates parsed data against a schema, naming the file and the first problem on failure. */
+export function validate<T extends z.ZodType>(path: string, schema: T, data: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+  throw new ExtractError(path, `not a ${what}: ${issue?.message ?? 'invalid'}${where}`);
+}
+
+/**
+ * Strips `//` and `/* *\/` comments and trailing commas from JSONC (bun.lock, some
+ * `.NET` files) so that `JSON.parse` can read it; strings are left untouched.
+ */
+export function stripJsonc(text: string): string {
+  let out = '';
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < n && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '/') {
+      while (i < n && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+      continue;
+    }
+    if (c === ',') {
+      let j = i + 1;
+      while (j < n && /\s/.test(text[j])) j++;
+      if (text[j] === '}' || text[j] === ']') {
+        i++;
+        continue;
+      }
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
+/** Last path segment. */
+export function baseName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? path : path.slice(i + 1);
+}
+
+/** Path without its last segment (`/` for top-level files). */
+export function dirName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/**
+ * True when a lockfile sits inside an installed dependency tree (`node_modules/`, PHP's
+ * `vendor/`). Such lockfiles describe what a dependency was developed with, not what is
+ * installed; the installed metadata beside them (each package's `package.json`,
+ * `vendor/composer/installed.json`) is what is really there, so they are skipped.
+ */
+export function insideInstalledTree(path: string, dirs: readonly string[] = ['node_modules']): boolean {
+  const segs = path.split('/');
+  segs.pop();
+  return segs.some((s) => dirs.includes(s));
+}
+
+/**
+ * Merges packages a lockfile lists more than once (the same name and version installed at
+ * several paths): one package per file is what a reader wants. A merged package is dev only
+ * when every copy is dev — one production copy makes it production code.
+ */
+export function dedupePackages(found: readonly FoundPackage[]): FoundPackage[] {
+  const byKey = new Map<string, FoundPackage>();
+  for (const p of found) {
+    const k = `${p.purlType}\u0000${p.name}\u0000${p.version}\u0000${p.metadata?.commit ?? ''}`;
+    const prev = byKey.get(k);
+    if (!prev) {
+      byKey.set(k, { ...p });
+      continue;
+    }
+    if (!p.dev) delete prev.dev;
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,123 @@
+/**
+ * Runs every faithful osv-scalibr extraction case for the language formats Vigil reads
+ * (`../shared/testdata/extraction/expected/osv-scalibr/language__*.json`) through Vigil's
+ * extractor, comparing the multiset of name@version and the dev marking. Where Vigil's
+ * policy differs from osv-scalibr's on purpose, the case is listed in `DIFFERENCES` below
+ * with the reason: that table is the one place such differences live.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizePackageName } from '../../../src/ecosystems.js';
+import type { Extractor, FoundPackage } from '../../../src/inventory/types.js';
+import { bunLock } from '../../../src/inventory/extractors/javascript/bun-lock.js';
+import { packageLockJson } from '../../../src/inventory/extractors/javascript/package-lock-json.js';
+import { pnpmLock } from '../../../src/inventory/extractors/javascript/pnpm-lock.js';
+import { yarnLock } from '../../../src/inventory/extractors/javascript/yarn-lock.js';
+import { sharedDir } from '../../helpers/cli.js';
+import { runExtractor } from '../../helpers/extractor-harness.js';
+
+const testdata = join(sharedDir, 'testdata');
+
+interface Format {
+  extractor: Extractor;
+  ecosystem: string;
+  /** The path inside a target where this fixture would be found. */
+  targetPath(fixture: string): string;
+}
+
+const inProject = (name: string) => () => `/project/${name}`;
+
+/** Expected-file stem → the Vigil extractor for that format. */
+const FORMATS: Record<string, Format> = {
+  language__javascript__packagelockjson: {
+    extractor: packageLockJson,
+    ecosystem: 'npm',
+    targetPath: (f) => (basename(f) === 'npm-shrinkwrap.json' ? '/project/npm-shrinkwrap.json' : '/project/package-lock.json'),
+  },
+  language__javascript__yarnlock: { extractor: yarnLock, ecosystem: 'npm', targetPath: inProject('yarn.lock') },
+  language__javascript__pnpmlock: { extractor: pnpmLock, ecosystem: 'npm', targetPath: inProject('pnpm-lock.yaml') },
+  language__javascript__bunlock: { extractor: bunLock, ecosystem: 'npm', targetPath: inProject('bun.lock') },
+};
+
+/** What a case expects instead of osv-scalibr's list, and why. */
+interface Difference {
+  reason: string;
+  /** Vigil's expected name@version list (sorted); omitted: same packages, only the dev marking differs. */
+  packages?: string[];
+  /** Skip the dev-marking comparison for this case. */
+  ignoreDev?: boolean;
+}
+
+/**
+ * Deliberate differences from osv-scalibr, keyed `<expected-file>/<test case> [<fixture>]`.
+ */
+const DIFFERENCES: Record<string, Difference> = {
+  'language__javascript__packagelockjson/valid package-lock.json and npm-shrinkwrap.json and extract package-lock.json [package-lock.json]': {
+    reason:
+      'osv-scalibr looks at the sibling npm-shrinkwrap.json and drops package-lock.json when both exist. Vigil extractors see one file at a time, so both are read; the builder de-duplicates identical packages.',
+    packages: ['supports-color@5.5.0', 'wrappy@1.0.2'],
+  },
+  'language__javascript__pnpmlock/one package dev [one-package-dev.v9.yaml]': {
+    reason: 'osv-scalibr does not mark dev packages in pnpm lockfile v9; Vigil works the dev flag out from the importers.',
+    ignoreDev: true,
+  },
+  'language__javascript__pnpmlock/mixed groups [mixed-groups.v9.yaml]': {
+    reason: 'is-number is only in devDependencies: Vigil marks it dev from the v9 importers; osv-scalibr does not mark dev in v9.',
+    ignoreDev: true,
+  },
+};
+
+interface ExpectedPackage {
+  Name?: string;
+  Version?: string | null;
+  'Metadata.DepGroupVals'?: string[];
+}
+
+interface ExpectedCase {
+  upstream: { test_case: string };
+  fixture_local: string | null;
+  faithful: boolean;
+  packages: ExpectedPackage[] | null;
+}
+
+function key(ecosystem: string, name: string, version: string): string {
+  return `${normalizePackageName(ecosystem, name)}@${version}`;
+}
+
+for (const [stem, format] of Object.entries(FORMATS)) {
+  const cases = JSON.parse(readFileSync(join(testdata, 'extraction/expected/osv-scalibr', `${stem}.json`), 'utf8')) as ExpectedCase[];
+  describe(`osv-scalibr ${stem} via ${format.extractor.id}`, () => {
+    for (const c of cases) {
+      if (!c.faithful || !c.fixture_local) continue;
+      const id = `${stem}/${c.upstream.test_case} [${basename(c.fixture_local)}]`;
+      const difference = DIFFERENCES[id];
+      it(c.upstream.test_case, async () => {
+        const fixture = join(testdata, c.fixture_local as string);
+        const run = await runExtractor(format.extractor, fixture, { targetPath: format.targetPath(fixture) });
+        const expectedPkgs = c.packages ?? [];
+        const want = difference?.packages ?? expectedPkgs.map((p) => key(format.ecosystem, p.Name ?? '', p.Version ?? '')).sort();
+        if (run.error) {
+          // A file that cannot be read is an error naming the file, never a crash or a silent success with data.
+          expect(want, `unexpected error: ${run.error.message}`).toEqual([]);
+          expect(run.error.message).toContain(format.targetPath(fixture));
+          return;
+        }
+        const got = run.packages.map((p: FoundPackage) => key(format.ecosystem, p.name, p.version)).sort();
+        expect(got).toEqual(want);
+        for (const p of run.packages) {
+          expect(p.ecosystem).toBe(format.ecosystem);
+          expect(p.purlType).toBeTruthy();
+        }
+        if (difference?.packages || difference?.ignoreDev) return;
+        // Dev marking: every package osv-scalibr puts in the dev group is dev in Vigil, and vice versa.
+        const wantDev = expectedPkgs
+          .filter((p) => p['Metadata.DepGroupVals']?.includes('dev'))
+          .map((p) => key(format.ecosystem, p.Name ?? '', p.Version ?? ''))
+          .sort();
+        const gotDev = run.packages.filter((p) => p.dev).map((p) => key(format.ecosystem, p.name, p.version)).sort();
+        expect(gotDev).toEqual(wantDev);
+      });
+    }
+  });
+}
