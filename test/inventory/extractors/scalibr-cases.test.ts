@@ -14,6 +14,10 @@ import { bunLock } from '../../../src/inventory/extractors/javascript/bun-lock.j
 import { packageLockJson } from '../../../src/inventory/extractors/javascript/package-lock-json.js';
 import { pnpmLock } from '../../../src/inventory/extractors/javascript/pnpm-lock.js';
 import { yarnLock } from '../../../src/inventory/extractors/javascript/yarn-lock.js';
+import { pipfileLock } from '../../../src/inventory/extractors/python/pipfile-lock.js';
+import { poetryLock } from '../../../src/inventory/extractors/python/poetry-lock.js';
+import { requirementsTxt } from '../../../src/inventory/extractors/python/requirements-txt.js';
+import { uvLock } from '../../../src/inventory/extractors/python/uv-lock.js';
 import { sharedDir } from '../../helpers/cli.js';
 import { runExtractor } from '../../helpers/extractor-harness.js';
 
@@ -38,6 +42,10 @@ const FORMATS: Record<string, Format> = {
   language__javascript__yarnlock: { extractor: yarnLock, ecosystem: 'npm', targetPath: inProject('yarn.lock') },
   language__javascript__pnpmlock: { extractor: pnpmLock, ecosystem: 'npm', targetPath: inProject('pnpm-lock.yaml') },
   language__javascript__bunlock: { extractor: bunLock, ecosystem: 'npm', targetPath: inProject('bun.lock') },
+  language__python__requirements: { extractor: requirementsTxt, ecosystem: 'PyPI', targetPath: inProject('requirements.txt') },
+  language__python__poetrylock: { extractor: poetryLock, ecosystem: 'PyPI', targetPath: inProject('poetry.lock') },
+  language__python__pipfilelock: { extractor: pipfileLock, ecosystem: 'PyPI', targetPath: inProject('Pipfile.lock') },
+  language__python__uvlock: { extractor: uvLock, ecosystem: 'PyPI', targetPath: inProject('uv.lock') },
 };
 
 /** What a case expects instead of osv-scalibr's list, and why. */
@@ -61,6 +69,25 @@ const DIFFERENCES: Record<string, Difference> = {
   'language__javascript__pnpmlock/one package dev [one-package-dev.v9.yaml]': {
     reason: 'osv-scalibr does not mark dev packages in pnpm lockfile v9; Vigil works the dev flag out from the importers.',
     ignoreDev: true,
+  },
+  'language__python__requirements/with_version [with_versions.txt]': {
+    reason:
+      'Only an exact == / === pin says what is installed. osv-scalibr takes the bound of >=, <= and ~= as the version; Vigil reports those without a version (and warns) rather than guess.',
+    packages: ['asdf@', 'combination-also-valid@', 'hy-phen@1.2', 'newspaper3k@', 'nltk@3.2.2', 'pkg-dot-name@5.0.0', 'pkg@', 'qwerty@0.1', 'tabulate@0.7.7', 'under-score@1.3', 'yolo@1.0'],
+  },
+  'language__python__requirements/pip_example [example.txt]': {
+    reason:
+      'Unpinned (>=, ~=) requirements have no version in Vigil; `urllib3 @ <url>` is reported by name without a version instead of dropped; the `-r other-requirements.txt` include is read when the walk hands Vigil that file, not from this one.',
+    packages: ['beautifulsoup4@', 'coverage@', 'docopt@0.6.1', 'keyring@', 'mopidy-dirble@', 'pytest-cov@', 'pytest@', 'requests@', 'urllib3@'],
+  },
+  'language__python__requirements/env_variable [env_var.txt]': {
+    reason: 'A version given by an environment variable is unknown: Vigil keeps the name without a version (and warns) instead of dropping it.',
+    packages: ['another@1.0', 'asdf@1.2', 'qwert@'],
+  },
+  'language__python__requirements/per_requirement_options [per_req_options.txt]': {
+    reason:
+      '`foo10==` and `foo15==` name packages without a version: kept without one (and warned) instead of dropped; text after the version is not part of it (foo7 is 1.0).',
+    packages: ['foo10@', 'foo11@1.0', 'foo12@1.0', 'foo13@1.0', 'foo14@1.0', 'foo15@', 'foo16-client@1.0', 'foo17-hash@1.0', 'foo18-client@1.0', 'foo1@1.0', 'foo2@1.0', 'foo3@1.0', 'foo4@1.0', 'foo5@1.0', 'foo6@1.0', 'foo7@1.0', 'foo8@1.0', 'foo9@1.0'],
   },
   'language__javascript__pnpmlock/mixed groups [mixed-groups.v9.yaml]': {
     reason: 'is-number is only in devDependencies: Vigil marks it dev from the v9 importers; osv-scalibr does not mark dev in v9.',
@@ -96,7 +123,7 @@ for (const [stem, format] of Object.entries(FORMATS)) {
         const fixture = join(testdata, c.fixture_local as string);
         const run = await runExtractor(format.extractor, fixture, { targetPath: format.targetPath(fixture) });
         const expectedPkgs = c.packages ?? [];
-        const want = difference?.packages ?? expectedPkgs.map((p) => key(format.ecosystem, p.Name ?? '', p.Version ?? '')).sort();
+        const want = difference?.packages ? [...difference.packages].sort() : expectedPkgs.map((p) => key(format.ecosystem, p.Name ?? '', p.Version ?? '')).sort();
         if (run.error) {
           // A file that cannot be read is an error naming the file, never a crash or a silent success with data.
           expect(want, `unexpected error: ${run.error.message}`).toEqual([]);
