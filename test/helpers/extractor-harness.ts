@@ -28,7 +28,7 @@ export interface ExtractorRun {
 export async function runExtractor(
   extractor: Extractor,
   diskPath: string,
-  opts: { targetPath?: string; requireMatch?: boolean } = {},
+  opts: { targetPath?: string; requireMatch?: boolean; siblings?: Record<string, string> } = {},
 ): Promise<ExtractorRun> {
   const file = await fileRefFromDisk(diskPath, opts.targetPath ?? diskPath);
   if (opts.requireMatch !== false && !extractor.fileRequired(file.path, file.size)) {
@@ -37,7 +37,12 @@ export async function runExtractor(
   const warnings: string[] = [];
   const packages: FoundPackage[] = [];
   try {
-    const result = extractor.extract(file, { warn: (reason) => warnings.push(reason) });
+    const siblings = opts.siblings ?? {};
+    const result = extractor.extract(file, {
+      warn: (reason) => warnings.push(reason),
+      // Auxiliary files the test offers, by target path, as the walker would.
+      readFile: async (path) => (siblings[path] === undefined ? undefined : readFile(siblings[path]).catch(() => undefined)),
+    });
     if (Symbol.asyncIterator in result) {
       for await (const p of result) packages.push(p);
     } else {

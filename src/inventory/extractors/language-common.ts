@@ -159,3 +159,30 @@ export function dedupePackages(found: readonly FoundPackage[]): FoundPackage[] {
   }
   return [...byKey.values()];
 }
+
+/** Folders whose files are data, documentation or other languages' packages, never compiled programs. */
+const NOT_PROGRAM_DIRS = /(?:^|\/)(?:usr\/share|usr\/include|etc|var\/lib\/dpkg|var\/cache|proc|sys|dev|node_modules|site-packages|dist-packages|\.git)\//;
+
+/**
+ * Which files may be compiled programs (Go binaries, `cargo auditable` binaries). The walker
+ * shows only path and size, so this is a cheap guess: names without an extension (or `.exe`),
+ * at least 512 KiB (a Go or Rust program with its runtime is larger than that), outside
+ * folders that hold only data. The extractor then checks the file's magic and returns nothing
+ * for files that are not programs.
+ */
+export function mayBeProgram(path: string, size: number, maxBytes: number): boolean {
+  if (size < 512 * 1024 || size > maxBytes) return false;
+  const name = baseName(path);
+  if (name.includes('.') && !name.endsWith('.exe')) return false;
+  return !NOT_PROGRAM_DIRS.test(path);
+}
+
+/** The executable format a file's first bytes announce. */
+export function executableFormat(head: Buffer): 'elf' | 'pe' | 'macho' | undefined {
+  if (head.length < 4) return undefined;
+  if (head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46) return 'elf';
+  if (head[0] === 0x4d && head[1] === 0x5a) return 'pe';
+  const magic = head.readUInt32BE(0);
+  if ([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(magic)) return 'macho';
+  return undefined;
+}

@@ -18,6 +18,8 @@ import { pipfileLock } from '../../../src/inventory/extractors/python/pipfile-lo
 import { poetryLock } from '../../../src/inventory/extractors/python/poetry-lock.js';
 import { requirementsTxt } from '../../../src/inventory/extractors/python/requirements-txt.js';
 import { uvLock } from '../../../src/inventory/extractors/python/uv-lock.js';
+import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
+import { goMod } from '../../../src/inventory/extractors/go/go-mod.js';
 import { sharedDir } from '../../helpers/cli.js';
 import { runExtractor } from '../../helpers/extractor-harness.js';
 
@@ -28,6 +30,10 @@ interface Format {
   ecosystem: string;
   /** The path inside a target where this fixture would be found. */
   targetPath(fixture: string): string;
+  /** Auxiliary files beside it (target path → disk path), offered through `ctx.readFile`. */
+  siblings?(fixture: string): Record<string, string>;
+  /** False when fixtures are handed over regardless of `fileRequired` (e.g. tiny stand-ins for programs). */
+  requireMatch?: boolean;
 }
 
 const inProject = (name: string) => () => `/project/${name}`;
@@ -42,6 +48,13 @@ const FORMATS: Record<string, Format> = {
   language__javascript__yarnlock: { extractor: yarnLock, ecosystem: 'npm', targetPath: inProject('yarn.lock') },
   language__javascript__pnpmlock: { extractor: pnpmLock, ecosystem: 'npm', targetPath: inProject('pnpm-lock.yaml') },
   language__javascript__bunlock: { extractor: bunLock, ecosystem: 'npm', targetPath: inProject('bun.lock') },
+  language__golang__gomod: {
+    extractor: goMod,
+    ecosystem: 'Go',
+    targetPath: inProject('go.mod'),
+    siblings: (f) => ({ '/project/go.sum': f.replace(/\.mod$/, '.sum') }),
+  },
+  language__golang__gobinary: { extractor: goBinary, ecosystem: 'Go', targetPath: (f) => `/usr/local/bin/${basename(f)}`, requireMatch: false },
   language__python__requirements: { extractor: requirementsTxt, ecosystem: 'PyPI', targetPath: inProject('requirements.txt') },
   language__python__poetrylock: { extractor: poetryLock, ecosystem: 'PyPI', targetPath: inProject('poetry.lock') },
   language__python__pipfilelock: { extractor: pipfileLock, ecosystem: 'PyPI', targetPath: inProject('Pipfile.lock') },
@@ -89,6 +102,18 @@ const DIFFERENCES: Record<string, Difference> = {
       '`foo10==` and `foo15==` name packages without a version: kept without one (and warned) instead of dropped; text after the version is not part of it (foo7 is 1.0).',
     packages: ['foo10@', 'foo11@1.0', 'foo12@1.0', 'foo13@1.0', 'foo14@1.0', 'foo15@', 'foo16-client@1.0', 'foo17-hash@1.0', 'foo18-client@1.0', 'foo1@1.0', 'foo2@1.0', 'foo3@1.0', 'foo4@1.0', 'foo5@1.0', 'foo6@1.0', 'foo7@1.0', 'foo8@1.0', 'foo9@1.0'],
   },
+  'language__golang__gobinary/binary_with_module_replacement-linux-amd64 [binary_with_module_replacement-linux-amd64]': {
+    reason: "The toolchain is reported as `stdlib` (the name Go's own advisories use for the standard library), not osv-scalibr's `go`.",
+    packages: ['binary_with_module_replacement@(devel)', 'github.com/golang/xerrors@0.0.0-20220907171357-04be3eba64a2', 'stdlib@1.22.0'],
+  },
+  'language__golang__gomod/exclude indirect [indirect-packages.mod]': {
+    reason: 'Vigil has no option to drop indirect requirements: indirect modules are compiled in and can be vulnerable, so all are reported (marked `indirect`).',
+    packages: ['github.com/BurntSushi/toml@1.0.0', 'github.com/mattn/go-colorable@0.1.9', 'github.com/mattn/go-isatty@0.0.14', 'golang.org/x/sys@0.0.0-20210630005230-0f9fa26af87c', 'gopkg.in/yaml.v2@2.4.0', 'stdlib@1.17'],
+  },
+  'language__golang__gomod/exclude indirect with go.sum [indirect-1.16.mod]': {
+    reason: 'As above: indirect modules (here from go.sum, Go 1.16) are always reported.',
+    packages: ['github.com/davecgh/go-spew@1.1.1', 'github.com/pmezard/go-difflib@1.0.0', 'github.com/sirupsen/logrus@1.9.3', 'github.com/stretchr/testify@1.7.0', 'golang.org/x/sys@0.0.0-20220715151400-c0bba94af5f8', 'gopkg.in/yaml.v3@3.0.0-20200313102051-9f266ea9e77c', 'stdlib@1.16'],
+  },
   'language__javascript__pnpmlock/mixed groups [mixed-groups.v9.yaml]': {
     reason: 'is-number is only in devDependencies: Vigil marks it dev from the v9 importers; osv-scalibr does not mark dev in v9.',
     ignoreDev: true,
@@ -121,7 +146,11 @@ for (const [stem, format] of Object.entries(FORMATS)) {
       const difference = DIFFERENCES[id];
       it(c.upstream.test_case, async () => {
         const fixture = join(testdata, c.fixture_local as string);
-        const run = await runExtractor(format.extractor, fixture, { targetPath: format.targetPath(fixture) });
+        const run = await runExtractor(format.extractor, fixture, {
+          targetPath: format.targetPath(fixture),
+          siblings: format.siblings?.(fixture),
+          requireMatch: format.requireMatch,
+        });
         const expectedPkgs = c.packages ?? [];
         const want = difference?.packages ? [...difference.packages].sort() : expectedPkgs.map((p) => key(format.ecosystem, p.Name ?? '', p.Version ?? '')).sort();
         if (run.error) {

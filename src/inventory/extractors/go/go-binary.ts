@@ -1,0 +1,180 @@
+/**
+ * Compiled Go programs: the build information the Go linker embeds (what `go version -m`
+ * prints): the main module, every dependency module with its version (replacements applied)
+ * and the Go toolchain version, reported as `stdlib`.
+ *
+ * Since Go 1.18 the build information is stored inline after a 32-byte header that starts
+ * with the magic `\xff Go buildinf:`, in the same way in ELF, PE and Mach-O files, so the
+ * magic is searched for directly. Older binaries store pointers instead; those are followed
+ * through ELF section headers (ELF only).
+ */
+import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
+import { ExtractError, executableFormat, mayBeProgram } from '../language-common.js';
+import { goPackage, stdlibVersion } from './golang.js';
+
+/** Largest program read whole. */
+const MAX_BINARY_BYTES = 256 * 1024 * 1024;
+const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
+
+/** What a Go binary's build information says. */
+export interface GoBuildInfo {
+  goVersion: string;
+  path?: string;
+  main?: { path: string; version: string };
+  deps: { path: string; version: string; replacedBy?: { path: string; version: string } }[];
+  settings: Record<string, string>;
+}
+
+function readUvarint(buf: Buffer, off: number): [number, number] {
+  let x = 0;
+  let shift = 0;
+  for (let i = off; i < buf.length && i < off + 10; i++) {
+    const b = buf[i];
+    x += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return [x, i + 1];
+    shift += 7;
+  }
+  throw new Error('bad varint');
+}
+
+interface ElfSection {
+  addr: number;
+  offset: number;
+  size: number;
+}
+
+function elfSections(buf: Buffer): { sections: ElfSection[]; le: boolean; is64: boolean } {
+  const is64 = buf[4] === 2;
+  const le = buf[5] === 1;
+  const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
+  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const uptr = (o: number) => (is64 ? Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)) : u32(o));
+  const shoff = uptr(is64 ? 0x28 : 0x20);
+  const shentsize = u16(is64 ? 0x3a : 0x2e);
+  const shnum = u16(is64 ? 0x3c : 0x30);
+  const sections: ElfSection[] = [];
+  for (let i = 0; i < shnum && shoff + (i + 1) * shentsize <= buf.length; i++) {
+    const o = shoff + i * shentsize;
+    const addr = uptr(o + (is64 ? 0x10 : 0x0c));
+    const offset = uptr(o + (is64 ? 0x18 : 0x10));
+    const size = uptr(o + (is64 ? 0x20 : 0x14));
+    if (addr !== 0) sections.push({ addr, offset, size });
+  }
+  return { sections, le, is64 };
+}
+
+/** Reads a Go string header at a virtual address (pre-1.18 binaries, ELF only). */
+function readGoStringAt(buf: Buffer, elf: ReturnType<typeof elfSections>, ptrSize: number, addr: number): string | undefined {
+  const at = (a: number, n: number): Buffer | undefined => {
+    const s = elf.sections.find((x) => a >= x.addr && a + n <= x.addr + x.size);
+    return s ? buf.subarray(s.offset + (a - s.addr), s.offset + (a - s.addr) + n) : undefined;
+  };
+  const readPtr = (b: Buffer) => (ptrSize === 8 ? Number(elf.le ? b.readBigUInt64LE(0) : b.readBigUInt64BE(0)) : elf.le ? b.readUInt32LE(0) : b.readUInt32BE(0));
+  const hdr = at(addr, ptrSize * 2);
+  if (!hdr) return undefined;
+  const dataAddr = readPtr(hdr.subarray(0, ptrSize));
+  const len = readPtr(hdr.subarray(ptrSize));
+  if (len > 16 * 1024 * 1024) return undefined;
+  return at(dataAddr, len)?.toString('utf8');
+}
+
+/** Finds and decodes the build information in a program; undefined when it has none. */
+export function readGoBuildInfo(buf: Buffer): GoBuildInfo | undefined {
+  let pos = buf.indexOf(MAGIC);
+  // The header is 16-byte aligned; a stray copy of the magic elsewhere is skipped.
+  while (pos >= 0 && pos % 16 !== 0) pos = buf.indexOf(MAGIC, pos + 1);
+  if (pos < 0 || pos + 32 > buf.length) return undefined;
+  const ptrSize = buf[pos + 14];
+  const flags = buf[pos + 15];
+  let goVersion: string | undefined;
+  let modinfo: string | undefined;
+  if (flags & 0x2) {
+    let off = pos + 32;
+    const [vlen, o1] = readUvarint(buf, off);
+    goVersion = buf.subarray(o1, o1 + vlen).toString('utf8');
+    off = o1 + vlen;
+    const [mlen, o2] = readUvarint(buf, off);
+    modinfo = buf.subarray(o2, o2 + mlen).toString('latin1');
+  } else {
+    if (executableFormat(buf) !== 'elf') return undefined;
+    const elf = elfSections(buf);
+    const ptr = (o: number) => (ptrSize === 8 ? Number(elf.le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)) : elf.le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+    goVersion = readGoStringAt(buf, elf, ptrSize, ptr(pos + 16));
+    modinfo = readGoStringAt(buf, elf, ptrSize, ptr(pos + 16 + ptrSize));
+  }
+  if (!goVersion) return undefined;
+  // cmd/go wraps modinfo in 16-byte sentinels; strip them as debug/buildinfo does.
+  if (modinfo && modinfo.length >= 33 && modinfo[modinfo.length - 17] === '\n') modinfo = modinfo.slice(16, -16);
+  return parseModinfo(goVersion, Buffer.from(modinfo ?? '', 'latin1').toString('utf8'));
+}
+
+/** Parses the text `go version -m` prints after the file name (tab-separated lines). */
+export function parseModinfo(goVersion: string, modinfo: string): GoBuildInfo {
+  const info: GoBuildInfo = { goVersion, deps: [], settings: {} };
+  for (const line of modinfo.split('\n')) {
+    const f = line.split('\t');
+    switch (f[0]) {
+      case 'path':
+        info.path = f[1];
+        break;
+      case 'mod':
+        info.main = { path: f[1], version: f[2] ?? '' };
+        break;
+      case 'dep':
+        info.deps.push({ path: f[1], version: f[2] ?? '' });
+        break;
+      case '=>': {
+        const last = info.deps[info.deps.length - 1];
+        if (last) last.replacedBy = { path: f[1], version: f[2] ?? '' };
+        break;
+      }
+      case 'build': {
+        const eq = (f[1] ?? '').indexOf('=');
+        if (eq > 0) info.settings[f[1].slice(0, eq)] = f[1].slice(eq + 1);
+        break;
+      }
+    }
+  }
+  return info;
+}
+
+/** The packages a Go binary's build information names. */
+export function goBuildInfoPackages(info: GoBuildInfo): FoundPackage[] {
+  const found: FoundPackage[] = [];
+  if (info.main?.path) found.push(goPackage(info.main.path, info.main.version, { main: 'true' }));
+  for (const dep of info.deps) {
+    // A replacement by another module is the code that was compiled in; a local directory
+    // replacement has no version, so the module it replaced is reported with a note.
+    if (dep.replacedBy?.version) found.push(goPackage(dep.replacedBy.path, dep.replacedBy.version, { replaces: `${dep.path}@${dep.version}` }));
+    else if (dep.replacedBy) found.push(goPackage(dep.path, dep.version, { replacedBy: dep.replacedBy.path }));
+    else found.push(goPackage(dep.path, dep.version));
+  }
+  const stdlib = stdlibVersion(info.goVersion);
+  if (stdlib) found.push(goPackage('stdlib', stdlib, { toolchain: info.goVersion }));
+  return found;
+}
+
+/** Extracts Go modules and the toolchain version from compiled Go programs. */
+export const goBinary = {
+  id: 'go/go-binary',
+  version: 1,
+  fileRequired(path: string, size: number): boolean {
+    return mayBeProgram(path, size, MAX_BINARY_BYTES);
+  },
+  async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
+    if (file.size > MAX_BINARY_BYTES) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
+    const buf = await file.read();
+    // Most files handed over are not Go programs (or not programs at all): that is not a problem.
+    if (!executableFormat(buf)) return [];
+    let info: GoBuildInfo | undefined;
+    try {
+      info = readGoBuildInfo(buf);
+    } catch (err) {
+      ctx.warn(`Go build information is damaged: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
+    if (!info) return [];
+    if (!stdlibVersion(info.goVersion)) ctx.warn(`Go toolchain "${info.goVersion}" has no release version; stdlib not reported`);
+    return goBuildInfoPackages(info);
+  },
+} satisfies Extractor;
