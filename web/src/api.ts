@@ -1,0 +1,505 @@
+/**
+ * The typed client for Vigil's HTTP API (`/api/v1`), the only way the dashboard reads or
+ * changes anything. Every call carries the API key as a bearer token; errors arrive as
+ * RFC 9457 problem documents and are thrown as {@link ApiError}.
+ */
+import type { FixAvailable, ScoreAdjustment, Severity } from '../../src/matching/types.js';
+
+export type { FixAvailable, ScoreAdjustment, Severity };
+
+/** Lifecycle state of a stored finding. */
+export type FindingStatus = 'ACTIVE' | 'SUPPRESSED' | 'CLOSED';
+
+/** Kinds of resource the service covers. */
+export type ResourceType = 'HOST' | 'CONTAINER_IMAGE' | 'REPOSITORY' | 'PACKAGE_ARCHIVE';
+
+/** Group-by keys of the aggregation endpoint. */
+export type AggregationType =
+  | 'VULNERABILITY'
+  | 'PACKAGE'
+  | 'CONTAINER_IMAGE'
+  | 'REPOSITORY'
+  | 'IMAGE_LAYER'
+  | 'HOST'
+  | 'ACCOUNT'
+  | 'FINDING_TYPE'
+  | 'SEVERITY';
+
+/** Severity order, worst first; the dashboard always lists severities this way. */
+export const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED'];
+
+/** A string comparison of the search API. */
+export interface StringFilter {
+  comparison: 'EQUALS' | 'NOT_EQUALS' | 'PREFIX';
+  value: string;
+}
+
+/** An inclusive number range of the search API. */
+export interface NumberFilter {
+  lowerInclusive?: number;
+  upperInclusive?: number;
+}
+
+/** An inclusive date range of the search API (ISO 8601 strings). */
+export interface DateFilter {
+  startInclusive?: string;
+  endInclusive?: string;
+}
+
+/** Filter criteria as the search, aggregate, export and suppression endpoints take them. */
+export interface FilterCriteria {
+  findingId?: StringFilter[];
+  vulnerabilityId?: StringFilter[];
+  title?: StringFilter[];
+  accountId?: StringFilter[];
+  resourceId?: StringFilter[];
+  resourceType?: StringFilter[];
+  packageName?: StringFilter[];
+  packageEcosystem?: StringFilter[];
+  packageVersion?: StringFilter[];
+  imageRepository?: StringFilter[];
+  imageTag?: StringFilter[];
+  imageDigest?: StringFilter[];
+  layer?: StringFilter[];
+  status?: StringFilter[];
+  severity?: StringFilter[];
+  fixAvailable?: StringFilter[];
+  exploited?: StringFilter[];
+  findingType?: StringFilter[];
+  score?: NumberFilter[];
+  epssScore?: NumberFilter[];
+  firstObservedAt?: DateFilter[];
+  lastObservedAt?: DateFilter[];
+  updatedAt?: DateFilter[];
+}
+
+/** The resource a finding was found in. */
+export interface ResourceRef {
+  id: string;
+  type: ResourceType;
+  name: string;
+  accountId: string;
+  image?: { registry?: string; repository?: string; tags?: string[]; digest?: string };
+  tags?: Record<string, string>;
+}
+
+/** One entry of a finding's history. */
+export interface TimelineEntry {
+  at: string;
+  event: string;
+  detail?: string;
+}
+
+/** A stored finding, as search returns it and the detail panel shows it. */
+export interface StoredFinding {
+  findingId: string;
+  vulnerabilityId: string;
+  aliases: string[];
+  title: string;
+  description?: string;
+  status: FindingStatus;
+  type: string;
+  severity: Severity;
+  score: number;
+  scoreSource?: string;
+  cvss?: { version: string; vector: string; baseScore: number; source: string };
+  adjustments: ScoreAdjustment[];
+  epss?: { score: number; percentile: number };
+  kev?: { dateAdded: string; dueDate?: string; knownRansomwareCampaignUse?: string };
+  fixAvailable: FixAvailable;
+  fixedVersion?: string;
+  package: {
+    name: string;
+    version: string;
+    ecosystem: string;
+    purl?: string;
+    source?: { name: string; version: string };
+    layer?: string;
+    locations?: string[];
+  };
+  resource: ResourceRef;
+  accountId: string;
+  references: string[];
+  firstObservedAt: string;
+  lastObservedAt: string;
+  updatedAt: string;
+  closedAt?: string;
+  suppressedBy?: string;
+  timeline?: TimelineEntry[];
+}
+
+/** Sort keys of finding search. */
+export type FindingSortField = 'SCORE' | 'SEVERITY' | 'EPSS' | 'FIRST_OBSERVED_AT' | 'LAST_OBSERVED_AT';
+
+/** One page of a finding search. */
+export interface FindingPage {
+  findings: StoredFinding[];
+  nextToken?: string;
+  /** Total matching findings, when the server counted them. */
+  total?: number;
+}
+
+/** Finding counts per severity. */
+export type SeverityCounts = Partial<Record<Severity, number>> & { total?: number };
+
+/** One aggregation row. */
+export interface AggregationRow {
+  key: string;
+  /** Human-readable label of the key (e.g. an image's repository:tag), when it differs. */
+  label?: string;
+  accountId?: string;
+  severityCounts: SeverityCounts;
+  affectedResources?: number;
+  maxScore?: number;
+  exploited?: number;
+}
+
+/** Sort keys of aggregation. */
+export type AggregationSortField = 'CRITICAL' | 'HIGH' | 'ALL' | 'AFFECTED_RESOURCES' | 'MAX_SCORE' | 'EXPLOITED';
+
+/** The caller, as the server knows it from the key. */
+export interface Principal {
+  accountId: string;
+  accountName?: string;
+  role: 'admin' | 'viewer' | 'scanner';
+  /** True for the delegated administrator, who reads across every account. */
+  delegatedAdmin: boolean;
+  keyId?: string;
+}
+
+/** An account of the organization. */
+export interface Account {
+  id: string;
+  name: string;
+  delegatedAdmin?: boolean;
+  createdAt?: string;
+}
+
+/** An API key as listed (the secret is only returned once, at creation). */
+export interface ApiKey {
+  id: string;
+  accountId: string;
+  role: Principal['role'];
+  name?: string;
+  prefix?: string;
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+/** VEX-style justifications a suppression rule may carry. */
+export const JUSTIFICATIONS = [
+  'component_not_present',
+  'vulnerable_code_not_present',
+  'vulnerable_code_not_in_execute_path',
+  'vulnerable_code_cannot_be_controlled_by_adversary',
+  'inline_mitigations_already_exist',
+  'accepted_risk',
+] as const;
+
+/** A suppression rule. */
+export interface SuppressionRule {
+  id: string;
+  name?: string;
+  accountId?: string;
+  filterCriteria: FilterCriteria;
+  reason: string;
+  justification?: (typeof JUSTIFICATIONS)[number];
+  expiresAt?: string;
+  createdAt: string;
+  /** How many findings the rule suppresses now. */
+  matchCount?: number;
+  /** True when the rule matches nothing (a stale rule). */
+  stale?: boolean;
+}
+
+/** Scan coverage of one resource. */
+export interface CoverageEntry {
+  resourceId: string;
+  resourceType: ResourceType;
+  name: string;
+  accountId: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  reason: string;
+  lastScannedAt?: string;
+  severityCounts?: SeverityCounts;
+}
+
+/** One page of coverage. */
+export interface CoveragePage {
+  resources: CoverageEntry[];
+  nextToken?: string;
+  total?: number;
+}
+
+/** Month-to-date usage and cost of one account. */
+export interface UsageEntry {
+  accountId: string;
+  month: string;
+  hostHours: number;
+  imageScans: number;
+  imageRescans: number;
+  costToDate: number;
+  projectedCost: number;
+  currency: string;
+}
+
+/** A container registry Vigil watches. */
+export interface Registry {
+  id: string;
+  url: string;
+  accountId?: string;
+  modes: string[];
+  include?: string[];
+  exclude?: string[];
+  rescanWindow?: string;
+  createdAt?: string;
+  lastSyncAt?: string;
+}
+
+/** A webhook subscription. */
+export interface Subscription {
+  id: string;
+  url: string;
+  accountId?: string;
+  eventTypes: string[];
+  minimumSeverity?: Severity;
+  createdAt?: string;
+  enabled?: boolean;
+}
+
+/** One delivery attempt of a webhook. */
+export interface Delivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED' | 'DEAD';
+  attempts: number;
+  responseStatus?: number;
+  lastAttemptAt?: string;
+  nextAttemptAt?: string;
+  error?: string;
+}
+
+/** The overview's figures (served by the dashboard routes). */
+export interface Overview {
+  coverage: { byType: { type: ResourceType; active: number; inactive: number }[]; inactiveReasons: { reason: string; count: number }[] };
+  severityCounts: SeverityCounts;
+  exploited: number;
+  fixable: number;
+  riskiest: { images: AggregationRow[]; hosts: AggregationRow[]; repositories: AggregationRow[] };
+  topVulnerabilities: AggregationRow[];
+  generatedAt: string;
+}
+
+/** One day of the critical/high trend. */
+export interface TrendPoint {
+  date: string;
+  CRITICAL: number;
+  HIGH: number;
+}
+
+/** Mean time to remediate per severity, overall and per week. */
+export interface Mttr {
+  bySeverity: { severity: Severity; closed: number; meanDays: number | null }[];
+  trend: ({ week: string } & Partial<Record<Severity, number | null>>)[];
+}
+
+/** A problem+json error from the API. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+  ) {
+    super(detail ? `${title}: ${detail}` : title);
+  }
+}
+
+/** Options for every call: the key and, for the delegated administrator, the account to narrow to. */
+export interface ApiContext {
+  key: string;
+  /** Narrow reads to this account (delegated administrator only). */
+  account?: string;
+  signal?: AbortSignal;
+}
+
+const base = '/api/v1';
+
+async function call<T>(ctx: ApiContext, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${ctx.key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: ctx.signal,
+  });
+  if (!res.ok) throw await toError(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  try {
+    const p = (await res.json()) as { title?: string; detail?: string; message?: string };
+    return new ApiError(res.status, p.title ?? res.statusText, p.detail ?? p.message);
+  } catch {
+    return new ApiError(res.status, res.statusText || `HTTP ${res.status}`);
+  }
+}
+
+/** Adds the account narrowing to criteria (the delegated administrator's account switch). */
+export function scoped(ctx: ApiContext, criteria: FilterCriteria): FilterCriteria {
+  if (!ctx.account || criteria.accountId?.length) return criteria;
+  return { ...criteria, accountId: [{ comparison: 'EQUALS', value: ctx.account }] };
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Who the key belongs to. */
+export function whoami(ctx: ApiContext): Promise<Principal> {
+  return call(ctx, 'GET', '/whoami');
+}
+
+/** Searches findings: one server-side page, sorted. */
+export function searchFindings(
+  ctx: ApiContext,
+  req: { filterCriteria: FilterCriteria; sort?: { field: FindingSortField; order: 'ASC' | 'DESC' }; maxResults?: number; nextToken?: string },
+): Promise<FindingPage> {
+  return call(ctx, 'POST', '/findings/search', {
+    filterCriteria: scoped(ctx, req.filterCriteria),
+    sortCriteria: req.sort ? { field: req.sort.field, sortOrder: req.sort.order } : undefined,
+    maxResults: req.maxResults,
+    nextToken: req.nextToken,
+  });
+}
+
+/** Counts findings matching criteria. */
+export async function countFindings(ctx: ApiContext, filterCriteria: FilterCriteria): Promise<number> {
+  const r = await call<{ count: number }>(ctx, 'POST', '/findings/count', { filterCriteria: scoped(ctx, filterCriteria) });
+  return r.count;
+}
+
+/** One finding with its timeline. */
+export function getFinding(ctx: ApiContext, id: string): Promise<StoredFinding> {
+  return call(ctx, 'GET', `/findings/${encodeURIComponent(id)}`);
+}
+
+/** Aggregation rows for a group-by key. */
+export function aggregateFindings(
+  ctx: ApiContext,
+  req: { aggregationType: AggregationType; filterCriteria: FilterCriteria; sortBy?: AggregationSortField; sortOrder?: 'ASC' | 'DESC'; maxResults?: number; nextToken?: string },
+): Promise<{ rows: AggregationRow[]; nextToken?: string }> {
+  return call(ctx, 'POST', '/findings/aggregate', { ...req, filterCriteria: scoped(ctx, req.filterCriteria) });
+}
+
+/** Downloads the findings report of a filter as CSV or JSON (the server streams it). */
+export async function exportFindings(ctx: ApiContext, filterCriteria: FilterCriteria, format: 'csv' | 'json'): Promise<Blob> {
+  const res = await fetch(`${base}/findings/export`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ctx.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ filterCriteria: scoped(ctx, filterCriteria), format }),
+  });
+  if (!res.ok) throw await toError(res);
+  return res.blob();
+}
+
+/** Accounts visible to the caller. */
+export function listAccounts(ctx: ApiContext): Promise<Account[]> {
+  return call<{ accounts: Account[] }>(ctx, 'GET', '/accounts').then((r) => r.accounts);
+}
+
+/** API keys visible to the caller (admins). */
+export function listKeys(ctx: ApiContext): Promise<ApiKey[]> {
+  return call<{ keys: ApiKey[] }>(ctx, 'GET', `/keys${query({ accountId: ctx.account })}`).then((r) => r.keys);
+}
+
+/** Creates a key; the secret is in the answer only. */
+export function createKey(ctx: ApiContext, req: { accountId: string; role: Principal['role']; name?: string }): Promise<ApiKey & { key: string }> {
+  return call(ctx, 'POST', '/keys', req);
+}
+
+/** Revokes a key. */
+export function revokeKey(ctx: ApiContext, id: string): Promise<void> {
+  return call(ctx, 'DELETE', `/keys/${encodeURIComponent(id)}`);
+}
+
+/** Suppression rules visible to the caller. */
+export function listRules(ctx: ApiContext): Promise<SuppressionRule[]> {
+  return call<{ rules: SuppressionRule[] }>(ctx, 'GET', `/suppression-rules${query({ accountId: ctx.account })}`).then((r) => r.rules);
+}
+
+/** What a draft rule would suppress now. */
+export function previewRule(ctx: ApiContext, filterCriteria: FilterCriteria): Promise<FindingPage & { count: number }> {
+  return call(ctx, 'POST', '/suppression-rules/preview', { filterCriteria: scoped(ctx, filterCriteria) });
+}
+
+/** Creates a suppression rule. */
+export function createRule(
+  ctx: ApiContext,
+  req: { name?: string; accountId?: string; filterCriteria: FilterCriteria; reason: string; justification?: string; expiresAt?: string },
+): Promise<SuppressionRule> {
+  return call(ctx, 'POST', '/suppression-rules', req);
+}
+
+/** Deletes a suppression rule; its findings return to ACTIVE. */
+export function deleteRule(ctx: ApiContext, id: string): Promise<void> {
+  return call(ctx, 'DELETE', `/suppression-rules/${encodeURIComponent(id)}`);
+}
+
+/** Resources with their coverage. */
+export function listCoverage(
+  ctx: ApiContext,
+  req: { resourceType?: string; status?: string; reason?: string; accountId?: string; maxResults?: number; nextToken?: string },
+): Promise<CoveragePage> {
+  return call(ctx, 'GET', `/coverage${query({ ...req, accountId: req.accountId ?? ctx.account })}`);
+}
+
+/** Month-to-date usage and projected cost per account. */
+export function getUsage(ctx: ApiContext): Promise<UsageEntry[]> {
+  return call<{ usage: UsageEntry[] }>(ctx, 'GET', `/usage${query({ accountId: ctx.account })}`).then((r) => r.usage);
+}
+
+/** Registries. */
+export function listRegistries(ctx: ApiContext): Promise<Registry[]> {
+  return call<{ registries: Registry[] }>(ctx, 'GET', `/registries${query({ accountId: ctx.account })}`).then((r) => r.registries);
+}
+
+/** Webhook subscriptions. */
+export function listSubscriptions(ctx: ApiContext): Promise<Subscription[]> {
+  return call<{ subscriptions: Subscription[] }>(ctx, 'GET', `/subscriptions${query({ accountId: ctx.account })}`).then((r) => r.subscriptions);
+}
+
+/** The delivery log of a subscription. */
+export function listDeliveries(ctx: ApiContext, subscriptionId: string): Promise<Delivery[]> {
+  return call<{ deliveries: Delivery[] }>(ctx, 'GET', `/subscriptions/${encodeURIComponent(subscriptionId)}/deliveries`).then((r) => r.deliveries);
+}
+
+/** Sends a delivery again. */
+export function redeliver(ctx: ApiContext, subscriptionId: string, deliveryId: string): Promise<void> {
+  return call(ctx, 'POST', `/subscriptions/${encodeURIComponent(subscriptionId)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`);
+}
+
+/** The overview's figures. */
+export function getOverview(ctx: ApiContext): Promise<Overview> {
+  return call(ctx, 'GET', `/dashboard/overview${query({ accountId: ctx.account })}`);
+}
+
+/** Daily open critical and high findings over the last `days` days. */
+export function getTrend(ctx: ApiContext, days = 30): Promise<TrendPoint[]> {
+  return call<{ points: TrendPoint[] }>(ctx, 'GET', `/dashboard/trend${query({ accountId: ctx.account, days })}`).then((r) => r.points);
+}
+
+/** Mean time to remediate. */
+export function getMttr(ctx: ApiContext, weeks = 12): Promise<Mttr> {
+  return call(ctx, 'GET', `/dashboard/mttr${query({ accountId: ctx.account, weeks })}`);
+}
+
+/** The URL of the event stream (read with fetch so the key travels in a header, not the URL). */
+export const eventStreamPath = `${base}/events/stream`;

@@ -1,0 +1,127 @@
+/**
+ * A table over TanStack Table. Sorting is the server's when `onSortChange` is given (the
+ * table only shows and requests it), otherwise the rows sort in place. Rows are reachable
+ * with the keyboard: Tab into the table, arrow keys move, Enter opens.
+ */
+import { flexRender, getCoreRowModel, getSortedRowModel, useReactTable } from '@tanstack/react-table';
+import type { ColumnDef, SortingState } from '@tanstack/react-table';
+import { useRef, useState } from 'react';
+import type { KeyboardEvent, ReactNode } from 'react';
+
+/** Props of {@link DataTable}. */
+export interface DataTableProps<T> {
+  data: T[];
+  columns: ColumnDef<T, unknown>[];
+  /** Accessible name of the table. */
+  label: string;
+  rowId?: (row: T) => string;
+  onRowOpen?: (row: T) => void;
+  selectedId?: string;
+  /** Server-side sorting: the current sort and a callback; leaves row order alone. */
+  sorting?: SortingState;
+  onSortChange?: (s: SortingState) => void;
+  empty?: ReactNode;
+  /** Marks a row (e.g. stale rules). */
+  rowClass?: (row: T) => string | undefined;
+}
+
+/** A sortable, keyboard-navigable table. */
+export function DataTable<T>(props: DataTableProps<T>): ReactNode {
+  const [localSort, setLocalSort] = useState<SortingState>([]);
+  const manual = props.onSortChange !== undefined;
+  const table = useReactTable({
+    data: props.data,
+    columns: props.columns,
+    getCoreRowModel: getCoreRowModel(),
+    getSortedRowModel: manual ? undefined : getSortedRowModel(),
+    manualSorting: manual,
+    enableSortingRemoval: false,
+    state: { sorting: manual ? (props.sorting ?? []) : localSort },
+    onSortingChange: (up) => {
+      const cur = manual ? (props.sorting ?? []) : localSort;
+      const next = typeof up === 'function' ? up(cur) : up;
+      if (manual) props.onSortChange?.(next);
+      else setLocalSort(next);
+    },
+    getRowId: props.rowId ? (r) => props.rowId!(r) : undefined,
+  });
+  const body = useRef<HTMLTableSectionElement>(null);
+
+  function onKey(e: KeyboardEvent<HTMLTableRowElement>, row: T): void {
+    const tr = e.currentTarget;
+    if (e.key === 'ArrowDown' || e.key === 'j') {
+      (tr.nextElementSibling as HTMLElement | null)?.focus();
+      e.preventDefault();
+    } else if (e.key === 'ArrowUp' || e.key === 'k') {
+      (tr.previousElementSibling as HTMLElement | null)?.focus();
+      e.preventDefault();
+    } else if (e.key === 'Enter' && props.onRowOpen) {
+      props.onRowOpen(row);
+      e.preventDefault();
+    }
+  }
+
+  const rows = table.getRowModel().rows;
+  return (
+    <div className="table-wrap">
+      <table className="data" aria-label={props.label}>
+        <thead>
+          {table.getHeaderGroups().map((hg) => (
+            <tr key={hg.id}>
+              {hg.headers.map((h) => {
+                const sorted = h.column.getIsSorted();
+                const canSort = h.column.getCanSort();
+                return (
+                  <th
+                    key={h.id}
+                    scope="col"
+                    style={h.column.columnDef.size ? { width: h.column.columnDef.size } : undefined}
+                    aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : canSort ? 'none' : undefined}
+                  >
+                    {canSort ? (
+                      <button type="button" className="th-sort" onClick={h.column.getToggleSortingHandler()}>
+                        {flexRender(h.column.columnDef.header, h.getContext())}
+                        <span aria-hidden="true" className="sort-ind">
+                          {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : '↕'}
+                        </span>
+                      </button>
+                    ) : (
+                      flexRender(h.column.columnDef.header, h.getContext())
+                    )}
+                  </th>
+                );
+              })}
+            </tr>
+          ))}
+        </thead>
+        <tbody ref={body}>
+          {rows.length === 0 ? (
+            <tr>
+              <td colSpan={props.columns.length} className="empty-cell">
+                {props.empty ?? 'Nothing here.'}
+              </td>
+            </tr>
+          ) : (
+            rows.map((r) => (
+              <tr
+                key={r.id}
+                tabIndex={0}
+                className={[r.id === props.selectedId ? 'selected' : '', props.rowClass?.(r.original) ?? '', props.onRowOpen ? 'clickable' : ''].join(' ').trim() || undefined}
+                aria-selected={props.selectedId !== undefined ? r.id === props.selectedId : undefined}
+                onClick={(e) => {
+                  if ((e.target as HTMLElement).closest('a,button,input,select')) return;
+                  props.onRowOpen?.(r.original);
+                }}
+                onKeyDown={(e) => onKey(e, r.original)}
+              >
+                {r.getVisibleCells().map((c) => (
+                  <td key={c.id}>{flexRender(c.column.columnDef.cell, c.getContext())}</td>
+                ))}
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,355 @@
+/**
+ * Findings explorer: filter bar, group-by switch with aggregation rows, a server-paged
+ * sortable table, export of the current filter, and the finding detail panel. All of it
+ * lives in the query string.
+ */
+import { useMemo, useRef, useState } from 'react';
+import type { ReactNode } from 'react';
+import type { ColumnDef, SortingState } from '@tanstack/react-table';
+import type { AggregationRow, AggregationSortField, AggregationType, FindingSortField, StoredFinding } from '../api.js';
+import { aggregateFindings, exportFindings, searchFindings } from '../api.js';
+import { DataTable } from '../components/data-table.js';
+import { FilterBar } from '../components/filter-bar.js';
+import { ErrorNotice, Link, PageHeader, SeverityBadge, SeverityBar, SeverityCountsCells } from '../components/ui.js';
+import { criteriaFromParams, filterParams } from '../filters.js';
+import { ago, dateOnly, enumLabel, num, pct } from '../format.js';
+import { href, setParams, useLocation } from '../router.js';
+import { useSession } from '../session.js';
+import { useApi } from '../use-api.js';
+import { FindingPanel } from './finding-panel.js';
+
+/** Group-by choices and the filter a row of each drills into. */
+export const GROUPS: { type: AggregationType; label: string; param: string }[] = [
+  { type: 'VULNERABILITY', label: 'Vulnerability', param: 'vuln' },
+  { type: 'PACKAGE', label: 'Package', param: 'pkg' },
+  { type: 'CONTAINER_IMAGE', label: 'Image', param: 'resource' },
+  { type: 'REPOSITORY', label: 'Repository', param: 'repo' },
+  { type: 'IMAGE_LAYER', label: 'Layer', param: 'layer' },
+  { type: 'HOST', label: 'Host', param: 'resource' },
+  { type: 'ACCOUNT', label: 'Account', param: 'account' },
+];
+
+const PAGE_SIZE = 50;
+
+const FINDING_SORTS: Record<string, FindingSortField> = {
+  score: 'SCORE',
+  severity: 'SEVERITY',
+  epss: 'EPSS',
+  firstObservedAt: 'FIRST_OBSERVED_AT',
+  lastObservedAt: 'LAST_OBSERVED_AT',
+};
+const GROUP_SORTS: Record<string, AggregationSortField> = {
+  critical: 'CRITICAL',
+  high: 'HIGH',
+  total: 'ALL',
+  affectedResources: 'AFFECTED_RESOURCES',
+  maxScore: 'MAX_SCORE',
+  exploited: 'EXPLOITED',
+};
+
+function parseSort(raw: string | null, fallback: string): SortingState {
+  const [id, dir] = (raw ?? fallback).split(':');
+  return [{ id, desc: dir !== 'asc' }];
+}
+
+/** The findings explorer page. */
+export function FindingsPage(): ReactNode {
+  const { params } = useLocation();
+  const group = GROUPS.find((g) => g.type === params.get('group'));
+  const selected = params.get('finding') ?? undefined;
+  const criteria = useMemo(() => criteriaFromParams(params), [params]);
+  const criteriaKey = JSON.stringify(criteria);
+  const fp = filterParams(params);
+
+  return (
+    <div className={`page findings${selected ? ' with-panel' : ''}`}>
+      <PageHeader
+        title="Findings"
+        subtitle="Filter, group and sort every finding; select one to see why it scores as it does."
+        actions={
+          <>
+            <ExportButtons criteriaKey={criteriaKey} />
+            <Link className="button" href={href('/suppression-rules', { ...fp, new: '1' })} data-testid="suppress-from-filter">
+              Suppress these…
+            </Link>
+          </>
+        }
+      />
+      <FilterBar params={params} />
+      <div className="group-switch" role="radiogroup" aria-label="Group by">
+        <span className="gs-label" id="group-label">
+          Group by
+        </span>
+        {[{ type: undefined, label: 'None' } as { type?: AggregationType; label: string }, ...GROUPS].map((g) => (
+          <button
+            key={g.label}
+            type="button"
+            role="radio"
+            aria-checked={group?.type === g.type}
+            className={`seg${group?.type === g.type ? ' on' : ''}`}
+            onClick={() => setParams({ group: g.type, sort: undefined, cursor: undefined })}
+          >
+            {g.label}
+          </button>
+        ))}
+      </div>
+      <div className="explorer-body">
+        <div className="explorer-main">
+          {group ? <GroupTable group={group} criteriaKey={criteriaKey} params={params} /> : <FindingTable criteriaKey={criteriaKey} params={params} selected={selected} />}
+        </div>
+        {selected ? <FindingPanel id={selected} onClose={() => setParams({ finding: undefined })} /> : null}
+      </div>
+    </div>
+  );
+}
+
+function FindingTable(props: { criteriaKey: string; params: URLSearchParams; selected?: string }): ReactNode {
+  const { params } = props;
+  const sorting = parseSort(params.get('sort'), 'score:desc');
+  const cursor = params.get('cursor') ?? undefined;
+  // Cursors of the pages before this one, so "Previous" can go back without the server's help.
+  const history = useRef<(string | undefined)[]>([]);
+  const sortField = FINDING_SORTS[sorting[0].id] ?? 'SCORE';
+  const page = useApi(
+    (ctx) =>
+      searchFindings(ctx, {
+        filterCriteria: JSON.parse(props.criteriaKey),
+        sort: { field: sortField, order: sorting[0].desc ? 'DESC' : 'ASC' },
+        maxResults: PAGE_SIZE,
+        nextToken: cursor,
+      }),
+    `${props.criteriaKey}|${sortField}|${sorting[0].desc}|${cursor ?? ''}`,
+    { live: true },
+  );
+
+  const columns = useMemo<ColumnDef<StoredFinding, unknown>[]>(
+    () => [
+      {
+        id: 'score',
+        header: 'Score',
+        size: 110,
+        cell: ({ row }) => <SeverityBadge severity={row.original.severity} score={row.original.score} />,
+      },
+      {
+        id: 'vulnerability',
+        header: 'Vulnerability',
+        enableSorting: false,
+        cell: ({ row }) => (
+          <div className="vuln-cell">
+            <Link href={href('/findings', { ...Object.fromEntries(params), finding: row.original.findingId })} className="mono">
+              {row.original.vulnerabilityId}
+            </Link>
+            {row.original.kev ? <span className="kev" title="Known exploited (CISA KEV)">KEV</span> : null}
+            <div className="muted small clip" title={row.original.title}>
+              {row.original.title}
+            </div>
+          </div>
+        ),
+      },
+      {
+        id: 'package',
+        header: 'Package',
+        enableSorting: false,
+        cell: ({ row }) => (
+          <div>
+            <span className="mono">{row.original.package.name}</span> <span className="muted mono small">{row.original.package.version}</span>
+            <div className="muted small">{row.original.package.ecosystem}</div>
+          </div>
+        ),
+      },
+      {
+        id: 'fix',
+        header: 'Fixed in',
+        enableSorting: false,
+        cell: ({ row }) =>
+          row.original.fixedVersion ? <span className="mono small">{row.original.fixedVersion}</span> : <span className="muted small">{row.original.fixAvailable === 'NO' ? 'no fix' : '—'}</span>,
+      },
+      {
+        id: 'resource',
+        header: 'Resource',
+        enableSorting: false,
+        cell: ({ row }) => (
+          <div className="clip" title={row.original.resource.id}>
+            {row.original.resource.name}
+            <div className="muted small">{enumLabel(row.original.resource.type)}</div>
+          </div>
+        ),
+      },
+      { id: 'status', header: 'Status', enableSorting: false, size: 100, cell: ({ row }) => <span className={`status status-${row.original.status.toLowerCase()}`}>{enumLabel(row.original.status)}</span> },
+      { id: 'epss', header: 'EPSS', size: 80, cell: ({ row }) => <span className="num">{pct(row.original.epss?.score)}</span> },
+      { id: 'firstObservedAt', header: 'First seen', size: 110, cell: ({ row }) => <span title={row.original.firstObservedAt}>{dateOnly(row.original.firstObservedAt)}</span> },
+      { id: 'lastObservedAt', header: 'Last seen', size: 100, cell: ({ row }) => <span title={row.original.lastObservedAt}>{ago(row.original.lastObservedAt)}</span> },
+    ],
+    [params],
+  );
+
+  const data = page.data?.findings ?? [];
+  const pageNo = history.current.length + 1;
+  return (
+    <>
+      <div className="table-meta" aria-live="polite">
+        <span data-testid="findings-total">
+          {page.data?.total !== undefined ? `${num(page.data.total)} findings` : `${num(data.length)} findings on this page`}
+        </span>
+        {page.loading ? <span className="muted small"> · loading…</span> : null}
+        <label className="inline small">
+          Sort by{' '}
+          <select value={`${sorting[0].id}:${sorting[0].desc ? 'desc' : 'asc'}`} onChange={(e) => setParams({ sort: e.target.value, cursor: undefined })}>
+            <option value="score:desc">Score, highest first</option>
+            <option value="severity:desc">Severity, worst first</option>
+            <option value="epss:desc">EPSS, highest first</option>
+            <option value="firstObservedAt:asc">First observed, oldest first</option>
+            <option value="firstObservedAt:desc">First observed, newest first</option>
+            <option value="lastObservedAt:desc">Last observed, newest first</option>
+          </select>
+        </label>
+      </div>
+      <ErrorNotice error={page.error} what="Search" />
+      <DataTable
+        label="Findings"
+        data={data}
+        columns={columns}
+        rowId={(f) => f.findingId}
+        selectedId={props.selected}
+        onRowOpen={(f) => setParams({ finding: f.findingId })}
+        sorting={sorting}
+        onSortChange={(s) => {
+          history.current = [];
+          setParams({ sort: s[0] ? `${s[0].id}:${s[0].desc ? 'desc' : 'asc'}` : undefined, cursor: undefined });
+        }}
+        empty={page.loading ? 'Loading…' : 'No findings match this filter.'}
+      />
+      <nav className="pager" aria-label="Pages">
+        <button
+          type="button"
+          disabled={pageNo === 1}
+          onClick={() => {
+            const prev = history.current.pop();
+            setParams({ cursor: prev });
+          }}
+        >
+          ← Previous
+        </button>
+        <span className="muted">Page {pageNo}</span>
+        <button
+          type="button"
+          disabled={!page.data?.nextToken}
+          onClick={() => {
+            history.current.push(cursor);
+            setParams({ cursor: page.data?.nextToken });
+          }}
+        >
+          Next →
+        </button>
+      </nav>
+    </>
+  );
+}
+
+function GroupTable(props: { group: (typeof GROUPS)[number]; criteriaKey: string; params: URLSearchParams }): ReactNode {
+  const { group, params } = props;
+  const sorting = parseSort(params.get('sort'), 'critical:desc');
+  const sortBy = GROUP_SORTS[sorting[0].id] ?? 'CRITICAL';
+  const rows = useApi(
+    (ctx) => aggregateFindings(ctx, { aggregationType: group.type, filterCriteria: JSON.parse(props.criteriaKey), sortBy, sortOrder: sorting[0].desc ? 'DESC' : 'ASC', maxResults: 100 }),
+    `${group.type}|${props.criteriaKey}|${sortBy}|${sorting[0].desc}`,
+    { live: true },
+  );
+  const drill = (r: AggregationRow): string => {
+    const next = new URLSearchParams(params);
+    next.delete('group');
+    next.delete('sort');
+    next.delete('cursor');
+    next.set(group.param, r.key);
+    return `/findings?${next.toString()}`;
+  };
+  const columns = useMemo<ColumnDef<AggregationRow, unknown>[]>(
+    () => [
+      {
+        id: 'key',
+        header: group.label,
+        enableSorting: false,
+        cell: ({ row }) => (
+          <div className="clip" title={row.original.key}>
+            <Link href={drill(row.original)} className="mono">
+              {row.original.label ?? row.original.key}
+            </Link>
+            {row.original.label && row.original.label !== row.original.key ? <div className="muted small mono clip">{row.original.key}</div> : null}
+          </div>
+        ),
+      },
+      { id: 'critical', header: 'Critical', size: 80, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['CRITICAL']} /> },
+      { id: 'high', header: 'High', size: 70, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['HIGH']} /> },
+      { id: 'medium', header: 'Medium', size: 70, enableSorting: false, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['MEDIUM']} /> },
+      { id: 'low', header: 'Low', size: 60, enableSorting: false, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['LOW']} /> },
+      { id: 'total', header: 'All', size: 70, cell: ({ row }) => <span className="num">{num(row.original.severityCounts.total)}</span> },
+      { id: 'bar', header: 'Mix', enableSorting: false, size: 140, cell: ({ row }) => <SeverityBar counts={row.original.severityCounts} /> },
+      { id: 'affectedResources', header: 'Resources', size: 90, cell: ({ row }) => <span className="num">{num(row.original.affectedResources)}</span> },
+      { id: 'maxScore', header: 'Max score', size: 90, cell: ({ row }) => <span className="num">{row.original.maxScore?.toFixed(1) ?? '—'}</span> },
+      { id: 'exploited', header: 'Exploited', size: 90, cell: ({ row }) => (row.original.exploited ? <span className="kev">{num(row.original.exploited)} KEV</span> : <span className="muted">—</span>) },
+    ],
+    // drill reads params: rebuild when they change.
+    [group, params],
+  );
+  return (
+    <>
+      <div className="table-meta" aria-live="polite">
+        <span data-testid="group-count">
+          {num(rows.data?.rows.length)} {group.label.toLowerCase()} rows{rows.data?.nextToken ? ' (first 100)' : ''}
+        </span>
+        {rows.loading ? <span className="muted small"> · loading…</span> : null}
+      </div>
+      <ErrorNotice error={rows.error} what="Aggregation" />
+      <DataTable
+        label={`Findings grouped by ${group.label.toLowerCase()}`}
+        data={rows.data?.rows ?? []}
+        columns={columns}
+        rowId={(r) => r.key}
+        onRowOpen={(r) => {
+          const u = new URL(drill(r), window.location.origin);
+          setParams(Object.fromEntries([...u.searchParams.entries(), ['group', undefined], ['sort', undefined]]));
+        }}
+        sorting={sorting}
+        onSortChange={(s) => setParams({ sort: s[0] ? `${s[0].id}:${s[0].desc ? 'desc' : 'asc'}` : undefined })}
+        empty={rows.loading ? 'Loading…' : 'No findings match this filter.'}
+      />
+    </>
+  );
+}
+
+function ExportButtons(props: { criteriaKey: string }): ReactNode {
+  const { ctx } = useSession();
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<Error>();
+  async function run(format: 'csv' | 'json'): Promise<void> {
+    setBusy(format);
+    setError(undefined);
+    try {
+      const blob = await exportFindings(ctx, JSON.parse(props.criteriaKey), format);
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = `vigil-findings-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '')}.${format}`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(undefined);
+    }
+  }
+  return (
+    <span className="export">
+      <button type="button" onClick={() => void run('csv')} disabled={busy !== undefined}>
+        {busy === 'csv' ? 'Exporting…' : 'Export CSV'}
+      </button>
+      <button type="button" onClick={() => void run('json')} disabled={busy !== undefined}>
+        {busy === 'json' ? 'Exporting…' : 'Export JSON'}
+      </button>
+      {error ? (
+        <span className="notice error inline" role="alert">
+          {error.message}
+        </span>
+      ) : null}
+    </span>
+  );
+}

@@ -1,0 +1,293 @@
+/**
+ * Overview: coverage, findings by severity, exploited findings, the critical/high trend,
+ * MTTR, the riskiest images, hosts and repositories, and the top vulnerabilities. Every
+ * figure links into the findings explorer with the matching filter.
+ */
+import type { ReactNode } from 'react';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { AggregationRow, Severity } from '../api.js';
+import { SEVERITIES, getMttr, getOverview, getTrend } from '../api.js';
+import { Card, Empty, ErrorNotice, Link, Loading, PageHeader, SeverityBar, SeverityCountsCells } from '../components/ui.js';
+import { dateTime, enumLabel, num, severityColor, severityLabel } from '../format.js';
+import { href } from '../router.js';
+import { useApi } from '../use-api.js';
+
+const ACTIVE = { status: 'ACTIVE' };
+
+/** The overview page. */
+export function OverviewPage(): ReactNode {
+  const overview = useApi(getOverview, 'overview', { live: true });
+  const trend = useApi((ctx) => getTrend(ctx, 30), 'trend', { live: true });
+  const mttr = useApi((ctx) => getMttr(ctx, 12), 'mttr', { live: true });
+  const o = overview.data;
+
+  return (
+    <div className="page overview">
+      <PageHeader title="Overview" subtitle={o ? `Active findings across the estate · updated ${dateTime(o.generatedAt)}` : 'Active findings across the estate'} />
+      <ErrorNotice error={overview.error} what="Overview" />
+      {!o ? (
+        overview.error ? null : <Loading />
+      ) : (
+        <>
+          <div className="stats" data-testid="overview-stats">
+            <Stat label="Active findings" value={o.severityCounts.total ?? sum(o.severityCounts)} to={href('/findings', ACTIVE)} testId="stat-total" />
+            <Stat label="Critical" value={o.severityCounts.CRITICAL ?? 0} to={href('/findings', { ...ACTIVE, severity: 'CRITICAL' })} sev="CRITICAL" testId="stat-critical" />
+            <Stat label="High" value={o.severityCounts.HIGH ?? 0} to={href('/findings', { ...ACTIVE, severity: 'HIGH' })} sev="HIGH" testId="stat-high" />
+            <Stat label="Exploited (KEV)" value={o.exploited} to={href('/findings', { ...ACTIVE, kev: 'yes' })} testId="stat-exploited" hint="In CISA's Known Exploited Vulnerabilities catalog" />
+            <Stat label="Fix available" value={o.fixable} to={href('/findings', { ...ACTIVE, fix: 'YES' })} testId="stat-fixable" />
+            <Stat
+              label="Resources covered"
+              value={o.coverage.byType.reduce((a, t) => a + t.active, 0)}
+              of={o.coverage.byType.reduce((a, t) => a + t.active + t.inactive, 0)}
+              to="/resources"
+              testId="stat-covered"
+            />
+          </div>
+
+          <div className="grid two">
+            <Card title="Findings by severity" id="by-severity">
+              <SeverityChart counts={o.severityCounts} />
+            </Card>
+            <Card title="Coverage" id="coverage" actions={<Link href="/resources">All resources →</Link>}>
+              <CoverageBlock coverage={o.coverage} />
+            </Card>
+          </div>
+
+          <div className="grid two">
+            <Card title="Critical and high findings, last 30 days" id="trend">
+              <ErrorNotice error={trend.error} />
+              {trend.data ? <TrendChart points={trend.data} /> : trend.error ? null : <Loading />}
+            </Card>
+            <Card title="Mean time to remediate" id="mttr">
+              <ErrorNotice error={mttr.error} />
+              {mttr.data ? <MttrBlock mttr={mttr.data} /> : mttr.error ? null : <Loading />}
+            </Card>
+          </div>
+
+          <div className="grid three">
+            <Riskiest title="Riskiest container images" rows={o.riskiest.images} param="resource" group="CONTAINER_IMAGE" id="risk-images" />
+            <Riskiest title="Riskiest hosts" rows={o.riskiest.hosts} param="resource" group="HOST" id="risk-hosts" />
+            <Riskiest title="Riskiest repositories" rows={o.riskiest.repositories} param="repo" group="REPOSITORY" id="risk-repos" />
+          </div>
+
+          <Card title="Top vulnerabilities by affected resources" id="top-vulns" actions={<Link href={href('/findings', { ...ACTIVE, group: 'VULNERABILITY' })}>Group findings by vulnerability →</Link>}>
+            <TopVulns rows={o.topVulnerabilities} />
+          </Card>
+        </>
+      )}
+    </div>
+  );
+}
+
+function sum(c: Partial<Record<Severity, number>>): number {
+  return SEVERITIES.reduce((a, s) => a + (c[s] ?? 0), 0);
+}
+
+function Stat(props: { label: string; value: number; of?: number; to: string; sev?: Severity; testId: string; hint?: string }): ReactNode {
+  return (
+    <Link href={props.to} className={`stat${props.sev ? ` stat-${props.sev.toLowerCase()}` : ''}`} title={props.hint} data-testid={props.testId}>
+      <span className="stat-label">{props.label}</span>
+      <span className="stat-value" data-value={props.value}>
+        {num(props.value)}
+        {props.of !== undefined ? <span className="stat-of"> / {num(props.of)}</span> : null}
+      </span>
+    </Link>
+  );
+}
+
+function SeverityChart(props: { counts: Partial<Record<Severity, number>> }): ReactNode {
+  const data = SEVERITIES.map((s) => ({ severity: s, label: severityLabel(s), count: props.counts[s] ?? 0 }));
+  return (
+    <div className="chart-row">
+      <div className="chart" style={{ height: 200 }} role="img" aria-label={data.map((d) => `${d.label} ${d.count}`).join(', ')}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={data} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
+            <CartesianGrid horizontal={false} stroke="var(--grid)" />
+            <XAxis type="number" allowDecimals={false} stroke="var(--muted)" fontSize={12} />
+            <YAxis type="category" dataKey="label" width={70} stroke="var(--muted)" fontSize={12} />
+            <Tooltip cursor={{ fill: 'var(--hover)' }} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }} />
+            <Bar dataKey="count" name="Findings" radius={[0, 3, 3, 0]} isAnimationActive={false}>
+              {data.map((d) => (
+                <Cell key={d.severity} fill={severityColor(d.severity)} />
+              ))}
+            </Bar>
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <ul className="sev-list">
+        {data.map((d) => (
+          <li key={d.severity}>
+            <Link href={href('/findings', { ...ACTIVE, severity: d.severity })} data-testid={`sev-link-${d.severity}`}>
+              <span className={`swatch sev-bg-${d.severity.toLowerCase()}`} aria-hidden="true" />
+              {d.label}
+              <b>{num(d.count)}</b>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function CoverageBlock(props: { coverage: { byType: { type: string; active: number; inactive: number }[]; inactiveReasons: { reason: string; count: number }[] } }): ReactNode {
+  const { byType, inactiveReasons } = props.coverage;
+  if (!byType.length) return <Empty>No resources yet. Scan an image or a host to start.</Empty>;
+  return (
+    <div className="coverage">
+      <table className="plain" aria-label="Coverage by resource type">
+        <thead>
+          <tr>
+            <th scope="col">Type</th>
+            <th scope="col" className="num">
+              Scanned
+            </th>
+            <th scope="col" className="num">
+              Not scanned
+            </th>
+            <th scope="col">Share</th>
+          </tr>
+        </thead>
+        <tbody>
+          {byType.map((t) => {
+            const total = t.active + t.inactive;
+            return (
+              <tr key={t.type}>
+                <th scope="row">
+                  <Link href={href('/resources', { type: t.type })}>{enumLabel(t.type)}</Link>
+                </th>
+                <td className="num">{num(t.active)}</td>
+                <td className="num">{t.inactive ? <Link href={href('/resources', { type: t.type, status: 'INACTIVE' })}>{num(t.inactive)}</Link> : '0'}</td>
+                <td>
+                  <div className="meter" role="img" aria-label={`${total ? Math.round((t.active / total) * 100) : 0} % scanned`}>
+                    <span style={{ width: `${total ? (t.active / total) * 100 : 0}%` }} />
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <h3>Why resources are not scanned</h3>
+      {inactiveReasons.length === 0 ? (
+        <p className="muted">Every resource is scanned.</p>
+      ) : (
+        <ul className="reasons">
+          {inactiveReasons.map((r) => (
+            <li key={r.reason}>
+              <Link href={href('/resources', { status: 'INACTIVE', reason: r.reason })}>{enumLabel(r.reason)}</Link> <b>{num(r.count)}</b>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function TrendChart(props: { points: { date: string; CRITICAL: number; HIGH: number }[] }): ReactNode {
+  if (!props.points.length) return <Empty>No history yet.</Empty>;
+  return (
+    <div className="chart" style={{ height: 240 }} role="img" aria-label={`Open critical and high findings per day; latest: ${props.points.at(-1)?.CRITICAL ?? 0} critical, ${props.points.at(-1)?.HIGH ?? 0} high`}>
+      <ResponsiveContainer width="100%" height="100%">
+        <AreaChart data={props.points} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+          <CartesianGrid stroke="var(--grid)" vertical={false} />
+          <XAxis dataKey="date" stroke="var(--muted)" fontSize={12} tickFormatter={(d: string) => d.slice(5)} minTickGap={24} />
+          <YAxis allowDecimals={false} stroke="var(--muted)" fontSize={12} width={48} />
+          <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }} />
+          <Legend />
+          <Area type="monotone" dataKey="HIGH" name="High" stackId="1" stroke={severityColor('HIGH')} fill={severityColor('HIGH')} fillOpacity={0.35} isAnimationActive={false} />
+          <Area type="monotone" dataKey="CRITICAL" name="Critical" stackId="1" stroke={severityColor('CRITICAL')} fill={severityColor('CRITICAL')} fillOpacity={0.5} isAnimationActive={false} />
+        </AreaChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+function MttrBlock(props: { mttr: { bySeverity: { severity: Severity; closed: number; meanDays: number | null }[]; trend: ({ week: string } & Partial<Record<Severity, number | null>>)[] } }): ReactNode {
+  const shown = props.mttr.bySeverity.filter((s) => s.severity !== 'UNTRIAGED' && s.severity !== 'INFORMATIONAL');
+  return (
+    <div className="mttr">
+      <div className="mttr-figures" data-testid="mttr">
+        {shown.map((s) => (
+          <div key={s.severity} className="mttr-fig">
+            <span className={`sev-fg-${s.severity.toLowerCase()} mttr-sev`}>{severityLabel(s.severity)}</span>
+            <span className="mttr-days">{s.meanDays === null ? '—' : `${s.meanDays.toFixed(1)} d`}</span>
+            <span className="muted small">{num(s.closed)} closed</span>
+          </div>
+        ))}
+      </div>
+      <div className="chart" style={{ height: 170 }} role="img" aria-label="Weekly mean days to remediate per severity">
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={props.mttr.trend} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
+            <CartesianGrid stroke="var(--grid)" vertical={false} />
+            <XAxis dataKey="week" stroke="var(--muted)" fontSize={12} tickFormatter={(d: string) => d.slice(5)} />
+            <YAxis stroke="var(--muted)" fontSize={12} width={40} unit=" d" />
+            <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }} />
+            {(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const).map((s) => (
+              <Line key={s} type="monotone" dataKey={s} name={severityLabel(s)} stroke={severityColor(s)} dot={false} connectNulls isAnimationActive={false} />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+      <p className="muted small">First observed → closed, for findings closed in each week.</p>
+    </div>
+  );
+}
+
+function Riskiest(props: { title: string; rows: AggregationRow[]; param: string; group: string; id: string }): ReactNode {
+  return (
+    <Card title={props.title} id={props.id} actions={<Link href={href('/findings', { ...ACTIVE, group: props.group })}>All →</Link>}>
+      {props.rows.length === 0 ? (
+        <Empty>None with active findings.</Empty>
+      ) : (
+        <ol className="risk-list">
+          {props.rows.map((r) => (
+            <li key={r.key}>
+              <Link href={href('/findings', { ...ACTIVE, [props.param]: r.key })} className="risk-name" title={r.key}>
+                {r.label ?? r.key}
+              </Link>
+              <SeverityCountsCells counts={r.severityCounts} />
+              <SeverityBar counts={r.severityCounts} />
+            </li>
+          ))}
+        </ol>
+      )}
+    </Card>
+  );
+}
+
+function TopVulns(props: { rows: AggregationRow[] }): ReactNode {
+  if (!props.rows.length) return <Empty>No active vulnerabilities.</Empty>;
+  return (
+    <table className="plain" aria-label="Top vulnerabilities">
+      <thead>
+        <tr>
+          <th scope="col">Vulnerability</th>
+          <th scope="col" className="num">
+            Affected resources
+          </th>
+          <th scope="col" className="num">
+            Max score
+          </th>
+          <th scope="col">Exploited</th>
+          <th scope="col">Findings (C / H / M / L)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr key={r.key}>
+            <th scope="row">
+              <Link href={href('/findings', { ...ACTIVE, vuln: r.key })}>{r.key}</Link>
+              {r.label && r.label !== r.key ? <span className="muted small"> {r.label}</span> : null}
+            </th>
+            <td className="num">{num(r.affectedResources)}</td>
+            <td className="num">{r.maxScore?.toFixed(1) ?? '—'}</td>
+            <td>{r.exploited ? <span className="kev">KEV</span> : <span className="muted">—</span>}</td>
+            <td>
+              <SeverityCountsCells counts={r.severityCounts} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,115 @@
+/** Resources and coverage: every host, image and repository with its scan status. */
+import { useMemo, useRef } from 'react';
+import type { ReactNode } from 'react';
+import type { ColumnDef } from '@tanstack/react-table';
+import type { CoverageEntry } from '../api.js';
+import { listCoverage } from '../api.js';
+import { DataTable } from '../components/data-table.js';
+import { ErrorNotice, Link, PageHeader, SeverityCountsCells } from '../components/ui.js';
+import { ago, enumLabel, num } from '../format.js';
+import { href, setParams, useLocation } from '../router.js';
+import { useApi } from '../use-api.js';
+
+const TYPES = ['CONTAINER_IMAGE', 'HOST', 'REPOSITORY', 'PACKAGE_ARCHIVE'];
+const REASONS = ['SUCCESSFUL', 'PENDING_INITIAL_SCAN', 'UNSUPPORTED_OS', 'NO_INVENTORY', 'STALE_INVENTORY', 'SCAN_FAILED', 'EXCLUDED_BY_TAG', 'SCAN_ELIGIBILITY_EXPIRED'];
+
+/** The resources page. */
+export function ResourcesPage(): ReactNode {
+  const { params } = useLocation();
+  const type = params.get('type') ?? '';
+  const status = params.get('status') ?? '';
+  const reason = params.get('reason') ?? '';
+  const account = params.get('account') ?? '';
+  const cursor = params.get('cursor') ?? undefined;
+  const history = useRef<(string | undefined)[]>([]);
+  const page = useApi(
+    (ctx) => listCoverage(ctx, { resourceType: type || undefined, status: status || undefined, accountId: account || undefined, reason: reason || undefined, maxResults: 100, nextToken: cursor }),
+    `${type}|${status}|${reason}|${account}|${cursor}`,
+    { live: true },
+  );
+  const columns = useMemo<ColumnDef<CoverageEntry, unknown>[]>(
+    () => [
+      {
+        id: 'name',
+        header: 'Resource',
+        cell: ({ row }) => (
+          <div className="clip" title={row.original.resourceId}>
+            <Link href={href('/findings', { resource: row.original.resourceId, status: 'ACTIVE' })}>{row.original.name}</Link>
+            <div className="muted small mono clip">{row.original.resourceId}</div>
+          </div>
+        ),
+      },
+      { id: 'type', header: 'Type', cell: ({ row }) => enumLabel(row.original.resourceType) },
+      { id: 'status', header: 'Scan status', cell: ({ row }) => <span className={`status cov-${row.original.status.toLowerCase()}`}>{enumLabel(row.original.status)}</span> },
+      { id: 'reason', header: 'Reason', cell: ({ row }) => <span className={row.original.status === 'INACTIVE' ? 'warn' : 'muted'}>{enumLabel(row.original.reason)}</span> },
+      { id: 'lastScannedAt', header: 'Last scan', cell: ({ row }) => <span title={row.original.lastScannedAt}>{ago(row.original.lastScannedAt)}</span> },
+      { id: 'account', header: 'Account', cell: ({ row }) => <span className="mono small">{row.original.accountId}</span> },
+      { id: 'findings', header: 'Active findings (C / H / M / L)', enableSorting: false, cell: ({ row }) => (row.original.severityCounts ? <SeverityCountsCells counts={row.original.severityCounts} /> : <span className="muted">—</span>) },
+    ],
+    [],
+  );
+  const pageNo = history.current.length + 1;
+  return (
+    <div className="page resources">
+      <PageHeader title="Resources and coverage" subtitle="Every host, image and repository Vigil knows, whether it is scanned, and why not." />
+      <form className="filter-bar" role="search" aria-label="Filter resources" onSubmit={(e) => e.preventDefault()}>
+        <div className="filter-row">
+          <Select id="rt" label="Type" value={type} options={TYPES} onChange={(v) => setParams({ type: v, cursor: undefined })} />
+          <Select id="rs" label="Status" value={status} options={['ACTIVE', 'INACTIVE']} onChange={(v) => setParams({ status: v, cursor: undefined })} />
+          <Select id="rr" label="Reason" value={reason} options={REASONS} onChange={(v) => setParams({ reason: v, cursor: undefined })} />
+          <div className="fc">
+            <label htmlFor="ra">Account</label>
+            <input
+              id="ra"
+              type="search"
+              defaultValue={account}
+              key={account}
+              data-filter-focus=""
+              placeholder="account id"
+              onKeyDown={(e) => e.key === 'Enter' && setParams({ account: e.currentTarget.value.trim() || undefined, cursor: undefined })}
+              onBlur={(e) => e.currentTarget.value.trim() !== account && setParams({ account: e.currentTarget.value.trim() || undefined, cursor: undefined })}
+            />
+          </div>
+        </div>
+      </form>
+      <div className="table-meta">
+        <span data-testid="resources-total">{page.data?.total !== undefined ? `${num(page.data.total)} resources` : `${num(page.data?.resources.length)} resources on this page`}</span>
+        {page.loading ? <span className="muted small"> · loading…</span> : null}
+      </div>
+      <ErrorNotice error={page.error} what="Coverage" />
+      <DataTable label="Resources" data={page.data?.resources ?? []} columns={columns} rowId={(r) => r.resourceId} empty={page.loading ? 'Loading…' : 'No resources match.'} />
+      <nav className="pager" aria-label="Pages">
+        <button type="button" disabled={pageNo === 1} onClick={() => setParams({ cursor: history.current.pop() })}>
+          ← Previous
+        </button>
+        <span className="muted">Page {pageNo}</span>
+        <button
+          type="button"
+          disabled={!page.data?.nextToken}
+          onClick={() => {
+            history.current.push(cursor);
+            setParams({ cursor: page.data?.nextToken });
+          }}
+        >
+          Next →
+        </button>
+      </nav>
+    </div>
+  );
+}
+
+function Select(props: { id: string; label: string; value: string; options: string[]; onChange(v: string | undefined): void }): ReactNode {
+  return (
+    <div className="fc">
+      <label htmlFor={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.target.value || undefined)}>
+        <option value="">Any</option>
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {enumLabel(o)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

@@ -1,0 +1,205 @@
+/**
+ * Suppression rules: the list (with stale rules flagged) and the form that creates a rule
+ * from the explorer's filter, previewing live what it would suppress.
+ */
+import { useMemo, useState } from 'react';
+import type { FormEvent, ReactNode } from 'react';
+import type { ColumnDef } from '@tanstack/react-table';
+import type { SuppressionRule } from '../api.js';
+import { JUSTIFICATIONS, createRule, deleteRule, listRules, previewRule } from '../api.js';
+import { DataTable } from '../components/data-table.js';
+import { FilterBar } from '../components/filter-bar.js';
+import { Card, ErrorNotice, Link, PageHeader, SeverityBadge } from '../components/ui.js';
+import { criteriaFromParams, describeFilter, filterParams, paramsFromCriteria } from '../filters.js';
+import { dateOnly, enumLabel, num } from '../format.js';
+import { href, navigate, setParams, useLocation } from '../router.js';
+import { useSession } from '../session.js';
+import { useApi } from '../use-api.js';
+
+/** The suppression rules page. */
+export function SuppressionRulesPage(): ReactNode {
+  const { params } = useLocation();
+  const creating = params.get('new') === '1';
+  const rules = useApi(listRules, 'rules', { live: true });
+  const { ctx, principal } = useSession();
+  const [error, setError] = useState<Error>();
+
+  const columns = useMemo<ColumnDef<SuppressionRule, unknown>[]>(
+    () => [
+      {
+        id: 'name',
+        header: 'Rule',
+        cell: ({ row }) => (
+          <div>
+            <b>{row.original.name || describeFilter(new URLSearchParams(paramsFromCriteria(row.original.filterCriteria))) || row.original.id}</b>
+            <div className="muted small">{row.original.reason}</div>
+          </div>
+        ),
+      },
+      { id: 'justification', header: 'Justification', cell: ({ row }) => (row.original.justification ? enumLabel(row.original.justification) : <span className="muted">—</span>) },
+      {
+        id: 'filter',
+        header: 'Matches',
+        cell: ({ row }) => (
+          <Link href={href('/findings', { ...paramsFromCriteria(row.original.filterCriteria), status: 'SUPPRESSED' })}>
+            {row.original.stale ? <span className="stale">Stale: matches nothing</span> : `${num(row.original.matchCount)} findings`}
+          </Link>
+        ),
+      },
+      { id: 'account', header: 'Scope', cell: ({ row }) => (row.original.accountId ? <span className="mono">{row.original.accountId}</span> : 'Organization') },
+      {
+        id: 'expiresAt',
+        header: 'Expires',
+        cell: ({ row }) => {
+          const e = row.original.expiresAt;
+          if (!e) return <span className="muted">Never</span>;
+          const past = new Date(e).getTime() < Date.now();
+          return <span className={past ? 'stale' : undefined}>{past ? `Expired ${dateOnly(e)}` : dateOnly(e)}</span>;
+        },
+      },
+      { id: 'createdAt', header: 'Created', cell: ({ row }) => dateOnly(row.original.createdAt) },
+      {
+        id: 'actions',
+        header: '',
+        enableSorting: false,
+        cell: ({ row }) =>
+          principal.role === 'admin' ? (
+            <button
+              type="button"
+              className="danger small"
+              onClick={() => {
+                if (!window.confirm('Delete this rule? Its findings return to ACTIVE.')) return;
+                deleteRule(ctx, row.original.id).then(rules.reload, setError);
+              }}
+            >
+              Delete
+            </button>
+          ) : null,
+      },
+    ],
+    [ctx, principal.role, rules.reload],
+  );
+
+  return (
+    <div className="page rules">
+      <PageHeader
+        title="Suppression rules"
+        subtitle="Rules hide findings you have judged, present and future; deleting or expiring a rule restores them."
+        actions={
+          !creating && principal.role === 'admin' ? (
+            <Link className="button primary" href={href('/suppression-rules', { new: '1', status: 'ACTIVE' })}>
+              New rule
+            </Link>
+          ) : null
+        }
+      />
+      {creating ? <RuleForm params={params} onDone={rules.reload} /> : null}
+      <ErrorNotice error={error ?? rules.error} />
+      <Card title={`Rules${rules.data ? ` (${rules.data.length})` : ''}`} id="rule-list">
+        <DataTable
+          label="Suppression rules"
+          data={rules.data ?? []}
+          columns={columns}
+          rowId={(r) => r.id}
+          rowClass={(r) => (r.stale ? 'row-stale' : undefined)}
+          empty={rules.loading ? 'Loading…' : 'No rules yet. Filter the findings explorer and choose “Suppress these…”.'}
+        />
+      </Card>
+    </div>
+  );
+}
+
+function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode {
+  const { params } = props;
+  const { ctx, principal, account } = useSession();
+  const criteria = useMemo(() => {
+    // A rule suppresses findings whatever their status; the explorer's status filter only chose what to look at.
+    const c = criteriaFromParams(params);
+    delete c.status;
+    return c;
+  }, [params]);
+  const criteriaKey = JSON.stringify(criteria);
+  const empty = Object.keys(criteria).length === 0;
+  const preview = useApi((c) => previewRule(c, JSON.parse(criteriaKey)), criteriaKey, { enabled: !empty, live: true });
+  const [name, setName] = useState('');
+  const [reason, setReason] = useState('');
+  const [justification, setJustification] = useState<string>('');
+  const [expires, setExpires] = useState('');
+  const [scope, setScope] = useState<string>(account ?? (principal.delegatedAdmin ? '' : principal.accountId));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+
+  async function submit(e: FormEvent): Promise<void> {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await createRule(ctx, {
+        name: name.trim() || describeFilter(params),
+        accountId: scope || undefined,
+        filterCriteria: criteria,
+        reason: reason.trim(),
+        justification: justification || undefined,
+        expiresAt: expires ? new Date(`${expires}T23:59:59Z`).toISOString() : undefined,
+      });
+      props.onDone();
+      navigate('/findings', { ...filterParams(params), status: 'SUPPRESSED' });
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Card title="New suppression rule" id="new-rule" actions={<button type="button" className="link" onClick={() => setParams({ new: undefined })}>Cancel</button>}>
+      <p className="muted">The rule's filter is the explorer's filter; change it here and the preview follows.</p>
+      <FilterBar params={params} />
+      <div className="rule-grid">
+        <form className="rule-form" onSubmit={(e) => void submit(e)} aria-label="New suppression rule">
+          <label htmlFor="r-name">Name</label>
+          <input id="r-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={describeFilter(params) || 'e.g. Test images'} />
+          <label htmlFor="r-reason">Reason (required)</label>
+          <textarea id="r-reason" value={reason} onChange={(e) => setReason(e.target.value)} required rows={3} placeholder="Why these findings do not need action" />
+          <label htmlFor="r-just">Justification</label>
+          <select id="r-just" value={justification} onChange={(e) => setJustification(e.target.value)}>
+            <option value="">None</option>
+            {JUSTIFICATIONS.map((j) => (
+              <option key={j} value={j}>
+                {enumLabel(j)}
+              </option>
+            ))}
+          </select>
+          <label htmlFor="r-exp">Expires</label>
+          <input id="r-exp" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
+          {principal.delegatedAdmin ? (
+            <>
+              <label htmlFor="r-scope">Scope</label>
+              <input id="r-scope" value={scope} onChange={(e) => setScope(e.target.value)} placeholder="Account id; empty for the whole organization" />
+            </>
+          ) : null}
+          <ErrorNotice error={error} what="Could not create the rule" />
+          <button type="submit" className="primary" disabled={busy || empty || !reason.trim() || principal.role !== 'admin'} data-testid="create-rule">
+            {busy ? 'Creating…' : `Suppress ${preview.data ? num(preview.data.count) : ''} findings`}
+          </button>
+          {principal.role !== 'admin' ? <p className="muted small">Only admins create rules.</p> : null}
+          {empty ? <p className="muted small">Set at least one filter: a rule without one would suppress everything.</p> : null}
+        </form>
+        <div className="rule-preview" aria-live="polite">
+          <h3>
+            Preview: <span data-testid="preview-count">{empty ? '—' : preview.data ? num(preview.data.count) : '…'}</span> findings would be suppressed
+          </h3>
+          <ErrorNotice error={preview.error} what="Preview" />
+          <ul className="preview-list">
+            {(preview.data?.findings ?? []).slice(0, 12).map((f) => (
+              <li key={f.findingId}>
+                <SeverityBadge severity={f.severity} score={f.score} /> <span className="mono">{f.vulnerabilityId}</span> <span className="mono muted">{f.package.name}</span>{' '}
+                <span className="muted small">{f.resource.name}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+    </Card>
+  );
+}
