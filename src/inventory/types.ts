@@ -133,6 +133,12 @@ export interface ExtractContext {
   signal?: AbortSignal;
   /** Records a non-fatal problem with the file being extracted. */
   warn(reason: string): void;
+  /**
+   * Reads another file of the target that this extractor declared with `auxiliaryFile`
+   * (e.g. dpkg's `info/*.list` beside `status`); `undefined` when the target has no such file.
+   * Absent where the walker cannot offer it (single-file targets).
+   */
+  readFile?(path: string): Promise<Buffer | undefined>;
 }
 
 /**
@@ -146,5 +152,10 @@ export interface Extractor {
   readonly version: number;
   /** True when the file at this path is one this extractor reads. */
   fileRequired(path: string, size: number): boolean;
+  /**
+   * True for files the extractor reads only through `ctx.readFile` while extracting another
+   * file: the walker keeps them available but does not call `extract` on them.
+   */
+  auxiliaryFile?(path: string, size: number): boolean;
   extract(file: FileRef, ctx: ExtractContext): AsyncIterable<FoundPackage> | Promise<FoundPackage[]>;
 }

@@ -1,0 +1,519 @@
+/**
+ * Layer streaming: reads each image layer once as a tar stream (gzip, zstd or plain), applies
+ * whiteouts to build the final filesystem view in memory, and keeps only the bytes of files
+ * an extractor asked for. Nothing is written to disk, so no name in a layer can reach outside
+ * Vigil's memory, whatever it says.
+ */
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import tar, { type Header } from 'tar-stream';
+import { LimitExceededError, type ScanLimits } from './limits.js';
+import { TargetError, describeError } from './errors.js';
+import { baseName, cleanEntryPath, parentPath, resolveLinkTarget } from './paths.js';
+import type { FileRef } from './types.js';
+import type { FileVersion, FileView, WalkHandlers, WalkOptions } from './walk.js';
+
+/** One layer of an image, as stored (compressed or not). */
+export interface LayerBlob {
+  /** Digest recorded for attribution (the manifest's layer digest). */
+  digest: string;
+  mediaType?: string;
+  size?: number;
+  /** Opens the stored bytes; the stream errors if they do not match their digest. */
+  open(): Promise<Readable>;
+}
+
+/** A tar entry as tar-stream yields it (a streamx Readable). */
+interface Entry extends AsyncIterable<Buffer> {
+  header: Header;
+  destroy(err?: Error): void;
+}
+
+type NodeKind = 'file' | 'dir' | 'symlink' | 'other';
+
+interface Node {
+  kind: NodeKind;
+  /** Index of the last layer that wrote this node or anything below it. */
+  touched: number;
+  /** Layer the node's current content came from. */
+  layer: number;
+  size: number;
+  children?: Map<string, Node>;
+  linkTarget?: string;
+  data?: Buffer;
+  /** Earlier versions from lower layers, oldest first. */
+  history?: { layer: number; data: Buffer }[];
+  /** Why a wanted file's bytes were not kept. */
+  skipped?: string;
+}
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+const MAX_SYMLINK_HOPS = 40;
+
+/** A Transform that decompresses zstd through fzstd (Node 20's zlib has no zstd). */
+class ZstdDecompress extends Transform {
+  private readonly decoder = new Decompress((chunk) => {
+    if (chunk.length > 0) this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+  });
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.decoder.push(chunk);
+      cb();
+    } catch (err) {
+      cb(new Error(`zstd: ${describeError(err)}`));
+    }
+  }
+
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.decoder.push(new Uint8Array(0), true);
+      cb();
+    } catch (err) {
+      cb(new Error(`zstd: ${describeError(err)}`));
+    }
+  }
+}
+
+/** Counts decompressed bytes against the scan's shared budget. */
+class ByteBudget extends Transform {
+  constructor(
+    private readonly budget: { remaining: number; limit: number },
+    private readonly label: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.budget.remaining -= chunk.length;
+    if (this.budget.remaining < 0) {
+      cb(
+        new LimitExceededError(
+          'maxDecompressedBytes',
+          `${this.label}: layers decompress to more than ${this.budget.limit} bytes (limit maxDecompressedBytes); a decompression bomb or an image larger than allowed`,
+        ),
+      );
+      return;
+    }
+    cb(null, chunk);
+  }
+}
+
+/** Reads the first bytes of a stream without losing them; returns them and a stream of everything. */
+async function sniff(raw: Readable, want: number, onBytes: (n: number) => void): Promise<{ head: Buffer; all: Readable }> {
+  const chunks: Buffer[] = [];
+  let have = 0;
+  const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  while (have < want) {
+    const next = await it.next();
+    if (next.done) break;
+    chunks.push(next.value);
+    have += next.value.length;
+    onBytes(next.value.length);
+  }
+  const head = Buffer.concat(chunks);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    while (true) {
+      const next = await it.next();
+      if (next.done) return;
+      onBytes(next.value.length);
+      yield next.value;
+    }
+  }
+  return { head, all: Readable.from(rest(), { objectMode: false }) };
+}
+
+/** Which compression a blob uses, judged by its magic bytes (media types lie more often). */
+export function detectCompression(head: Buffer): 'gzip' | 'zstd' | 'none' {
+  if (head.subarray(0, 2).equals(GZIP_MAGIC)) return 'gzip';
+  if (head.subarray(0, 4).equals(ZSTD_MAGIC)) return 'zstd';
+  return 'none';
+}
+
+/** Where a source's bytes come from, for messages. */
+function layerLabel(index: number, layer: LayerBlob): string {
+  return `layer ${index + 1} (${layer.digest})`;
+}
+
+/** The final filesystem view being built from the layers, with the wanted files' bytes. */
+class LayerTree {
+  readonly root: Node = { kind: 'dir', touched: -1, layer: -1, size: 0, children: new Map() };
+  buffered = 0;
+
+  constructor(private readonly limits: ScanLimits) {}
+
+  lookup(path: string): Node | undefined {
+    let node: Node | undefined = this.root;
+    for (const part of path.split('/')) {
+      if (part === '') continue;
+      node = node?.children?.get(part);
+      if (!node) return undefined;
+    }
+    return node;
+  }
+
+  /** The directory at `path`, creating missing (or replacing non-directory) ancestors. */
+  private dirFor(path: string, layer: number): Node {
+    let node = this.root;
+    node.touched = Math.max(node.touched, layer);
+    for (const part of path.split('/')) {
+      if (part === '') continue;
+      let child = node.children!.get(part);
+      if (!child || child.kind !== 'dir') {
+        if (child) this.release(child);
+        child = { kind: 'dir', touched: layer, layer, size: 0, children: new Map() };
+        node.children!.set(part, child);
+      }
+      child.touched = Math.max(child.touched, layer);
+      node = child;
+    }
+    return node;
+  }
+
+  /** Puts a node at `path`, replacing what was there; returns the replaced node. */
+  set(path: string, node: Node): Node | undefined {
+    const dir = this.dirFor(parentPath(path), node.layer);
+    const name = baseName(path);
+    const old = dir.children!.get(name);
+    if (old?.kind === 'dir' && node.kind === 'dir') {
+      old.touched = Math.max(old.touched, node.layer);
+      return undefined;
+    }
+    dir.children!.set(name, node);
+    return old;
+  }
+
+  /** Forgets a node and its subtree, returning the bytes it held to the budget. */
+  release(node: Node): void {
+    if (node.data) this.buffered -= node.data.length;
+    for (const v of node.history ?? []) this.buffered -= v.data.length;
+    for (const child of node.children?.values() ?? []) this.release(child);
+  }
+
+  /** A `.wh.NAME` whiteout in `layer`: hides NAME from lower layers. */
+  whiteout(path: string, layer: number): void {
+    const dir = this.lookup(parentPath(path));
+    const name = baseName(path);
+    const node = dir?.children?.get(name);
+    if (!node) return;
+    if (node.touched < layer) {
+      this.release(node);
+      dir!.children!.delete(name);
+    } else if (node.kind === 'dir') {
+      // Written in this same layer: whiteouts only hide what lies below.
+      this.prune(node, layer);
+    }
+  }
+
+  /** A `.wh..wh..opq` opaque whiteout in `layer`: hides the directory's lower-layer content. */
+  opaque(dirPath: string, layer: number): void {
+    this.prune(this.dirFor(dirPath, layer), layer);
+  }
+
+  private prune(dir: Node, layer: number): void {
+    for (const [name, child] of dir.children ?? []) {
+      if (child.touched < layer) {
+        this.release(child);
+        dir.children!.delete(name);
+      } else if (child.kind === 'dir') {
+        this.prune(child, layer);
+      }
+    }
+  }
+
+  keep(bytes: number, label: string): void {
+    this.buffered += bytes;
+    if (this.buffered > this.limits.maxBufferedBytes) {
+      throw new LimitExceededError(
+        'maxBufferedBytes',
+        `${label}: files wanted by extractors exceed ${this.limits.maxBufferedBytes} bytes held at once (limit maxBufferedBytes)`,
+      );
+    }
+  }
+
+  /** Resolves symlinks along `path` inside the view; at most {@link MAX_SYMLINK_HOPS} hops. */
+  resolve(path: string): { node?: Node; path: string; problem?: string } {
+    let pending = path.split('/').filter((p) => p !== '');
+    let done: string[] = [];
+    let hops = 0;
+    let node: Node = this.root;
+    while (pending.length > 0) {
+      const part = pending.shift()!;
+      if (part === '.') continue;
+      if (part === '..') {
+        done.pop();
+        node = this.lookup('/' + done.join('/')) ?? this.root;
+        continue;
+      }
+      const child = node.children?.get(part);
+      if (!child) return { path: '/' + [...done, part, ...pending].join('/'), problem: 'missing' };
+      if (child.kind === 'symlink') {
+        if (++hops > MAX_SYMLINK_HOPS) return { path, problem: 'loop' };
+        const target = resolveLinkTarget('/' + [...done, part].join('/'), child.linkTarget ?? '');
+        pending = [...target.split('/').filter((p) => p !== ''), ...pending];
+        done = [];
+        node = this.root;
+        continue;
+      }
+      done.push(part);
+      node = child;
+    }
+    return { node, path: '/' + done.join('/') };
+  }
+}
+
+/**
+ * Walks image layers bottom to top, each read once as a stream, and hands the wanted files
+ * of the final view to the handlers. Throws {@link TargetError} (naming the layer) for a
+ * layer that cannot be read, and {@link LimitExceededError} past a limit.
+ */
+export async function walkLayers(layers: readonly LayerBlob[], handlers: WalkHandlers, options: WalkOptions): Promise<void> {
+  const { limits, signal } = options;
+  if (layers.length > limits.maxLayers) {
+    throw new LimitExceededError('maxLayers', `image has ${layers.length} layers, more than the limit of ${limits.maxLayers} (maxLayers)`);
+  }
+  const tree = new LayerTree(limits);
+  const budget = { remaining: limits.maxDecompressedBytes, limit: limits.maxDecompressedBytes };
+  const entries = { count: 0 };
+  let bytesRead = 0;
+  for (const [index, layer] of layers.entries()) {
+    signal?.throwIfAborted();
+    const label = layerLabel(index, layer);
+    const raw = await layer.open();
+    const onBytes = (n: number): void => {
+      bytesRead += n;
+      handlers.progress?.(bytesRead);
+    };
+    try {
+      await readLayer(raw, index, label, tree, handlers, { limits, signal, budget, entries, onBytes });
+    } catch (err) {
+      raw.destroy();
+      if (err instanceof LimitExceededError || err instanceof TargetError || signal?.aborted) throw err;
+      throw new TargetError(label, `cannot read layer: ${describeError(err)}`, { cause: err });
+    }
+  }
+  await handOver(tree, layers, handlers, signal);
+}
+
+interface ReadState {
+  limits: ScanLimits;
+  signal?: AbortSignal;
+  budget: { remaining: number; limit: number };
+  entries: { count: number };
+  onBytes(n: number): void;
+}
+
+async function readLayer(raw: Readable, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
+  const { head, all } = await sniff(raw, 4, state.onBytes);
+  const compression = detectCompression(head);
+  const extract = tar.extract();
+  const budget = new ByteBudget(state.budget, label);
+  const chain: Readable[] = [all];
+  if (compression === 'gzip') chain.push(createGunzip());
+  if (compression === 'zstd') chain.push(new ZstdDecompress());
+  chain.push(budget);
+  let failure: unknown;
+  for (const s of chain) {
+    s.on('error', (err) => {
+      failure ??= err;
+      extract.destroy(err);
+    });
+  }
+  let tail: Readable = chain[0];
+  for (const s of chain.slice(1)) tail = tail.pipe(s as Transform);
+  tail.pipe(extract as unknown as NodeJS.WritableStream);
+  try {
+    for await (const entry of extract as unknown as AsyncIterable<Entry>) {
+      state.signal?.throwIfAborted();
+      if (++state.entries.count > state.limits.maxEntries) {
+        throw new LimitExceededError('maxEntries', `${label}: more than ${state.limits.maxEntries} entries across all layers (limit maxEntries)`);
+      }
+      await applyEntry(entry, index, label, tree, handlers, state.limits);
+    }
+  } catch (err) {
+    for (const s of chain) s.destroy();
+    throw failure ?? err;
+  }
+  if (failure) throw failure;
+}
+
+async function drain(stream: AsyncIterable<Buffer>): Promise<void> {
+  for await (const _chunk of stream) {
+    // Skipped: the bytes are not wanted.
+  }
+}
+
+async function readAll(stream: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    size += c.length;
+    if (size > limit) throw new Error(`entry larger than ${limit} bytes`);
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+async function applyEntry(
+  entry: Entry,
+  index: number,
+  label: string,
+  tree: LayerTree,
+  handlers: WalkHandlers,
+  limits: ScanLimits,
+): Promise<void> {
+  const header = entry.header;
+  const cleaned = cleanEntryPath(header.name);
+  if (!cleaned.ok) {
+    handlers.warn({ path: header.name, reason: `${label}: entry skipped: ${cleaned.reason}` });
+    return drain(entry);
+  }
+  const path = cleaned.path;
+  if (cleaned.escaped) {
+    // `../` or an absolute name: a runtime would clamp it at the root, but no honest image
+    // builder writes one, so say so and leave it out of the view.
+    handlers.warn({ path: header.name, reason: `${label}: entry skipped: name climbs out of the image root (path traversal)` });
+    return drain(entry);
+  }
+  if (path.includes('\uFFFD')) {
+    handlers.warn({ path, reason: `${label}: file name is not valid UTF-8 (shown with replacement characters)` });
+  }
+  if (path === '/') return drain(entry);
+  const name = baseName(path);
+  if (name.startsWith('.wh.')) {
+    if (name === '.wh..wh..opq') tree.opaque(parentPath(path), index);
+    else tree.whiteout(`${parentPath(path)}/${name.slice(4)}`.replace(/^\/\//, '/'), index);
+    return drain(entry);
+  }
+  switch (header.type) {
+    case 'directory':
+      tree.set(path, { kind: 'dir', touched: index, layer: index, size: 0, children: new Map() });
+      return drain(entry);
+    case 'symlink':
+      release(tree, tree.set(path, { kind: 'symlink', touched: index, layer: index, size: 0, linkTarget: header.linkname ?? '' }));
+      return drain(entry);
+    case 'link':
+      return applyHardLink(entry, path, index, label, tree, handlers);
+    case 'file':
+    case 'contiguous-file':
+      return applyFile(entry, path, header.size ?? 0, index, label, tree, handlers, limits);
+    default: {
+      // Devices, FIFOs and the like: part of the view (whiteouts may name them), never read.
+      if (handlers.wanted(path, 0)) handlers.warn({ path, reason: `${label}: wanted file is a ${header.type}, not a regular file; not read` });
+      release(tree, tree.set(path, { kind: 'other', touched: index, layer: index, size: 0 }));
+      return drain(entry);
+    }
+  }
+}
+
+function release(tree: LayerTree, old: Node | undefined): void {
+  if (old) tree.release(old);
+}
+
+async function applyFile(
+  entry: Entry,
+  path: string,
+  size: number,
+  index: number,
+  label: string,
+  tree: LayerTree,
+  handlers: WalkHandlers,
+  limits: ScanLimits,
+): Promise<void> {
+  const node: Node = { kind: 'file', touched: index, layer: index, size };
+  if (handlers.wanted(path, size)) {
+    if (size > limits.maxFileBytes) {
+      node.skipped = `file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)`;
+      await drain(entry);
+    } else {
+      tree.keep(size, label);
+      node.data = await readAll(entry, limits.maxFileBytes);
+    }
+  } else {
+    await drain(entry);
+  }
+  const old = tree.set(path, node);
+  if (old?.kind === 'file' && old.data && node.data) {
+    // Keep the lower versions so packages can be attributed to the layer that added them.
+    node.history = [...(old.history ?? []), { layer: old.layer, data: old.data }];
+    old.history = undefined;
+    old.data = undefined;
+  }
+  release(tree, old);
+}
+
+async function applyHardLink(entry: Entry, path: string, index: number, label: string, tree: LayerTree, handlers: WalkHandlers): Promise<void> {
+  await drain(entry);
+  const header = entry.header;
+  const cleaned = cleanEntryPath(header.linkname ?? '');
+  const target = cleaned.ok && !cleaned.escaped ? tree.lookup(cleaned.path) : undefined;
+  if (!target || target.kind !== 'file') {
+    handlers.warn({ path, reason: `${label}: hard link to missing target ${header.linkname ?? '(none)'}; skipped` });
+    return;
+  }
+  const node: Node = { kind: 'file', touched: index, layer: index, size: target.size };
+  if (handlers.wanted(path, target.size)) {
+    if (target.data) {
+      tree.keep(target.data.length, label);
+      node.data = target.data;
+    } else {
+      node.skipped = target.skipped ?? `hard link to ${cleaned.ok ? cleaned.path : ''}, whose bytes were not kept`;
+    }
+  }
+  release(tree, tree.set(path, node));
+}
+
+/** Hands the final view's wanted files to the handlers, in path order. */
+async function handOver(tree: LayerTree, layers: readonly LayerBlob[], handlers: WalkHandlers, signal?: AbortSignal): Promise<void> {
+  const view: FileView = {
+    async readFile(path) {
+      const r = tree.resolve(path);
+      return r.node?.kind === 'file' ? r.node.data : undefined;
+    },
+  };
+  const files: { path: string; node: Node }[] = [];
+  const links: { path: string; node: Node }[] = [];
+  const visit = (dir: Node, prefix: string): void => {
+    for (const name of [...dir.children!.keys()].sort()) {
+      const node = dir.children!.get(name)!;
+      const path = `${prefix}/${name}`;
+      if (node.kind === 'dir') visit(node, path);
+      else if (node.kind === 'file' && (node.data || node.skipped)) files.push({ path, node });
+      else if (node.kind === 'symlink' && handlers.wanted(path, 0)) links.push({ path, node });
+    }
+  };
+  visit(tree.root, '');
+  for (const { path, node } of files) {
+    signal?.throwIfAborted();
+    if (!node.data) {
+      handlers.warn({ path, reason: `not read: ${node.skipped}` });
+      continue;
+    }
+    const history: FileVersion[] = (node.history ?? []).map((v) => ({ layer: layers[v.layer].digest, data: v.data }));
+    await handlers.file(bufferRef(path, node.data, layers[node.layer].digest), history, view);
+  }
+  for (const { path } of links) {
+    const r = tree.resolve(path);
+    if (r.problem === 'loop') handlers.warn({ path, reason: 'symlink loop; not followed' });
+    else if (r.problem === 'missing') handlers.warn({ path, reason: `symlink to missing ${r.path}; not followed` });
+    else if (r.node?.kind === 'file' && !r.node.data && !handlers.wanted(r.path, r.node.size)) {
+      // The target was not asked for under its own name, so its bytes went by unread; the
+      // file at the target path, when wanted, was handed over itself.
+      handlers.warn({ path, reason: `symlink to ${r.path}, which was not read` });
+    }
+  }
+}
+
+/** A {@link FileRef} over bytes held in memory. */
+export function bufferRef(path: string, data: Buffer, layer?: string): FileRef {
+  return {
+    path,
+    size: data.length,
+    layer,
+    read: async () => data,
+    stream: () => Readable.from([data]),
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * `dir:PATH`: a root filesystem or any directory, walked once without following symlinks
+ * (so loops cannot trap the walk). Symlinks that extractors ask for are resolved inside the
+ * directory as if it were `/`, never outside it.
+ */
+import { createReadStream } from 'node:fs';
+import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TargetError, describeError } from '../errors.js';
+import { LimitExceededError } from '../limits.js';
+import type { FileRef, TargetInfo } from '../types.js';
+import type { FileView, Source, WalkHandlers, WalkOptions } from '../walk.js';
+
+const MAX_SYMLINK_HOPS = 40;
+/** Pseudo-filesystems of a live root: nothing installed lives there, and /proc never ends. */
+const SKIPPED_DIRS = new Set(['/proc', '/sys', '/dev']);
+
+/** Where a path inside the root leads on disk, or why it leads nowhere. */
+export type Resolved =
+  | { ok: true; diskPath: string; path: string; size: number; clamped: boolean }
+  | { ok: false; reason: 'missing' | 'loop' | 'not-a-file'; path: string };
+
+/**
+ * Resolves `path` inside `root` the way `chroot root` would: symlinks are followed one
+ * component at a time, absolute targets restart at `root`, `..` stops at `root`. Every
+ * component is checked with lstat, so the returned disk path contains no symlink.
+ */
+export async function resolveInRoot(root: string, path: string): Promise<Resolved> {
+  let pending = path.split('/').filter((p) => p !== '' && p !== '.');
+  let done: string[] = [];
+  let hops = 0;
+  let clamped = false;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      if (done.length === 0) clamped = true;
+      done.pop();
+      continue;
+    }
+    const disk = join(root, ...done, part);
+    let st;
+    try {
+      st = await lstat(disk);
+    } catch {
+      return { ok: false, reason: 'missing', path: '/' + [...done, part].join('/') };
+    }
+    if (st.isSymbolicLink()) {
+      if (++hops > MAX_SYMLINK_HOPS) return { ok: false, reason: 'loop', path };
+      const target = await readlink(disk);
+      if (target.startsWith('/')) done = [];
+      pending = [...target.split('/').filter((p) => p !== ''), ...pending];
+      continue;
+    }
+    if (pending.length > 0 && !st.isDirectory()) return { ok: false, reason: 'missing', path: '/' + [...done, part, ...pending].join('/') };
+    done.push(part);
+    if (pending.length === 0) {
+      if (!st.isFile()) return { ok: false, reason: 'not-a-file', path: '/' + done.join('/') };
+      return { ok: true, diskPath: join(root, ...done), path: '/' + done.join('/'), size: st.size, clamped };
+    }
+  }
+  return { ok: false, reason: 'not-a-file', path: '/' };
+}
+
+/** A {@link FileRef} over a file on disk, refusing to read past `limit` bytes. */
+export function diskRef(path: string, diskPath: string, size: number, limit: number): FileRef {
+  return {
+    path,
+    size,
+    async read() {
+      if (size > limit) throw new LimitExceededError('maxFileBytes', `${path}: file is ${size} bytes, more than the limit of ${limit} (maxFileBytes)`);
+      const fh = await open(diskPath, 'r');
+      try {
+        const buf = Buffer.alloc(Math.min(size, limit) + 1);
+        let n = 0;
+        while (n < buf.length) {
+          const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+          if (bytesRead === 0) break;
+          n += bytesRead;
+        }
+        if (n > limit) throw new LimitExceededError('maxFileBytes', `${path}: file grew past the limit of ${limit} bytes (maxFileBytes)`);
+        return buf.subarray(0, n);
+      } finally {
+        await fh.close();
+      }
+    },
+    stream: () => createReadStream(diskPath, { end: Math.max(0, Math.min(size, limit) - 1) }),
+  };
+}
+
+/** A directory on disk as a {@link Source}. */
+export class DirectorySource implements Source {
+  readonly target: TargetInfo;
+
+  constructor(
+    private readonly root: string,
+    name: string,
+  ) {
+    this.target = { type: 'dir', name };
+  }
+
+  /** Checks that the directory exists, naming it otherwise. */
+  static async open(root: string, name = root): Promise<DirectorySource> {
+    let st;
+    try {
+      st = await stat(root);
+    } catch (err) {
+      throw new TargetError(name, `cannot open directory: ${describeError(err)}`);
+    }
+    if (!st.isDirectory()) throw new TargetError(name, 'not a directory');
+    return new DirectorySource(root, name);
+  }
+
+  async walk(handlers: WalkHandlers, { signal, limits }: WalkOptions): Promise<void> {
+    const root = this.root;
+    const view: FileView = {
+      async readFile(path) {
+        const r = await resolveInRoot(root, path);
+        if (!r.ok) return undefined;
+        return diskRef(r.path, r.diskPath, r.size, limits.maxFileBytes).read();
+      },
+    };
+    let entries = 0;
+    let bytes = 0;
+    const visit = async (dirPath: string): Promise<void> => {
+      signal?.throwIfAborted();
+      let dirents;
+      try {
+        dirents = await readdir(join(root, dirPath), { withFileTypes: true });
+      } catch (err) {
+        handlers.warn({ path: dirPath || '/', reason: `cannot list directory: ${describeError(err)}` });
+        return;
+      }
+      dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const d of dirents) {
+        if (++entries > limits.maxEntries) {
+          throw new LimitExceededError('maxEntries', `${this.target.name}: more than ${limits.maxEntries} entries (limit maxEntries)`);
+        }
+        const path = `${dirPath}/${d.name}`;
+        if (d.isDirectory()) {
+          if (!SKIPPED_DIRS.has(path)) await visit(path);
+        } else if (d.isFile()) {
+          let size;
+          try {
+            size = (await lstat(join(root, path))).size;
+          } catch (err) {
+            handlers.warn({ path, reason: `cannot stat: ${describeError(err)}` });
+            continue;
+          }
+          if (!handlers.wanted(path, size)) continue;
+          if (size > limits.maxFileBytes) {
+            handlers.warn({ path, reason: `not read: file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)` });
+            continue;
+          }
+          bytes += size;
+          handlers.progress?.(bytes);
+          await handlers.file(diskRef(path, join(root, path), size, limits.maxFileBytes), [], view);
+        } else if (d.isSymbolicLink()) {
+          if (!handlers.wanted(path, 0)) continue;
+          await this.followLink(path, handlers, view, limits.maxFileBytes);
+        } else if (handlers.wanted(path, 0)) {
+          handlers.warn({ path, reason: 'wanted file is not a regular file (device, socket or FIFO); not read' });
+        }
+      }
+    };
+    await visit('');
+  }
+
+  private async followLink(path: string, handlers: WalkHandlers, view: FileView, limit: number): Promise<void> {
+    const r = await resolveInRoot(this.root, path);
+    if (!r.ok) {
+      const why = r.reason === 'loop' ? 'symlink loop' : r.reason === 'missing' ? `symlink to missing ${r.path}` : `symlink to ${r.path}, not a regular file`;
+      handlers.warn({ path, reason: `${why}; not followed` });
+      return;
+    }
+    if (r.clamped) handlers.warn({ path, reason: `symlink points above the target root; resolved inside it as ${r.path}` });
+    // The target, when wanted under its own name, is handed over by the walk itself.
+    if (handlers.wanted(r.path, r.size)) return;
+    await handlers.file(diskRef(path, r.diskPath, r.size, limit), [], view);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,146 @@
+/**
+ * Turns a target string into a {@link Source}: Syft-style scheme prefixes (`dir:`, `oci-dir:`,
+ * `docker-archive:`, `oci-archive:`, `registry:`, `file:`), or auto-detection when there is
+ * none. `sbom:` targets are read by the SBOM readers, not walked, and are handled by the
+ * caller.
+ */
+import { open as openFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TargetError } from '../errors.js';
+import type { ScanLimits } from '../limits.js';
+import type { Source } from '../walk.js';
+import { DirectorySource } from './directory.js';
+import { DockerArchiveSource } from './docker-archive.js';
+import { parsePlatform } from './image.js';
+import { LayoutImageSource } from './oci-layout.js';
+import { RegistrySource, type RegistryOptions } from './registry.js';
+import { SingleFileSource } from './single-file.js';
+import { TarIndex } from './tar-index.js';
+
+/** The schemes a target may start with. */
+export const SCHEMES = ['dir', 'oci-dir', 'docker-archive', 'oci-archive', 'registry', 'sbom', 'file'] as const;
+/** One target scheme. */
+export type Scheme = (typeof SCHEMES)[number];
+
+/** A target string split into scheme and the rest. */
+export interface TargetRef {
+  scheme: Scheme;
+  /** What follows the scheme: a path, `path:tag`, or an image reference. */
+  value: string;
+  /** The string as the user gave it. */
+  raw: string;
+}
+
+/** Options for opening sources. */
+export interface OpenOptions {
+  limits: ScanLimits;
+  /** `os/arch[/variant]` for multi-platform images; default linux/amd64. */
+  platform?: string;
+  registry?: RegistryOptions;
+  signal?: AbortSignal;
+  /** Problems found while opening (e.g. an archive with several images). */
+  warn(reason: string): void;
+}
+
+async function exists(path: string): Promise<'dir' | 'file' | undefined> {
+  try {
+    const st = await stat(path);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function head(path: string, n: number): Promise<Buffer> {
+  const fh = await openFile(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function looksLikeTar(buf: Buffer): boolean {
+  if (buf.length < 512) return false;
+  if (buf.subarray(257, 262).toString('latin1') === 'ustar') return true;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : buf[i];
+  return parseInt(buf.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim(), 8) === sum;
+}
+
+/** Looks at a path (and the first bytes of a file) to decide what kind of target it is. */
+export async function detectScheme(target: string, limits: ScanLimits): Promise<TargetRef> {
+  const kind = await exists(target);
+  if (kind === 'dir') {
+    const layout = (await exists(join(target, 'oci-layout'))) === 'file' && (await exists(join(target, 'index.json'))) === 'file';
+    return { scheme: layout ? 'oci-dir' : 'dir', value: target, raw: target };
+  }
+  if (kind === 'file') {
+    const first = await head(target, 4096);
+    if (looksLikeTar(first)) {
+      const index = await TarIndex.build(target, target, limits.maxArchiveMembers);
+      if (index.find('/manifest.json')) return { scheme: 'docker-archive', value: target, raw: target };
+      if (index.find('/index.json')) return { scheme: 'oci-archive', value: target, raw: target };
+      throw new TargetError(target, 'a tar archive that is neither a docker archive (manifest.json) nor an OCI archive (index.json); unpack it and scan the directory');
+    }
+    const text = first.toString('utf8');
+    if (/^\s*\{/.test(text) && (/"bomFormat"\s*:\s*"CycloneDX"/.test(text) || /"spdxVersion"\s*:/.test(text))) {
+      return { scheme: 'sbom', value: target, raw: target };
+    }
+    return { scheme: 'file', value: target, raw: target };
+  }
+  const firstPart = target.split('/')[0];
+  if (target.includes('/') && (firstPart.includes('.') || firstPart.includes(':') || firstPart === 'localhost')) {
+    return { scheme: 'registry', value: target, raw: target };
+  }
+  throw new TargetError(target, 'no such file or directory (for an image in a registry, write registry:HOST/REPO[:TAG])');
+}
+
+/** Splits `scheme:value` when the prefix is a known scheme; otherwise auto-detects. */
+export async function parseTarget(target: string, limits: ScanLimits): Promise<TargetRef> {
+  const colon = target.indexOf(':');
+  if (colon > 0) {
+    const scheme = target.slice(0, colon) as Scheme;
+    if ((SCHEMES as readonly string[]).includes(scheme)) {
+      const value = target.slice(colon + 1);
+      if (!value) throw new TargetError(target, `nothing after "${scheme}:"`);
+      return { scheme, value, raw: target };
+    }
+  }
+  return detectScheme(target, limits);
+}
+
+/** `PATH[:TAG]`: the tag is split off only when PATH alone exists. */
+async function splitTag(value: string): Promise<{ path: string; tag?: string }> {
+  if (await exists(value)) return { path: value };
+  const i = value.lastIndexOf(':');
+  if (i > 0 && !value.slice(i + 1).includes('/') && (await exists(value.slice(0, i)))) return { path: value.slice(0, i), tag: value.slice(i + 1) };
+  return { path: value };
+}
+
+/** Opens a walkable source for a target (every scheme but `sbom`). */
+export async function openSource(ref: TargetRef, opts: OpenOptions): Promise<Source> {
+  const platform = parsePlatform(opts.platform);
+  switch (ref.scheme) {
+    case 'dir':
+      return DirectorySource.open(ref.value, ref.raw);
+    case 'file':
+      return SingleFileSource.open(ref.value, ref.raw);
+    case 'oci-dir': {
+      const { path, tag } = await splitTag(ref.value);
+      return LayoutImageSource.fromDirectory(path, tag, ref.raw, platform, opts.limits);
+    }
+    case 'oci-archive': {
+      const { path, tag } = await splitTag(ref.value);
+      return LayoutImageSource.fromArchive(path, tag, ref.raw, platform, opts.limits);
+    }
+    case 'docker-archive':
+      return DockerArchiveSource.open(ref.value, ref.raw, opts.limits, opts.warn);
+    case 'registry':
+      return RegistrySource.open(ref.value, ref.raw, platform, opts.limits, opts.registry ?? {}, opts.signal);
+    case 'sbom':
+      throw new TargetError(ref.raw, 'an SBOM is read, not walked');
+  }
+}

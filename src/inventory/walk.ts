@@ -1,0 +1,54 @@
+/**
+ * The one walk of a target's filesystem view. A source (directory, image layers, single
+ * file) walks its files once; for each regular file it asks {@link WalkHandlers.wanted}
+ * whether any extractor wants it, and hands each wanted file of the final view to
+ * {@link WalkHandlers.file}. Extractors never walk the tree themselves.
+ */
+import type { FileRef, ScanWarning, TargetInfo } from './types.js';
+import type { ScanLimits } from './limits.js';
+
+/** An earlier version of a file in a layered image, oldest first, for layer attribution. */
+export interface FileVersion {
+  /** Digest of the layer this version came from. */
+  layer: string;
+  data: Buffer;
+}
+
+/** Read access to other wanted files of the final view, for extractors' auxiliary files. */
+export interface FileView {
+  /** The file's bytes, or `undefined` when the view has no such regular file (or it was not kept). */
+  readFile(path: string): Promise<Buffer | undefined>;
+}
+
+/** What a source calls while walking. */
+export interface WalkHandlers {
+  /** True when some extractor reads this file (as its input or as an auxiliary file). */
+  wanted(path: string, size: number): boolean;
+  /**
+   * One wanted regular file of the final view. `history` holds earlier versions of the same
+   * path from lower layers (oldest first) when the file changed between layers.
+   */
+  file(file: FileRef, history: readonly FileVersion[], view: FileView): Promise<void>;
+  /** A non-fatal problem with the target. */
+  warn(warning: ScanWarning): void;
+  /** Bytes of input read so far (compressed, as stored), for progress display. */
+  progress?(bytesRead: number): void;
+}
+
+/** Options every source's walk takes. */
+export interface WalkOptions {
+  signal?: AbortSignal;
+  limits: ScanLimits;
+}
+
+/** A filesystem view of one target: a directory, an image, a single file. */
+export interface Source {
+  /** What was scanned (filled in as the source learns it, e.g. image metadata). */
+  readonly target: TargetInfo;
+  /** Total input bytes the walk will read, when known (for progress). */
+  readonly totalBytes?: number;
+  /** Walks the view once. */
+  walk(handlers: WalkHandlers, options: WalkOptions): Promise<void>;
+  /** Releases files and connections. */
+  close(): Promise<void>;
+}
