@@ -6,7 +6,7 @@
  * with the reason: that table is the one place such differences live.
  */
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizePackageName } from '../../../src/ecosystems.js';
 import type { Extractor, FoundPackage } from '../../../src/inventory/types.js';
@@ -20,6 +20,7 @@ import { requirementsTxt } from '../../../src/inventory/extractors/python/requir
 import { uvLock } from '../../../src/inventory/extractors/python/uv-lock.js';
 import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
 import { goMod } from '../../../src/inventory/extractors/go/go-mod.js';
+import { pomXml } from '../../../src/inventory/extractors/java/pom-xml.js';
 import { sharedDir } from '../../helpers/cli.js';
 import { runExtractor } from '../../helpers/extractor-harness.js';
 
@@ -32,6 +33,8 @@ interface Format {
   targetPath(fixture: string): string;
   /** Auxiliary files beside it (target path → disk path), offered through `ctx.readFile`. */
   siblings?(fixture: string): Record<string, string>;
+  /** osv-scalibr dependency groups Vigil marks dev (default: `dev`). */
+  devGroups?: string[];
   /** False when fixtures are handed over regardless of `fileRequired` (e.g. tiny stand-ins for programs). */
   requireMatch?: boolean;
 }
@@ -55,6 +58,13 @@ const FORMATS: Record<string, Format> = {
     siblings: (f) => ({ '/project/go.sum': f.replace(/\.mod$/, '.sum') }),
   },
   language__golang__gobinary: { extractor: goBinary, ecosystem: 'Go', targetPath: (f) => `/usr/local/bin/${basename(f)}`, requireMatch: false },
+  language__java__pomxml: {
+    extractor: pomXml,
+    ecosystem: 'Maven',
+    targetPath: inProject('pom.xml'),
+    siblings: (f) => ({ '/project/parent/pom.xml': join(dirname(f), 'parent/pom.xml') }),
+    devGroups: ['test'],
+  },
   language__python__requirements: { extractor: requirementsTxt, ecosystem: 'PyPI', targetPath: inProject('requirements.txt') },
   language__python__poetrylock: { extractor: poetryLock, ecosystem: 'PyPI', targetPath: inProject('poetry.lock') },
   language__python__pipfilelock: { extractor: pipfileLock, ecosystem: 'PyPI', targetPath: inProject('Pipfile.lock') },
@@ -114,6 +124,11 @@ const DIFFERENCES: Record<string, Difference> = {
     reason: 'As above: indirect modules (here from go.sum, Go 1.16) are always reported.',
     packages: ['github.com/davecgh/go-spew@1.1.1', 'github.com/pmezard/go-difflib@1.0.0', 'github.com/sirupsen/logrus@1.9.3', 'github.com/stretchr/testify@1.7.0', 'golang.org/x/sys@0.0.0-20220715151400-c0bba94af5f8', 'gopkg.in/yaml.v3@3.0.0-20200313102051-9f266ea9e77c', 'stdlib@1.16'],
   },
+  'language__java__pomxml/interpolation [interpolation.xml]': {
+    reason:
+      'A version range ([9.4.35.v20201120,9.5)) is not a version: Maven picks the newest release in range at build time. osv-scalibr takes the lower bound; Vigil reports no version and warns.',
+    packages: ['org.mine:my.package@2.3.4', 'org.mine:mypackage@1.0.0', 'org.mine:ranged-package@'],
+  },
   'language__javascript__pnpmlock/mixed groups [mixed-groups.v9.yaml]': {
     reason: 'is-number is only in devDependencies: Vigil marks it dev from the v9 importers; osv-scalibr does not mark dev in v9.',
     ignoreDev: true,
@@ -168,7 +183,7 @@ for (const [stem, format] of Object.entries(FORMATS)) {
         if (difference?.packages || difference?.ignoreDev) return;
         // Dev marking: every package osv-scalibr puts in the dev group is dev in Vigil, and vice versa.
         const wantDev = expectedPkgs
-          .filter((p) => p['Metadata.DepGroupVals']?.includes('dev'))
+          .filter((p) => (format.devGroups ?? ['dev']).some((g) => p['Metadata.DepGroupVals']?.includes(g)))
           .map((p) => key(format.ecosystem, p.Name ?? '', p.Version ?? ''))
           .sort();
         const gotDev = run.packages.filter((p) => p.dev).map((p) => key(format.ecosystem, p.name, p.version)).sort();

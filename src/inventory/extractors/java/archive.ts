@@ -1,0 +1,219 @@
+/**
+ * Java archives (JAR, WAR, EAR and the Jenkins/JBoss variants), including archives nested in
+ * them (`WEB-INF/lib/*.jar`, Spring Boot `BOOT-INF/lib/*.jar`). Every
+ * `META-INF/maven/<group>/<artifact>/pom.properties` names one artifact built into the
+ * archive (fat and shaded JARs carry many); an archive with none falls back to its
+ * `META-INF/MANIFEST.MF` and its file name.
+ *
+ * Archives come from outside, so reading is bounded: entry count, nesting depth, the size of
+ * each entry read, the total decompressed, and the compression ratio (a zip bomb's entries
+ * compress a thousandfold; real class files and JARs do not). An entry over a bound is a
+ * warning naming the archive path, and the rest of the archive is still read.
+ */
+import type { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
+import { baseName, ExtractError } from '../language-common.js';
+import { mavenPackage } from './maven.js';
+
+/** Bounds on reading one archive (with everything nested in it). */
+export interface ArchiveLimits {
+  maxArchiveBytes: number;
+  maxEntries: number;
+  maxDepth: number;
+  /** Largest nested archive read into memory. */
+  maxNestedBytes: number;
+  /** Largest pom.properties or MANIFEST.MF read. */
+  maxMetadataBytes: number;
+  /** Total bytes decompressed from one top-level archive. */
+  maxTotalBytes: number;
+  /** Largest uncompressed/compressed ratio accepted for an entry of more than 1 MiB. */
+  maxRatio: number;
+}
+
+/** Defaults: larger than any real application archive, far smaller than a bomb. */
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
+  maxArchiveBytes: 256 * 1024 * 1024,
+  maxEntries: 200_000,
+  maxDepth: 4,
+  maxNestedBytes: 128 * 1024 * 1024,
+  maxMetadataBytes: 1024 * 1024,
+  maxTotalBytes: 1024 * 1024 * 1024,
+  maxRatio: 200,
+};
+
+const ARCHIVE_EXT = /\.(jar|war|ear|jpi|hpi|sar|par|kar)$/i;
+// Maven writes META-INF/maven/<group>/<artifact>/pom.properties; hand-built archives sometimes put it elsewhere.
+const POM_PROPERTIES = /(?:^|\/)pom\.properties$/;
+
+/** Parses Java `.properties` text (enough of it for pom.properties). */
+export function parseProperties(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
+    if (m) out[m[1]] = m[2].trim();
+  }
+  return out;
+}
+
+/** Parses a JAR manifest's main section (72-byte lines continued with a leading space). */
+export function parseManifest(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let last: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '') break;
+    if (line.startsWith(' ') && last) {
+      out[last] += line.slice(1);
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    last = line.slice(0, colon).trim();
+    out[last] = line.slice(colon + 1).trim();
+  }
+  return out;
+}
+
+/** `commons-io-2.11.0.jar` → `{ artifactId: 'commons-io', version: '2.11.0' }`. */
+export function parseArchiveFileName(name: string): { artifactId: string; version?: string } {
+  const stem = name.replace(ARCHIVE_EXT, '');
+  const m = /^(.+?)-(\d[^-]*(?:-[A-Za-z0-9.]+)*)$/.exec(stem);
+  return m ? { artifactId: m[1], version: m[2] } : { artifactId: stem };
+}
+
+interface ReadState {
+  total: number;
+  limits: ArchiveLimits;
+  warn(reason: string): void;
+  signal?: AbortSignal;
+}
+
+async function readEntry(zip: ZipFile, entry: Entry, max: number, state: ReadState, where: string): Promise<Buffer | undefined> {
+  if (entry.uncompressedSize > max) {
+    state.warn(`${where}: ${entry.uncompressedSize} bytes, over the ${max}-byte limit; skipped`);
+    return undefined;
+  }
+  if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize / Math.max(entry.compressedSize, 1) > state.limits.maxRatio) {
+    state.warn(`${where}: compression ratio over ${state.limits.maxRatio}:1 (a zip bomb?); skipped`);
+    return undefined;
+  }
+  if (state.total + entry.uncompressedSize > state.limits.maxTotalBytes) {
+    state.warn(`${where}: archive decompresses past ${state.limits.maxTotalBytes} bytes in total; rest skipped`);
+    return undefined;
+  }
+  const stream: Readable = await zip.openReadStreamPromise(entry);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    n += chunk.length;
+    // The declared size is checked by yauzl; this bounds memory even if it were not.
+    if (n > max) {
+      stream.destroy();
+      state.warn(`${where}: more than ${max} bytes; skipped`);
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  state.total += n;
+  return Buffer.concat(chunks);
+}
+
+/** Reads the packages in one archive (and the archives nested in it). */
+async function readArchive(buf: Buffer, archivePath: string, depth: number, state: ReadState, out: FoundPackage[]): Promise<void> {
+  let zip: ZipFile;
+  try {
+    zip = await yauzl.fromBufferPromise(buf, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false });
+  } catch (err) {
+    throw new Error(`${archivePath}: not a readable ZIP archive: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const before = out.length;
+  let manifest: Record<string, string> | undefined;
+  const nested: { name: string; data: Buffer }[] = [];
+  let count = 0;
+  try {
+    for await (const entry of zip.eachEntry()) {
+      state.signal?.throwIfAborted();
+      if (++count > state.limits.maxEntries) {
+        state.warn(`${archivePath}: more than ${state.limits.maxEntries} entries; rest skipped`);
+        break;
+      }
+      const name = entry.fileName;
+      const where = `${archivePath}!/${name}`;
+      if (POM_PROPERTIES.test(name)) {
+        const data = await readEntry(zip, entry, state.limits.maxMetadataBytes, state, where);
+        if (!data) continue;
+        const props = parseProperties(data.toString('utf8'));
+        if (props.artifactId && props.version) {
+          out.push(mavenPackage(props.groupId, props.artifactId, props.version, { metadata: { archivePath: where } }));
+        } else {
+          state.warn(`${where}: no artifactId or version`);
+        }
+      } else if (name === 'META-INF/MANIFEST.MF') {
+        const data = await readEntry(zip, entry, state.limits.maxMetadataBytes, state, where);
+        if (data) manifest = parseManifest(data.toString('utf8'));
+      } else if (ARCHIVE_EXT.test(name)) {
+        if (depth + 1 >= state.limits.maxDepth) {
+          state.warn(`${where}: nested deeper than ${state.limits.maxDepth} archives; skipped`);
+          continue;
+        }
+        const data = await readEntry(zip, entry, state.limits.maxNestedBytes, state, where);
+        if (data) nested.push({ name, data });
+      }
+    }
+  } finally {
+    zip.close();
+  }
+  if (out.length === before) {
+    const pkg = fromManifest(manifest ?? {}, baseName(archivePath.replace(/!\/.*\//, '/')), archivePath);
+    if (pkg) out.push(pkg);
+  }
+  for (const n of nested) {
+    try {
+      await readArchive(n.data, `${archivePath}!/${n.name}`, depth + 1, state, out);
+    } catch (err) {
+      state.warn(err instanceof Error ? err.message : String(err));
+    }
+  }
+}
+
+/** The artifact an archive without pom.properties most likely is, from its manifest and file name. */
+function fromManifest(m: Record<string, string>, fileName: string, archivePath: string): FoundPackage | undefined {
+  const fromName = parseArchiveFileName(fileName);
+  const symbolic = m['Bundle-SymbolicName']?.split(';')[0]?.trim();
+  const artifactId = fromName.artifactId || m['Implementation-Title'] || symbolic;
+  const version = m['Implementation-Version'] ?? m['Bundle-Version'] ?? fromName.version ?? m['Specification-Version'];
+  if (!artifactId || !version) return undefined;
+  let groupId = m['Implementation-Vendor-Id'];
+  if (!groupId && symbolic && symbolic.endsWith(`.${artifactId}`)) groupId = symbolic.slice(0, -artifactId.length - 1);
+  return mavenPackage(groupId, artifactId, version, { metadata: { archivePath, from: 'manifest' } });
+}
+
+/** Reads a Java archive's packages; exported for tests and for callers holding the bytes. */
+export async function extractJavaArchive(buf: Buffer, path: string, ctx: ExtractContext, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<FoundPackage[]> {
+  const out: FoundPackage[] = [];
+  await readArchive(buf, path, 0, { total: 0, limits, warn: (r) => ctx.warn(r), signal: ctx.signal }, out);
+  return out;
+}
+
+/** Extracts Maven artifacts from Java archives. */
+export const javaArchive = {
+  id: 'java/archive',
+  version: 1,
+  fileRequired(path: string, size: number): boolean {
+    return ARCHIVE_EXT.test(path) && size <= DEFAULT_ARCHIVE_LIMITS.maxArchiveBytes;
+  },
+  async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
+    if (file.size > DEFAULT_ARCHIVE_LIMITS.maxArchiveBytes) {
+      throw new ExtractError(file.path, `archive too large (${file.size} bytes, limit ${DEFAULT_ARCHIVE_LIMITS.maxArchiveBytes})`);
+    }
+    try {
+      return await extractJavaArchive(await file.read(), file.path, ctx);
+    } catch (err) {
+      if (err instanceof ExtractError) throw err;
+      throw new ExtractError(file.path, err instanceof Error ? err.message.replace(`${file.path}: `, '') : String(err));
+    }
+  },
+} satisfies Extractor;
