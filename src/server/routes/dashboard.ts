@@ -1,0 +1,361 @@
+/**
+ * The dashboard's own figures, which no other endpoint gives in one call: the overview
+ * (coverage, findings by severity, exploited and fixable counts, riskiest images, hosts and
+ * repositories, top vulnerabilities), the daily trend of open critical and high findings,
+ * and the mean time to remediate by severity with its weekly trend.
+ *
+ * Every query takes the caller's account scope; the figures are computed with a handful of
+ * grouped scans (one pass over the active findings per resource, one per vulnerability) so
+ * they stay fast at a million findings.
+ */
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { Severity } from '../../matching/types.js';
+
+/** Which accounts a query may read: a list, or every account (the delegated administrator). */
+export type AccountScope = { all: true } | { all?: false; accountIds: readonly string[] };
+
+const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED'];
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
+
+/** Finding counts per severity plus their total. */
+export type SeverityCounts = Record<Severity, number> & { total: number };
+
+/** One row of a "riskiest" or "top" list. */
+export interface RankedRow {
+  key: string;
+  label?: string;
+  accountId?: string;
+  severityCounts: SeverityCounts;
+  affectedResources: number;
+  maxScore: number;
+  exploited: number;
+}
+
+/** Coverage of one resource type. */
+export interface CoverageByType {
+  type: string;
+  active: number;
+  inactive: number;
+}
+
+/** The overview's figures. */
+export interface OverviewFigures {
+  coverage: { byType: CoverageByType[]; inactiveReasons: { reason: string; count: number }[] };
+  severityCounts: SeverityCounts;
+  exploited: number;
+  fixable: number;
+  riskiest: { images: RankedRow[]; hosts: RankedRow[]; repositories: RankedRow[] };
+  topVulnerabilities: RankedRow[];
+  generatedAt: string;
+}
+
+/** One day of the trend: open critical and high findings at the end of `date` (UTC). */
+export interface TrendPoint {
+  date: string;
+  CRITICAL: number;
+  HIGH: number;
+}
+
+/** Mean time to remediate, overall per severity and per week. */
+export interface MttrFigures {
+  /** Over the whole window. `meanDays` is null when nothing of that severity closed. */
+  bySeverity: { severity: Severity; closed: number; meanDays: number | null }[];
+  /** One entry per week (Monday, UTC) of the window, oldest first. */
+  trend: ({ week: string } & Partial<Record<Severity, number | null>>)[];
+}
+
+function emptyCounts(): SeverityCounts {
+  return { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNTRIAGED: 0, total: 0 };
+}
+
+/** Rows of `findings` readable in this scope. */
+function scopedFindings(db: Kysely<Database>, scope: AccountScope) {
+  const q = db.selectFrom('findings');
+  if (scope.all) return q;
+  return q.where('account_id', 'in', scope.accountIds.length ? [...scope.accountIds] : ['']);
+}
+
+// SUM(CASE …) counts per severity in one pass; both dialects accept it unchanged.
+const sevSum = (s: Severity) => sql<number>`sum(case when severity = ${s} then 1 else 0 end)`;
+
+function countsFrom(row: Record<string, unknown>): SeverityCounts {
+  const c = emptyCounts();
+  for (const s of SEVERITIES) {
+    c[s] = Number(row[`n_${s}`] ?? 0);
+    c.total += c[s];
+  }
+  return c;
+}
+
+/** Worst first: more critical, then more high, then higher score, then name. */
+function riskOrder(a: RankedRow, b: RankedRow): number {
+  return (
+    b.severityCounts.CRITICAL - a.severityCounts.CRITICAL ||
+    b.severityCounts.HIGH - a.severityCounts.HIGH ||
+    b.maxScore - a.maxScore ||
+    b.severityCounts.total - a.severityCounts.total ||
+    a.key.localeCompare(b.key)
+  );
+}
+
+function addCounts(into: SeverityCounts, from: SeverityCounts): void {
+  for (const s of SEVERITIES) into[s] += from[s];
+  into.total += from.total;
+}
+
+/** The overview: coverage, severity counts, exploited, fixable, riskiest and top lists. */
+export async function overviewFigures(db: Kysely<Database>, scope: AccountScope, opts: { top?: number; now?: number } = {}): Promise<OverviewFigures> {
+  const top = opts.top ?? 5;
+  const now = opts.now ?? Date.now();
+
+  // One pass over the active findings, grouped per resource: totals, exploited, fixable and
+  // the riskiest images, hosts and repositories all come from these (at most one row per resource).
+  const perResource = await scopedFindings(db, scope)
+    .where('status', '=', 'ACTIVE')
+    .select((eb) => [
+      'resource_id',
+      eb.fn.max('resource_type').as('resource_type'),
+      eb.fn.max('resource_name').as('resource_name'),
+      eb.fn.max('image_repository').as('image_repository'),
+      eb.fn.max('account_id').as('account_id'),
+      ...SEVERITIES.map((s) => sevSum(s).as(`n_${s}`)),
+      sql<number>`sum(exploited)`.as('exploited'),
+      sql<number>`sum(case when fix_available = 'YES' then 1 else 0 end)`.as('fixable'),
+      eb.fn.max('score').as('max_score'),
+    ])
+    .groupBy('resource_id')
+    .execute();
+
+  const severityCounts = emptyCounts();
+  let exploited = 0;
+  let fixable = 0;
+  const images: RankedRow[] = [];
+  const hosts: RankedRow[] = [];
+  const repos = new Map<string, RankedRow>();
+  for (const r of perResource) {
+    const counts = countsFrom(r as unknown as Record<string, unknown>);
+    addCounts(severityCounts, counts);
+    exploited += Number(r.exploited ?? 0);
+    fixable += Number(r.fixable ?? 0);
+    const row: RankedRow = {
+      key: r.resource_id,
+      label: String(r.resource_name ?? r.resource_id),
+      accountId: r.account_id ?? undefined,
+      severityCounts: counts,
+      affectedResources: 1,
+      maxScore: Number(r.max_score ?? 0),
+      exploited: Number(r.exploited ?? 0),
+    };
+    if (r.resource_type === 'CONTAINER_IMAGE') images.push(row);
+    else if (r.resource_type === 'HOST') hosts.push(row);
+    // A "repository" is an image repository (all its digests together) or a REPOSITORY resource.
+    const repoKey = r.image_repository ?? (r.resource_type === 'REPOSITORY' ? String(r.resource_name) : undefined);
+    if (repoKey) {
+      const cur = repos.get(repoKey);
+      if (!cur) repos.set(repoKey, { ...row, key: repoKey, label: repoKey, severityCounts: { ...counts } });
+      else {
+        addCounts(cur.severityCounts, counts);
+        cur.affectedResources += 1;
+        cur.maxScore = Math.max(cur.maxScore, row.maxScore);
+        cur.exploited += row.exploited;
+        if (cur.accountId !== row.accountId) cur.accountId = undefined;
+      }
+    }
+  }
+
+  const topVulnerabilities = await topVulnerabilityRows(db, scope, top);
+  const coverage = await coverageFigures(db, scope, now);
+  return {
+    coverage,
+    severityCounts,
+    exploited,
+    fixable,
+    riskiest: {
+      images: images.sort(riskOrder).slice(0, top),
+      hosts: hosts.sort(riskOrder).slice(0, top),
+      repositories: [...repos.values()].sort(riskOrder).slice(0, top),
+    },
+    topVulnerabilities,
+    generatedAt: new Date(now).toISOString(),
+  };
+}
+
+/** Vulnerabilities with the most affected resources among active findings. */
+async function topVulnerabilityRows(db: Kysely<Database>, scope: AccountScope, top: number): Promise<RankedRow[]> {
+  const rows = await scopedFindings(db, scope)
+    .where('status', '=', 'ACTIVE')
+    .select((eb) => [
+      'vulnerability_id',
+      eb.fn.max('title').as('title'),
+      sql<number>`count(distinct resource_id)`.as('affected'),
+      ...SEVERITIES.map((s) => sevSum(s).as(`n_${s}`)),
+      sql<number>`sum(exploited)`.as('exploited'),
+      eb.fn.max('score').as('max_score'),
+    ])
+    .groupBy('vulnerability_id')
+    .orderBy('affected', 'desc')
+    .orderBy('max_score', 'desc')
+    .orderBy('vulnerability_id')
+    .limit(top)
+    .execute();
+  return rows.map((r) => ({
+    key: r.vulnerability_id,
+    label: r.title ? String(r.title) : undefined,
+    severityCounts: countsFrom(r as unknown as Record<string, unknown>),
+    affectedResources: Number(r.affected),
+    maxScore: Number(r.max_score ?? 0),
+    exploited: Number(r.exploited ?? 0),
+  }));
+}
+
+/**
+ * Coverage by resource type and the reasons resources are not scanned. A resource is
+ * covered when its last scan succeeded; one never scanned is PENDING_INITIAL_SCAN.
+ */
+async function coverageFigures(db: Kysely<Database>, scope: AccountScope, _now: number): Promise<OverviewFigures['coverage']> {
+  let q = db.selectFrom('resources');
+  if (!scope.all) q = q.where('account_id', 'in', scope.accountIds.length ? [...scope.accountIds] : ['']);
+  const rows = await q
+    .select((eb) => ['type', eb.fn.coalesce('last_scan_status', sql<string>`'PENDING_INITIAL_SCAN'`).as('reason'), eb.fn.countAll<number>().as('n')])
+    .groupBy(['type', sql`coalesce(last_scan_status, 'PENDING_INITIAL_SCAN')`])
+    .execute();
+  const byType = new Map<string, CoverageByType>();
+  const reasons = new Map<string, number>();
+  for (const r of rows) {
+    const t = byType.get(r.type) ?? { type: r.type, active: 0, inactive: 0 };
+    const n = Number(r.n);
+    if (r.reason === 'SUCCESSFUL') t.active += n;
+    else {
+      t.inactive += n;
+      reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + n);
+    }
+    byType.set(r.type, t);
+  }
+  return {
+    byType: [...byType.values()].sort((a, b) => a.type.localeCompare(b.type)),
+    inactiveReasons: [...reasons.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
+  };
+}
+
+function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Open critical and high findings at the end of each of the last `days` days (UTC). A
+ * finding counts as open from its first observation until it closed; findings suppressed
+ * now are left out of every day (their suppression history is not replayed).
+ */
+export async function trendFigures(db: Kysely<Database>, scope: AccountScope, opts: { days?: number; now?: number } = {}): Promise<TrendPoint[]> {
+  const days = Math.min(Math.max(opts.days ?? 30, 1), 366);
+  const now = opts.now ?? Date.now();
+  const lastDay = Math.floor(now / DAY);
+  const firstDay = lastDay - days + 1;
+  const start = firstDay * DAY;
+  const base = () =>
+    scopedFindings(db, scope)
+      .where('severity', 'in', ['CRITICAL', 'HIGH'])
+      .where('status', '!=', 'SUPPRESSED');
+
+  // Open at the start of the window.
+  const before = await base()
+    .where('first_observed_at', '<', start)
+    .where((eb) => eb.or([eb('closed_at', 'is', null), eb('closed_at', '>=', start)]))
+    .select((eb) => ['severity', eb.fn.countAll<number>().as('n')])
+    .groupBy('severity')
+    .execute();
+  const opened = await base()
+    .where('first_observed_at', '>=', start)
+    .select((eb) => ['severity', sql<number>`first_observed_at / ${sql.lit(DAY)}`.as('day'), eb.fn.countAll<number>().as('n')])
+    .groupBy(['severity', sql`first_observed_at / ${sql.lit(DAY)}`])
+    .execute();
+  const closed = await base()
+    .where('closed_at', '>=', start)
+    .select((eb) => ['severity', sql<number>`closed_at / ${sql.lit(DAY)}`.as('day'), eb.fn.countAll<number>().as('n')])
+    .groupBy(['severity', sql`closed_at / ${sql.lit(DAY)}`])
+    .execute();
+
+  const delta = new Map<string, number>();
+  for (const r of opened) delta.set(`${r.severity}:${Math.floor(Number(r.day))}`, (delta.get(`${r.severity}:${Math.floor(Number(r.day))}`) ?? 0) + Number(r.n));
+  for (const r of closed) delta.set(`${r.severity}:${Math.floor(Number(r.day))}`, (delta.get(`${r.severity}:${Math.floor(Number(r.day))}`) ?? 0) - Number(r.n));
+  const open: Record<'CRITICAL' | 'HIGH', number> = { CRITICAL: 0, HIGH: 0 };
+  for (const r of before) if (r.severity === 'CRITICAL' || r.severity === 'HIGH') open[r.severity] = Number(r.n);
+
+  const points: TrendPoint[] = [];
+  for (let d = firstDay; d <= lastDay; d++) {
+    open.CRITICAL += delta.get(`CRITICAL:${d}`) ?? 0;
+    open.HIGH += delta.get(`HIGH:${d}`) ?? 0;
+    points.push({ date: utcDay(d * DAY), CRITICAL: open.CRITICAL, HIGH: open.HIGH });
+  }
+  return points;
+}
+
+/** Monday 00:00 UTC of the week holding `ms`. */
+function weekStart(ms: number): number {
+  const day = Math.floor(ms / DAY);
+  // 1970-01-01 was a Thursday: day 0 → weekday 4 (0 = Sunday).
+  const weekday = (day + 4) % 7;
+  return (day - ((weekday + 6) % 7)) * DAY;
+}
+
+/**
+ * Mean time to remediate (first observed → closed) per severity for findings closed in the
+ * last `weeks` weeks, and per week. Closed findings are kept for the retention period
+ * (30 days by default), which bounds how far back this reaches.
+ */
+export async function mttrFigures(db: Kysely<Database>, scope: AccountScope, opts: { weeks?: number; now?: number } = {}): Promise<MttrFigures> {
+  const weeks = Math.min(Math.max(opts.weeks ?? 12, 1), 104);
+  const now = opts.now ?? Date.now();
+  const firstWeek = weekStart(now) - (weeks - 1) * WEEK;
+  // Group by the week offset from the window's first Monday; integer division on both dialects.
+  // Literals, not parameters: PostgreSQL matches the GROUP BY expression to the selected one by text.
+  const rows = await scopedFindings(db, scope)
+    .where('status', '=', 'CLOSED')
+    .where('closed_at', '>=', firstWeek)
+    .select((eb) => [
+      'severity',
+      sql<number>`(closed_at - ${sql.lit(firstWeek)}) / ${sql.lit(WEEK)}`.as('wk'),
+      eb.fn.countAll<number>().as('n'),
+      sql<number>`sum(closed_at - first_observed_at)`.as('total_ms'),
+    ])
+    .groupBy(['severity', sql`(closed_at - ${sql.lit(firstWeek)}) / ${sql.lit(WEEK)}`])
+    .execute();
+
+  const overall = new Map<Severity, { n: number; ms: number }>();
+  const perWeek = new Map<string, { n: number; ms: number }>();
+  for (const r of rows) {
+    const sev = r.severity as Severity;
+    const n = Number(r.n);
+    const ms = Number(r.total_ms);
+    const o = overall.get(sev) ?? { n: 0, ms: 0 };
+    o.n += n;
+    o.ms += ms;
+    overall.set(sev, o);
+    const k = `${sev}:${Math.floor(Number(r.wk))}`;
+    const w = perWeek.get(k) ?? { n: 0, ms: 0 };
+    w.n += n;
+    w.ms += ms;
+    perWeek.set(k, w);
+  }
+  const bySeverity = SEVERITIES.map((severity) => {
+    const o = overall.get(severity);
+    return { severity, closed: o?.n ?? 0, meanDays: o && o.n ? round1(o.ms / o.n / DAY) : null };
+  });
+  const trend: MttrFigures['trend'] = [];
+  for (let i = 0; i < weeks; i++) {
+    const entry: MttrFigures['trend'][number] = { week: utcDay(firstWeek + i * WEEK) };
+    for (const s of SEVERITIES) {
+      const w = perWeek.get(`${s}:${i}`);
+      entry[s] = w && w.n ? round1(w.ms / w.n / DAY) : null;
+    }
+    trend.push(entry);
+  }
+  return { bySeverity, trend };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
