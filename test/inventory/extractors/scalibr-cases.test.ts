@@ -21,6 +21,10 @@ import { uvLock } from '../../../src/inventory/extractors/python/uv-lock.js';
 import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
 import { goMod } from '../../../src/inventory/extractors/go/go-mod.js';
 import { pomXml } from '../../../src/inventory/extractors/java/pom-xml.js';
+import { cargoLock } from '../../../src/inventory/extractors/rust/cargo-lock.js';
+import { gemfileLock } from '../../../src/inventory/extractors/ruby/gemfile-lock.js';
+import { composerLock } from '../../../src/inventory/extractors/php/composer-lock.js';
+import { packagesLockJson } from '../../../src/inventory/extractors/dotnet/packages-lock-json.js';
 import { sharedDir } from '../../helpers/cli.js';
 import { runExtractor } from '../../helpers/extractor-harness.js';
 
@@ -65,6 +69,10 @@ const FORMATS: Record<string, Format> = {
     siblings: (f) => ({ '/project/parent/pom.xml': join(dirname(f), 'parent/pom.xml') }),
     devGroups: ['test'],
   },
+  language__rust__cargolock: { extractor: cargoLock, ecosystem: 'crates.io', targetPath: inProject('Cargo.lock') },
+  language__ruby__gemfilelock: { extractor: gemfileLock, ecosystem: 'RubyGems', targetPath: inProject('Gemfile.lock') },
+  language__php__composerlock: { extractor: composerLock, ecosystem: 'Packagist', targetPath: inProject('composer.lock') },
+  language__dotnet__packageslockjson: { extractor: packagesLockJson, ecosystem: 'NuGet', targetPath: inProject('packages.lock.json') },
   language__python__requirements: { extractor: requirementsTxt, ecosystem: 'PyPI', targetPath: inProject('requirements.txt') },
   language__python__poetrylock: { extractor: poetryLock, ecosystem: 'PyPI', targetPath: inProject('poetry.lock') },
   language__python__pipfilelock: { extractor: pipfileLock, ecosystem: 'PyPI', targetPath: inProject('Pipfile.lock') },
