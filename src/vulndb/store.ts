@@ -1,0 +1,746 @@
+/**
+ * The advisory index: one SQLite file with a versioned schema. {@link VulnDbWriter} fills a
+ * private copy during an update; {@link VulnDb} reads a finished file and implements
+ * {@link AdvisoryIndex}. Nothing here knows about files, URLs or archives.
+ *
+ * Lookups are by (ecosystem, normalised package name); distro ecosystems keep their
+ * release. Records that alias each other (CVE ↔ GHSA ↔ PYSEC …) are grouped into one
+ * vulnerability whose primary id is the CVE when there is one. A record that names several
+ * CVEs (a DSA fixing ten of them) is a bundle: it counts toward each CVE's vulnerability
+ * but does not merge those CVEs into one.
+ */
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { canonicalEcosystem, normalizePackageName } from '../ecosystems.js';
+import type { EnrichmentItem, ImportItem } from './importers/types.js';
+import type {
+  AdvisoryIndex,
+  ChangedPackage,
+  CvssVector,
+  Enrichment,
+  EpssScore,
+  IndexedAdvisory,
+  KevEntry,
+  OsvAffected,
+  OsvRecord,
+  Vulnerability,
+} from './types.js';
+
+/** Bump when the tables change; an older file is rebuilt from its sources on the next update. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS source (
+  name TEXT PRIMARY KEY, kind TEXT NOT NULL, location TEXT NOT NULL, fingerprint TEXT,
+  checked_at TEXT, changed_at TEXT, records INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
+  warnings TEXT NOT NULL DEFAULT '[]', error TEXT);
+CREATE TABLE IF NOT EXISTS advisory (
+  rowid INTEGER PRIMARY KEY, source TEXT NOT NULL, id TEXT NOT NULL, modified TEXT NOT NULL,
+  withdrawn INTEGER NOT NULL, hash TEXT NOT NULL, aliases TEXT NOT NULL, json TEXT NOT NULL,
+  UNIQUE (source, id));
+CREATE INDEX IF NOT EXISTS advisory_id ON advisory (id);
+CREATE TABLE IF NOT EXISTS affected (ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory INTEGER NOT NULL,
+  PRIMARY KEY (ecosystem, name, advisory)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS affected_advisory ON affected (advisory);
+CREATE TABLE IF NOT EXISTS vuln (id TEXT PRIMARY KEY, aliases TEXT NOT NULL, withdrawn INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS vuln_id (alias TEXT NOT NULL COLLATE NOCASE, vuln TEXT NOT NULL, PRIMARY KEY (alias, vuln)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vuln_member (vuln TEXT NOT NULL, advisory INTEGER NOT NULL, PRIMARY KEY (vuln, advisory)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS vuln_member_advisory ON vuln_member (advisory);
+CREATE TABLE IF NOT EXISTS enrichment (cve TEXT NOT NULL, source TEXT NOT NULL, has_cvss INTEGER NOT NULL, json TEXT NOT NULL,
+  PRIMARY KEY (cve, source)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kev (cve TEXT NOT NULL, source TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (cve, source)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS epss (cve TEXT NOT NULL, source TEXT NOT NULL, score REAL NOT NULL, percentile REAL NOT NULL, date TEXT,
+  PRIMARY KEY (cve, source)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS update_run (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, summary TEXT);
+CREATE TABLE IF NOT EXISTS change (update_id INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL, advisory_id TEXT NOT NULL,
+  source TEXT NOT NULL, ecosystem TEXT, name TEXT);
+CREATE INDEX IF NOT EXISTS change_at ON change (at);
+`;
+
+/** Row types, for the reporting queries that go through Kysely. */
+interface Tables {
+  meta: { key: string; value: string };
+  source: {
+    name: string;
+    kind: string;
+    location: string;
+    fingerprint: string | null;
+    checked_at: string | null;
+    changed_at: string | null;
+    records: number;
+    skipped: number;
+    warnings: string;
+    error: string | null;
+  };
+  advisory: { rowid: number; source: string; id: string; modified: string; withdrawn: number; hash: string; aliases: string; json: string };
+  affected: { ecosystem: string; name: string; advisory: number };
+  vuln: { id: string; aliases: string; withdrawn: number };
+  enrichment: { cve: string; source: string; has_cvss: number; json: string };
+  kev: { cve: string; source: string; json: string };
+  epss: { cve: string; source: string; score: number; percentile: number; date: string | null };
+  update_run: { id: number; started_at: string; finished_at: string | null; summary: string | null };
+  change: { update_id: number; at: string; kind: string; advisory_id: string; source: string; ecosystem: string | null; name: string | null };
+}
+
+/** What happened to an advisory in an update. */
+export type ChangeKind = 'added' | 'modified' | 'withdrawn' | 'removed';
+
+/** One change log entry: an advisory and one (ecosystem, package) pair it touches. */
+export interface ChangeEntry {
+  updateId: number;
+  at: string;
+  kind: ChangeKind;
+  advisoryId: string;
+  source: string;
+  ecosystem?: string;
+  name?: string;
+}
+
+/** A source as the database remembers it. */
+export interface SourceState {
+  name: string;
+  kind: string;
+  location: string;
+  /** ETag / Last-Modified / content digest(s), as JSON text. */
+  fingerprint?: string;
+  checkedAt?: string;
+  changedAt?: string;
+  records: number;
+  skipped: number;
+  warnings: string[];
+  error?: string;
+}
+
+/** `vigil db status` figures. */
+export interface DbStatus {
+  path: string;
+  schemaVersion: number;
+  builtAt?: string;
+  ageHours?: number;
+  stale: boolean;
+  advisories: number;
+  withdrawn: number;
+  vulnerabilities: number;
+  ecosystems: { ecosystem: string; advisories: number; packages: number }[];
+  enrichment: { cvss: number; kev: number; epss: number };
+  sources: SourceState[];
+}
+
+/** The key the index stores an (ecosystem, name) pair under. */
+export function packageKey(ecosystem: string, name: string): { ecosystem: string; name: string } {
+  let eco = ecosystem.trim();
+  try {
+    eco = canonicalEcosystem(eco);
+  } catch {
+    // Ecosystems Vigil does not know yet (OSV adds them often) are kept as written.
+  }
+  let normal = name.trim();
+  try {
+    normal = normalizePackageName(eco, normal);
+  } catch {
+    // Same: unknown ecosystems compare names as written.
+  }
+  return { ecosystem: eco, name: normal };
+}
+
+function isCve(id: string): boolean {
+  return /^CVE-\d{4}-\d+$/i.test(id);
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** Opens a Kysely handle over an open better-sqlite3 database (closing Kysely closes it). */
+function kyselyOver(db: Database.Database): Kysely<Tables> {
+  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: db }) });
+}
+
+/** Counts of one source's import, with the first warnings kept for display. */
+export interface SourceResult {
+  records: number;
+  skipped: number;
+  warnings: string[];
+  changes: Record<ChangeKind, number>;
+}
+
+const MAX_WARNINGS_KEPT = 50;
+
+/**
+ * One source being replaced inside the writer's open transaction: items go in with
+ * {@link add}, then {@link commit} records the change log or {@link rollback} restores
+ * the source's previous rows.
+ */
+export class SourceImport {
+  private readonly seen = new Map<string, number>();
+  private records = 0;
+  private skipped = 0;
+  private readonly warnings: string[] = [];
+  private readonly enrich = new Map<string, EnrichmentItem>();
+  private readonly old: Map<string, { hash: string; withdrawn: number; packages: ChangedPackage[] }>;
+
+  constructor(
+    private readonly writer: VulnDbWriter,
+    readonly name: string,
+    readonly kind: string,
+    readonly location: string,
+  ) {
+    const db = writer.db;
+    db.exec('SAVEPOINT source_import');
+    this.old = new Map();
+    const rows = db.prepare('SELECT rowid, id, hash, withdrawn FROM advisory WHERE source = ?').all(name) as { rowid: number; id: string; hash: string; withdrawn: number }[];
+    const pkgs = db.prepare('SELECT ecosystem, name FROM affected WHERE advisory = ?');
+    for (const r of rows) {
+      this.old.set(r.id, { hash: r.hash, withdrawn: r.withdrawn, packages: pkgs.all(r.rowid) as ChangedPackage[] });
+    }
+    db.prepare('DELETE FROM affected WHERE advisory IN (SELECT rowid FROM advisory WHERE source = ?)').run(name);
+    for (const table of ['advisory', 'enrichment', 'kev', 'epss']) db.prepare(`DELETE FROM ${table} WHERE source = ?`).run(name);
+  }
+
+  /** Records a skipped record with its reason (all are counted; the first few are kept). */
+  skip(item: string, why: string): void {
+    this.skipped++;
+    if (this.warnings.length < MAX_WARNINGS_KEPT) this.warnings.push(`${item}: ${why}`);
+  }
+
+  /** Adds one parsed item. */
+  add(item: ImportItem): void {
+    if (item.type === 'advisory') this.addAdvisory(item.record);
+    else this.addEnrichment(item.item);
+  }
+
+  private addAdvisory(record: OsvRecord): void {
+    const prev = this.seen.get(record.id);
+    if (prev !== undefined) {
+      // The same id twice in one source: the later copy wins, the earlier is reported.
+      this.writer.stmt.deleteAffected.run(prev);
+      this.writer.stmt.deleteAdvisory.run(prev);
+      this.records--;
+      this.skip(record.id, 'duplicate id in this source; the later record was kept');
+    }
+    const json = JSON.stringify(record);
+    const hash = createHash('sha1').update(json).digest('hex');
+    const info = this.writer.stmt.insertAdvisory.run(this.name, record.id, record.modified, record.withdrawn ? 1 : 0, hash, JSON.stringify(record.aliases ?? []), json);
+    const rowid = Number(info.lastInsertRowid);
+    this.seen.set(record.id, rowid);
+    this.records++;
+    for (const a of record.affected ?? []) {
+      if (!a.package) continue;
+      const key = packageKey(a.package.ecosystem, a.package.name);
+      this.writer.stmt.insertAffected.run(key.ecosystem, key.name, rowid);
+    }
+  }
+
+  private addEnrichment(item: EnrichmentItem): void {
+    const cve = item.cveId.toUpperCase();
+    if (item.kev) this.writer.stmt.insertKev.run(cve, this.name, JSON.stringify(item.kev));
+    if (item.epss) this.writer.stmt.insertEpss.run(cve, this.name, item.epss.score, item.epss.percentile, item.epss.date ?? null);
+    if (!item.cvss?.length && !item.cwes?.length && !item.references?.length) {
+      this.records++;
+      return;
+    }
+    // CVSS, CWE and references of one CVE may come from several files of one source.
+    const prev = this.enrich.get(cve);
+    if (prev) {
+      prev.cvss = [...(prev.cvss ?? []), ...(item.cvss ?? [])];
+      prev.cwes = [...new Set([...(prev.cwes ?? []), ...(item.cwes ?? [])])];
+      prev.references = [...new Set([...(prev.references ?? []), ...(item.references ?? [])])];
+    } else {
+      this.enrich.set(cve, { cveId: cve, cvss: item.cvss, cwes: item.cwes, references: item.references });
+      this.records++;
+    }
+  }
+
+  /** Finishes the source: writes its change log and state, releases the savepoint. */
+  commit(fingerprint: string | undefined): SourceResult {
+    const db = this.writer.db;
+    const insertEnrichment = db.prepare('INSERT OR REPLACE INTO enrichment (cve, source, has_cvss, json) VALUES (?, ?, ?, ?)');
+    for (const [cve, e] of this.enrich) insertEnrichment.run(cve, this.name, e.cvss?.length ? 1 : 0, JSON.stringify(e));
+    const changes: Record<ChangeKind, number> = { added: 0, modified: 0, withdrawn: 0, removed: 0 };
+    const at = nowIso();
+    const insertChange = db.prepare('INSERT INTO change (update_id, at, kind, advisory_id, source, ecosystem, name) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const log = (kind: ChangeKind, id: string, packages: ChangedPackage[]): void => {
+      changes[kind]++;
+      if (packages.length === 0) insertChange.run(this.writer.updateId, at, kind, id, this.name, null, null);
+      for (const p of packages) insertChange.run(this.writer.updateId, at, kind, id, this.name, p.ecosystem, p.name);
+    };
+    if (this.seen.size > 0 || this.old.size > 0) {
+      const current = db.prepare('SELECT rowid, id, hash, withdrawn FROM advisory WHERE source = ?').all(this.name) as { rowid: number; id: string; hash: string; withdrawn: number }[];
+      const pkgs = db.prepare('SELECT ecosystem, name FROM affected WHERE advisory = ?');
+      for (const r of current) {
+        const before = this.old.get(r.id);
+        if (before && before.hash === r.hash) continue;
+        const now = pkgs.all(r.rowid) as ChangedPackage[];
+        if (!before) {
+          log('added', r.id, now);
+          continue;
+        }
+        const touched = uniquePackages([...before.packages, ...now]);
+        log(r.withdrawn && !before.withdrawn ? 'withdrawn' : 'modified', r.id, touched);
+      }
+      for (const [id, before] of this.old) if (!this.seen.has(id)) log('removed', id, before.packages);
+    }
+    db.prepare(
+      `INSERT INTO source (name, kind, location, fingerprint, checked_at, changed_at, records, skipped, warnings, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+       ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, location = excluded.location, fingerprint = excluded.fingerprint,
+         checked_at = excluded.checked_at, changed_at = excluded.changed_at, records = excluded.records,
+         skipped = excluded.skipped, warnings = excluded.warnings, error = NULL`,
+    ).run(this.name, this.kind, this.location, fingerprint ?? null, at, at, this.records, this.skipped, JSON.stringify(this.warnings));
+    db.exec('RELEASE source_import');
+    return { records: this.records, skipped: this.skipped, warnings: this.warnings, changes };
+  }
+
+  /** Abandons the source's new rows; its previous rows stay, and the error is recorded. */
+  rollback(error: string): void {
+    const db = this.writer.db;
+    db.exec('ROLLBACK TO source_import');
+    db.exec('RELEASE source_import');
+    this.writer.recordSourceError(this.name, this.kind, this.location, error);
+  }
+}
+
+function uniquePackages(list: ChangedPackage[]): ChangedPackage[] {
+  const seen = new Set<string>();
+  return list.filter((p) => {
+    const k = `${p.ecosystem}\u0000${p.name}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/**
+ * Writes a database file that no reader is using (the updater's private copy). Open it,
+ * replace sources one by one, then {@link finish} rebuilds the vulnerability groups.
+ */
+export class VulnDbWriter {
+  readonly db: Database.Database;
+  readonly updateId: number;
+  /** @internal prepared statements shared with {@link SourceImport}. */
+  readonly stmt: {
+    insertAdvisory: Database.Statement;
+    insertAffected: Database.Statement;
+    deleteAffected: Database.Statement;
+    deleteAdvisory: Database.Statement;
+    insertKev: Database.Statement;
+    insertEpss: Database.Statement;
+  };
+
+  /** Opens (or creates) the file at `path`. A file with another schema version is emptied first. */
+  constructor(readonly path: string) {
+    this.db = new Database(path);
+    // A crash loses only this private copy, never the database readers use: no journal on
+    // disk is needed, but an in-memory one is, so that a failed source can be rolled back.
+    this.db.pragma('journal_mode = MEMORY');
+    this.db.pragma('synchronous = OFF');
+    this.db.pragma('cache_size = -65536');
+    const version = this.schemaVersionOnDisk();
+    if (version !== undefined && version !== SCHEMA_VERSION) {
+      for (const { name } of this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
+        this.db.exec(`DROP TABLE IF EXISTS "${name}"`);
+      }
+    }
+    this.db.exec(SCHEMA);
+    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    this.db.exec('BEGIN');
+    this.updateId = Number(this.db.prepare('INSERT INTO update_run (started_at) VALUES (?)').run(nowIso()).lastInsertRowid);
+    this.stmt = {
+      insertAdvisory: this.db.prepare('INSERT INTO advisory (source, id, modified, withdrawn, hash, aliases, json) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertAffected: this.db.prepare('INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)'),
+      deleteAffected: this.db.prepare('DELETE FROM affected WHERE advisory = ?'),
+      deleteAdvisory: this.db.prepare('DELETE FROM advisory WHERE rowid = ?'),
+      insertKev: this.db.prepare('INSERT OR REPLACE INTO kev (cve, source, json) VALUES (?, ?, ?)'),
+      insertEpss: this.db.prepare('INSERT OR REPLACE INTO epss (cve, source, score, percentile, date) VALUES (?, ?, ?, ?, ?)'),
+    };
+  }
+
+  private schemaVersionOnDisk(): number | undefined {
+    const hasMeta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (!hasMeta) return undefined;
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+    return row ? Number(row.value) : undefined;
+  }
+
+  /** The sources this file knows, with their fingerprints. */
+  sources(): SourceState[] {
+    return (this.db.prepare('SELECT * FROM source ORDER BY name').all() as Tables['source'][]).map(toSourceState);
+  }
+
+  /** Starts replacing one source's rows. */
+  startSource(name: string, kind: string, location: string): SourceImport {
+    return new SourceImport(this, name, kind, location);
+  }
+
+  /** Marks a source as checked and unchanged (its fingerprint matched). */
+  markUnchanged(name: string, fingerprint: string | undefined): void {
+    this.db.prepare('UPDATE source SET checked_at = ?, error = NULL, fingerprint = COALESCE(?, fingerprint) WHERE name = ?').run(nowIso(), fingerprint ?? null, name);
+  }
+
+  /** Records that a source failed this time; its stored rows are untouched. */
+  recordSourceError(name: string, kind: string, location: string, error: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO source (name, kind, location, checked_at, error) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET checked_at = excluded.checked_at, error = excluded.error`,
+      )
+      .run(name, kind, location, nowIso(), error);
+  }
+
+  /** Drops a source and all its rows (logged as removed advisories). */
+  dropSource(name: string): void {
+    const imp = this.startSource(name, '', '');
+    imp.commit(undefined);
+    this.db.prepare('DELETE FROM source WHERE name = ?').run(name);
+  }
+
+  /** Rebuilds the vulnerability groups, stamps the build time, commits and closes. */
+  finish(summary: unknown): void {
+    rebuildGroups(this.db);
+    const at = nowIso();
+    this.db.prepare('UPDATE update_run SET finished_at = ?, summary = ? WHERE id = ?').run(at, JSON.stringify(summary), this.updateId);
+    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('built_at', at);
+    this.db.exec('COMMIT');
+    this.db.pragma('optimize');
+    this.db.close();
+  }
+
+  /** Closes without committing (the file is then discarded by the caller). */
+  abandon(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.db.close();
+  }
+}
+
+/** Union-find over advisory ids and aliases; see the module comment for bundles. */
+function rebuildGroups(db: Database.Database): void {
+  db.exec('DELETE FROM vuln; DELETE FROM vuln_id; DELETE FROM vuln_member;');
+  const rows = db.prepare('SELECT rowid, id, aliases, withdrawn FROM advisory').all() as { rowid: number; id: string; aliases: string; withdrawn: number }[];
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let root = x;
+    while (parent.get(root) !== root) {
+      const p = parent.get(root);
+      if (p === undefined) {
+        parent.set(root, root);
+        break;
+      }
+      root = p;
+    }
+    let cur = x;
+    while (cur !== root) {
+      const next = parent.get(cur) as string;
+      parent.set(cur, root);
+      cur = next;
+    }
+    return root;
+  };
+  const union = (a: string, b: string): void => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent.set(ra, rb);
+  };
+  const bundles = new Map<number, string[]>();
+  for (const r of rows) {
+    const aliases = (JSON.parse(r.aliases) as string[]).map((a) => (isCve(a) ? a.toUpperCase() : a));
+    const ids = [...new Set([r.id, ...aliases])];
+    const cves = ids.filter(isCve);
+    find(r.id);
+    if (cves.length <= 1) {
+      for (const id of ids) union(r.id, id);
+    } else {
+      bundles.set(r.rowid, cves);
+      for (const id of ids) if (isCve(id)) find(id);
+      else union(r.id, id);
+    }
+  }
+  const groups = new Map<string, string[]>();
+  for (const id of parent.keys()) {
+    const root = find(id);
+    const list = groups.get(root) ?? [];
+    list.push(id);
+    groups.set(root, list);
+  }
+  const primaryOf = new Map<string, string>();
+  const primaryByRoot = new Map<string, string>();
+  for (const [root, ids] of groups) {
+    ids.sort();
+    const primary = ids.find(isCve) ?? ids.find((i) => i.startsWith('GHSA-')) ?? ids[0];
+    primaryByRoot.set(root, primary);
+    for (const id of ids) primaryOf.set(id, primary);
+  }
+  const members = new Map<string, Set<number>>();
+  const addMember = (vuln: string, rowid: number): void => {
+    const set = members.get(vuln) ?? new Set<number>();
+    set.add(rowid);
+    members.set(vuln, set);
+  };
+  const recordIds = new Map<number, string>();
+  const withdrawnRow = new Map<number, boolean>();
+  const bundleOwn = new Map<string, number[]>();
+  for (const r of rows) {
+    recordIds.set(r.rowid, r.id);
+    withdrawnRow.set(r.rowid, r.withdrawn === 1);
+    const cves = bundles.get(r.rowid);
+    if (cves) {
+      for (const cve of cves) addMember(primaryOf.get(cve) as string, r.rowid);
+      const own = primaryOf.get(r.id) as string;
+      bundleOwn.set(own, [...(bundleOwn.get(own) ?? []), r.rowid]);
+    } else addMember(primaryOf.get(r.id) as string, r.rowid);
+  }
+  const insVuln = db.prepare('INSERT INTO vuln (id, aliases, withdrawn) VALUES (?, ?, ?)');
+  const insId = db.prepare('INSERT OR IGNORE INTO vuln_id (alias, vuln) VALUES (?, ?)');
+  const insMember = db.prepare('INSERT INTO vuln_member (vuln, advisory) VALUES (?, ?)');
+  for (const [root, ids] of groups) {
+    const primary = primaryByRoot.get(root) as string;
+    const rowids = [...(members.get(primary) ?? [])];
+    // A bundle's own group (DSA-… without a single CVE) lists no records when it only
+    // counts toward its CVEs; it still answers for its id, with the bundle as its record.
+    if (rowids.length === 0) rowids.push(...(bundleOwn.get(primary) ?? []));
+    const aliasSet = new Set(ids);
+    for (const rid of rowids) aliasSet.add(recordIds.get(rid) as string);
+    aliasSet.delete(primary);
+    const withdrawn = rowids.length > 0 && rowids.every((rid) => withdrawnRow.get(rid));
+    insVuln.run(primary, JSON.stringify([...aliasSet].sort()), withdrawn ? 1 : 0);
+    for (const id of ids) insId.run(id, primary);
+    for (const rid of rowids) insMember.run(primary, rid);
+  }
+}
+
+function toSourceState(r: Tables['source']): SourceState {
+  return {
+    name: r.name,
+    kind: r.kind,
+    location: r.location,
+    ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
+    ...(r.checked_at ? { checkedAt: r.checked_at } : {}),
+    ...(r.changed_at ? { changedAt: r.changed_at } : {}),
+    records: r.records,
+    skipped: r.skipped,
+    warnings: JSON.parse(r.warnings) as string[],
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
+/** Thrown when the database file is missing or not a Vigil advisory database. */
+export class VulnDbOpenError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`advisory database ${path}: ${reason}`);
+    this.name = 'VulnDbOpenError';
+  }
+}
+
+/** IndexedAdvisory plus the vulnerabilities (primary ids) the record counts toward. */
+export interface IndexedAdvisoryWithVulns extends IndexedAdvisory {
+  vulnerabilities: string[];
+}
+
+const LOOKUP_CACHE_LIMIT = 200_000;
+
+/**
+ * A finished advisory database, opened read-only. Lookups are synchronous prepared
+ * statements with parsed records and results cached: callers must not mutate what they get.
+ */
+export class VulnDb implements AdvisoryIndex {
+  private readonly db: Database.Database;
+  private readonly lookup: Database.Statement;
+  private readonly memberships: Database.Statement;
+  private readonly vulnOf: Database.Statement;
+  private readonly vulnRow: Database.Statement;
+  private readonly vulnRecords: Database.Statement;
+  private readonly enrichmentRows: Database.Statement;
+  private readonly kevRows: Database.Statement;
+  private readonly epssRows: Database.Statement;
+  private readonly recordCache = new Map<number, OsvRecord>();
+  private readonly lookupCache = new Map<string, IndexedAdvisoryWithVulns[]>();
+
+  /** Opens `path` read-only; throws {@link VulnDbOpenError} naming the file when it cannot. */
+  constructor(readonly path: string) {
+    try {
+      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      const version = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+      if (!version) throw new Error('no schema version');
+      if (Number(version.value) !== SCHEMA_VERSION) {
+        throw new Error(`schema version ${version.value}, this Vigil reads ${SCHEMA_VERSION}; run \`vigil db update\``);
+      }
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { code?: string };
+      const why = /unable to open|does not exist/i.test(e.message)
+        ? 'does not exist; run `vigil db update` first'
+        : /not a database|no such table|no schema version/i.test(e.message)
+          ? 'is not a Vigil advisory database'
+          : e.message;
+      throw new VulnDbOpenError(path, why);
+    }
+    this.lookup = this.db.prepare('SELECT a.rowid AS rowid, a.id AS id, a.modified AS modified FROM affected f JOIN advisory a ON a.rowid = f.advisory WHERE f.ecosystem = ? AND f.name = ?');
+    this.memberships = this.db.prepare('SELECT vuln FROM vuln_member WHERE advisory = ?').pluck();
+    this.vulnOf = this.db.prepare('SELECT vuln FROM vuln_id WHERE alias = ?').pluck();
+    this.vulnRow = this.db.prepare('SELECT id, aliases, withdrawn FROM vuln WHERE id = ?');
+    this.vulnRecords = this.db.prepare('SELECT advisory FROM vuln_member WHERE vuln = ? ORDER BY advisory').pluck();
+    this.enrichmentRows = this.db.prepare('SELECT source, json FROM enrichment WHERE cve = ? ORDER BY source');
+    this.kevRows = this.db.prepare('SELECT json FROM kev WHERE cve = ? ORDER BY source').pluck();
+    this.epssRows = this.db.prepare('SELECT score, percentile, date FROM epss WHERE cve = ? ORDER BY date DESC');
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.db.close();
+  }
+
+  private record(rowid: number): OsvRecord {
+    let r = this.recordCache.get(rowid);
+    if (!r) {
+      const row = this.db.prepare('SELECT json FROM advisory WHERE rowid = ?').pluck().get(rowid) as string;
+      r = JSON.parse(row) as OsvRecord;
+      this.recordCache.set(rowid, r);
+    }
+    return r;
+  }
+
+  /** {@inheritDoc AdvisoryIndex.advisoriesFor} */
+  advisoriesFor(ecosystem: string, name: string): IndexedAdvisoryWithVulns[] {
+    const raw = `${ecosystem}\u0000${name}`;
+    const cached = this.lookupCache.get(raw);
+    if (cached) return cached;
+    const key = packageKey(ecosystem, name);
+    const rows = this.lookup.all(key.ecosystem, key.name) as { rowid: number; id: string; modified: string }[];
+    // One advisory id from two sources (an OSV export and its native original): keep the newer.
+    const byId = new Map<string, { rowid: number; modified: string }>();
+    for (const r of rows) {
+      const prev = byId.get(r.id);
+      if (!prev || r.modified > prev.modified) byId.set(r.id, r);
+    }
+    const out: IndexedAdvisoryWithVulns[] = [];
+    for (const { rowid } of byId.values()) {
+      const record = this.record(rowid);
+      const affected: OsvAffected[] = (record.affected ?? []).filter((a) => {
+        if (!a.package) return false;
+        const k = packageKey(a.package.ecosystem, a.package.name);
+        return k.ecosystem === key.ecosystem && k.name === key.name;
+      });
+      out.push({ record, affected, vulnerabilities: this.memberships.all(rowid) as string[] });
+    }
+    out.sort((a, b) => (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
+    if (this.lookupCache.size >= LOOKUP_CACHE_LIMIT) this.lookupCache.clear();
+    this.lookupCache.set(raw, out);
+    return out;
+  }
+
+  /** {@inheritDoc AdvisoryIndex.vulnerability} */
+  vulnerability(id: string): Vulnerability | undefined {
+    const wanted = id.trim();
+    const vulns = this.vulnOf.all(wanted) as string[];
+    if (vulns.length === 0) {
+      // A CVE no advisory names may still be known to NVD, KEV or EPSS.
+      if (!isCve(wanted)) return undefined;
+      const enrichment = this.enrichment([wanted.toUpperCase()]);
+      if (enrichment.length === 0) return undefined;
+      return { id: wanted.toUpperCase(), aliases: [], records: [], enrichment, withdrawn: false };
+    }
+    const row = this.vulnRow.get(vulns[0]) as { id: string; aliases: string; withdrawn: number };
+    const aliases = JSON.parse(row.aliases) as string[];
+    const records = (this.vulnRecords.all(row.id) as number[]).map((rid) => this.record(rid));
+    const cves = [row.id, ...aliases].filter(isCve);
+    // A bundle's own vulnerability has no CVE among its ids; its record's CVEs enrich it.
+    if (cves.length === 0) for (const r of records) for (const a of r.aliases ?? []) if (isCve(a)) cves.push(a);
+    return { id: row.id, aliases, records, enrichment: this.enrichment([...new Set(cves.map((c) => c.toUpperCase()))]), withdrawn: row.withdrawn === 1 };
+  }
+
+  /** {@inheritDoc AdvisoryIndex.enrichment} */
+  enrichment(cveIds: readonly string[]): Enrichment[] {
+    const out: Enrichment[] = [];
+    for (const raw of cveIds) {
+      const cveId = raw.toUpperCase();
+      const cvss: CvssVector[] = [];
+      const cwes = new Set<string>();
+      const refs = new Set<string>();
+      for (const row of this.enrichmentRows.all(cveId) as { source: string; json: string }[]) {
+        const e = JSON.parse(row.json) as EnrichmentItem;
+        cvss.push(...(e.cvss ?? []));
+        for (const c of e.cwes ?? []) cwes.add(c);
+        for (const r of e.references ?? []) refs.add(r);
+      }
+      const kevJson = this.kevRows.get(cveId) as string | undefined;
+      const epssRow = this.epssRows.get(cveId) as { score: number; percentile: number; date: string | null } | undefined;
+      if (cvss.length === 0 && cwes.size === 0 && refs.size === 0 && !kevJson && !epssRow) continue;
+      const kev = kevJson ? (JSON.parse(kevJson) as KevEntry) : undefined;
+      const epss: EpssScore | undefined = epssRow ? { cveId, score: epssRow.score, percentile: epssRow.percentile, ...(epssRow.date ? { date: epssRow.date } : {}) } : undefined;
+      out.push({ cveId, cvss, cwes: [...cwes], references: [...refs], ...(kev ? { kev } : {}), ...(epss ? { epss } : {}) });
+    }
+    return out;
+  }
+
+  /** Every (ecosystem, package) pair that has advisories, optionally for one ecosystem. */
+  packages(ecosystem?: string): ChangedPackage[] {
+    const rows = ecosystem
+      ? this.db.prepare('SELECT DISTINCT ecosystem, name FROM affected WHERE ecosystem = ? ORDER BY name').all(packageKey(ecosystem, 'x').ecosystem)
+      : this.db.prepare('SELECT DISTINCT ecosystem, name FROM affected ORDER BY ecosystem, name').all();
+    return rows as ChangedPackage[];
+  }
+
+  /** The sources with their fingerprints and last import. */
+  sources(): SourceState[] {
+    return (this.db.prepare('SELECT * FROM source ORDER BY name').all() as Tables['source'][]).map(toSourceState);
+  }
+
+  /** Status figures for `vigil db status`. */
+  async status(now = new Date()): Promise<DbStatus> {
+    const k = kyselyOver(this.db);
+    const builtAt = (await k.selectFrom('meta').select('value').where('key', '=', 'built_at').executeTakeFirst())?.value;
+    const counts = await k
+      .selectFrom('advisory')
+      .select([sql<number>`count(*)`.as('n'), sql<number>`coalesce(sum(withdrawn), 0)`.as('w')])
+      .executeTakeFirstOrThrow();
+    const vulns = await k.selectFrom('vuln').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    const eco = await k
+      .selectFrom('affected')
+      .select(['ecosystem', sql<number>`count(DISTINCT advisory)`.as('advisories'), sql<number>`count(DISTINCT name)`.as('packages')])
+      .groupBy('ecosystem')
+      .orderBy('ecosystem')
+      .execute();
+    const cvss = await k.selectFrom('enrichment').select(sql<number>`count(DISTINCT cve)`.as('n')).where('has_cvss', '=', 1).executeTakeFirstOrThrow();
+    const kev = await k.selectFrom('kev').select(sql<number>`count(DISTINCT cve)`.as('n')).executeTakeFirstOrThrow();
+    const epss = await k.selectFrom('epss').select(sql<number>`count(DISTINCT cve)`.as('n')).executeTakeFirstOrThrow();
+    const ageHours = builtAt ? (now.getTime() - Date.parse(builtAt)) / 3_600_000 : undefined;
+    return {
+      path: this.path,
+      schemaVersion: SCHEMA_VERSION,
+      ...(builtAt ? { builtAt } : {}),
+      ...(ageHours !== undefined ? { ageHours: Math.round(ageHours * 100) / 100 } : {}),
+      stale: ageHours === undefined || ageHours > 24,
+      advisories: counts.n,
+      withdrawn: counts.w,
+      vulnerabilities: vulns.n,
+      ecosystems: eco.map((e) => ({ ecosystem: e.ecosystem, advisories: e.advisories, packages: e.packages })),
+      enrichment: { cvss: cvss.n, kev: kev.n, epss: epss.n },
+      sources: this.sources(),
+    };
+  }
+
+  /** Change log entries recorded at or after `since`, oldest first. */
+  async changes(since: Date): Promise<ChangeEntry[]> {
+    const k = kyselyOver(this.db);
+    const rows = await k.selectFrom('change').selectAll().where('at', '>=', since.toISOString()).orderBy('at').orderBy('advisory_id').execute();
+    return rows.map((r) => ({
+      updateId: r.update_id,
+      at: r.at,
+      kind: r.kind as ChangeKind,
+      advisoryId: r.advisory_id,
+      source: r.source,
+      ...(r.ecosystem !== null ? { ecosystem: r.ecosystem } : {}),
+      ...(r.name !== null ? { name: r.name } : {}),
+    }));
+  }
+
+  /** The distinct (ecosystem, package) pairs touched by changes at or after `since`. */
+  changedPackagesSince(since: Date): ChangedPackage[] {
+    return this.db
+      .prepare('SELECT DISTINCT ecosystem, name FROM change WHERE at >= ? AND ecosystem IS NOT NULL ORDER BY ecosystem, name')
+      .all(since.toISOString()) as ChangedPackage[];
+  }
+}
