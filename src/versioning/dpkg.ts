@@ -1,0 +1,115 @@
+/**
+ * Debian/Ubuntu version ordering, as dpkg implements it (`lib/dpkg/version.c`,
+ * `parseversion()` and `verrevcmp()`): `[epoch:]upstream[-revision]`, where `~` sorts before
+ * everything, even the end of the string, letters sort before other symbols, and digit runs
+ * compare as numbers.
+ */
+import { defineScheme, invalid, sign } from './cache.js';
+
+/** A parsed dpkg version. */
+export interface DpkgVersion {
+  epoch: number;
+  upstream: string;
+  /** Empty when the version has no revision (which orders like `0`). */
+  revision: string;
+}
+
+const INT_MAX = 2147483647;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isAlpha(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Parses like dpkg's `parseversion()`, treating its warnings as errors (dpkg refuses such versions in new packages). */
+export function parseDpkgVersion(input: string): DpkgVersion {
+  // dpkg skips surrounding blanks, but blanks inside are an error.
+  const s = input.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
+  if (s === '') invalid('dpkg', input, 'version string is empty');
+  if (/[ \t\n\r\f\v]/.test(s)) invalid('dpkg', input, 'version string has embedded spaces');
+  let rest = s;
+  let epoch = 0;
+  const colon = s.indexOf(':');
+  if (colon >= 0) {
+    const e = s.slice(0, colon);
+    if (e === '') invalid('dpkg', input, 'epoch in version is empty');
+    if (!/^[+-]?[0-9]+$/.test(e)) invalid('dpkg', input, 'epoch in version is not number');
+    const n = Number(e);
+    if (n < 0) invalid('dpkg', input, 'epoch in version is negative');
+    if (n > INT_MAX) invalid('dpkg', input, 'epoch in version is too big');
+    epoch = n === 0 ? 0 : n; // -0 is 0
+    rest = s.slice(colon + 1);
+    if (rest === '') invalid('dpkg', input, 'nothing after colon in version number');
+  }
+  let upstream = rest;
+  let revision = '';
+  const hyphen = rest.lastIndexOf('-');
+  if (hyphen >= 0) {
+    upstream = rest.slice(0, hyphen);
+    revision = rest.slice(hyphen + 1);
+    if (revision === '') invalid('dpkg', input, 'revision number is empty');
+  }
+  if (upstream === '') invalid('dpkg', input, 'upstream version is empty');
+  if (!isDigit(upstream.charCodeAt(0))) invalid('dpkg', input, 'version number does not start with digit');
+  for (let i = 0; i < upstream.length; i++) {
+    const c = upstream.charCodeAt(i);
+    if (!isDigit(c) && !isAlpha(c) && '.-+~:'.indexOf(upstream[i]!) < 0) {
+      invalid('dpkg', input, `invalid character "${upstream[i]}" in version number`);
+    }
+  }
+  for (let i = 0; i < revision.length; i++) {
+    const c = revision.charCodeAt(i);
+    if (!isDigit(c) && !isAlpha(c) && '.+~'.indexOf(revision[i]!) < 0) {
+      invalid('dpkg', input, `invalid character "${revision[i]}" in revision number`);
+    }
+  }
+  return { epoch, upstream, revision };
+}
+
+/** dpkg's `order()`: `~` first, then the end of a part and digits, then letters, then other symbols. */
+function order(c: number): number {
+  if (Number.isNaN(c) || isDigit(c)) return 0;
+  if (isAlpha(c)) return c;
+  if (c === 126) return -1;
+  return c + 256;
+}
+
+/** dpkg's `verrevcmp()` on one part (upstream or revision). */
+export function verrevcmp(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  const la = a.length;
+  const lb = b.length;
+  while (i < la || j < lb) {
+    let firstDiff = 0;
+    while ((i < la && !isDigit(a.charCodeAt(i))) || (j < lb && !isDigit(b.charCodeAt(j)))) {
+      const ac = order(a.charCodeAt(i));
+      const bc = order(b.charCodeAt(j));
+      if (ac !== bc) return sign(ac - bc);
+      i++;
+      j++;
+    }
+    while (a.charCodeAt(i) === 48) i++;
+    while (b.charCodeAt(j) === 48) j++;
+    while (i < la && j < lb && isDigit(a.charCodeAt(i)) && isDigit(b.charCodeAt(j))) {
+      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
+      i++;
+      j++;
+    }
+    if (i < la && isDigit(a.charCodeAt(i))) return 1;
+    if (j < lb && isDigit(b.charCodeAt(j))) return -1;
+    if (firstDiff !== 0) return sign(firstDiff);
+  }
+  return 0;
+}
+
+/** dpkg's `dpkg_version_compare()`: epoch, then upstream, then revision. */
+export function compareDpkgVersions(a: DpkgVersion, b: DpkgVersion): number {
+  if (a.epoch !== b.epoch) return a.epoch < b.epoch ? -1 : 1;
+  return verrevcmp(a.upstream, b.upstream) || verrevcmp(a.revision, b.revision);
+}
+
+/** The dpkg version scheme (Debian, Ubuntu). */
+export const dpkg = defineScheme<DpkgVersion>({ id: 'dpkg', parse: parseDpkgVersion, compare: compareDpkgVersions });
