@@ -9,6 +9,7 @@ export type SchemeId =
   | 'rpm'
   | 'apk'
   | 'semver'
+  | 'pub'
   | 'go'
   | 'pep440'
   | 'maven'
@@ -59,7 +60,7 @@ export const ECOSYSTEMS = [
   { name: 'npm', scheme: 'semver', purlType: 'npm', kind: 'language' },
   { name: 'crates.io', scheme: 'semver', purlType: 'cargo', kind: 'language' },
   { name: 'Hex', scheme: 'semver', purlType: 'hex', kind: 'language' },
-  { name: 'Pub', scheme: 'semver', purlType: 'pub', kind: 'language' },
+  { name: 'Pub', scheme: 'pub', purlType: 'pub', kind: 'language' },
   { name: 'SwiftURL', scheme: 'semver', purlType: 'swift', kind: 'language' },
   { name: 'Go', scheme: 'go', purlType: 'golang', kind: 'language' },
   { name: 'PyPI', scheme: 'pep440', purlType: 'pypi', kind: 'language' },
