@@ -10,6 +10,7 @@ packages=(
   docker-registry skopeo umoci debootstrap zstd
   postgresql chromium fonts-dejavu-core
   openssh-server openssh-client iproute2 golang-go jq
+  default-jdk-headless binutils
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -145,7 +145,8 @@ export function goBuildInfoPackages(info: GoBuildInfo): FoundPackage[] {
   for (const dep of info.deps) {
     // A replacement by another module is the code that was compiled in; a local directory
     // replacement has no version, so the module it replaced is reported with a note.
-    if (dep.replacedBy?.version) found.push(goPackage(dep.replacedBy.path, dep.replacedBy.version, { replaces: `${dep.path}@${dep.version}` }));
+    const byModule = dep.replacedBy?.version && dep.replacedBy.version !== '(devel)';
+    if (byModule && dep.replacedBy) found.push(goPackage(dep.replacedBy.path, dep.replacedBy.version, { replaces: `${dep.path}@${dep.version}` }));
     else if (dep.replacedBy) found.push(goPackage(dep.path, dep.version, { replacedBy: dep.replacedBy.path }));
     else found.push(goPackage(dep.path, dep.version));
   }

@@ -1,0 +1,251 @@
+/**
+ * Language extractors against real installs, compared with the ecosystems' own tools:
+ * npm (`npm ci` + `npm ls`), Debian's python3-* packages (Python's importlib.metadata),
+ * a Go program built here (`go version -m`), JARs built here with javac and jar, and a
+ * cargo-auditable section added to a real ELF with objcopy.
+ */
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
+import { goMod } from '../../../src/inventory/extractors/go/go-mod.js';
+import { javaArchive } from '../../../src/inventory/extractors/java/archive.js';
+import { nodeModules } from '../../../src/inventory/extractors/javascript/node-modules.js';
+import { packageLockJson } from '../../../src/inventory/extractors/javascript/package-lock-json.js';
+import { pythonInstalled } from '../../../src/inventory/extractors/python/installed.js';
+import { cargoAuditable } from '../../../src/inventory/extractors/rust/cargo-auditable.js';
+import type { Extractor, FoundPackage } from '../../../src/inventory/types.js';
+import { sharedDir } from '../../helpers/cli.js';
+import { runExtractor } from '../../helpers/extractor-harness.js';
+import { cached, listFiles, sh } from './lang-workdir.js';
+import { deflateSync } from 'node:zlib';
+
+/** Runs an extractor over every file of a tree it asks for, as the walker would. */
+async function extractTree(extractor: Extractor, root: string): Promise<{ packages: FoundPackage[]; warnings: string[]; errors: string[] }> {
+  const packages: FoundPackage[] = [];
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  for (const f of await listFiles(root)) {
+    if (!extractor.fileRequired(f.rel, f.size)) continue;
+    const r = await runExtractor(extractor, f.abs, { targetPath: f.rel });
+    packages.push(...r.packages);
+    warnings.push(...r.warnings);
+    if (r.error) errors.push(r.error.message);
+  }
+  return { packages, warnings, errors };
+}
+
+function nv(pkgs: readonly FoundPackage[]): string[] {
+  return [...new Set(pkgs.map((p) => `${p.name}@${p.version}`))].sort();
+}
+
+/** An npm project installed with `npm ci` from the demo lockfile. */
+async function npmProject(): Promise<string> {
+  return cached('npm-demo', async (dir) => {
+    const demo = join(sharedDir, 'vulndata/demo/npm-project');
+    await copyFile(join(demo, 'package.json'), join(dir, 'package.json'));
+    await copyFile(join(demo, 'package-lock.json'), join(dir, 'package-lock.json'));
+    await sh('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
+  });
+}
+
+describe('npm: npm ci of the demo project', () => {
+  it('finds in node_modules exactly the name@version set `npm ls --all --json` reports', async () => {
+    const dir = await npmProject();
+    const ls = JSON.parse(await sh('npm', ['ls', '--all', '--json'], { cwd: dir })) as { dependencies?: Record<string, LsNode> };
+    interface LsNode {
+      version?: string;
+      dependencies?: Record<string, LsNode>;
+    }
+    const want = new Set<string>();
+    const visit = (deps: Record<string, LsNode> | undefined) => {
+      for (const [name, node] of Object.entries(deps ?? {})) {
+        if (node.version) want.add(`${name}@${node.version}`);
+        visit(node.dependencies);
+      }
+    };
+    visit(ls.dependencies);
+    const got = await extractTree(nodeModules, dir);
+    expect(got.errors).toEqual([]);
+    expect(want.size).toBeGreaterThan(50);
+    expect(nv(got.packages)).toEqual([...want].sort());
+    // Scoped packages keep their scope in the name and carry it as the namespace.
+    const scoped = got.packages.find((p) => p.name.startsWith('@'));
+    expect(scoped?.namespace).toBe(scoped?.name.slice(1, scoped.name.indexOf('/')));
+  });
+
+  it('reads the same set from the lockfile as from the installed tree', async () => {
+    const dir = await npmProject();
+    const installed = await extractTree(nodeModules, dir);
+    const lock = await runExtractor(packageLockJson, join(dir, 'package-lock.json'), { targetPath: '/app/package-lock.json' });
+    expect(lock.error).toBeUndefined();
+    expect(nv(lock.packages)).toEqual(nv(installed.packages));
+  });
+
+  it('skips lockfiles inside node_modules, where installed package.json files are the truth', () => {
+    expect(packageLockJson.fileRequired('/app/node_modules/foo/package-lock.json')).toBe(false);
+    expect(packageLockJson.fileRequired('/app/package-lock.json')).toBe(true);
+    expect(nodeModules.fileRequired('/app/node_modules/foo/package.json')).toBe(true);
+    expect(nodeModules.fileRequired('/app/node_modules/@s/foo/package.json')).toBe(true);
+    // A package.json deeper inside a package (test fixtures, `exports` stubs) is not an installed package.
+    expect(nodeModules.fileRequired('/app/node_modules/foo/lib/package.json')).toBe(false);
+  });
+});
+
+const DEBIAN_PYTHON = ['python3-requests', 'python3-urllib3', 'python3-idna', 'python3-certifi', 'python3-chardet', 'python3-six', 'python3-packaging'];
+
+describe("Python: Debian's python3-* packages", () => {
+  it('reads every distribution importlib.metadata reads, with the same name and version', async () => {
+    const root = await cached('debian-python', async (dir) => {
+      const debs = join(dir, 'debs');
+      await mkdir(debs);
+      await sh('apt-get', ['download', '-q', ...DEBIAN_PYTHON], { cwd: debs });
+      const tree = join(dir, 'root');
+      await mkdir(tree);
+      for (const f of await listFiles(debs)) await sh('dpkg-deb', ['-x', f.abs, tree]);
+    });
+    const tree = join(root, 'root');
+    const got = await extractTree(pythonInstalled, tree);
+    expect(got.errors).toEqual([]);
+    const sitePackages = join(tree, 'usr/lib/python3/dist-packages');
+    const script = 'import importlib.metadata as m, sys\nfor d in m.distributions(path=[sys.argv[1]]): print(d.metadata["Name"], d.version)';
+    const want = (await sh('python3', ['-c', script, sitePackages]))
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [name, version] = l.split(' ');
+        return `${name.toLowerCase().replace(/[-_.]+/g, '-')}@${version}`;
+      })
+      .sort();
+    expect(want.length).toBeGreaterThanOrEqual(DEBIAN_PYTHON.length);
+    expect(nv(got.packages)).toEqual(want);
+    // Locations are the real file paths, so the builder can find the owning .deb from dpkg's file lists.
+    const files = (await listFiles(tree)).map((f) => f.rel);
+    for (const p of got.packages) expect(p.ecosystem).toBe('PyPI');
+    expect(files.some((f) => /\/dist-packages\/requests-[^/]+\.egg-info\/PKG-INFO$/.test(f) || /\/dist-packages\/requests-[^/]+\.dist-info\/METADATA$/.test(f))).toBe(true);
+  });
+});
+
+describe('Go: a program built here with the toolchain', () => {
+  const goEnv = { GOFLAGS: '-mod=mod', GOPROXY: 'off', GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOPATH: '', GOCACHE: '' };
+  async function program(): Promise<string> {
+    return cached('go-program', async (dir) => {
+      // A local module replaced in go.mod, so build info has a dependency and a replacement.
+      await mkdir(join(dir, 'greet'));
+      await writeFile(join(dir, 'greet/go.mod'), 'module example.com/greet\n\ngo 1.19\n');
+      await writeFile(join(dir, 'greet/greet.go'), 'package greet\n\nfunc Hello() string { return "hello" }\n');
+      await writeFile(
+        join(dir, 'go.mod'),
+        'module example.com/vigiltest\n\ngo 1.19\n\nrequire example.com/greet v0.1.0\n\nreplace example.com/greet => ./greet\n',
+      );
+      await writeFile(join(dir, 'main.go'), 'package main\n\nimport (\n\t"fmt"\n\t"example.com/greet"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n');
+      const env = { ...goEnv, GOPATH: join(dir, '.gopath'), GOCACHE: join(dir, '.gocache') };
+      await sh('go', ['build', '-o', 'vigiltest', '.'], { cwd: dir, env });
+      await sh('go', ['clean', '-cache'], { cwd: dir, env }).catch(() => '');
+    });
+  }
+
+  it('reads what `go version -m` prints: main module, dependency with replacement, toolchain as stdlib', async () => {
+    const dir = await program();
+    const bin = join(dir, 'vigiltest');
+    const out = await sh('go', ['version', '-m', bin], { env: goEnv });
+    const lines = out.split('\n').map((l) => l.trim().split(/\s+/));
+    const goVersion = lines[0][1].replace(/^go/, '');
+    const want = new Set<string>([`stdlib@${goVersion}`]);
+    for (const f of lines) {
+      if (f[0] === 'mod') want.add(`${f[1]}@${f[2]}`);
+      if (f[0] === 'dep') want.add(`${f[1]}@${f[2].replace(/^v/, '')}`);
+    }
+    const r = await runExtractor(goBinary, bin, { targetPath: '/usr/local/bin/vigiltest' });
+    expect(r.error).toBeUndefined();
+    expect(nv(r.packages)).toEqual([...want].sort());
+    expect(r.packages.find((p) => p.name === 'example.com/greet')?.metadata?.replacedBy).toBe('./greet');
+    expect(r.packages.find((p) => p.name === 'example.com/vigiltest')?.metadata?.main).toBe('true');
+  });
+
+  it('reads the go.mod the program was built from', async () => {
+    const dir = await program();
+    const r = await runExtractor(goMod, join(dir, 'go.mod'), { targetPath: '/src/go.mod' });
+    expect(nv(r.packages)).toEqual(['./greet@', 'stdlib@1.19']);
+  });
+
+  it('finds no Go build info in a program that is not Go, and no error either', async () => {
+    const r = await runExtractor(goBinary, '/bin/ls', { targetPath: '/bin/ls', requireMatch: false });
+    expect(r).toEqual({ packages: [], warnings: [] });
+  });
+
+  it('reads a cargo-auditable .dep-v0 section added to a real ELF with objcopy', async () => {
+    const dir = await program();
+    const audit = {
+      packages: [
+        { name: 'myapp', version: '0.1.0', source: 'local', root: true, dependencies: [1, 2] },
+        { name: 'serde', version: '1.0.200', source: 'crates.io' },
+        { name: 'cc', version: '1.0.90', source: 'crates.io', kind: 'build' },
+      ],
+    };
+    const section = join(dir, 'dep-v0.bin');
+    await writeFile(section, deflateSync(Buffer.from(JSON.stringify(audit))));
+    const bin = join(dir, 'auditable');
+    await sh('objcopy', ['--add-section', `.dep-v0=${section}`, join(dir, 'vigiltest'), bin]);
+    const r = await runExtractor(cargoAuditable, bin, { targetPath: '/usr/bin/myapp' });
+    expect(r.error).toBeUndefined();
+    expect(nv(r.packages)).toEqual(['cc@1.0.90', 'myapp@0.1.0', 'serde@1.0.200']);
+    expect(r.packages.find((p) => p.name === 'cc')?.dev).toBe(true);
+    expect(r.packages.every((p) => p.ecosystem === 'crates.io')).toBe(true);
+  });
+});
+
+describe('Java: archives built here with javac and jar', () => {
+  async function archives(): Promise<string> {
+    return cached('java-archives', async (dir) => {
+      await mkdir(join(dir, 'src/com/example'), { recursive: true });
+      await writeFile(join(dir, 'src/com/example/Hello.java'), 'package com.example;\npublic class Hello { public static void main(String[] a) { System.out.println("hi"); } }\n');
+      await mkdir(join(dir, 'classes'));
+      await sh('javac', ['-d', join(dir, 'classes'), join(dir, 'src/com/example/Hello.java')]);
+      const meta = join(dir, 'classes/META-INF/maven/com.example/hello');
+      await mkdir(meta, { recursive: true });
+      await writeFile(join(meta, 'pom.properties'), '#Generated by Maven\ngroupId=com.example\nartifactId=hello\nversion=1.0.0\n');
+      await sh('jar', ['cf', join(dir, 'hello-1.0.0.jar'), '-C', join(dir, 'classes'), '.']);
+      // A WAR with the JAR nested in WEB-INF/lib and no pom.properties of its own.
+      await mkdir(join(dir, 'war/WEB-INF/lib'), { recursive: true });
+      await copyFile(join(dir, 'hello-1.0.0.jar'), join(dir, 'war/WEB-INF/lib/hello-1.0.0.jar'));
+      await writeFile(join(dir, 'war/index.html'), '<p>hi</p>\n');
+      await sh('jar', ['cf', join(dir, 'shop-2.3.war'), '-C', join(dir, 'war'), '.']);
+      // A JAR with a zip bomb nested in it: 64 MiB of zeros deflate to ~64 KiB.
+      await mkdir(join(dir, 'bomb/lib'), { recursive: true });
+      await writeFile(join(dir, 'bomb/lib/bomb.jar'), Buffer.alloc(64 * 1024 * 1024));
+      await copyFile(join(dir, 'hello-1.0.0.jar'), join(dir, 'bomb/lib/hello-1.0.0.jar'));
+      await sh('jar', ['cf', join(dir, 'bomb.jar'), '-C', join(dir, 'bomb'), '.']);
+      await sh('rm', ['-rf', join(dir, 'bomb'), join(dir, 'war')]);
+      const full = await readFile(join(dir, 'hello-1.0.0.jar'));
+      await writeFile(join(dir, 'truncated.jar'), full.subarray(0, Math.floor(full.length / 2)));
+    });
+  }
+
+  it('reads pom.properties of a JAR and of a JAR nested in a WAR', async () => {
+    const dir = await archives();
+    const jar = await runExtractor(javaArchive, join(dir, 'hello-1.0.0.jar'), { targetPath: '/app/hello-1.0.0.jar' });
+    expect(jar.error).toBeUndefined();
+    expect(nv(jar.packages)).toEqual(['com.example:hello@1.0.0']);
+    expect(jar.packages[0]).toMatchObject({ ecosystem: 'Maven', purlType: 'maven', namespace: 'com.example' });
+    const war = await runExtractor(javaArchive, join(dir, 'shop-2.3.war'), { targetPath: '/srv/shop-2.3.war' });
+    expect(war.error).toBeUndefined();
+    // The WAR itself is known only by its file name (no group id); the nested JAR by its pom.properties.
+    expect(nv(war.packages)).toEqual(['com.example:hello@1.0.0', 'shop@2.3']);
+    expect(war.packages.find((p) => p.name === 'com.example:hello')?.metadata?.archivePath).toBe('/srv/shop-2.3.war!/WEB-INF/lib/hello-1.0.0.jar!/META-INF/maven/com.example/hello/pom.properties');
+  });
+
+  it('skips a zip bomb inside a JAR with a warning and still reads the rest', async () => {
+    const dir = await archives();
+    const r = await runExtractor(javaArchive, join(dir, 'bomb.jar'), { targetPath: '/app/bomb.jar' });
+    expect(r.error).toBeUndefined();
+    expect(nv(r.packages)).toContain('com.example:hello@1.0.0');
+    expect(r.warnings.some((w) => w.includes('/app/bomb.jar!/lib/bomb.jar') && /zip bomb|limit/.test(w))).toBe(true);
+  });
+
+  it('names the file when an archive is truncated', async () => {
+    const dir = await archives();
+    const r = await runExtractor(javaArchive, join(dir, 'truncated.jar'), { targetPath: '/app/truncated.jar' });
+    expect(r.error?.message).toMatch(/^\/app\/truncated\.jar: not a readable ZIP archive/);
+  });
+});
