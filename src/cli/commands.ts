@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
+import { registerDb } from './db.js';
+import { registerSbom } from './sbom.js';
 
 /** Adds one top-level command (with its subcommands) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 /** The CLI's commands, one line each; each lives in its own file beside this one. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  registerSbom,
+  registerDb,
+];

@@ -1,0 +1,242 @@
+/**
+ * The inventory builder: runs one walk of a source, hands each wanted file to the
+ * extractors that asked for it, detects the OS, and turns what extractors found into
+ * {@link Package}s with ecosystem, PURL, layer and owner. A file that fails to parse becomes
+ * a warning and makes the inventory partial; the scan goes on.
+ */
+import { PackageURL } from 'packageurl-js';
+import { ECOSYSTEMS, languageEcosystemForPurlType, type EcosystemInfo } from '../ecosystems.js';
+import { describeError } from './errors.js';
+import { detectOs, osFileRequired, osReleaseDetector } from './extractors/os/os-release.js';
+import { bufferRef } from './layers.js';
+import type { ScanLimits } from './limits.js';
+import type { Extractor, FileRef, FoundPackage, Inventory, OsInfo, OwnerRef, Package, ScanWarning } from './types.js';
+import type { FileVersion, FileView, Source } from './walk.js';
+
+/** Options of one inventory build. */
+export interface BuildOptions {
+  extractors: readonly Extractor[];
+  limits: ScanLimits;
+  signal?: AbortSignal;
+  /** Called as input is read: bytes so far and, when known, the total. */
+  onProgress?(bytesRead: number, totalBytes?: number): void;
+}
+
+/** A package as found, before the builder completes it. */
+interface Found {
+  pkg: FoundPackage;
+  extractor: Extractor;
+  location: string;
+  layer?: string;
+}
+
+const OS_FILE_LIMIT = 64 * 1024;
+
+/** `id@version`, as stored with what an extractor found. */
+export function extractorRef(e: Pick<Extractor, 'id' | 'version'>): string {
+  return `${e.id}@${e.version}`;
+}
+
+function identity(p: FoundPackage): string {
+  return `${p.purlType}\0${p.namespace ?? ''}\0${p.name}\0${p.version}\0${p.arch ?? ''}`;
+}
+
+async function collect(extractor: Extractor, file: FileRef, ctx: { signal?: AbortSignal; warn(r: string): void; readFile?(p: string): Promise<Buffer | undefined> }): Promise<FoundPackage[]> {
+  const result = extractor.extract(file, ctx);
+  if (Symbol.asyncIterator in result) {
+    const out: FoundPackage[] = [];
+    for await (const p of result) out.push(p);
+    return out;
+  }
+  return result;
+}
+
+/** Walks `source` once and builds its inventory. */
+export async function buildInventory(source: Source, opts: BuildOptions): Promise<Inventory> {
+  const { extractors, limits, signal } = opts;
+  const warnings: ScanWarning[] = [];
+  let partial = false;
+  const osFiles = new Map<string, Buffer>();
+  const found: Found[] = [];
+
+  const wanted = (path: string, size: number): boolean =>
+    osFileRequired(path) || extractors.some((e) => e.fileRequired(path, size) || (e.auxiliaryFile?.(path, size) ?? false));
+
+  const runOne = async (e: Extractor, file: FileRef, history: readonly FileVersion[], view: FileView): Promise<void> => {
+    const ref = extractorRef(e);
+    const ctx = {
+      signal,
+      warn: (reason: string) => warnings.push({ extractor: ref, path: file.path, reason }),
+      readFile: (p: string) => view.readFile(p),
+    };
+    let pkgs: FoundPackage[];
+    try {
+      pkgs = await collect(e, file, ctx);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      warnings.push({ extractor: ref, path: file.path, reason: describeError(err) });
+      partial = true;
+      return;
+    }
+    // Attribute each package to the lowest layer from which it stayed in the file unbroken.
+    const layerOf = new Map<string, string | undefined>();
+    if (history.length > 0) {
+      const quiet = { signal, warn: () => undefined, readFile: ctx.readFile };
+      const older: { layer: string; keys: Set<string> }[] = [];
+      for (const v of history) {
+        const keys = new Set<string>();
+        try {
+          for (const p of await collect(e, bufferRef(file.path, v.data, v.layer), quiet)) keys.add(identity(p));
+        } catch {
+          // An older version that does not parse introduced nothing still present.
+        }
+        older.push({ layer: v.layer, keys });
+      }
+      for (const p of pkgs) {
+        const key = identity(p);
+        let layer = file.layer;
+        for (let i = older.length - 1; i >= 0 && older[i].keys.has(key); i--) layer = older[i].layer;
+        layerOf.set(key, layer);
+      }
+    }
+    for (const pkg of pkgs) found.push({ pkg, extractor: e, location: file.path, layer: history.length > 0 ? layerOf.get(identity(pkg)) : file.layer });
+  };
+
+  await source.walk(
+    {
+      wanted,
+      warn: (w) => warnings.push(w),
+      progress: opts.onProgress ? (n) => opts.onProgress!(n, source.totalBytes) : undefined,
+      async file(file, history, view) {
+        signal?.throwIfAborted();
+        if (osFileRequired(file.path) && file.size <= OS_FILE_LIMIT) osFiles.set(file.path, await file.read());
+        for (const e of extractors) {
+          if (e.fileRequired(file.path, file.size)) await runOne(e, file, history, view);
+        }
+      },
+    },
+    { signal, limits },
+  );
+
+  const detection = detectOs(
+    osFiles,
+    found.map((f) => f.pkg),
+  );
+  if (detection.warning) warnings.push({ extractor: extractorRef(osReleaseDetector), path: detection.source, reason: detection.warning });
+  const packages = completePackages(found, detection.os);
+  return {
+    schemaVersion: 1,
+    target: source.target,
+    os: detection.os,
+    packages,
+    warnings,
+    partial,
+    scannedAt: new Date().toISOString(),
+  };
+}
+
+const OS_TYPES = new Set(['deb', 'rpm', 'apk']);
+const DEFAULT_NAMESPACE: Record<string, string> = { deb: 'debian', apk: 'alpine', rpm: 'redhat', opkg: 'openwrt' };
+
+/** The OSV ecosystem of a package, given the OS (distro packages take the OS's release). */
+export function ecosystemFor(pkg: FoundPackage, os: OsInfo | undefined): string {
+  if (OS_TYPES.has(pkg.purlType)) {
+    const base = os?.ecosystem ? ECOSYSTEMS.find((e) => os.ecosystem === e.name || os.ecosystem!.startsWith(`${e.name}:`)) : undefined;
+    return base && base.purlType === pkg.purlType ? os!.ecosystem! : '';
+  }
+  return pkg.ecosystem ?? languageEcosystemForPurlType(pkg.purlType)?.name ?? '';
+}
+
+/** The PURL of a found package: distro qualifiers for OS packages, as Syft and Trivy write them. */
+export function purlFor(pkg: FoundPackage, os: OsInfo | undefined): string {
+  const qualifiers: Record<string, string> = {};
+  let namespace = pkg.namespace;
+  if (OS_TYPES.has(pkg.purlType) || pkg.purlType === 'opkg') {
+    const eco: EcosystemInfo | undefined = os?.ecosystem ? ECOSYSTEMS.find((e) => os.ecosystem === e.name || os.ecosystem!.startsWith(`${e.name}:`)) : undefined;
+    namespace ??= eco && eco.purlType === pkg.purlType ? eco.purlNamespace : (os?.id ?? DEFAULT_NAMESPACE[pkg.purlType]);
+    if (pkg.arch) qualifiers.arch = pkg.arch;
+    if (os?.id) qualifiers.distro = os.versionId ? `${os.id}-${os.versionId}` : os.id;
+    if (pkg.purlType === 'rpm') {
+      const epoch = pkg.metadata?.epoch;
+      if (epoch && epoch !== '0') qualifiers.epoch = epoch;
+      if (pkg.metadata?.sourceRpm) qualifiers.upstream = pkg.metadata.sourceRpm;
+    } else if (pkg.source && pkg.source.name !== pkg.name) {
+      qualifiers.upstream = pkg.source.version !== pkg.version ? `${pkg.source.name}@${pkg.source.version}` : pkg.source.name;
+    }
+  }
+  // rpm PURLs carry the epoch as a qualifier, not in the version.
+  const version = pkg.purlType === 'rpm' ? pkg.version.replace(/^\d+:/, '') : pkg.version;
+  let name = pkg.name;
+  if (!OS_TYPES.has(pkg.purlType) && pkg.purlType !== 'opkg' && namespace) [namespace, name] = purlNameParts(pkg.purlType, namespace, pkg.name);
+  try {
+    return new PackageURL(pkg.purlType, namespace || undefined, name, version || undefined, Object.keys(qualifiers).length ? qualifiers : undefined, undefined).toString();
+  } catch {
+    // A name the PURL library refuses (e.g. empty after normalisation): keep a readable, escaped form.
+    return `pkg:${encodeURIComponent(pkg.purlType)}/${namespace ? `${encodeURIComponent(namespace)}/` : ''}${encodeURIComponent(pkg.name)}${version ? `@${encodeURIComponent(version)}` : ''}`;
+  }
+}
+
+/**
+ * Splits a package's OSV name into PURL namespace and name: extractors keep the whole name
+ * (`@babel/core`, `org.slf4j:slf4j-api`, `github.com/foo/bar`) and give the namespace apart.
+ */
+export function purlNameParts(purlType: string, namespace: string, name: string): [string, string] {
+  if (purlType === 'npm') {
+    const ns = namespace.startsWith('@') ? namespace : `@${namespace}`;
+    return [ns, name.startsWith(`${ns}/`) ? name.slice(ns.length + 1) : name];
+  }
+  if (purlType === 'maven' && name.startsWith(`${namespace}:`)) return [namespace, name.slice(namespace.length + 1)];
+  if (name.startsWith(`${namespace}/`)) return [namespace, name.slice(namespace.length + 1)];
+  return [namespace, name];
+}
+
+/** The inverse of {@link purlNameParts}: the OSV name from a PURL's namespace and name. */
+export function nameFromPurl(purlType: string, namespace: string | undefined, name: string): string {
+  if (!namespace || OS_TYPES.has(purlType) || purlType === 'opkg') return name;
+  if (purlType === 'maven') return `${namespace}:${name}`;
+  return `${namespace}/${name}`;
+}
+
+function completePackages(found: Found[], os: OsInfo | undefined): Package[] {
+  const owners = new Map<string, OwnerRef>();
+  for (const f of found) {
+    if (!OS_TYPES.has(f.pkg.purlType) || !f.pkg.ownedFiles) continue;
+    const owner: OwnerRef = { purlType: f.pkg.purlType as OwnerRef['purlType'], name: f.pkg.name, version: f.pkg.version };
+    for (const path of f.pkg.ownedFiles) if (!owners.has(path)) owners.set(path, owner);
+  }
+  const seen = new Set<string>();
+  const out: Package[] = [];
+  for (const f of found) {
+    const p = f.pkg;
+    const purl = purlFor(p, os);
+    const key = `${purl}\0${f.location}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const pkg: Package = {
+      ecosystem: ecosystemFor(p, os),
+      purlType: p.purlType,
+      name: p.name,
+      version: p.version,
+      purl,
+      locations: [f.location],
+      extractor: extractorRef(f.extractor),
+    };
+    if (p.source) pkg.source = p.source;
+    if (f.layer) pkg.layer = f.layer;
+    if (p.arch) pkg.arch = p.arch;
+    if (p.kernel) pkg.kernel = true;
+    if (p.dev) pkg.dev = true;
+    if (!OS_TYPES.has(p.purlType)) {
+      const owner = owners.get(f.location);
+      if (owner) pkg.ownedBy = owner;
+    }
+    if (p.metadata && Object.keys(p.metadata).length > 0) pkg.metadata = p.metadata;
+    out.push(pkg);
+  }
+  out.sort((a, b) => cmp(a.purlType, b.purlType) || cmp(a.name, b.name) || cmp(a.version, b.version) || cmp(a.locations[0], b.locations[0]));
+  return out;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,62 @@
+/**
+ * The inventory entry point: `scanTarget('registry:…' | 'dir:…' | …)` → {@link Inventory}.
+ * Knows nothing of advisories.
+ */
+import { buildInventory } from './build.js';
+import { resolveLimits, type ScanLimits } from './limits.js';
+import { extractors as registered } from './registry.js';
+import { readSbomFile } from './sbom/read.js';
+import { openSource, parseTarget } from './sources/index.js';
+import type { RegistryOptions } from './sources/registry.js';
+import type { Extractor, Inventory, ScanWarning } from './types.js';
+
+export { TargetError } from './errors.js';
+export { LimitExceededError, DEFAULT_LIMITS, type ScanLimits } from './limits.js';
+export type { RegistryOptions, RegistryCredentials } from './sources/registry.js';
+
+/** Options of {@link scanTarget}. */
+export interface ScanOptions {
+  /** Bounds on what the scan reads; missing fields take the defaults. */
+  limits?: Partial<ScanLimits>;
+  /** `os/arch[/variant]` for multi-platform images (default linux/amd64). */
+  platform?: string;
+  /** Credentials and transport for `registry:` targets. */
+  registry?: RegistryOptions;
+  signal?: AbortSignal;
+  /** The extractors to run (default: the registry's). */
+  extractors?: readonly Extractor[];
+  /** Progress: input bytes read so far and, when known, the total. */
+  onProgress?(bytesRead: number, totalBytes?: number): void;
+}
+
+/**
+ * Inventories one target: `dir:PATH`, `oci-dir:PATH[:TAG]`, `docker-archive:FILE`,
+ * `oci-archive:FILE[:TAG]`, `registry:HOST/REPO[:TAG|@DIGEST]`, `sbom:FILE`, `file:PATH`, or
+ * a path / image reference without a scheme (auto-detected). Throws {@link TargetError} for
+ * a target that cannot be read; problems with single files become warnings.
+ */
+export async function scanTarget(ref: string, options: ScanOptions = {}): Promise<Inventory> {
+  const limits = resolveLimits(options.limits);
+  const target = await parseTarget(ref, limits);
+  if (target.scheme === 'sbom') return readSbomFile(target.value, target.raw, limits);
+  const openWarnings: ScanWarning[] = [];
+  const source = await openSource(target, {
+    limits,
+    platform: options.platform,
+    registry: options.registry,
+    signal: options.signal,
+    warn: (reason) => openWarnings.push({ reason }),
+  });
+  try {
+    const inventory = await buildInventory(source, {
+      extractors: options.extractors ?? registered,
+      limits,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    inventory.warnings.unshift(...openWarnings);
+    return inventory;
+  } finally {
+    await source.close();
+  }
+}
