@@ -1,3 +1,4 @@
+import type { AnyKysely } from '../jobs/kysely.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { Kysely } from 'kysely';
@@ -49,7 +50,7 @@ export class WebhookDispatcher {
   private readonly onPublished = (): void => this.wake();
 
   constructor(
-    db: Kysely<unknown>,
+    db: AnyKysely,
     private readonly subscriptions: SubscriptionStore,
     private readonly publisher?: EventPublisher,
     opts: DispatcherOptions = {},

@@ -1,3 +1,4 @@
+import type { AnyKysely } from '../jobs/kysely.js';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
@@ -19,7 +20,7 @@ export class EventPublisher {
   readonly bus = new EventEmitter();
 
   constructor(
-    db: Kysely<unknown>,
+    db: AnyKysely,
     private readonly subscriptions: SubscriptionStore,
   ) {
     this.db = db as unknown as Kysely<EventsDatabase>;

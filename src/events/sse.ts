@@ -1,3 +1,4 @@
+import type { AnyKysely } from '../jobs/kysely.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import { typeMatches } from './filter.js';
@@ -6,7 +7,7 @@ import type { EventsDatabase } from './schema.js';
 
 /** Options of one SSE stream. */
 export interface SseOptions {
-  db: Kysely<unknown>;
+  db: AnyKysely;
   /** Wakes the stream at once for events this process publishes; others arrive by polling. */
   publisher?: EventPublisher;
   /** Whose events: one account, or all (delegated administrator). */

@@ -1,3 +1,4 @@
+import type { AnyKysely } from '../jobs/kysely.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -48,7 +49,7 @@ export class SubscriptionStore {
   private readonly db: Kysely<EventsDatabase>;
 
   constructor(
-    db: Kysely<unknown>,
+    db: AnyKysely,
     private readonly box: SecretBox,
     /** Server-wide target policy (e.g. loopback allowed in tests and single-host setups). */
     private readonly policy: TargetPolicy = {},

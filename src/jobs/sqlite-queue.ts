@@ -1,3 +1,4 @@
+import type { AnyKysely } from './kysely.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { log } from '../log.js';
@@ -48,7 +49,7 @@ export class SqliteJobQueue implements JobQueue {
   private pumping = false;
   private pumpAgain = false;
 
-  constructor(db: Kysely<unknown>, opts: SqliteQueueOptions = {}) {
+  constructor(db: AnyKysely, opts: SqliteQueueOptions = {}) {
     this.db = db as unknown as Kysely<JobsDatabase>;
     this.pollMs = opts.pollMs ?? 250;
     this.expireInSeconds = opts.expireInSeconds ?? 900;

@@ -10,9 +10,11 @@
 import { core } from './0001-core.js';
 import { findings } from './0002-findings.js';
 import type { VigilMigration } from './types.js';
+import { continuousMigration } from '../../jobs/migration.js';
 
 /** Every migration, applied in this order. */
 export const migrations: readonly VigilMigration[] = [
   core,
   findings,
+  continuousMigration,
 ];
