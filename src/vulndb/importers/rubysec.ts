@@ -3,16 +3,20 @@
  * the safe versions (patched and unaffected); the affected ranges are everything else,
  * ordered with RubyGems' own version order.
  */
-import { gt, lt } from '@renovatebot/ruby-semver';
 import { parse as parseYaml } from 'yaml';
+import { schemes } from '../../versioning/index.js';
 import type { OsvRecord } from '../types.js';
 import { ConstraintError, eventsOutside, parseConjunction, type Interval } from './ranges.js';
 import { rubysecSchema } from './rubysec-schema.js';
 import { reason, stem, type ImportItem, type Importer } from './types.js';
 
+/** RubyGems order, through the scheme; an unreadable bound makes the advisory a skipped record. */
 function compareGem(a: string, b: string): number {
-  if (a === b) return 0;
-  return lt(a, b) ? -1 : gt(a, b) ? 1 : 0;
+  try {
+    return schemes.rubygems.compare(a, b);
+  } catch (err) {
+    throw new ConstraintError((err as Error).message);
+  }
 }
 
 /** Converts one parsed rubysec advisory; `path` is its name inside the source. */
