@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { registerDb } from './db.js';
 import { registerSbom } from './sbom.js';
-import { registerVersion } from './version.js';
 
 /** Adds one top-level command (with its subcommands) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -10,5 +9,4 @@ export type RegisterCommand = (program: Command) => void;
 export const commands: RegisterCommand[] = [
   registerSbom,
   registerDb,
-  registerVersion,
 ];
