@@ -54,9 +54,11 @@ export interface FilterCriteria {
   accountId?: StringFilter[];
   resourceId?: StringFilter[];
   resourceType?: StringFilter[];
+  resourceName?: StringFilter[];
   packageName?: StringFilter[];
   packageEcosystem?: StringFilter[];
   packageVersion?: StringFilter[];
+  imageRegistry?: StringFilter[];
   imageRepository?: StringFilter[];
   imageTag?: StringFilter[];
   imageDigest?: StringFilter[];
@@ -67,7 +69,7 @@ export interface FilterCriteria {
   exploited?: StringFilter[];
   findingType?: StringFilter[];
   score?: NumberFilter[];
-  epssScore?: NumberFilter[];
+  epss?: NumberFilter[];
   firstObservedAt?: DateFilter[];
   lastObservedAt?: DateFilter[];
   updatedAt?: DateFilter[];
@@ -99,6 +101,7 @@ export interface StoredFinding {
   description?: string;
   status: FindingStatus;
   type: string;
+  exploited?: boolean;
   severity: Severity;
   score: number;
   scoreSource?: string;
@@ -144,9 +147,14 @@ export type SeverityCounts = Partial<Record<Severity, number>> & { total?: numbe
 
 /** One aggregation row. */
 export interface AggregationRow {
+  /** The group's main key value (vulnerability id, resource id, repository, …). */
   key: string;
-  /** Human-readable label of the key (e.g. an image's repository:tag), when it differs. */
+  /** Every part of the group's key by name, as the server sent it (e.g. packageEcosystem and packageName). */
+  keys?: Record<string, string>;
+  /** Human-readable name of the key (an image's name, a package with its ecosystem), when it differs. */
   label?: string;
+  /** A vulnerability's title. */
+  title?: string;
   accountId?: string;
   severityCounts: SeverityCounts;
   affectedResources?: number;
@@ -155,7 +163,7 @@ export interface AggregationRow {
 }
 
 /** Sort keys of aggregation. */
-export type AggregationSortField = 'CRITICAL' | 'HIGH' | 'ALL' | 'AFFECTED_RESOURCES' | 'MAX_SCORE' | 'EXPLOITED';
+export type AggregationSortField = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'TOTAL' | 'AFFECTED_RESOURCES' | 'MAX_SCORE' | 'EXPLOITED';
 
 /** The caller, as the server knows it from the key. */
 export interface Principal {
@@ -184,6 +192,7 @@ export interface ApiKey {
   prefix?: string;
   createdAt: string;
   lastUsedAt?: string;
+  revokedAt?: string;
 }
 
 /** VEX-style justifications a suppression rule may carry. */
@@ -201,10 +210,11 @@ export interface SuppressionRule {
   id: string;
   name?: string;
   accountId?: string;
-  filterCriteria: FilterCriteria;
+  criteria: FilterCriteria;
   reason: string;
   justification?: (typeof JUSTIFICATIONS)[number];
   expiresAt?: string;
+  state?: 'ACTIVE' | 'EXPIRED';
   createdAt: string;
   /** How many findings the rule suppresses now. */
   matchCount?: number;
@@ -220,7 +230,7 @@ export interface CoverageEntry {
   accountId: string;
   status: 'ACTIVE' | 'INACTIVE';
   reason: string;
-  lastScannedAt?: string;
+  lastScanAt?: string;
   severityCounts?: SeverityCounts;
 }
 
@@ -238,9 +248,8 @@ export interface UsageEntry {
   hostHours: number;
   imageScans: number;
   imageRescans: number;
-  costToDate: number;
-  projectedCost: number;
-  currency: string;
+  cost: { hosts: number; imageScans: number; imageRescans: number; total: number; currency: string };
+  projected: { hostHours: number; imageScans: number; imageRescans: number; total: number };
 }
 
 /** A container registry Vigil watches. */
@@ -364,7 +373,7 @@ function query(params: Record<string, string | number | undefined>): string {
 
 /** Who the key belongs to. */
 export function whoami(ctx: ApiContext): Promise<Principal> {
-  return call(ctx, 'GET', '/whoami');
+  return call(ctx, 'GET', '/dashboard/session');
 }
 
 /** Searches findings: one server-side page, sorted. */
@@ -391,12 +400,56 @@ export function getFinding(ctx: ApiContext, id: string): Promise<StoredFinding> 
   return call(ctx, 'GET', `/findings/${encodeURIComponent(id)}`);
 }
 
+/** An aggregation row as the server sends it. */
+interface RawAggregationRow {
+  key: Record<string, string>;
+  labels?: Record<string, string | undefined>;
+  counts: SeverityCounts;
+  affectedResources: number;
+  maxScore: number;
+  exploited: number;
+}
+
+const MAIN_KEY: Record<AggregationType, string> = {
+  VULNERABILITY: 'vulnerabilityId',
+  PACKAGE: 'packageName',
+  CONTAINER_IMAGE: 'resourceId',
+  REPOSITORY: 'repository',
+  IMAGE_LAYER: 'layer',
+  HOST: 'resourceId',
+  ACCOUNT: 'accountId',
+  FINDING_TYPE: 'findingType',
+  SEVERITY: 'severity',
+};
+
+/** Turns a server row into the dashboard's row: one main key, a readable label. */
+export function toAggregationRow(type: AggregationType, r: RawAggregationRow): AggregationRow {
+  const main = r.key[MAIN_KEY[type]] ?? Object.values(r.key).join(' ');
+  let label: string | undefined;
+  if (type === 'PACKAGE') label = `${r.key.packageName} (${r.key.packageEcosystem})`;
+  else if (type === 'REPOSITORY') label = r.key.registry ? `${r.key.registry}/${r.key.repository}` : r.key.repository;
+  else if (type === 'VULNERABILITY') label = r.labels?.title;
+  else if (type === 'IMAGE_LAYER') label = r.labels?.repository ? `${r.key.layer} (${r.labels.repository})` : undefined;
+  else label = r.labels?.name;
+  return {
+    key: main,
+    keys: r.key,
+    label: type === 'VULNERABILITY' ? undefined : label,
+    title: type === 'VULNERABILITY' ? label : undefined,
+    severityCounts: r.counts,
+    affectedResources: r.affectedResources,
+    maxScore: r.maxScore,
+    exploited: r.exploited,
+  };
+}
+
 /** Aggregation rows for a group-by key. */
-export function aggregateFindings(
+export async function aggregateFindings(
   ctx: ApiContext,
   req: { aggregationType: AggregationType; filterCriteria: FilterCriteria; sortBy?: AggregationSortField; sortOrder?: 'ASC' | 'DESC'; maxResults?: number; nextToken?: string },
 ): Promise<{ rows: AggregationRow[]; nextToken?: string }> {
-  return call(ctx, 'POST', '/findings/aggregate', { ...req, filterCriteria: scoped(ctx, req.filterCriteria) });
+  const r = await call<{ rows: RawAggregationRow[]; nextToken?: string }>(ctx, 'POST', '/findings/aggregate', { ...req, filterCriteria: scoped(ctx, req.filterCriteria) });
+  return { rows: r.rows.map((row) => toAggregationRow(req.aggregationType, row)), nextToken: r.nextToken };
 }
 
 /** Downloads the findings report of a filter as CSV or JSON (the server streams it). */
@@ -421,7 +474,7 @@ export function listKeys(ctx: ApiContext): Promise<ApiKey[]> {
 }
 
 /** Creates a key; the secret is in the answer only. */
-export function createKey(ctx: ApiContext, req: { accountId: string; role: Principal['role']; name?: string }): Promise<ApiKey & { key: string }> {
+export function createKey(ctx: ApiContext, req: { accountId: string; role: Principal['role']; name?: string }): Promise<{ key: string; info: ApiKey }> {
   return call(ctx, 'POST', '/keys', req);
 }
 

@@ -35,7 +35,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
   { param: 'layer', label: 'Layer', kind: 'text', criteria: 'layer', placeholder: 'sha256:…' },
   { param: 'account', label: 'Account', kind: 'text', criteria: 'accountId', placeholder: 'account id' },
   { param: 'score', label: 'Score', kind: 'number', criteria: 'score', placeholder: '7-10' },
-  { param: 'epss', label: 'EPSS', kind: 'number', criteria: 'epssScore', placeholder: '0.1-1' },
+  { param: 'epss', label: 'EPSS', kind: 'number', criteria: 'epss', placeholder: '0.1-1' },
   { param: 'first', label: 'First observed', kind: 'date', criteria: 'firstObservedAt' },
   { param: 'last', label: 'Last observed', kind: 'date', criteria: 'lastObservedAt' },
   { param: 'updated', label: 'Updated', kind: 'date', criteria: 'updatedAt' },

@@ -51,13 +51,13 @@ export function AccountsPage(): ReactNode {
       { id: 'resources', header: 'Affected resources', cell: ({ row }) => <span className="num">{num(row.original.findings?.affectedResources ?? 0)}</span> },
       { id: 'hostHours', header: 'Host-hours', cell: ({ row }) => <span className="num">{num(row.original.usage?.hostHours)}</span> },
       { id: 'scans', header: 'Image scans / rescans', cell: ({ row }) => <span className="num">{row.original.usage ? `${num(row.original.usage.imageScans)} / ${num(row.original.usage.imageRescans)}` : '—'}</span> },
-      { id: 'cost', header: 'Cost to date', cell: ({ row }) => <span className="num">{money(row.original.usage?.costToDate, row.original.usage?.currency)}</span> },
-      { id: 'projected', header: 'Projected month', cell: ({ row }) => <span className="num">{money(row.original.usage?.projectedCost, row.original.usage?.currency)}</span> },
+      { id: 'cost', header: 'Cost to date', cell: ({ row }) => <span className="num">{money(row.original.usage?.cost.total, row.original.usage?.cost.currency)}</span> },
+      { id: 'projected', header: 'Projected month', cell: ({ row }) => <span className="num">{money(row.original.usage?.projected.total, row.original.usage?.cost.currency)}</span> },
     ],
     [],
   );
-  const totals = (usage.data ?? []).reduce((a, u) => ({ cost: a.cost + u.costToDate, projected: a.projected + u.projectedCost }), { cost: 0, projected: 0 });
-  const currency = usage.data?.[0]?.currency ?? 'USD';
+  const totals = (usage.data ?? []).reduce((a, u) => ({ cost: a.cost + u.cost.total, projected: a.projected + u.projected.total }), { cost: 0, projected: 0 });
+  const currency = usage.data?.[0]?.cost.currency ?? 'USD';
 
   return (
     <div className="page accounts">
@@ -103,7 +103,9 @@ function Keys(props: { principal: Principal; accounts: string[] }): ReactNode {
       header: '',
       enableSorting: false,
       cell: ({ row }) =>
-        row.original.id === props.principal.keyId ? (
+        row.original.revokedAt ? (
+          <span className="muted small">revoked {dateOnly(row.original.revokedAt)}</span>
+        ) : row.original.id === props.principal.keyId ? (
           <span className="muted small">this session</span>
         ) : (
           <button

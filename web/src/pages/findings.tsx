@@ -18,15 +18,26 @@ import { useSession } from '../session.js';
 import { useApi } from '../use-api.js';
 import { FindingPanel } from './finding-panel.js';
 
+interface Group {
+  type: AggregationType;
+  label: string;
+  /** The explorer filter that shows a row's findings. */
+  drill(row: AggregationRow): Record<string, string>;
+}
+
 /** Group-by choices and the filter a row of each drills into. */
-export const GROUPS: { type: AggregationType; label: string; param: string }[] = [
-  { type: 'VULNERABILITY', label: 'Vulnerability', param: 'vuln' },
-  { type: 'PACKAGE', label: 'Package', param: 'pkg' },
-  { type: 'CONTAINER_IMAGE', label: 'Image', param: 'resource' },
-  { type: 'REPOSITORY', label: 'Repository', param: 'repo' },
-  { type: 'IMAGE_LAYER', label: 'Layer', param: 'layer' },
-  { type: 'HOST', label: 'Host', param: 'resource' },
-  { type: 'ACCOUNT', label: 'Account', param: 'account' },
+export const GROUPS: Group[] = [
+  { type: 'VULNERABILITY', label: 'Vulnerability', drill: (r) => ({ vuln: r.keys?.vulnerabilityId ?? r.key }) },
+  {
+    type: 'PACKAGE',
+    label: 'Package',
+    drill: (r): Record<string, string> => (r.keys?.packageName ? { pkg: r.keys.packageName, ecosystem: r.keys.packageEcosystem ?? '' } : { pkg: r.key }),
+  },
+  { type: 'CONTAINER_IMAGE', label: 'Image', drill: (r) => ({ resource: r.keys?.resourceId ?? r.key }) },
+  { type: 'REPOSITORY', label: 'Repository', drill: (r) => ({ repo: r.keys?.repository ?? r.key }) },
+  { type: 'IMAGE_LAYER', label: 'Layer', drill: (r) => ({ layer: r.keys?.layer ?? r.key }) },
+  { type: 'HOST', label: 'Host', drill: (r) => ({ resource: r.keys?.resourceId ?? r.key }) },
+  { type: 'ACCOUNT', label: 'Account', drill: (r) => ({ account: r.keys?.accountId ?? r.key }) },
 ];
 
 const PAGE_SIZE = 50;
@@ -41,7 +52,7 @@ const FINDING_SORTS: Record<string, FindingSortField> = {
 const GROUP_SORTS: Record<string, AggregationSortField> = {
   critical: 'CRITICAL',
   high: 'HIGH',
-  total: 'ALL',
+  total: 'TOTAL',
   affectedResources: 'AFFECTED_RESOURCES',
   maxScore: 'MAX_SCORE',
   exploited: 'EXPLOITED',
@@ -260,7 +271,7 @@ function GroupTable(props: { group: (typeof GROUPS)[number]; criteriaKey: string
     next.delete('group');
     next.delete('sort');
     next.delete('cursor');
-    next.set(group.param, r.key);
+    for (const [k, v] of Object.entries(group.drill(r))) if (v) next.set(k, v);
     return `/findings?${next.toString()}`;
   };
   const columns = useMemo<ColumnDef<AggregationRow, unknown>[]>(
@@ -275,6 +286,7 @@ function GroupTable(props: { group: (typeof GROUPS)[number]; criteriaKey: string
               {row.original.label ?? row.original.key}
             </Link>
             {row.original.label && row.original.label !== row.original.key ? <div className="muted small mono clip">{row.original.key}</div> : null}
+            {row.original.title ? <div className="muted small clip">{row.original.title}</div> : null}
           </div>
         ),
       },

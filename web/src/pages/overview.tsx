@@ -277,7 +277,7 @@ function TopVulns(props: { rows: AggregationRow[] }): ReactNode {
           <tr key={r.key}>
             <th scope="row">
               <Link href={href('/findings', { ...ACTIVE, vuln: r.key })}>{r.key}</Link>
-              {r.label && r.label !== r.key ? <span className="muted small"> {r.label}</span> : null}
+              {r.title ? <div className="muted small clip" title={r.title}>{r.title}</div> : null}
             </th>
             <td className="num">{num(r.affectedResources)}</td>
             <td className="num">{r.maxScore?.toFixed(1) ?? '—'}</td>

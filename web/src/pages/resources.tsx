@@ -42,7 +42,7 @@ export function ResourcesPage(): ReactNode {
       { id: 'type', header: 'Type', cell: ({ row }) => enumLabel(row.original.resourceType) },
       { id: 'status', header: 'Scan status', cell: ({ row }) => <span className={`status cov-${row.original.status.toLowerCase()}`}>{enumLabel(row.original.status)}</span> },
       { id: 'reason', header: 'Reason', cell: ({ row }) => <span className={row.original.status === 'INACTIVE' ? 'warn' : 'muted'}>{enumLabel(row.original.reason)}</span> },
-      { id: 'lastScannedAt', header: 'Last scan', cell: ({ row }) => <span title={row.original.lastScannedAt}>{ago(row.original.lastScannedAt)}</span> },
+      { id: 'lastScanAt', header: 'Last scan', cell: ({ row }) => <span title={row.original.lastScanAt}>{ago(row.original.lastScanAt)}</span> },
       { id: 'account', header: 'Account', cell: ({ row }) => <span className="mono small">{row.original.accountId}</span> },
       { id: 'findings', header: 'Active findings (C / H / M / L)', enableSorting: false, cell: ({ row }) => (row.original.severityCounts ? <SeverityCountsCells counts={row.original.severityCounts} /> : <span className="muted">—</span>) },
     ],

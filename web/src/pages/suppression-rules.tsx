@@ -31,7 +31,7 @@ export function SuppressionRulesPage(): ReactNode {
         header: 'Rule',
         cell: ({ row }) => (
           <div>
-            <b>{row.original.name || describeFilter(new URLSearchParams(paramsFromCriteria(row.original.filterCriteria))) || row.original.id}</b>
+            <b>{row.original.name || describeFilter(new URLSearchParams(paramsFromCriteria(row.original.criteria))) || row.original.id}</b>
             <div className="muted small">{row.original.reason}</div>
           </div>
         ),
@@ -41,7 +41,7 @@ export function SuppressionRulesPage(): ReactNode {
         id: 'filter',
         header: 'Matches',
         cell: ({ row }) => (
-          <Link href={href('/findings', { ...paramsFromCriteria(row.original.filterCriteria), status: 'SUPPRESSED' })}>
+          <Link href={href('/findings', { ...paramsFromCriteria(row.original.criteria), status: 'SUPPRESSED' })}>
             {row.original.stale ? <span className="stale">Stale: matches nothing</span> : `${num(row.original.matchCount)} findings`}
           </Link>
         ),
