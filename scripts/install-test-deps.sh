@@ -11,6 +11,7 @@ packages=(
   postgresql chromium fonts-dejavu-core
   openssh-server openssh-client iproute2 golang-go jq
   default-jdk-headless binutils
+  apache2-utils
 )
 missing=()
 for p in "${packages[@]}"; do

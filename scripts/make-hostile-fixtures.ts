@@ -1,0 +1,238 @@
+/**
+ * Generates hostile images and archives for the inventory tests (and for anyone who wants
+ * to point `vigil sbom` at them): path traversal, symlink loops and escapes, hard links to
+ * nothing, device files, gzip and zstd bombs, entry floods, truncated archives, missing
+ * blobs, wrong digests, absurd layer counts, non-UTF-8 names. Generated at test time into a
+ * temporary directory rather than committed as binaries.
+ *
+ *   npx tsx scripts/make-hostile-fixtures.ts OUTDIR
+ *
+ * Also exports the small tar and OCI-layout writers the tests use to build synthetic images.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+/** One tar member, with its name as raw bytes when it must not be UTF-8. */
+export interface TarMemberSpec {
+  name: string | Buffer;
+  type?: 'file' | 'dir' | 'symlink' | 'link' | 'char' | 'fifo';
+  data?: Buffer | string;
+  linkname?: string;
+  /** Zero-filled content of this many bytes (cheap bombs), instead of `data`. */
+  zeros?: number;
+}
+
+function octal(n: number, width: number): string {
+  return n.toString(8).padStart(width - 1, '0') + '\0';
+}
+
+/** A ustar archive of the members, written byte by byte so names can be anything. */
+export function makeTar(members: TarMemberSpec[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const m of members) {
+    const data = m.zeros !== undefined ? Buffer.alloc(m.zeros) : Buffer.from(m.data ?? '');
+    const name = Buffer.isBuffer(m.name) ? m.name : Buffer.from(m.name, 'utf8');
+    if (name.length > 100) throw new Error(`name too long for this writer: ${name.toString()}`);
+    const h = Buffer.alloc(512);
+    name.copy(h, 0);
+    const type = m.type ?? 'file';
+    h.write(octal(type === 'dir' ? 0o755 : 0o644, 8), 100, 'latin1');
+    h.write(octal(0, 8), 108, 'latin1');
+    h.write(octal(0, 8), 116, 'latin1');
+    const size = type === 'file' ? data.length : 0;
+    h.write(octal(size, 12), 124, 'latin1');
+    h.write(octal(0, 12), 136, 'latin1');
+    h.write({ file: '0', link: '1', symlink: '2', char: '3', dir: '5', fifo: '6' }[type], 156, 'latin1');
+    if (m.linkname) h.write(m.linkname, 157, 'utf8');
+    h.write('ustar\0', 257, 'latin1');
+    h.write('00', 263, 'latin1');
+    h.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(octal(sum, 7) + ' ', 148, 'latin1');
+    parts.push(h);
+    if (size > 0) {
+      parts.push(data);
+      if (size % 512) parts.push(Buffer.alloc(512 - (size % 512)));
+    }
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+/** sha256 digest of bytes, `sha256:<hex>`. */
+export function sha256(data: Buffer | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** Compresses with the `zstd` command-line tool (fzstd only decompresses). */
+export function zstdCompress(data: Buffer): Buffer {
+  return execFileSync('zstd', ['-q', '-c', '-3'], { input: data, maxBuffer: 1024 * 1024 * 1024 });
+}
+
+/** One layer of a synthetic image. */
+export interface LayerSpec {
+  tar: Buffer;
+  compression?: 'gzip' | 'zstd' | 'none';
+  /** Break the image: store other bytes than the digest says, cut the blob short, or leave it out. */
+  corrupt?: 'digest' | 'truncate' | 'missing';
+}
+
+/** What else a synthetic image's manifest or layout may carry. */
+export interface LayoutOptions {
+  tag?: string;
+  labels?: Record<string, string>;
+  architecture?: string;
+  /** Repeat the layer list this many times in the manifest (absurd layer counts). */
+  repeatLayers?: number;
+  /** Replace the manifest bytes entirely. */
+  manifestOverride?: string;
+}
+
+const MT = {
+  manifest: 'application/vnd.oci.image.manifest.v1+json',
+  config: 'application/vnd.oci.image.config.v1+json',
+  tar: 'application/vnd.oci.image.layer.v1.tar',
+  gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+};
+
+/** Writes an OCI image layout with the given layers; returns the manifest digest. */
+export async function writeLayout(dir: string, layers: LayerSpec[], opts: LayoutOptions = {}): Promise<string> {
+  const blobs = join(dir, 'blobs', 'sha256');
+  await mkdir(blobs, { recursive: true });
+  const put = async (data: Buffer, stored: Buffer = data): Promise<string> => {
+    const digest = sha256(data);
+    await writeFile(join(blobs, digest.slice(7)), stored);
+    return digest;
+  };
+  const descriptors = [];
+  const diffIds = [];
+  for (const l of layers) {
+    const compression = l.compression ?? 'gzip';
+    const blob = compression === 'gzip' ? gzipSync(l.tar) : compression === 'zstd' ? zstdCompress(l.tar) : l.tar;
+    diffIds.push(sha256(l.tar));
+    let digest: string;
+    if (l.corrupt === 'missing') digest = sha256(blob);
+    else if (l.corrupt === 'digest') digest = await put(blob, Buffer.concat([blob.subarray(0, blob.length - 1), Buffer.from([blob[blob.length - 1] ^ 0xff])]));
+    else if (l.corrupt === 'truncate') {
+      const cut = blob.subarray(0, Math.floor(blob.length / 2));
+      digest = await put(cut);
+      descriptors.push({ mediaType: MT[compression === 'none' ? 'tar' : compression], digest, size: cut.length });
+      continue;
+    } else digest = await put(blob);
+    descriptors.push({ mediaType: MT[compression === 'none' ? 'tar' : compression], digest, size: blob.length });
+  }
+  const config = Buffer.from(
+    JSON.stringify({
+      created: '2024-01-02T03:04:05Z',
+      architecture: opts.architecture ?? 'amd64',
+      os: 'linux',
+      config: { Labels: opts.labels ?? {} },
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      history: layers.map((_, i) => ({ created: '2024-01-02T03:04:05Z', created_by: `synthetic layer ${i + 1}` })),
+    }),
+  );
+  const configDigest = await put(config);
+  const layerList = Array.from({ length: opts.repeatLayers ?? 1 }, () => descriptors).flat();
+  const manifest = Buffer.from(
+    opts.manifestOverride ??
+      JSON.stringify({ schemaVersion: 2, mediaType: MT.manifest, config: { mediaType: MT.config, digest: configDigest, size: config.length }, layers: layerList }),
+  );
+  const manifestDigest = await put(manifest);
+  await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: MT.manifest, digest: manifestDigest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': opts.tag ?? 'latest' } }],
+    }),
+  );
+  return manifestDigest;
+}
+
+/** A dpkg status database with one installed package, the canary every hostile image carries. */
+export const CANARY_STATUS = 'Package: canary\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n\n';
+const OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n';
+
+function baseLayer(): LayerSpec {
+  return {
+    tar: makeTar([
+      { name: 'etc/', type: 'dir' },
+      { name: 'etc/os-release', data: OS_RELEASE },
+      { name: 'var/lib/dpkg/', type: 'dir' },
+      { name: 'var/lib/dpkg/status', data: CANARY_STATUS },
+    ]),
+  };
+}
+
+/** The hostile fixtures, by name; each value is the target string to scan. */
+export type HostileFixtures = Record<string, string>;
+
+/** Writes every hostile fixture under `out` and returns their targets. */
+export async function makeHostileFixtures(out: string): Promise<HostileFixtures> {
+  await mkdir(out, { recursive: true });
+  const t: HostileFixtures = {};
+  const layout = async (name: string, layers: LayerSpec[], opts?: LayoutOptions) => {
+    await writeLayout(join(out, name), layers, opts);
+    t[name] = `oci-dir:${join(out, name)}`;
+  };
+  await layout('path-traversal', [
+    baseLayer(),
+    { tar: makeTar([{ name: '../../../../tmp/vigil-escaped', data: 'x' }, { name: '/etc/vigil-absolute', data: 'x' }, { name: 'app/../../var/lib/dpkg/status', data: 'Package: evil\nVersion: 6.6.6\n\n' }]) },
+  ]);
+  await layout('symlink-loop', [
+    baseLayer(),
+    { tar: makeTar([{ name: 'var/lib/dpkg/status', type: 'symlink', linkname: 'status.loop' }, { name: 'var/lib/dpkg/status.loop', type: 'symlink', linkname: 'status' }]) },
+  ]);
+  await layout('symlink-escape', [baseLayer(), { tar: makeTar([{ name: 'var/lib/dpkg/status', type: 'symlink', linkname: '../../../../../../../../etc/passwd' }]) }]);
+  await layout('hardlink-missing', [baseLayer(), { tar: makeTar([{ name: 'var/lib/dpkg/status', type: 'link', linkname: 'does/not/exist' }]) }]);
+  await layout('device-file', [baseLayer(), { tar: makeTar([{ name: 'var/lib/dpkg/status', type: 'char' }]) }]);
+  await layout('gzip-bomb', [baseLayer(), { tar: makeTar([{ name: 'zeros', zeros: 64 * 1024 * 1024 }]), compression: 'gzip' }]);
+  await layout('zstd-bomb', [baseLayer(), { tar: makeTar([{ name: 'zeros', zeros: 64 * 1024 * 1024 }]), compression: 'zstd' }]);
+  await layout('entry-flood', [baseLayer(), { tar: makeTar(Array.from({ length: 3000 }, (_, i) => ({ name: `flood/${i}`, data: '' }))) }]);
+  await layout('truncated-layer', [baseLayer(), { tar: makeTar([{ name: 'big', data: Buffer.alloc(200_000, 7) }]), corrupt: 'truncate' }]);
+  await layout('missing-blob', [baseLayer(), { tar: makeTar([{ name: 'x', data: 'x' }]), corrupt: 'missing' }]);
+  await layout('wrong-digest', [baseLayer(), { tar: makeTar([{ name: 'x', data: 'x' }]), corrupt: 'digest' }]);
+  await layout('absurd-layer-count', [baseLayer()], { repeatLayers: 5000 });
+  await layout('non-utf8-name', [baseLayer(), { tar: makeTar([{ name: Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0x2e, 0x74, 0x78, 0x74]), data: 'x' }]) }]);
+  await layout('not-a-tar', [baseLayer(), { tar: Buffer.from('this is not a tar archive, just text '.repeat(40)), compression: 'gzip' }]);
+  await layout('manifest-not-json', [baseLayer()], { manifestOverride: '{"schemaVersion": 2, "layers": [' });
+  await layout('digest-traversal', [baseLayer()], {
+    manifestOverride: JSON.stringify({ schemaVersion: 2, config: { digest: 'sha256:../../../../etc/passwd', size: 1 }, layers: [] }),
+  });
+  // A docker-archive cut in the middle of a member.
+  const archive = makeTar([
+    { name: 'manifest.json', data: JSON.stringify([{ Config: 'c.json', RepoTags: ['x:y'], Layers: ['l.tar'] }]) },
+    { name: 'c.json', data: '{}' },
+    { name: 'l.tar', data: Buffer.alloc(100_000, 1) },
+  ]);
+  await writeFile(join(out, 'truncated.docker.tar'), archive.subarray(0, 40_000));
+  t['truncated-archive'] = `docker-archive:${join(out, 'truncated.docker.tar')}`;
+  // Directory targets: symlinks that loop or climb out of the root must not be followed outside it.
+  const dir = join(out, 'rootfs-symlinks');
+  await mkdir(join(dir, 'var/lib/dpkg'), { recursive: true });
+  await mkdir(join(dir, 'etc'), { recursive: true });
+  await writeFile(join(dir, 'etc/os-release'), OS_RELEASE);
+  await symlink('../../../../../../../../../etc/passwd', join(dir, 'var/lib/dpkg/status'));
+  await mkdir(join(dir, 'lib/apk/db'), { recursive: true });
+  await symlink('installed.loop', join(dir, 'lib/apk/db/installed'));
+  await symlink('installed', join(dir, 'lib/apk/db/installed.loop'));
+  await symlink('/', join(dir, 'rootlink'));
+  await symlink('..', join(dir, 'etc/up'));
+  t['rootfs-symlinks'] = `dir:${dir}`;
+  return t;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = process.argv[2];
+  if (!out) {
+    console.error('usage: tsx scripts/make-hostile-fixtures.ts OUTDIR');
+    process.exit(2);
+  }
+  const fixtures = await makeHostileFixtures(out);
+  for (const [name, target] of Object.entries(fixtures)) console.log(`${name}\t${target}`);
+}
