@@ -1,0 +1,69 @@
+/**
+ * The one routine every matcher shares: look the package up, keep the advisories whose
+ * `affected` entries really name it (right ecosystem and release, right name), and let the
+ * OSV range evaluator decide. Matchers only choose what to look up.
+ */
+import { canonicalEcosystem, normalizePackageName, tryParseEcosystem } from '../../ecosystems.js';
+import { schemeFor } from '../../versioning/index.js';
+import type { AdvisoryIndex, OsvAffected } from '../../vulndb/types.js';
+import { evaluateAffected } from '../../versioning/osv-range.js';
+import type { AdvisoryMatch, LookupKey, MatchWarn, PackageMatches } from './types.js';
+
+/** Whether an `affected` entry names the looked-up package, in this ecosystem and release. */
+function entryNamesPackage(entry: OsvAffected, key: LookupKey, normalisedName: string): boolean {
+  const pkg = entry.package;
+  if (!pkg) return false;
+  const parsed = tryParseEcosystem(pkg.ecosystem);
+  if (!parsed) return false;
+  if (key.exactRelease) {
+    if (canonicalEcosystem(pkg.ecosystem) !== key.ecosystem) return false;
+  } else if (parsed.info.name !== key.ecosystem) {
+    return false;
+  }
+  return normalizePackageName(pkg.ecosystem, pkg.name) === normalisedName;
+}
+
+/** Looks the package up and evaluates every advisory that names it. */
+export function matchByKey(index: AdvisoryIndex, key: LookupKey, warn: MatchWarn): PackageMatches {
+  const normalisedName = normalizePackageName(key.ecosystem, key.name);
+  const found = index.advisoriesFor(key.ecosystem, normalisedName);
+  const result: PackageMatches = { ecosystem: key.ecosystem, lookupName: key.name, version: key.version, matches: [] };
+  if (found.length === 0) return result;
+
+  const scheme = schemeFor(key.ecosystem);
+  if (!scheme.isValid(key.version)) {
+    // An unparseable version cannot be placed in any range; guessing with another scheme
+    // would be worse than saying so.
+    let reason = 'not valid';
+    try {
+      scheme.parse(key.version);
+    } catch (err) {
+      reason = err instanceof Error ? err.message : String(err);
+    }
+    warn(`${key.label} ${key.version} in ${key.ecosystem}: ${reason}; ${found.length} advisories for it were not evaluated`);
+    return result;
+  }
+
+  for (const { record, affected } of found) {
+    // Withdrawn advisories were published in error; they never produce findings.
+    if (record.withdrawn) continue;
+    const match: AdvisoryMatch = { record, affected: [], fixStatuses: [] };
+    for (const entry of affected) {
+      if (!entryNamesPackage(entry, key, normalisedName)) continue;
+      const verdict = evaluateAffected(key.version, entry, { ecosystem: key.ecosystem });
+      if (verdict.affected === 'unknown') {
+        warn(`${key.label} ${key.version}: advisory ${record.id} could not be evaluated: ${verdict.reason ?? 'unknown reason'}`);
+        continue;
+      }
+      if (!verdict.affected) continue;
+      match.affected.push(entry);
+      // 'unknown' cannot happen once affected is true; count it as no fix to stay on the safe side.
+      match.fixStatuses.push(verdict.fixStatus === 'fixed' || verdict.fixStatus === 'partially-fixed' ? verdict.fixStatus : 'not-fixed');
+      if (verdict.fixedVersion !== undefined && (match.fixedVersion === undefined || scheme.compare(verdict.fixedVersion, match.fixedVersion) < 0)) {
+        match.fixedVersion = verdict.fixedVersion;
+      }
+    }
+    if (match.affected.length > 0) result.matches.push(match);
+  }
+  return result;
+}

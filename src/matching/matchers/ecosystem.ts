@@ -1,0 +1,15 @@
+/**
+ * The default matcher, for language ecosystems: ecosystem + normalised name + the
+ * ecosystem's version scheme.
+ */
+import { parseEcosystem } from '../../ecosystems.js';
+import type { Matcher } from './types.js';
+
+/** Language packages: npm, PyPI, Go, crates.io, Maven, RubyGems, Packagist, NuGet… */
+export const ecosystemMatcher = {
+  id: 'matchers/ecosystem',
+  lookupKey(pkg, ecosystem) {
+    const base = parseEcosystem(ecosystem).info.name;
+    return { ecosystem: base, name: pkg.name, version: pkg.version, exactRelease: false, label: pkg.name };
+  },
+} satisfies Matcher;
