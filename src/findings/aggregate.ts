@@ -1,0 +1,158 @@
+/**
+ * Finding aggregation: counts per severity, affected resources, maximum score and
+ * exploited count, grouped by vulnerability, package, image, repository, layer, host,
+ * account, finding type or severity; filterable like search, sortable by any metric.
+ * This is what "riskiest images" and "top vulnerabilities" are made of.
+ */
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { Db } from '../db/connect.js';
+import { criteriaSql, type FilterCriteria } from './criteria.js';
+import { SEVERITIES } from './model.js';
+import { scopeSql, type AccountScope } from './scope.js';
+
+/** What findings can be grouped by. */
+export const AGGREGATION_TYPES = ['VULNERABILITY', 'PACKAGE', 'CONTAINER_IMAGE', 'REPOSITORY', 'IMAGE_LAYER', 'HOST', 'ACCOUNT', 'FINDING_TYPE', 'SEVERITY'] as const;
+/** A grouping. */
+export type AggregationType = (typeof AGGREGATION_TYPES)[number];
+
+/** Metrics a result can be sorted by. */
+export const AGGREGATION_SORTS = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED', 'TOTAL', 'AFFECTED_RESOURCES', 'MAX_SCORE', 'EXPLOITED'] as const;
+/** A sortable metric. */
+export type AggregationSort = (typeof AGGREGATION_SORTS)[number];
+
+interface Grouping {
+  /** Output key name → SQL expression. */
+  keys: Record<string, RawBuilder<unknown>>;
+  /** Extra descriptive columns (not grouped by; one value per group). */
+  labels?: Record<string, RawBuilder<unknown>>;
+  /** Rows this grouping considers. */
+  filter?: RawBuilder<SqlBool>;
+}
+
+const ref = (c: string) => sql.ref(`findings.${c}`);
+
+const GROUPINGS: Record<AggregationType, Grouping> = {
+  VULNERABILITY: { keys: { vulnerabilityId: ref('vulnerability_id') }, labels: { title: sql`max(findings.title)` } },
+  PACKAGE: { keys: { packageEcosystem: ref('package_ecosystem'), packageName: ref('package_name') } },
+  CONTAINER_IMAGE: {
+    keys: { resourceId: ref('resource_id') },
+    labels: { name: sql`max(findings.resource_name)`, registry: sql`max(findings.image_registry)`, repository: sql`max(findings.image_repository)`, digest: sql`max(findings.image_digest)` },
+    filter: sql<SqlBool>`findings.resource_type = 'CONTAINER_IMAGE'`,
+  },
+  // Image repositories (registry + repository), and code repositories by name.
+  REPOSITORY: {
+    keys: {
+      registry: sql`CASE WHEN findings.resource_type = 'CONTAINER_IMAGE' THEN coalesce(findings.image_registry, '') ELSE '' END`,
+      repository: sql`CASE WHEN findings.resource_type = 'CONTAINER_IMAGE' THEN findings.image_repository ELSE findings.resource_name END`,
+    },
+    filter: sql<SqlBool>`((findings.resource_type = 'CONTAINER_IMAGE' AND findings.image_repository IS NOT NULL) OR findings.resource_type = 'REPOSITORY')`,
+  },
+  IMAGE_LAYER: { keys: { layer: ref('layer') }, labels: { repository: sql`max(findings.image_repository)` }, filter: sql<SqlBool>`findings.layer IS NOT NULL` },
+  HOST: { keys: { resourceId: ref('resource_id') }, labels: { name: sql`max(findings.resource_name)` }, filter: sql<SqlBool>`findings.resource_type = 'HOST'` },
+  ACCOUNT: { keys: { accountId: ref('account_id') } },
+  FINDING_TYPE: { keys: { findingType: ref('type') } },
+  SEVERITY: { keys: { severity: ref('severity') } },
+};
+
+/** An aggregation request. */
+export interface AggregateRequest {
+  type: AggregationType;
+  criteria: FilterCriteria;
+  sortBy?: AggregationSort;
+  sortOrder?: 'ASC' | 'DESC';
+  limit: number;
+  /** `nextToken` of the previous page. */
+  nextToken?: string;
+}
+
+/** One group. */
+export interface AggregateRow {
+  key: Record<string, string>;
+  labels?: Record<string, string | undefined>;
+  counts: Record<(typeof SEVERITIES)[number], number> & { total: number };
+  affectedResources: number;
+  maxScore: number;
+  exploited: number;
+}
+
+/** One page of groups. */
+export interface AggregatePage {
+  type: AggregationType;
+  rows: AggregateRow[];
+  nextToken?: string;
+}
+
+const SORT_EXPR: Record<AggregationSort, string> = {
+  CRITICAL: 'c_critical',
+  HIGH: 'c_high',
+  MEDIUM: 'c_medium',
+  LOW: 'c_low',
+  INFORMATIONAL: 'c_informational',
+  UNTRIAGED: 'c_untriaged',
+  TOTAL: 'c_total',
+  AFFECTED_RESOURCES: 'affected_resources',
+  MAX_SCORE: 'max_score',
+  EXPLOITED: 'exploited_count',
+};
+
+/**
+ * Groups the findings matching the criteria. Without a status filter only ACTIVE
+ * findings count (suppressed and closed ones are not open risk).
+ */
+export async function aggregateFindings(db: Db, scope: AccountScope, req: AggregateRequest): Promise<AggregatePage> {
+  const g = GROUPINGS[req.type];
+  const criteria: FilterCriteria = req.criteria.status?.length ? req.criteria : { ...req.criteria, status: [{ comparison: 'EQUALS', value: 'ACTIVE' }] };
+  const offset = req.nextToken ? decodeToken(req.nextToken) : 0;
+  const keyNames = Object.keys(g.keys);
+  const keyCols = keyNames.map((k, i) => sql`${g.keys[k]} AS ${sql.ref(`k${i}`)}`);
+  const labelNames = Object.keys(g.labels ?? {});
+  const labelCols = labelNames.map((k, i) => sql`${g.labels![k]} AS ${sql.ref(`l${i}`)}`);
+  const sevCols = SEVERITIES.map((s) => sql`sum(CASE WHEN findings.severity = ${s} THEN 1 ELSE 0 END) AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
+  const where = sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(criteria, db.dialect)}${g.filter ? sql` AND ${g.filter}` : sql``}`;
+  const sortCol = sql.ref(SORT_EXPR[req.sortBy ?? 'CRITICAL']);
+  const dir = req.sortOrder === 'ASC' ? sql`ASC` : sql`DESC`;
+  // Ties fall back to the other severities, then the key, so pages are stable.
+  const tiebreak = req.sortBy && req.sortBy !== 'CRITICAL' ? sql`, c_critical DESC` : sql``;
+  const groupBy = sql.join(keyNames.map((_, i) => sql.ref(`k${i}`)));
+  const order = sql.join(keyNames.map((_, i) => sql`${sql.ref(`k${i}`)} ASC`));
+  const query = sql<Record<string, string | number | null>>`
+    SELECT ${sql.join([...keyCols, ...labelCols, ...sevCols])},
+      count(*) AS c_total,
+      count(DISTINCT findings.resource_id) AS affected_resources,
+      max(findings.score) AS max_score,
+      sum(findings.exploited) AS exploited_count
+    FROM findings
+    WHERE ${where}
+    GROUP BY ${groupBy}
+    ORDER BY ${sortCol} ${dir}${tiebreak}, c_high DESC, c_total DESC, ${order}
+    LIMIT ${req.limit + 1} OFFSET ${offset}`;
+  const result = await query.execute(db.kysely);
+  const rows = result.rows.slice(0, req.limit).map((r) => {
+    const counts = Object.fromEntries(SEVERITIES.map((s) => [s, Number(r[`c_${s.toLowerCase()}`] ?? 0)])) as AggregateRow['counts'];
+    counts.total = Number(r.c_total);
+    const row: AggregateRow = {
+      key: Object.fromEntries(keyNames.map((k, i) => [k, String(r[`k${i}`] ?? '')])),
+      counts,
+      affectedResources: Number(r.affected_resources),
+      maxScore: Number(r.max_score),
+      exploited: Number(r.exploited_count ?? 0),
+    };
+    if (labelNames.length) row.labels = Object.fromEntries(labelNames.map((k, i) => [k, r[`l${i}`] === null ? undefined : String(r[`l${i}`])]));
+    return row;
+  });
+  return { type: req.type, rows, nextToken: result.rows.length > req.limit ? encodeToken(offset + req.limit) : undefined };
+}
+
+function encodeToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
+}
+
+function decodeToken(token: string): number {
+  try {
+    const { o } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o: number };
+    if (Number.isInteger(o) && o >= 0) return o;
+  } catch {
+    // fall through
+  }
+  throw new Error('nextToken is not one this server issued');
+}

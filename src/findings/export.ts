@@ -1,0 +1,70 @@
+/**
+ * Findings reports as CSV or JSON, streamed: one page of rows in memory at a time.
+ */
+import { Readable } from 'node:stream';
+import type { Db } from '../db/connect.js';
+import type { FilterCriteria } from './criteria.js';
+import type { AccountScope } from './scope.js';
+import { iterateFindings, type ApiFinding, type SortCriteria } from './search.js';
+
+/** Export formats. */
+export type ExportFormat = 'csv' | 'json';
+
+/** The CSV columns, in order, and how each is read from a finding. */
+export const CSV_COLUMNS: [string, (f: ApiFinding) => string | number | boolean | undefined][] = [
+  ['findingId', (f) => f.findingId],
+  ['accountId', (f) => f.accountId],
+  ['status', (f) => f.status],
+  ['type', (f) => f.type],
+  ['vulnerabilityId', (f) => f.vulnerabilityId],
+  ['aliases', (f) => f.aliases.join(' ')],
+  ['title', (f) => f.title],
+  ['severity', (f) => f.severity],
+  ['score', (f) => f.score],
+  ['epss', (f) => f.epss?.score],
+  ['exploited', (f) => f.exploited],
+  ['fixAvailable', (f) => f.fixAvailable],
+  ['fixedVersion', (f) => f.fixedVersion],
+  ['packageEcosystem', (f) => f.package.ecosystem],
+  ['packageName', (f) => f.package.name],
+  ['packageVersion', (f) => f.package.version],
+  ['layer', (f) => f.package.layer],
+  ['resourceType', (f) => f.resource.type],
+  ['resourceId', (f) => f.resource.id],
+  ['resourceName', (f) => f.resource.name],
+  ['imageRepository', (f) => f.resource.image?.repository],
+  ['imageDigest', (f) => f.resource.image?.digest],
+  ['firstObservedAt', (f) => f.firstObservedAt],
+  ['lastObservedAt', (f) => f.lastObservedAt],
+  ['updatedAt', (f) => f.updatedAt],
+  ['closedAt', (f) => f.closedAt],
+];
+
+/** Quotes a CSV field when it needs it (RFC 4180); neutralises spreadsheet formulas. */
+export function csvField(value: string | number | boolean | undefined): string {
+  if (value === undefined) return '';
+  let s = String(value);
+  // A cell starting with = + - @ runs as a formula in spreadsheets: prefix a quote.
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function* lines(db: Db, scope: AccountScope, criteria: FilterCriteria, format: ExportFormat, sort?: SortCriteria): AsyncGenerator<string> {
+  if (format === 'csv') {
+    yield CSV_COLUMNS.map(([name]) => name).join(',') + '\r\n';
+    for await (const f of iterateFindings(db, scope, criteria, sort)) yield CSV_COLUMNS.map(([, get]) => csvField(get(f))).join(',') + '\r\n';
+    return;
+  }
+  yield '[';
+  let first = true;
+  for await (const f of iterateFindings(db, scope, criteria, sort)) {
+    yield (first ? '\n' : ',\n') + JSON.stringify(f);
+    first = false;
+  }
+  yield first ? ']\n' : '\n]\n';
+}
+
+/** A readable stream of the report. */
+export function exportFindings(db: Db, scope: AccountScope, criteria: FilterCriteria, format: ExportFormat, sort?: SortCriteria): Readable {
+  return Readable.from(lines(db, scope, criteria, format, sort), { objectMode: false });
+}

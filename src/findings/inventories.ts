@@ -1,0 +1,108 @@
+/**
+ * Stored inventories, versioned per resource, and the inverted index (ecosystem,
+ * normalised package name) → resource that lets an advisory update find the inventories
+ * to re-match without rescanning targets.
+ */
+import type { Db } from '../db/connect.js';
+import type { Inventory } from '../inventory/types.js';
+import type { ChangedPackage } from '../vulndb/types.js';
+
+/**
+ * The name as advisories key it: PyPI names per PEP 503, NuGet and Packagist names
+ * lower-cased (their registries ignore case); others exactly as given.
+ */
+export function normalizePackageName(ecosystem: string, name: string): string {
+  const base = ecosystem.split(':')[0];
+  if (base === 'PyPI') return name.toLowerCase().replace(/[-_.]+/g, '-');
+  if (base === 'NuGet' || base === 'Packagist') return name.toLowerCase();
+  return name;
+}
+
+/** The distinct (ecosystem, name) pairs of an inventory, source packages included. */
+export function inventoryPackageKeys(inventory: Inventory): ChangedPackage[] {
+  const seen = new Set<string>();
+  const out: ChangedPackage[] = [];
+  const add = (ecosystem: string, name: string) => {
+    if (!ecosystem || !name) return;
+    const n = normalizePackageName(ecosystem, name);
+    const key = `${ecosystem}\u0000${n}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ ecosystem, name: n });
+  };
+  for (const p of inventory.packages) {
+    add(p.ecosystem, p.name);
+    if (p.source) add(p.ecosystem, p.source.name);
+  }
+  return out;
+}
+
+/**
+ * Stores a new inventory version for the resource and rewrites its rows of the inverted
+ * index. Call inside the scan's transaction. Returns the new version number.
+ */
+export async function storeInventory(db: Db, resource: { id: string; account_id: string }, inventory: Inventory, at: number): Promise<number> {
+  const last = await db.kysely
+    .selectFrom('inventories')
+    .select((eb) => eb.fn.max('version').as('v'))
+    .where('resource_id', '=', resource.id)
+    .executeTakeFirst();
+  const version = Number(last?.v ?? 0) + 1;
+  await db.kysely
+    .insertInto('inventories')
+    .values({ resource_id: resource.id, version, account_id: resource.account_id, created_at: at, package_count: inventory.packages.length, inventory: JSON.stringify(inventory) })
+    .execute();
+  await db.kysely.deleteFrom('inventory_packages').where('resource_id', '=', resource.id).execute();
+  const rows = inventoryPackageKeys(inventory).map((k) => ({ ecosystem: k.ecosystem, name: k.name, resource_id: resource.id, account_id: resource.account_id }));
+  for (let i = 0; i < rows.length; i += 500) await db.kysely.insertInto('inventory_packages').values(rows.slice(i, i + 500)).execute();
+  await db.kysely.updateTable('resources').set({ inventory_version: version }).where('id', '=', resource.id).execute();
+  return version;
+}
+
+/** The newest stored inventory of a resource (or a given version). */
+export async function loadInventory(db: Db, resourceId: string, version?: number): Promise<{ version: number; createdAt: number; inventory: Inventory } | undefined> {
+  let q = db.kysely.selectFrom('inventories').select(['version', 'created_at', 'inventory']).where('resource_id', '=', resourceId);
+  q = version === undefined ? q.orderBy('version', 'desc').limit(1) : q.where('version', '=', version);
+  const row = await q.executeTakeFirst();
+  if (!row) return undefined;
+  return { version: row.version, createdAt: row.created_at, inventory: JSON.parse(row.inventory) as Inventory };
+}
+
+/** Inventory versions of a resource, newest first, without their bodies. */
+export async function listInventoryVersions(db: Db, resourceId: string): Promise<{ version: number; createdAt: number; packageCount: number }[]> {
+  const rows = await db.kysely
+    .selectFrom('inventories')
+    .select(['version', 'created_at', 'package_count'])
+    .where('resource_id', '=', resourceId)
+    .orderBy('version', 'desc')
+    .execute();
+  return rows.map((r) => ({ version: r.version, createdAt: r.created_at, packageCount: r.package_count }));
+}
+
+/**
+ * Resources whose latest inventory holds any of these packages: what an advisory update
+ * must re-match. An ecosystem without a release (`Debian`) matches every release
+ * (`Debian:11`, `Debian:12`).
+ */
+export async function resourcesHoldingPackages(db: Db, changed: readonly ChangedPackage[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (let i = 0; i < changed.length; i += 200) {
+    const batch = changed.slice(i, i + 200);
+    const rows = await db.kysely
+      .selectFrom('inventory_packages')
+      .select('resource_id')
+      .distinct()
+      .where((eb) =>
+        eb.or(
+          batch.map((c) => {
+            const name = normalizePackageName(c.ecosystem, c.name);
+            if (c.ecosystem.includes(':')) return eb.and([eb('ecosystem', '=', c.ecosystem), eb('name', '=', name)]);
+            return eb.and([eb.or([eb('ecosystem', '=', c.ecosystem), eb('ecosystem', 'like', `${c.ecosystem}:%`)]), eb('name', '=', name)]);
+          }),
+        ),
+      )
+      .execute();
+    for (const r of rows) found.add(r.resource_id);
+  }
+  return [...found].sort();
+}

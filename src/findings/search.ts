@@ -1,0 +1,196 @@
+/**
+ * Finding search: filter criteria, a sort, and keyset (cursor) pagination over the
+ * denormalised columns, so a page costs an index range read however deep it is.
+ */
+import { sql, type SqlBool } from 'kysely';
+import { z } from 'zod';
+import type { Db } from '../db/connect.js';
+import type { FindingsTable } from '../db/schema.js';
+import type { Finding as ScanFinding } from '../matching/types.js';
+import { criteriaSql, type FilterCriteria } from './criteria.js';
+import { iso, type FindingStatus, type ResourceType } from './model.js';
+import { scopeSql, type AccountScope } from './scope.js';
+
+/** Sort fields, with Inspector's names accepted as aliases. */
+export const SORT_FIELDS = ['SCORE', 'SEVERITY', 'EPSS', 'FIRST_OBSERVED_AT', 'LAST_OBSERVED_AT', 'UPDATED_AT'] as const;
+/** A sort field. */
+export type SortField = (typeof SORT_FIELDS)[number];
+const SORT_ALIASES: Record<string, SortField> = { INSPECTOR_SCORE: 'SCORE', EPSS_SCORE: 'EPSS' };
+
+/** The sort of a search. */
+export const sortCriteriaSchema = z
+  .object({
+    field: z.string().transform((v, ctx) => {
+      const f = SORT_ALIASES[v] ?? v;
+      if (!(SORT_FIELDS as readonly string[]).includes(f)) {
+        ctx.addIssue({ code: 'custom', message: `sort field must be one of ${SORT_FIELDS.join(', ')}; got ${v}` });
+        return z.NEVER;
+      }
+      return f as SortField;
+    }),
+    sortOrder: z.enum(['ASC', 'DESC']).default('DESC'),
+  })
+  .strict();
+/** The sort of a search. */
+export type SortCriteria = z.output<typeof sortCriteriaSchema>;
+
+/** The columns each sort orders by; the last is always the id, which breaks ties. */
+const SORT_COLUMNS: Record<SortField, (keyof FindingsTable)[]> = {
+  SCORE: ['score', 'id'],
+  SEVERITY: ['severity_rank', 'score', 'id'],
+  EPSS: ['epss_rank', 'id'],
+  FIRST_OBSERVED_AT: ['first_observed_at', 'id'],
+  LAST_OBSERVED_AT: ['last_observed_at', 'id'],
+  UPDATED_AT: ['updated_at', 'id'],
+};
+
+/** A finding as the API shows it: what `vigil scan` reports plus resource, account and state. */
+export interface ApiFinding extends Omit<ScanFinding, 'id'> {
+  /** The finding's own id. */
+  findingId: string;
+  type: 'PACKAGE_VULNERABILITY';
+  status: FindingStatus;
+  accountId: string;
+  vulnerabilityId: string;
+  exploited: boolean;
+  resource: { id: string; type: ResourceType; name: string; image?: { registry?: string; repository?: string; digest?: string } };
+  suppressedBy?: string;
+  firstObservedAt: string;
+  lastObservedAt: string;
+  updatedAt: string;
+  closedAt?: string;
+}
+
+/** Converts a stored row to the API form. */
+export function toApiFinding(row: FindingsTable): ApiFinding {
+  const { id: vulnerabilityId, ...detail } = JSON.parse(row.detail) as ScanFinding;
+  return {
+    findingId: row.id,
+    type: 'PACKAGE_VULNERABILITY',
+    status: row.status as FindingStatus,
+    accountId: row.account_id,
+    vulnerabilityId,
+    ...detail,
+    exploited: row.exploited === 1,
+    resource: {
+      id: row.resource_id,
+      type: row.resource_type as ResourceType,
+      name: row.resource_name,
+      ...(row.resource_type === 'CONTAINER_IMAGE'
+        ? { image: { registry: row.image_registry ?? undefined, repository: row.image_repository ?? undefined, digest: row.image_digest ?? undefined } }
+        : {}),
+    },
+    suppressedBy: row.suppressed_by ?? undefined,
+    firstObservedAt: iso(row.first_observed_at)!,
+    lastObservedAt: iso(row.last_observed_at)!,
+    updatedAt: iso(row.updated_at)!,
+    closedAt: iso(row.closed_at),
+  };
+}
+
+/** A search request. */
+export interface SearchRequest {
+  criteria: FilterCriteria;
+  sort?: SortCriteria;
+  /** Page size, 1–1000. */
+  limit: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** One page of results. */
+export interface SearchPage {
+  findings: ApiFinding[];
+  nextCursor?: string;
+}
+
+interface CursorBody {
+  s: SortField;
+  o: 'ASC' | 'DESC';
+  v: (string | number)[];
+}
+
+function encodeCursor(body: CursorBody): string {
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+/** Decodes a cursor, checking it belongs to this sort. */
+export function decodeCursor(cursor: string, sort: SortCriteria): CursorBody {
+  let body: CursorBody;
+  try {
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorBody;
+  } catch {
+    throw new Error('cursor is not one this server issued');
+  }
+  const columns = SORT_COLUMNS[sort.field];
+  if (body?.s !== sort.field || body.o !== sort.sortOrder || !Array.isArray(body.v) || body.v.length !== columns.length) {
+    throw new Error('cursor does not belong to this sort; repeat the first request');
+  }
+  return body;
+}
+
+/** The search's WHERE: scope, criteria and (for later pages) the keyset position. */
+function where(db: Db, scope: AccountScope, criteria: FilterCriteria): ReturnType<typeof sql<SqlBool>> {
+  return sql<SqlBool>`(${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(criteria, db.dialect)})`;
+}
+
+const DEFAULT_SORT: SortCriteria = { field: 'SCORE', sortOrder: 'DESC' };
+
+/** One page of findings matching the criteria, in the sort's order. */
+export async function searchFindings(db: Db, scope: AccountScope, req: SearchRequest): Promise<SearchPage> {
+  const sort = req.sort ?? DEFAULT_SORT;
+  const columns = SORT_COLUMNS[sort.field];
+  const dir = sort.sortOrder === 'ASC' ? 'asc' : 'desc';
+  let q = db.kysely.selectFrom('findings').selectAll().where(where(db, scope, req.criteria));
+  if (req.cursor) {
+    const c = decodeCursor(req.cursor, sort);
+    const op = sort.sortOrder === 'ASC' ? sql`>` : sql`<`;
+    q = q.where(sql<SqlBool>`(${sql.join(columns.map((col) => sql.ref(`findings.${col}`)))}) ${op} (${sql.join(c.v.map((v) => sql`${v}`))})`);
+  }
+  for (const col of columns) q = q.orderBy(col, dir);
+  const rows = await q.limit(req.limit + 1).execute();
+  const page = rows.slice(0, req.limit);
+  const last = page[page.length - 1];
+  const more = rows.length > req.limit;
+  return {
+    findings: page.map(toApiFinding),
+    nextCursor: more && last ? encodeCursor({ s: sort.field, o: sort.sortOrder, v: columns.map((c) => last[c] as string | number) }) : undefined,
+  };
+}
+
+/** Counts findings matching the criteria in the scope. */
+export async function countFindings(db: Db, scope: AccountScope, criteria: FilterCriteria): Promise<number> {
+  const row = await db.kysely.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where(where(db, scope, criteria)).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** One finding with its timeline, if in scope. */
+export async function getFinding(db: Db, scope: AccountScope, id: string): Promise<(ApiFinding & { timeline: TimelineEntry[] }) | undefined> {
+  const row = await db.kysely.selectFrom('findings').selectAll().where('id', '=', id).where(scopeSql(scope, 'findings.account_id')).executeTakeFirst();
+  if (!row) return undefined;
+  const events = await db.kysely.selectFrom('finding_events').selectAll().where('finding_id', '=', id).orderBy('id').execute();
+  return {
+    ...toApiFinding(row),
+    timeline: events.map((e) => ({ at: iso(e.at)!, event: e.event, ...(JSON.parse(e.detail) as Record<string, unknown>) })),
+  };
+}
+
+/** One state change of a finding. */
+export interface TimelineEntry {
+  at: string;
+  event: string;
+  [detail: string]: unknown;
+}
+
+/**
+ * Every finding matching the criteria, in pages of `batch`, in the sort's order: what
+ * export streams. Holds one page in memory at a time.
+ */
+export async function* iterateFindings(db: Db, scope: AccountScope, criteria: FilterCriteria, sort: SortCriteria = DEFAULT_SORT, batch = 1000): AsyncGenerator<ApiFinding> {
+  let cursor: string | undefined;
+  do {
+    const page = await searchFindings(db, scope, { criteria, sort, limit: batch, cursor });
+    yield* page.findings;
+    cursor = page.nextCursor;
+  } while (cursor);
+}

@@ -1,0 +1,109 @@
+/**
+ * Findings: detail with timeline, search (filter criteria, sort, cursor pages),
+ * aggregation, and streamed CSV/JSON export.
+ */
+import { z } from 'zod';
+import { AGGREGATION_SORTS, AGGREGATION_TYPES, aggregateFindings } from '../../findings/aggregate.js';
+import { filterCriteriaInputSchema } from '../../findings/criteria.js';
+import { exportFindings } from '../../findings/export.js';
+import { getFinding, searchFindings, sortCriteriaSchema } from '../../findings/search.js';
+import { scopeOf } from '../accounts.js';
+import { badRequest, notFound } from '../problem.js';
+import type { RouteModule } from '../router.js';
+import { idParams } from './common.js';
+
+const criteria = filterCriteriaInputSchema.optional().default({});
+
+/** Runs a store call whose bad-input errors (cursor, token) are the caller's fault. */
+async function userInput<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (/cursor|nextToken/.test((err as Error).message)) throw badRequest((err as Error).message);
+    throw err;
+  }
+}
+
+/** Finding routes. */
+export const findingRoutes: RouteModule = (r) => {
+  const { db } = r.ctx;
+  r.route({
+    method: 'POST',
+    url: '/api/v1/findings/search',
+    summary: 'Search findings: filter criteria, sort, cursor pagination',
+    tag: 'findings',
+    roles: ['viewer'],
+    body: z
+      .object({
+        filterCriteria: criteria,
+        sortCriteria: sortCriteriaSchema.optional(),
+        maxResults: z.number().int().min(1).max(1000).default(50),
+        nextToken: z.string().max(2000).optional(),
+      })
+      .strict(),
+    responses: { 200: z.object({ findings: z.array(z.unknown()), nextToken: z.string().optional() }) },
+    async handler({ principal, body }) {
+      const page = await userInput(() =>
+        searchFindings(db, scopeOf(principal), { criteria: body.filterCriteria, sort: body.sortCriteria, limit: body.maxResults, cursor: body.nextToken }),
+      );
+      return { findings: page.findings, nextToken: page.nextCursor };
+    },
+  });
+  r.route({
+    method: 'POST',
+    url: '/api/v1/findings/aggregate',
+    summary: 'Aggregate findings by vulnerability, package, image, repository, layer, host, account, type or severity',
+    tag: 'findings',
+    roles: ['viewer'],
+    body: z
+      .object({
+        aggregationType: z.enum(AGGREGATION_TYPES),
+        filterCriteria: criteria,
+        sortBy: z.enum(AGGREGATION_SORTS).optional(),
+        sortOrder: z.enum(['ASC', 'DESC']).optional(),
+        maxResults: z.number().int().min(1).max(1000).default(50),
+        nextToken: z.string().max(200).optional(),
+      })
+      .strict(),
+    async handler({ principal, body }) {
+      return userInput(() =>
+        aggregateFindings(db, scopeOf(principal), {
+          type: body.aggregationType,
+          criteria: body.filterCriteria,
+          sortBy: body.sortBy,
+          sortOrder: body.sortOrder,
+          limit: body.maxResults,
+          nextToken: body.nextToken,
+        }),
+      );
+    },
+  });
+  r.route({
+    method: 'POST',
+    url: '/api/v1/findings/export',
+    summary: 'Export findings matching the criteria as CSV or JSON (streamed)',
+    tag: 'findings',
+    roles: ['viewer'],
+    body: z.object({ filterCriteria: criteria, sortCriteria: sortCriteriaSchema.optional(), format: z.enum(['csv', 'json']).default('csv') }).strict(),
+    async handler({ principal, body, reply }) {
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      reply
+        .type(body.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="vigil-findings-${stamp}.${body.format}"`);
+      return exportFindings(db, scopeOf(principal), body.filterCriteria, body.format, body.sortCriteria);
+    },
+  });
+  r.route({
+    method: 'GET',
+    url: '/api/v1/findings/:id',
+    summary: 'One finding with its resource, account and timeline',
+    tag: 'findings',
+    roles: ['viewer'],
+    params: idParams,
+    async handler({ principal, params }) {
+      const f = await getFinding(db, scopeOf(principal), params.id);
+      if (!f) throw notFound(`finding ${params.id}`);
+      return f;
+    },
+  });
+};

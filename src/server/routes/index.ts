@@ -1,0 +1,24 @@
+/**
+ * The route registry: every route module, one line each. To add routes for a new
+ * resource, write `routes/<resource>.ts` exporting a {@link RouteModule} (declare each
+ * route with `router.route({...})`: zod schemas, roles, handler) and append it here.
+ */
+import type { RouteModule } from '../router.js';
+import { accountRoutes } from './accounts.js';
+import { coverageRoutes } from './coverage.js';
+import { findingRoutes } from './findings.js';
+import { healthRoutes } from './health.js';
+import { resourceRoutes } from './resources.js';
+import { scanRoutes } from './scans.js';
+import { suppressionRuleRoutes } from './suppression-rules.js';
+
+/** Every route module, registered in this order. */
+export const routeModules: RouteModule[] = [
+  healthRoutes,
+  accountRoutes,
+  resourceRoutes,
+  scanRoutes,
+  findingRoutes,
+  suppressionRuleRoutes,
+  coverageRoutes,
+];
