@@ -70,8 +70,10 @@ export function isDebKernel(name: string): boolean {
   return /^linux-(image|modules|modules-extra|signed-image)-/.test(name) || /^linux-image-(amd64|arm64|generic|virtual|aws|azure|gcp)/.test(name);
 }
 
-function isInstalled(status: string | undefined): boolean {
-  if (status === undefined) return true;
+function isInstalled(status: string | undefined, path: string): boolean {
+  // Distroless status.d stanzas carry no Status: they exist only for installed packages. In
+  // the main database dpkg always writes one, so a stanza without it is not installed.
+  if (status === undefined) return path.startsWith(STATUS_D);
   // `want flag state`: only the state matters (a package marked for removal is still installed).
   return status.trim().split(/\s+/)[2] === 'installed';
 }
@@ -131,7 +133,7 @@ export const dpkgStatus = {
         ctx.warn(`stanza without ${name ? 'Version' : 'Package'} field${name ? ` (package ${name})` : ''}; skipped`);
         continue;
       }
-      if (!isInstalled(s.get('status'))) continue;
+      if (!isInstalled(s.get('status'), file.path)) continue;
       const arch = s.get('architecture');
       const metadata: Record<string, string> = {};
       const maintainer = s.get('maintainer');
