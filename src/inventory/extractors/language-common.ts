@@ -186,32 +186,3 @@ export function executableFormat(head: Buffer): 'elf' | 'pe' | 'macho' | undefin
   if ([0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe].includes(magic)) return 'macho';
   return undefined;
 }
-
-/**
- * PURL namespace and name of a language package. Language extractors give `name` as the
- * ecosystem writes it (`@babel/core`, `org.slf4j:slf4j-api`, `github.com/pkg/errors`,
- * `symfony/console`), because that is how advisories name it; the PURL splits it: npm scope
- * (`%40babel/core`), Maven group, Go path prefix, Composer vendor. Builders of PURLs should
- * call this rather than pass `namespace` and `name` straight to packageurl-js.
- */
-export function languagePurlParts(pkg: Pick<FoundPackage, 'purlType' | 'namespace' | 'name'>): { namespace?: string; name: string } {
-  const { purlType, name } = pkg;
-  switch (purlType) {
-    case 'npm': {
-      if (!name.startsWith('@') || !name.includes('/')) return { name };
-      const slash = name.indexOf('/');
-      return { namespace: name.slice(0, slash), name: name.slice(slash + 1) };
-    }
-    case 'maven': {
-      const colon = name.indexOf(':');
-      return colon < 0 ? { namespace: pkg.namespace, name } : { namespace: name.slice(0, colon), name: name.slice(colon + 1) };
-    }
-    case 'golang':
-    case 'composer': {
-      const slash = name.lastIndexOf('/');
-      return slash <= 0 ? { name } : { namespace: name.slice(0, slash), name: name.slice(slash + 1) };
-    }
-    default:
-      return { namespace: pkg.namespace, name };
-  }
-}

@@ -19,7 +19,6 @@ import { nodeModules } from '../../../src/inventory/extractors/javascript/node-m
 import { packageLockJson } from '../../../src/inventory/extractors/javascript/package-lock-json.js';
 import { pnpmLock } from '../../../src/inventory/extractors/javascript/pnpm-lock.js';
 import { yarnLock } from '../../../src/inventory/extractors/javascript/yarn-lock.js';
-import { languagePurlParts } from '../../../src/inventory/extractors/language-common.js';
 import { composerInstalled } from '../../../src/inventory/extractors/php/installed-json.js';
 import { pdmLock } from '../../../src/inventory/extractors/python/pdm-lock.js';
 import { pipfileLock } from '../../../src/inventory/extractors/python/pipfile-lock.js';
@@ -343,16 +342,18 @@ describe('language format scenarios', () => {
   });
 });
 
-describe('PURL parts of language packages', () => {
-  it.each([
-    [{ purlType: 'npm', name: '@babel/core' }, { namespace: '@babel', name: 'core' }],
-    [{ purlType: 'npm', name: 'lodash' }, { name: 'lodash' }],
-    [{ purlType: 'maven', name: 'org.slf4j:slf4j-api', namespace: 'org.slf4j' }, { namespace: 'org.slf4j', name: 'slf4j-api' }],
-    [{ purlType: 'golang', name: 'github.com/pkg/errors' }, { namespace: 'github.com/pkg', name: 'errors' }],
-    [{ purlType: 'golang', name: 'stdlib' }, { name: 'stdlib' }],
-    [{ purlType: 'composer', name: 'symfony/console' }, { namespace: 'symfony', name: 'console' }],
-    [{ purlType: 'pypi', name: 'requests' }, { name: 'requests' }],
-  ])('%o', (pkg, want) => {
-    expect(languagePurlParts(pkg)).toEqual(want);
+describe('installed metadata wins over the lockfile', () => {
+  it('takes the version installed beside package-lock.json when they disagree', async () => {
+    const lock = join(dir, 'disagree-package-lock.json');
+    const installed = join(dir, 'disagree-installed-package.json');
+    await writeFile(lock, JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/a': { version: '1.0.0' }, 'node_modules/b': { version: '2.0.0' } } }));
+    await writeFile(installed, JSON.stringify({ name: 'a', version: '1.0.1' }));
+    const r = await runExtractor(packageLockJson, lock, {
+      targetPath: '/app/package-lock.json',
+      siblings: { '/app/node_modules/a/package.json': installed },
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.packages.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['a@1.0.1', 'b@2.0.0']);
+    expect(r.packages.find((p) => p.name === 'a')?.metadata).toEqual({ lockedVersion: '1.0.0' });
   });
 });

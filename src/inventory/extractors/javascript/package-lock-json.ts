@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
-import { baseName, dedupePackages, insideInstalledTree, parseJson, readText, validate } from '../language-common.js';
+import { baseName, dedupePackages, dirName, insideInstalledTree, parseJson, readText, validate } from '../language-common.js';
 import { commitFromUrl, isNonRegistrySpec, nameFromInstallPath, npmPackage, parseNpmAlias } from './npm.js';
 
 const flag = z.boolean().optional().catch(undefined);
@@ -50,19 +50,31 @@ export const packageLockSchema = z.looseObject({
 
 const NEWEST_VERSION = 3;
 
-function* fromPackages(packages: Record<string, z.infer<typeof packageEntry>>): Generator<FoundPackage> {
+/** Reads the version of the package installed at a lockfile path, if the target has it. */
+type InstalledVersion = (installPath: string) => Promise<string | undefined>;
+
+async function fromPackages(packages: Record<string, z.infer<typeof packageEntry>>, installed: InstalledVersion): Promise<FoundPackage[]> {
+  const out: FoundPackage[] = [];
   for (const [path, entry] of Object.entries(packages)) {
     // "" is the project itself; links point at another entry (a workspace) that is listed too.
     if (path === '' || entry.link) continue;
     const name = entry.name ?? nameFromInstallPath(path);
     if (!name) continue;
-    yield npmPackage(name, entry.version ?? '', {
+    let version = entry.version ?? '';
+    // When the tree is installed beside the lockfile and disagrees with it, what is on disk wins.
+    const onDisk = path.includes('node_modules/') ? await installed(path) : undefined;
+    const locked = onDisk && onDisk !== version ? version : undefined;
+    if (onDisk) version = onDisk;
+    const pkg = npmPackage(name, version, {
       dev: entry.dev === true || entry.devOptional === true,
       optional: entry.optional === true || entry.devOptional === true,
       bundled: entry.inBundle === true,
       commit: commitFromUrl(entry.resolved),
     });
+    if (locked !== undefined) pkg.metadata = { ...pkg.metadata, lockedVersion: locked };
+    out.push(pkg);
   }
+  return out;
 }
 
 function* fromDependencies(deps: Record<string, V1Dependency>): Generator<FoundPackage> {
@@ -90,6 +102,10 @@ export const packageLockJson = {
     // developed, not what is installed; the installed package.json files are the truth there.
     return !insideInstalledTree(path);
   },
+  /** Installed package.json files beside the lockfile, to prefer what is on disk. */
+  auxiliaryFile(path: string): boolean {
+    return /(?:^|\/)node_modules\/(?:@[^/]+\/)?[^/]+\/package\.json$/.test(path);
+  },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
     const text = await readText(file);
     const data = parseJson(file.path, text);
@@ -99,7 +115,18 @@ export const packageLockJson = {
     if ((lock.lockfileVersion ?? 1) > NEWEST_VERSION) {
       ctx.warn(`lockfileVersion ${lock.lockfileVersion} is newer than ${NEWEST_VERSION}; read as version ${NEWEST_VERSION}`);
     }
-    if (lock.packages) return dedupePackages([...fromPackages(lock.packages)]);
+    const root = dirName(file.path).replace(/\/$/, '');
+    const installed: InstalledVersion = async (installPath) => {
+      const buf = ctx.readFile ? await ctx.readFile(`${root}/${installPath}/package.json`).catch(() => undefined) : undefined;
+      if (!buf) return undefined;
+      try {
+        const v = (JSON.parse(buf.toString('utf8')) as { version?: unknown }).version;
+        return typeof v === 'string' && v !== '' ? v : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    if (lock.packages) return dedupePackages(await fromPackages(lock.packages, installed));
     if (lock.dependencies) return dedupePackages([...fromDependencies(lock.dependencies)]);
     return [];
   },
