@@ -4,8 +4,9 @@
  * their marker fields. Untrusted input: bounded, schema-checked, errors name the field.
  */
 import { z } from 'zod';
+import { fromCycloneDx, fromSpdx } from '../inventory/sbom/read.js';
 import type { Inventory } from '../inventory/types.js';
-import { badRequest, HttpProblem } from './problem.js';
+import { badRequest } from './problem.js';
 import type { SbomReader } from './router.js';
 import { fieldErrors } from './validation.js';
 
@@ -74,8 +75,21 @@ export function detectFormat(doc: unknown): InventoryFormat | undefined {
   return undefined;
 }
 
+/** The SBOM's own name for what it describes, for the resource name. */
+function sbomSubject(doc: Record<string, unknown>): string | undefined {
+  const meta = doc.metadata as { component?: { name?: unknown; version?: unknown } } | undefined;
+  const name = meta?.component?.name ?? doc.name;
+  return typeof name === 'string' && name.length > 0 ? name.slice(0, 2000) : undefined;
+}
+
+/** Reads CycloneDX or SPDX JSON with the inventory module's SBOM readers. */
+export const readSbomDocument: SbomReader = (doc, name) => {
+  const target = { type: 'sbom' as const, name: sbomSubject(doc as Record<string, unknown>) ?? name };
+  return detectFormat(doc) === 'spdx' ? fromSpdx(doc, target) : fromCycloneDx(doc, target);
+};
+
 /** Parses a posted inventory document of any supported format. */
-export function parseInventoryDocument(doc: unknown, readSbom: SbomReader | undefined, name = 'posted SBOM'): { format: InventoryFormat; inventory: Inventory } {
+export function parseInventoryDocument(doc: unknown, readSbom: SbomReader = readSbomDocument, name = 'posted SBOM'): { format: InventoryFormat; inventory: Inventory } {
   const format = detectFormat(doc);
   if (!format) throw badRequest('inventory is not Vigil inventory JSON (schemaVersion 1), CycloneDX JSON (bomFormat) or SPDX JSON (spdxVersion)');
   if (format === 'vigil') {
@@ -83,7 +97,6 @@ export function parseInventoryDocument(doc: unknown, readSbom: SbomReader | unde
     if (!r.success) throw badRequest('inventory is not valid Vigil inventory JSON', fieldErrors(r.error, '/inventory'));
     return { format, inventory: r.data as unknown as Inventory };
   }
-  if (!readSbom) throw new HttpProblem(415, `${format} inventories cannot be read by this server build`, undefined, 'unsupported-format');
   try {
     return { format, inventory: readSbom(doc, name) };
   } catch (err) {
