@@ -391,8 +391,14 @@ export function searchFindings(
 
 /** Counts findings matching criteria. */
 export async function countFindings(ctx: ApiContext, filterCriteria: FilterCriteria): Promise<number> {
-  const r = await call<{ count: number }>(ctx, 'POST', '/findings/count', { filterCriteria: scoped(ctx, filterCriteria) });
+  const r = await call<{ count: number }>(ctx, 'POST', '/dashboard/count', { filterCriteria: scoped(ctx, filterCriteria) });
   return r.count;
+}
+
+/** Active findings per severity of each resource (resources without any are absent). */
+export async function resourceCounts(ctx: ApiContext, resourceIds: string[]): Promise<Record<string, SeverityCounts>> {
+  const r = await call<{ counts: Record<string, SeverityCounts> }>(ctx, 'POST', '/dashboard/resource-counts', { resourceIds });
+  return r.counts;
 }
 
 /** One finding with its timeline. */
@@ -483,40 +489,64 @@ export function revokeKey(ctx: ApiContext, id: string): Promise<void> {
   return call(ctx, 'DELETE', `/keys/${encodeURIComponent(id)}`);
 }
 
-/** Suppression rules visible to the caller. */
-export function listRules(ctx: ApiContext): Promise<SuppressionRule[]> {
-  return call<{ rules: SuppressionRule[] }>(ctx, 'GET', `/suppression-rules${query({ accountId: ctx.account })}`).then((r) => r.rules);
+/** Suppression rules visible to the caller, with the rules that match nothing flagged stale. */
+export async function listRules(ctx: ApiContext): Promise<SuppressionRule[]> {
+  const [all, unused] = await Promise.all([
+    call<{ rules: SuppressionRule[] }>(ctx, 'GET', '/suppression-rules'),
+    call<{ rules: SuppressionRule[] }>(ctx, 'GET', '/suppression-rules/unused'),
+  ]);
+  const stale = new Set(unused.rules.map((r) => r.id));
+  const rules = all.rules.map((r) => ({ ...r, stale: stale.has(r.id) }));
+  // The account switch narrows the list to that account's rules and the organization's.
+  return ctx.account ? rules.filter((r) => !r.accountId || r.accountId === ctx.account) : rules;
 }
 
-/** What a draft rule would suppress now. */
-export function previewRule(ctx: ApiContext, filterCriteria: FilterCriteria): Promise<FindingPage & { count: number }> {
-  return call(ctx, 'POST', '/suppression-rules/preview', { filterCriteria: scoped(ctx, filterCriteria) });
+/** Where a rule applies: one account, or the whole organization (delegated administrator). */
+export interface RuleScope {
+  scope: 'ACCOUNT' | 'ORGANIZATION';
+  accountId?: string;
 }
 
-/** Creates a suppression rule. */
+/** How many active findings a draft rule would suppress now, and the first of them. */
+export function previewRule(ctx: ApiContext, filterCriteria: FilterCriteria, where: RuleScope): Promise<{ count: number; findingIds: string[] }> {
+  return call(ctx, 'POST', '/suppression-rules/preview', { filterCriteria, ...where });
+}
+
+/** Creates a suppression rule; answers with the rule and how many findings it suppressed. */
 export function createRule(
   ctx: ApiContext,
-  req: { name?: string; accountId?: string; filterCriteria: FilterCriteria; reason: string; justification?: string; expiresAt?: string },
-): Promise<SuppressionRule> {
+  req: RuleScope & { name: string; filterCriteria: FilterCriteria; reason: string; justification?: string; expiresAt?: string },
+): Promise<{ rule: SuppressionRule; suppressed: number }> {
   return call(ctx, 'POST', '/suppression-rules', req);
 }
 
 /** Deletes a suppression rule; its findings return to ACTIVE. */
-export function deleteRule(ctx: ApiContext, id: string): Promise<void> {
+export function deleteRule(ctx: ApiContext, id: string): Promise<{ deleted: string; restored: number }> {
   return call(ctx, 'DELETE', `/suppression-rules/${encodeURIComponent(id)}`);
 }
 
-/** Resources with their coverage. */
-export function listCoverage(
+/** Resources with their coverage, one page (by resource id). */
+export async function listCoverage(
   ctx: ApiContext,
   req: { resourceType?: string; status?: string; reason?: string; accountId?: string; maxResults?: number; nextToken?: string },
 ): Promise<CoveragePage> {
-  return call(ctx, 'GET', `/coverage${query({ ...req, accountId: req.accountId ?? ctx.account })}`);
+  const { maxResults, nextToken, ...filters } = req;
+  const r = await call<{ coverage: CoverageEntry[]; nextCursor?: string }>(
+    ctx,
+    'GET',
+    `/coverage${query({ ...filters, accountId: req.accountId ?? ctx.account, limit: maxResults, cursor: nextToken })}`,
+  );
+  return { resources: r.coverage, nextToken: r.nextCursor };
+}
+
+/** Coverage counts by resource type, account and reason. */
+export function coverageStatistics(ctx: ApiContext): Promise<{ total: number; byStatus: Record<string, number>; groups: { resourceType: string; accountId: string; status: string; reason: string; count: number }[] }> {
+  return call(ctx, 'GET', `/coverage/statistics${query({ accountId: ctx.account })}`);
 }
 
 /** Month-to-date usage and projected cost per account. */
 export function getUsage(ctx: ApiContext): Promise<UsageEntry[]> {
-  return call<{ usage: UsageEntry[] }>(ctx, 'GET', `/usage${query({ accountId: ctx.account })}`).then((r) => r.usage);
+  return call<{ accounts: UsageEntry[] }>(ctx, 'GET', `/usage${query({ accountId: ctx.account })}`).then((r) => r.accounts);
 }
 
 /** Registries. */

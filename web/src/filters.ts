@@ -127,8 +127,10 @@ export function paramsFromCriteria(c: FilterCriteria): Record<string, string> {
       const r = (list as NumberFilter[])[0];
       out[f.param] = `${r.lowerInclusive ?? ''}-${r.upperInclusive ?? ''}`;
     } else {
-      const r = (list as DateFilter[])[0];
-      out[f.param] = `${r.startInclusive?.slice(0, 10) ?? ''}..${r.endInclusive?.slice(0, 10) ?? ''}`;
+      // Stored rules hold dates as epoch milliseconds; requests as ISO strings.
+      const r = (list as { startInclusive?: string | number; endInclusive?: string | number }[])[0];
+      const day = (v: string | number | undefined): string => (v === undefined ? '' : new Date(v).toISOString().slice(0, 10));
+      out[f.param] = `${day(r.startInclusive)}..${day(r.endInclusive)}`;
     }
   }
   return out;

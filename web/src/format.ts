@@ -56,6 +56,19 @@ export function pct(n: number | undefined, digits = 1): string {
 
 /** Human label of an enum constant (`CONTAINER_IMAGE` → `Container image`). */
 export function enumLabel(s: string): string {
-  const t = s.replace(/_/g, ' ').toLowerCase();
+  const t = s.replace(/_/g, ' ').toLowerCase().replace(/\bos\b/, 'OS');
   return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+/**
+ * A resource name short enough for a table cell: the registry host is dropped and a digest
+ * shortened (`registry.local/team/app@sha256:0123456789abcdef…` → `team/app@0123456789ab`).
+ */
+export function shortName(name: string): string {
+  let n = name;
+  const first = n.indexOf('/');
+  if (first > 0 && /[.:]|^localhost$/.test(n.slice(0, first)) && n.indexOf('/', first + 1) > 0) n = n.slice(first + 1);
+  const at = n.indexOf('@sha256:');
+  if (at >= 0) n = `${n.slice(0, at)}@${n.slice(at + 8, at + 20)}`;
+  return n;
 }

@@ -9,12 +9,17 @@
  * they stay fast at a million findings.
  */
 import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import { z } from 'zod';
+import type { Db } from '../../db/connect.js';
+import { coverageStatistics } from '../../findings/coverage.js';
+import { filterCriteriaInputSchema } from '../../findings/criteria.js';
+import { countFindings } from '../../findings/search.js';
+import { scopeSql, type AccountScope } from '../../findings/scope.js';
+import { getSettings } from '../../findings/settings.js';
 import type { Severity } from '../../matching/types.js';
-
-/** Which accounts a query may read: a list, or every account (the delegated administrator). */
-export type AccountScope = { all: true } | { all?: false; accountIds: readonly string[] };
+import { getAccount, scopeOf } from '../accounts.js';
+import type { RouteModule } from '../router.js';
+import { readScope } from './common.js';
 
 const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED'];
 const DAY = 86_400_000;
@@ -26,7 +31,10 @@ export type SeverityCounts = Record<Severity, number> & { total: number };
 /** One row of a "riskiest" or "top" list. */
 export interface RankedRow {
   key: string;
+  /** Readable name of the key (an image's or host's name), when it differs. */
   label?: string;
+  /** A vulnerability's title. */
+  title?: string;
   accountId?: string;
   severityCounts: SeverityCounts;
   affectedResources: number;
@@ -72,10 +80,8 @@ function emptyCounts(): SeverityCounts {
 }
 
 /** Rows of `findings` readable in this scope. */
-function scopedFindings(db: Kysely<Database>, scope: AccountScope) {
-  const q = db.selectFrom('findings');
-  if (scope.all) return q;
-  return q.where('account_id', 'in', scope.accountIds.length ? [...scope.accountIds] : ['']);
+function scopedFindings(db: Db, scope: AccountScope) {
+  return db.kysely.selectFrom('findings').where(scopeSql(scope, 'findings.account_id'));
 }
 
 // SUM(CASE …) counts per severity in one pass; both dialects accept it unchanged.
@@ -107,7 +113,7 @@ function addCounts(into: SeverityCounts, from: SeverityCounts): void {
 }
 
 /** The overview: coverage, severity counts, exploited, fixable, riskiest and top lists. */
-export async function overviewFigures(db: Kysely<Database>, scope: AccountScope, opts: { top?: number; now?: number } = {}): Promise<OverviewFigures> {
+export async function overviewFigures(db: Db, scope: AccountScope, opts: { top?: number; now?: number } = {}): Promise<OverviewFigures> {
   const top = opts.top ?? 5;
   const now = opts.now ?? Date.now();
 
@@ -184,7 +190,7 @@ export async function overviewFigures(db: Kysely<Database>, scope: AccountScope,
 }
 
 /** Vulnerabilities with the most affected resources among active findings. */
-async function topVulnerabilityRows(db: Kysely<Database>, scope: AccountScope, top: number): Promise<RankedRow[]> {
+async function topVulnerabilityRows(db: Db, scope: AccountScope, top: number): Promise<RankedRow[]> {
   const rows = await scopedFindings(db, scope)
     .where('status', '=', 'ACTIVE')
     .select((eb) => [
@@ -203,7 +209,7 @@ async function topVulnerabilityRows(db: Kysely<Database>, scope: AccountScope, t
     .execute();
   return rows.map((r) => ({
     key: r.vulnerability_id,
-    label: r.title ? String(r.title) : undefined,
+    title: r.title ? String(r.title) : undefined,
     severityCounts: countsFrom(r as unknown as Record<string, unknown>),
     affectedResources: Number(r.affected),
     maxScore: Number(r.max_score ?? 0),
@@ -212,32 +218,45 @@ async function topVulnerabilityRows(db: Kysely<Database>, scope: AccountScope, t
 }
 
 /**
- * Coverage by resource type and the reasons resources are not scanned. A resource is
- * covered when its last scan succeeded; one never scanned is PENDING_INITIAL_SCAN.
+ * Coverage by resource type and the reasons resources are not scanned, by the same rules
+ * as the coverage endpoint (staleness and eligibility thresholds from the settings).
  */
-async function coverageFigures(db: Kysely<Database>, scope: AccountScope, _now: number): Promise<OverviewFigures['coverage']> {
-  let q = db.selectFrom('resources');
-  if (!scope.all) q = q.where('account_id', 'in', scope.accountIds.length ? [...scope.accountIds] : ['']);
-  const rows = await q
-    .select((eb) => ['type', eb.fn.coalesce('last_scan_status', sql<string>`'PENDING_INITIAL_SCAN'`).as('reason'), eb.fn.countAll<number>().as('n')])
-    .groupBy(['type', sql`coalesce(last_scan_status, 'PENDING_INITIAL_SCAN')`])
-    .execute();
+async function coverageFigures(db: Db, scope: AccountScope, now: number): Promise<OverviewFigures['coverage']> {
+  const stats = await coverageStatistics(db, scope, await getSettings(db), {}, now);
   const byType = new Map<string, CoverageByType>();
   const reasons = new Map<string, number>();
-  for (const r of rows) {
-    const t = byType.get(r.type) ?? { type: r.type, active: 0, inactive: 0 };
-    const n = Number(r.n);
-    if (r.reason === 'SUCCESSFUL') t.active += n;
+  for (const g of stats.groups) {
+    const t = byType.get(g.resourceType) ?? { type: g.resourceType, active: 0, inactive: 0 };
+    if (g.status === 'ACTIVE') t.active += g.count;
     else {
-      t.inactive += n;
-      reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + n);
+      t.inactive += g.count;
+      reasons.set(g.reason, (reasons.get(g.reason) ?? 0) + g.count);
     }
-    byType.set(r.type, t);
+    byType.set(g.resourceType, t);
   }
   return {
     byType: [...byType.values()].sort((a, b) => a.type.localeCompare(b.type)),
-    inactiveReasons: [...reasons.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
+    inactiveReasons: [...reasons.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
   };
+}
+
+/** Active findings per severity of each listed resource (in scope); resources without any are left out. */
+export async function resourceCounts(db: Db, scope: AccountScope, resourceIds: readonly string[]): Promise<Record<string, SeverityCounts>> {
+  if (resourceIds.length === 0) return {};
+  const rows = await scopedFindings(db, scope)
+    .where('status', '=', 'ACTIVE')
+    .where('resource_id', 'in', [...resourceIds])
+    .select((eb) => ['resource_id', 'severity', eb.fn.countAll<number>().as('n')])
+    .groupBy(['resource_id', 'severity'])
+    .execute();
+  const out: Record<string, SeverityCounts> = {};
+  for (const r of rows) {
+    const c = (out[r.resource_id] ??= emptyCounts());
+    const n = Number(r.n);
+    if ((SEVERITIES as readonly string[]).includes(r.severity)) c[r.severity as Severity] += n;
+    c.total += n;
+  }
+  return out;
 }
 
 function utcDay(ms: number): string {
@@ -249,7 +268,7 @@ function utcDay(ms: number): string {
  * finding counts as open from its first observation until it closed; findings suppressed
  * now are left out of every day (their suppression history is not replayed).
  */
-export async function trendFigures(db: Kysely<Database>, scope: AccountScope, opts: { days?: number; now?: number } = {}): Promise<TrendPoint[]> {
+export async function trendFigures(db: Db, scope: AccountScope, opts: { days?: number; now?: number } = {}): Promise<TrendPoint[]> {
   const days = Math.min(Math.max(opts.days ?? 30, 1), 366);
   const now = opts.now ?? Date.now();
   const lastDay = Math.floor(now / DAY);
@@ -306,7 +325,7 @@ function weekStart(ms: number): number {
  * last `weeks` weeks, and per week. Closed findings are kept for the retention period
  * (30 days by default), which bounds how far back this reaches.
  */
-export async function mttrFigures(db: Kysely<Database>, scope: AccountScope, opts: { weeks?: number; now?: number } = {}): Promise<MttrFigures> {
+export async function mttrFigures(db: Db, scope: AccountScope, opts: { weeks?: number; now?: number } = {}): Promise<MttrFigures> {
   const weeks = Math.min(Math.max(opts.weeks ?? 12, 1), 104);
   const now = opts.now ?? Date.now();
   const firstWeek = weekStart(now) - (weeks - 1) * WEEK;
@@ -359,3 +378,78 @@ export async function mttrFigures(db: Kysely<Database>, scope: AccountScope, opt
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
+
+const scopeQuery = z.object({ accountId: z.string().max(64).optional() });
+
+/** The dashboard's routes: who am I, overview, trend and MTTR, each scoped like every read. */
+export const dashboardRoutes: RouteModule = (r) => {
+  const { db } = r.ctx;
+  r.route({
+    method: 'GET',
+    url: '/api/v1/dashboard/session',
+    summary: 'The caller: account, role, and whether it is the delegated administrator',
+    tag: 'dashboard',
+    roles: ['viewer'],
+    responses: { 200: z.object({ keyId: z.string(), accountId: z.string(), accountName: z.string().optional(), role: z.string(), delegatedAdmin: z.boolean() }) },
+    async handler({ principal }) {
+      const account = await getAccount(db, principal.accountId);
+      return { ...principal, accountName: account?.name };
+    },
+  });
+  r.route({
+    method: 'POST',
+    url: '/api/v1/dashboard/count',
+    summary: 'How many findings match the criteria (the explorer shows it beside the page)',
+    tag: 'dashboard',
+    roles: ['viewer'],
+    body: z.object({ filterCriteria: filterCriteriaInputSchema.optional().default({}) }).strict(),
+    responses: { 200: z.object({ count: z.number().int() }) },
+    async handler({ principal, body }) {
+      return { count: await countFindings(db, scopeOf(principal), body.filterCriteria) };
+    },
+  });
+  r.route({
+    method: 'POST',
+    url: '/api/v1/dashboard/resource-counts',
+    summary: 'Active findings per severity for each of up to 1000 resources',
+    tag: 'dashboard',
+    roles: ['viewer'],
+    body: z.object({ resourceIds: z.array(z.string().min(1).max(256)).max(1000) }).strict(),
+    async handler({ principal, body }) {
+      return { counts: await resourceCounts(db, scopeOf(principal), body.resourceIds) };
+    },
+  });
+  r.route({
+    method: 'GET',
+    url: '/api/v1/dashboard/overview',
+    summary: 'Overview figures: coverage, active findings by severity, exploited, fixable, riskiest resources, top vulnerabilities',
+    tag: 'dashboard',
+    roles: ['viewer'],
+    query: scopeQuery.extend({ top: z.coerce.number().int().min(1).max(50).default(5) }),
+    async handler({ principal, query }) {
+      return overviewFigures(db, readScope(principal, query.accountId), { top: query.top });
+    },
+  });
+  r.route({
+    method: 'GET',
+    url: '/api/v1/dashboard/trend',
+    summary: 'Open critical and high findings at the end of each of the last N days',
+    tag: 'dashboard',
+    roles: ['viewer'],
+    query: scopeQuery.extend({ days: z.coerce.number().int().min(1).max(366).default(30) }),
+    async handler({ principal, query }) {
+      return { points: await trendFigures(db, readScope(principal, query.accountId), { days: query.days }) };
+    },
+  });
+  r.route({
+    method: 'GET',
+    url: '/api/v1/dashboard/mttr',
+    summary: 'Mean time to remediate (first observed to closed) by severity, overall and per week',
+    tag: 'dashboard',
+    roles: ['viewer'],
+    query: scopeQuery.extend({ weeks: z.coerce.number().int().min(1).max(104).default(12) }),
+    async handler({ principal, query }) {
+      return mttrFigures(db, readScope(principal, query.accountId), { weeks: query.weeks });
+    },
+  });
+};

@@ -6,6 +6,7 @@
 import type { RouteModule } from '../router.js';
 import { accountRoutes } from './accounts.js';
 import { coverageRoutes } from './coverage.js';
+import { dashboardRoutes } from './dashboard.js';
 import { findingRoutes } from './findings.js';
 import { healthRoutes } from './health.js';
 import { resourceRoutes } from './resources.js';
@@ -21,4 +22,5 @@ export const routeModules: RouteModule[] = [
   findingRoutes,
   suppressionRuleRoutes,
   coverageRoutes,
+  dashboardRoutes,
 ];

@@ -91,7 +91,7 @@ describe.each(dialectCases())('dashboard figures on $name', (dialect) => {
   });
 
   it('overview for one account counts only its active findings', async () => {
-    const o = await overviewFigures(db.kysely, { accountIds: ['a1'] }, { now });
+    const o = await overviewFigures(db, ['a1'], { now });
     expect(o.severityCounts).toEqual({ CRITICAL: 2, HIGH: 1, MEDIUM: 1, LOW: 0, INFORMATIONAL: 0, UNTRIAGED: 0, total: 4 });
     expect(o.exploited).toBe(1);
     expect(o.fixable).toBe(1);
@@ -109,20 +109,20 @@ describe.each(dialectCases())('dashboard figures on $name', (dialect) => {
   });
 
   it('overview across the organization includes every account', async () => {
-    const o = await overviewFigures(db.kysely, { all: true }, { now });
+    const o = await overviewFigures(db, 'ALL', { now });
     expect(o.severityCounts.total).toBe(5);
     expect(o.topVulnerabilities[0]).toMatchObject({ key: 'CVE-A', affectedResources: 4 });
     expect(o.coverage.inactiveReasons).toContainEqual({ reason: 'UNSUPPORTED_OS', count: 1 });
   });
 
   it('an empty scope sees nothing', async () => {
-    const o = await overviewFigures(db.kysely, { accountIds: [] }, { now });
+    const o = await overviewFigures(db, [], { now });
     expect(o.severityCounts.total).toBe(0);
     expect(o.coverage.byType).toEqual([]);
   });
 
   it('trend counts open critical and high findings per day', async () => {
-    const t = await trendFigures(db.kysely, { accountIds: ['a1'] }, { days: 8, now });
+    const t = await trendFigures(db, ['a1'], { days: 8, now });
     expect(t).toHaveLength(8);
     expect(t.at(-1)).toEqual({ date: '2026-11-27', CRITICAL: 2, HIGH: 1 });
     // 3 days ago the closed critical was still open.
@@ -130,7 +130,7 @@ describe.each(dialectCases())('dashboard figures on $name', (dialect) => {
   });
 
   it('MTTR is first observed to closed, per severity and week', async () => {
-    const m = await mttrFigures(db.kysely, { accountIds: ['a1'] }, { weeks: 4, now });
+    const m = await mttrFigures(db, ['a1'], { weeks: 4, now });
     expect(m.bySeverity.find((s) => s.severity === 'CRITICAL')).toEqual({ severity: 'CRITICAL', closed: 1, meanDays: 4 });
     expect(m.bySeverity.find((s) => s.severity === 'HIGH')).toEqual({ severity: 'HIGH', closed: 0, meanDays: null });
     expect(m.trend.map((w) => w.week)).toEqual(['2026-11-02', '2026-11-09', '2026-11-16', '2026-11-23']);

@@ -7,12 +7,12 @@ import { useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { ColumnDef, SortingState } from '@tanstack/react-table';
 import type { AggregationRow, AggregationSortField, AggregationType, FindingSortField, StoredFinding } from '../api.js';
-import { aggregateFindings, exportFindings, searchFindings } from '../api.js';
+import { aggregateFindings, countFindings, exportFindings, searchFindings } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { FilterBar } from '../components/filter-bar.js';
 import { ErrorNotice, Link, PageHeader, SeverityBadge, SeverityBar, SeverityCountsCells } from '../components/ui.js';
 import { criteriaFromParams, filterParams } from '../filters.js';
-import { ago, dateOnly, enumLabel, num, pct } from '../format.js';
+import { ago, dateOnly, enumLabel, num, pct, shortName } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import { useApi } from '../use-api.js';
@@ -132,6 +132,8 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
     `${props.criteriaKey}|${sortField}|${sorting[0].desc}|${cursor ?? ''}`,
     { live: true },
   );
+  // Counted apart from the page, so the rows never wait for the count.
+  const total = useApi((ctx) => countFindings(ctx, JSON.parse(props.criteriaKey)), `count|${props.criteriaKey}`, { live: true });
 
   const columns = useMemo<ColumnDef<StoredFinding, unknown>[]>(
     () => [
@@ -162,9 +164,13 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
         header: 'Package',
         enableSorting: false,
         cell: ({ row }) => (
-          <div>
-            <span className="mono">{row.original.package.name}</span> <span className="muted mono small">{row.original.package.version}</span>
-            <div className="muted small">{row.original.package.ecosystem}</div>
+          <div className="pkg-cell">
+            <div className="mono clip" title={row.original.package.name}>
+              {row.original.package.name}
+            </div>
+            <div className="muted mono small clip" title={`${row.original.package.version} (${row.original.package.ecosystem})`}>
+              {row.original.package.version} · {row.original.package.ecosystem}
+            </div>
           </div>
         ),
       },
@@ -173,15 +179,21 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
         header: 'Fixed in',
         enableSorting: false,
         cell: ({ row }) =>
-          row.original.fixedVersion ? <span className="mono small">{row.original.fixedVersion}</span> : <span className="muted small">{row.original.fixAvailable === 'NO' ? 'no fix' : '—'}</span>,
+          row.original.fixedVersion ? (
+            <div className="mono small clip fix-cell" title={row.original.fixedVersion}>
+              {row.original.fixedVersion}
+            </div>
+          ) : (
+            <span className="muted small">{row.original.fixAvailable === 'NO' ? 'no fix' : '—'}</span>
+          ),
       },
       {
         id: 'resource',
         header: 'Resource',
         enableSorting: false,
         cell: ({ row }) => (
-          <div className="clip" title={row.original.resource.id}>
-            {row.original.resource.name}
+          <div className="res-cell" title={row.original.resource.name}>
+            <div className="clip">{shortName(row.original.resource.name)}</div>
             <div className="muted small">{enumLabel(row.original.resource.type)}</div>
           </div>
         ),
@@ -200,7 +212,7 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
     <>
       <div className="table-meta" aria-live="polite">
         <span data-testid="findings-total">
-          {page.data?.total !== undefined ? `${num(page.data.total)} findings` : `${num(data.length)} findings on this page`}
+          {total.data !== undefined ? `${num(total.data)} findings` : 'Counting findings…'}
         </span>
         {page.loading ? <span className="muted small"> · loading…</span> : null}
         <label className="inline small">
@@ -283,7 +295,7 @@ function GroupTable(props: { group: (typeof GROUPS)[number]; criteriaKey: string
         cell: ({ row }) => (
           <div className="clip" title={row.original.key}>
             <Link href={drill(row.original)} className="mono">
-              {row.original.label ?? row.original.key}
+              {row.original.label ? shortName(row.original.label) : row.original.key}
             </Link>
             {row.original.label && row.original.label !== row.original.key ? <div className="muted small mono clip">{row.original.key}</div> : null}
             {row.original.title ? <div className="muted small clip">{row.original.title}</div> : null}

@@ -8,7 +8,7 @@ import { Area, AreaChart, Bar, BarChart, CartesianGrid, Cell, Legend, Line, Line
 import type { AggregationRow, Severity } from '../api.js';
 import { SEVERITIES, getMttr, getOverview, getTrend } from '../api.js';
 import { Card, Empty, ErrorNotice, Link, Loading, PageHeader, SeverityBar, SeverityCountsCells } from '../components/ui.js';
-import { dateTime, enumLabel, num, severityColor, severityLabel } from '../format.js';
+import { dateTime, enumLabel, num, severityColor, severityLabel, shortName } from '../format.js';
 import { href } from '../router.js';
 import { useApi } from '../use-api.js';
 
@@ -243,7 +243,7 @@ function Riskiest(props: { title: string; rows: AggregationRow[]; param: string;
           {props.rows.map((r) => (
             <li key={r.key}>
               <Link href={href('/findings', { ...ACTIVE, [props.param]: r.key })} className="risk-name" title={r.key}>
-                {r.label ?? r.key}
+                {shortName(r.label ?? r.key)}
               </Link>
               <SeverityCountsCells counts={r.severityCounts} />
               <SeverityBar counts={r.severityCounts} />

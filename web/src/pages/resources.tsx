@@ -3,7 +3,7 @@ import { useMemo, useRef } from 'react';
 import type { ReactNode } from 'react';
 import type { ColumnDef } from '@tanstack/react-table';
 import type { CoverageEntry } from '../api.js';
-import { listCoverage } from '../api.js';
+import { listCoverage, resourceCounts } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { ErrorNotice, Link, PageHeader, SeverityCountsCells } from '../components/ui.js';
 import { ago, enumLabel, num } from '../format.js';
@@ -27,6 +27,9 @@ export function ResourcesPage(): ReactNode {
     `${type}|${status}|${reason}|${account}|${cursor}`,
     { live: true },
   );
+  const ids = (page.data?.resources ?? []).map((r) => r.resourceId);
+  const counts = useApi((ctx) => resourceCounts(ctx, ids), `counts|${ids.join(',')}`, { live: true, enabled: ids.length > 0 });
+  const rows = useMemo(() => (page.data?.resources ?? []).map((r) => ({ ...r, severityCounts: counts.data?.[r.resourceId] ?? (counts.data ? {} : undefined) })), [page.data, counts.data]);
   const columns = useMemo<ColumnDef<CoverageEntry, unknown>[]>(
     () => [
       {
@@ -73,11 +76,13 @@ export function ResourcesPage(): ReactNode {
         </div>
       </form>
       <div className="table-meta">
-        <span data-testid="resources-total">{page.data?.total !== undefined ? `${num(page.data.total)} resources` : `${num(page.data?.resources.length)} resources on this page`}</span>
+        <span data-testid="resources-total">
+          {num(page.data?.resources.length)} resources{page.data?.nextToken ? ' on this page' : ''}
+        </span>
         {page.loading ? <span className="muted small"> · loading…</span> : null}
       </div>
       <ErrorNotice error={page.error} what="Coverage" />
-      <DataTable label="Resources" data={page.data?.resources ?? []} columns={columns} rowId={(r) => r.resourceId} empty={page.loading ? 'Loading…' : 'No resources match.'} />
+      <DataTable label="Resources" data={rows} columns={columns} rowId={(r) => r.resourceId} empty={page.loading ? 'Loading…' : 'No resources match.'} />
       <nav className="pager" aria-label="Pages">
         <button type="button" disabled={pageNo === 1} onClick={() => setParams({ cursor: history.current.pop() })}>
           ← Previous

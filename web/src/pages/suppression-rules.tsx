@@ -5,8 +5,8 @@
 import { useMemo, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { ColumnDef } from '@tanstack/react-table';
-import type { SuppressionRule } from '../api.js';
-import { JUSTIFICATIONS, createRule, deleteRule, listRules, previewRule } from '../api.js';
+import type { RuleScope, SuppressionRule } from '../api.js';
+import { JUSTIFICATIONS, countFindings, createRule, deleteRule, listRules, previewRule, searchFindings } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { FilterBar } from '../components/filter-bar.js';
 import { Card, ErrorNotice, Link, PageHeader, SeverityBadge } from '../components/ui.js';
@@ -31,8 +31,9 @@ export function SuppressionRulesPage(): ReactNode {
         header: 'Rule',
         cell: ({ row }) => (
           <div>
-            <b>{row.original.name || describeFilter(new URLSearchParams(paramsFromCriteria(row.original.criteria))) || row.original.id}</b>
+            <b>{row.original.name}</b>
             <div className="muted small">{row.original.reason}</div>
+            <div className="muted small">{describeFilter(new URLSearchParams(paramsFromCriteria(row.original.criteria)))}</div>
           </div>
         ),
       },
@@ -40,11 +41,7 @@ export function SuppressionRulesPage(): ReactNode {
       {
         id: 'filter',
         header: 'Matches',
-        cell: ({ row }) => (
-          <Link href={href('/findings', { ...paramsFromCriteria(row.original.criteria), status: 'SUPPRESSED' })}>
-            {row.original.stale ? <span className="stale">Stale: matches nothing</span> : `${num(row.original.matchCount)} findings`}
-          </Link>
-        ),
+        cell: ({ row }) => <RuleMatches rule={row.original} />,
       },
       { id: 'account', header: 'Scope', cell: ({ row }) => (row.original.accountId ? <span className="mono">{row.original.accountId}</span> : 'Organization') },
       {
@@ -69,7 +66,7 @@ export function SuppressionRulesPage(): ReactNode {
               className="danger small"
               onClick={() => {
                 if (!window.confirm('Delete this rule? Its findings return to ACTIVE.')) return;
-                deleteRule(ctx, row.original.id).then(rules.reload, setError);
+                deleteRule(ctx, row.original.id).then(() => rules.reload(), setError);
               }}
             >
               Delete
@@ -120,12 +117,25 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
   }, [params]);
   const criteriaKey = JSON.stringify(criteria);
   const empty = Object.keys(criteria).length === 0;
-  const preview = useApi((c) => previewRule(c, JSON.parse(criteriaKey)), criteriaKey, { enabled: !empty, live: true });
+  // The delegated administrator's rules default to the account it narrowed to, else the organization.
+  const [scope, setScope] = useState<RuleScope['scope']>(principal.delegatedAdmin && !account ? 'ORGANIZATION' : 'ACCOUNT');
+  const [ruleAccount, setRuleAccount] = useState<string>(account ?? principal.accountId);
+  const where: RuleScope = scope === 'ORGANIZATION' ? { scope } : { scope, accountId: ruleAccount || undefined };
+  const whereKey = JSON.stringify(where);
+  const preview = useApi((c) => previewRule(c, JSON.parse(criteriaKey), JSON.parse(whereKey)), `${criteriaKey}|${whereKey}`, { enabled: !empty, live: true });
+  const worst = useApi(
+    (c) =>
+      searchFindings(
+        { ...c, account: where.accountId ?? c.account },
+        { filterCriteria: { ...JSON.parse(criteriaKey), status: [{ comparison: 'EQUALS', value: 'ACTIVE' }] }, sort: { field: 'SCORE', order: 'DESC' }, maxResults: 10 },
+      ),
+    `worst|${criteriaKey}|${whereKey}`,
+    { enabled: !empty, live: true },
+  );
   const [name, setName] = useState('');
   const [reason, setReason] = useState('');
   const [justification, setJustification] = useState<string>('');
   const [expires, setExpires] = useState('');
-  const [scope, setScope] = useState<string>(account ?? (principal.delegatedAdmin ? '' : principal.accountId));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
 
@@ -135,8 +145,8 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
     setError(undefined);
     try {
       await createRule(ctx, {
-        name: name.trim() || describeFilter(params),
-        accountId: scope || undefined,
+        ...where,
+        name: name.trim() || describeFilter(params).slice(0, 200) || 'Suppression rule',
         filterCriteria: criteria,
         reason: reason.trim(),
         justification: justification || undefined,
@@ -158,7 +168,7 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
       <div className="rule-grid">
         <form className="rule-form" onSubmit={(e) => void submit(e)} aria-label="New suppression rule">
           <label htmlFor="r-name">Name</label>
-          <input id="r-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={describeFilter(params) || 'e.g. Test images'} />
+          <input id="r-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={describeFilter(params) || 'e.g. Test images'} maxLength={200} />
           <label htmlFor="r-reason">Reason (required)</label>
           <textarea id="r-reason" value={reason} onChange={(e) => setReason(e.target.value)} required rows={3} placeholder="Why these findings do not need action" />
           <label htmlFor="r-just">Justification</label>
@@ -174,8 +184,17 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
           <input id="r-exp" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
           {principal.delegatedAdmin ? (
             <>
-              <label htmlFor="r-scope">Scope</label>
-              <input id="r-scope" value={scope} onChange={(e) => setScope(e.target.value)} placeholder="Account id; empty for the whole organization" />
+              <label htmlFor="r-scope">Applies to</label>
+              <select id="r-scope" value={scope} onChange={(e) => setScope(e.target.value as RuleScope['scope'])}>
+                <option value="ORGANIZATION">Every account (organization-wide)</option>
+                <option value="ACCOUNT">One account</option>
+              </select>
+              {scope === 'ACCOUNT' ? (
+                <>
+                  <label htmlFor="r-acct">Account</label>
+                  <input id="r-acct" value={ruleAccount} onChange={(e) => setRuleAccount(e.target.value.trim())} />
+                </>
+              ) : null}
             </>
           ) : null}
           <ErrorNotice error={error} what="Could not create the rule" />
@@ -187,11 +206,12 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
         </form>
         <div className="rule-preview" aria-live="polite">
           <h3>
-            Preview: <span data-testid="preview-count">{empty ? '—' : preview.data ? num(preview.data.count) : '…'}</span> findings would be suppressed
+            Preview: <span data-testid="preview-count">{empty ? '—' : preview.data ? num(preview.data.count) : '…'}</span> active findings would be suppressed
           </h3>
           <ErrorNotice error={preview.error} what="Preview" />
+          {!empty && worst.data?.findings.length ? <p className="muted small">The worst of them:</p> : null}
           <ul className="preview-list">
-            {(preview.data?.findings ?? []).slice(0, 12).map((f) => (
+            {(empty ? [] : (worst.data?.findings ?? [])).map((f) => (
               <li key={f.findingId}>
                 <SeverityBadge severity={f.severity} score={f.score} /> <span className="mono">{f.vulnerabilityId}</span> <span className="mono muted">{f.package.name}</span>{' '}
                 <span className="muted small">{f.resource.name}</span>
@@ -202,4 +222,19 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
       </div>
     </Card>
   );
+}
+
+/** How many findings a rule holds suppressed now (findings matching its filter, in SUPPRESSED). */
+function RuleMatches(props: { rule: SuppressionRule }): ReactNode {
+  const { rule } = props;
+  const criteriaKey = JSON.stringify(rule.criteria);
+  const n = useApi(
+    (c) => countFindings({ ...c, account: rule.accountId ?? c.account }, { ...JSON.parse(criteriaKey), status: [{ comparison: 'EQUALS', value: 'SUPPRESSED' }] }),
+    `${rule.id}|${criteriaKey}`,
+    { live: true },
+  );
+  const to = href('/findings', { ...paramsFromCriteria(rule.criteria), ...(rule.accountId ? { account: rule.accountId } : {}), status: 'SUPPRESSED' });
+  if (rule.state === 'EXPIRED') return <span className="stale">Expired</span>;
+  if (rule.stale) return <Link href={to} className="stale">Stale: matches no open finding</Link>;
+  return <Link href={to}>{n.data === undefined ? '…' : `${num(n.data)} suppressed`}</Link>;
 }
