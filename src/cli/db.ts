@@ -39,7 +39,17 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+let pipeWatched = false;
+
 function print(text: string): void {
+  if (!pipeWatched) {
+    pipeWatched = true;
+    // `vigil db status | head` closes the pipe early: that is the reader's choice, not an error.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   process.stdout.write(`${text}\n`);
 }
 

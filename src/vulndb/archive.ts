@@ -26,7 +26,7 @@ export const MAX_ARCHIVE_BYTES = 4 * 1024 * 1024 * 1024;
 export class ArchiveError extends Error {
   constructor(
     readonly path: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`${path}: ${reason}`);
     this.name = 'ArchiveError';

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { canonicalEcosystem, normalizePackageName } from '../ecosystems.js';
+import { canonicalEcosystem, normalizePackageName, parseEcosystem } from '../ecosystems.js';
 import type { EnrichmentItem, ImportItem } from './importers/types.js';
 import type {
   AdvisoryIndex,
@@ -132,7 +132,10 @@ export interface DbStatus {
 export function packageKey(ecosystem: string, name: string): { ecosystem: string; name: string } {
   let eco = ecosystem.trim();
   try {
-    eco = canonicalEcosystem(eco);
+    // Distributions keep their release (`Debian:12` never answers for `Debian:11`);
+    // language ecosystems have none that matters for matching.
+    const parsed = parseEcosystem(eco);
+    eco = parsed.info.kind === 'os' ? canonicalEcosystem(eco) : parsed.info.name;
   } catch {
     // Ecosystems Vigil does not know yet (OSV adds them often) are kept as written.
   }

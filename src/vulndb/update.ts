@@ -9,7 +9,7 @@ import { copyFile, mkdir, open, readdir, readFile, rename, unlink } from 'node:f
 import { basename, dirname, join } from 'node:path';
 import { log } from '../log.js';
 import { parseEcosystem } from '../ecosystems.js';
-import { readEntries } from './archive.js';
+import { ArchiveError, readEntries } from './archive.js';
 import { importerFor } from './importers/index.js';
 import type { ImportItem } from './importers/types.js';
 import { VulnDb, VulnDbWriter, type ChangeKind, type SourceImport } from './store.js';
@@ -172,16 +172,22 @@ async function updateUnit(
     const ctx = { skip: (item: string, why: string) => current.skip(item, why) };
     let filtered = 0;
     let count = 0;
-    for await (const entry of readEntries(outcome.path, importer.wants)) {
-      opts.signal?.throwIfAborted();
-      for (const item of importer.parse(entry, ctx)) {
-        if (opts.only && !unit.ecosystem && !keptByOnly(item, opts.only)) {
-          filtered++;
-          continue;
+    try {
+      for await (const entry of readEntries(outcome.path, importer.wants)) {
+        opts.signal?.throwIfAborted();
+        for (const item of importer.parse(entry, ctx)) {
+          if (opts.only && !unit.ecosystem && !keptByOnly(item, opts.only)) {
+            filtered++;
+            continue;
+          }
+          current.add(item);
+          if (++count % 5000 === 0) opts.onProgress?.({ phase: 'import', unit: unit.name, records: count });
         }
-        current.add(item);
-        if (++count % 5000 === 0) opts.onProgress?.({ phase: 'import', unit: unit.name, records: count });
       }
+    } catch (err) {
+      // A download is read from a temporary file: name the URL, not the file.
+      if (err instanceof ArchiveError && outcome.temporary) throw new Error(`${unit.target}: ${err.reason}`);
+      throw err;
     }
     const result = current.commit(JSON.stringify(outcome.fingerprint));
     imp = undefined;
@@ -256,7 +262,7 @@ async function acquireLock(dbPath: string): Promise<() => Promise<void>> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (owner && owner !== process.pid && isAlive(owner)) {
+      if (owner && isAlive(owner)) {
         throw new UpdateLockedError(`another update of ${dbPath} is running (pid ${owner}); remove ${lock} if it is not`);
       }
       await unlink(lock).catch(() => undefined);

@@ -8,16 +8,22 @@ import type { OsvAffected, OsvRecord } from '../types.js';
 import { alpineSecdbSchema } from './alpine-schema.js';
 import { reason, type ImportItem, type Importer } from './types.js';
 
+/** A vulnerability id as secdb writes them: CVE-2019-1234, XSA-254, GHSA-…. */
+export const ALPINE_ID = /^[A-Z][A-Z0-9]*-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/;
+
 /** Converts one parsed secdb file into records (one per vulnerability id). */
-export function alpineToOsv(path: string, db: ReturnType<typeof alpineSecdbSchema.parse>): OsvRecord[] {
+export function alpineToOsv(path: string, db: ReturnType<typeof alpineSecdbSchema.parse>, skip: (item: string, why: string) => void = () => {}): OsvRecord[] {
   const branch = db.distroversion.startsWith('v') || db.distroversion === 'edge' ? db.distroversion : `v${db.distroversion}`;
   const ecosystem = `Alpine:${branch}`;
   const byId = new Map<string, { affected: OsvAffected[]; notAffected: string[] }>();
   for (const { pkg } of db.packages ?? []) {
     for (const [version, ids] of Object.entries(pkg.secfixes ?? {})) {
       for (const line of ids ?? []) {
-        // Entries are "CVE-2019-1234", sometimes several per line or with a note after them.
-        for (const id of line.split(/\s+/).filter((t) => /^[A-Z][A-Z0-9]*-[A-Za-z0-9-]+$/.test(t))) {
+        // Entries are "CVE-2019-1234", sometimes several per line, sometimes with a note in
+        // parentheses; placeholders ("CVE-????-?????") and typos are reported, not guessed at.
+        const tokens = line.replace(/\([^)]*\)/g, ' ').split(/\s+/).filter(Boolean);
+        for (const bad of tokens.filter((t) => !ALPINE_ID.test(t))) skip(`${path}: ${pkg.name} ${version}`, `unreadable vulnerability id "${bad}"`);
+        for (const id of tokens.filter((t) => ALPINE_ID.test(t))) {
           const slot = byId.get(id) ?? { affected: [], notAffected: [] };
           byId.set(id, slot);
           // secdb writes "0" for "this branch never shipped a vulnerable version".
@@ -69,6 +75,6 @@ export const alpineImporter: Importer = {
       ctx.skip(entry.name, `not an Alpine secdb file: ${reason(parsed.error)}`);
       return;
     }
-    for (const record of alpineToOsv(entry.name, parsed.data)) yield { type: 'advisory', record };
+    for (const record of alpineToOsv(entry.name, parsed.data, (item, why) => ctx.skip(item, why))) yield { type: 'advisory', record };
   },
 };

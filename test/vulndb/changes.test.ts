@@ -1,0 +1,156 @@
+/**
+ * The change log: each update records the advisories added, modified, withdrawn and removed
+ * and the (ecosystem, package) pairs they touch, for continuous re-evaluation. Exercised on a
+ * directory of loose OSV records (real GHSA and Go records) edited between updates.
+ */
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readZip } from '../../src/vulndb/archive.js';
+import { VulnDb } from '../../src/vulndb/store.js';
+import { changesSince, updateVulnDb } from '../../src/vulndb/update.js';
+import { runVigil } from '../helpers/cli.js';
+import { vulndataDir } from './shared-db.js';
+
+let work: string;
+let loose: string;
+let dbPath: string;
+let source: string;
+
+async function copyRecords(zip: string, take: (name: string) => boolean): Promise<void> {
+  for await (const e of readZip(zip, take)) await writeFile(join(loose, e.name), e.data);
+}
+
+async function edit(name: string, change: (r: Record<string, unknown>) => void): Promise<void> {
+  const path = join(loose, name);
+  const r = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  change(r);
+  await writeFile(path, JSON.stringify(r, null, 2));
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 15));
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'vigil-vulndb-changes-'));
+  loose = join(work, 'loose');
+  await mkdir(loose);
+  await copyRecords(join(vulndataDir, 'osv/npm/all.zip'), () => true);
+  await copyRecords(join(vulndataDir, 'osv/Maven/all.zip'), () => true);
+  // A Go record: its `modified` is the placeholder 0001-01-01 (see SOURCES.md).
+  await copyRecords(join(vulndataDir, 'osv/Go/all.zip'), (n) => n === 'GO-2022-0191.json');
+  dbPath = join(work, 'vulndb.sqlite');
+  source = `osv=${loose}`;
+});
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('change log', () => {
+  it('records every advisory of a first import as added, with its packages', async () => {
+    const t0 = new Date();
+    const r = await updateVulnDb({ dbPath, sources: [source] });
+    expect(r.units[0].changes).toEqual({ added: 5, modified: 0, withdrawn: 0, removed: 0 });
+    const pairs = changesSince(dbPath, t0);
+    expect(pairs).toEqual(
+      expect.arrayContaining([
+        { ecosystem: 'npm', name: 'lodash' },
+        { ecosystem: 'npm', name: 'lodash-es' },
+        { ecosystem: 'npm', name: 'minimist' },
+        { ecosystem: 'Maven', name: 'org.apache.logging.log4j:log4j-core' },
+        { ecosystem: 'Maven', name: 'org.springframework:spring-beans' },
+        { ecosystem: 'Go', name: 'stdlib' },
+      ]),
+    );
+    // The Go placeholder date is kept as it is, not rejected.
+    const db = new VulnDb(dbPath);
+    try {
+      expect(db.vulnerability('GO-2022-0191')?.records[0].modified).toBe('0001-01-01T00:00:00Z');
+    } finally {
+      db.close();
+    }
+  });
+
+  it.each([
+    // [scenario, edit, expected kind, expected pairs]
+    [
+      'a modified record touches its packages',
+      () => edit('GHSA-xvch-5gv4-984h.json', (r) => (r.details = `${String(r.details)} (edited)`)),
+      'modified',
+      [{ ecosystem: 'npm', name: 'minimist' }],
+    ],
+    [
+      'a withdrawn record is logged as withdrawn',
+      () => edit('GHSA-p6mc-m468-83gw.json', (r) => (r.withdrawn = '2026-01-01T00:00:00Z')),
+      'withdrawn',
+      [
+        { ecosystem: 'npm', name: 'lodash' },
+        { ecosystem: 'npm', name: 'lodash-es' },
+      ],
+    ],
+    [
+      'a record that disappears is logged as removed',
+      () => unlink(join(loose, 'GHSA-jfh8-c2jp-5v3q.json')),
+      'removed',
+      [{ ecosystem: 'Maven', name: 'org.apache.logging.log4j:log4j-core' }],
+    ],
+    [
+      'a package moved to another name touches both names',
+      () => edit('GO-2022-0191.json', (r) => ((r.affected as { package: { name: string } }[])[0].package.name = 'golang.org/x/net')),
+      'modified',
+      [
+        { ecosystem: 'Go', name: 'golang.org/x/net' },
+        { ecosystem: 'Go', name: 'stdlib' },
+      ],
+    ],
+  ] as const)('%s', async (_scenario, change, kind, pairs) => {
+    await change();
+    await tick();
+    const since = new Date();
+    await tick();
+    const r = await updateVulnDb({ dbPath, sources: [source] });
+    expect(r.units[0].status).toBe('updated');
+    const c = r.units[0].changes ?? { added: 0, modified: 0, withdrawn: 0, removed: 0 };
+    expect(c[kind]).toBe(1);
+    expect(c.added + c.modified + c.withdrawn + c.removed).toBe(1);
+    expect(changesSince(dbPath, since)).toEqual(pairs);
+  });
+
+  it('skips bad records with a counted warning naming each, and keeps the rest', async () => {
+    await writeFile(join(loose, 'not-json.json'), '{ this is not json');
+    await writeFile(join(loose, 'no-id.json'), JSON.stringify({ modified: '2024-01-01T00:00:00Z', affected: [] }));
+    await writeFile(join(loose, 'bad-affected.json'), JSON.stringify({ id: 'X-1', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'npm' } }] }));
+    const r = await updateVulnDb({ dbPath, sources: [source] });
+    const u = r.units[0];
+    expect(u.skipped).toBe(3);
+    expect(u.records).toBe(4);
+    expect(u.warnings).toEqual([
+      expect.stringMatching(/^bad-affected\.json: not an OSV record: affected\.0\.package\.name/),
+      expect.stringMatching(/^no-id\.json: not an OSV record: id/),
+      expect.stringMatching(/^not-json\.json: not valid JSON/),
+    ]);
+  });
+
+  it('an unchanged directory is not imported again; --force imports but logs nothing', async () => {
+    const r = await updateVulnDb({ dbPath, sources: [source] });
+    expect(r.units[0].status).toBe('unchanged');
+    await tick();
+    const since = new Date();
+    const forced = await updateVulnDb({ dbPath, sources: [source], force: true });
+    expect(forced.units[0].status).toBe('updated');
+    expect(forced.units[0].changes).toEqual({ added: 0, modified: 0, withdrawn: 0, removed: 0 });
+    expect(changesSince(dbPath, since)).toEqual([]);
+  });
+
+  it('vigil db changes --since lists the log as JSON', async () => {
+    const r = await runVigil(['db', 'changes', '--since', '1h', '--json', '--vulndb', dbPath]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { changes: { kind: string; advisoryId: string }[]; packages: unknown[] };
+    expect(out.changes.filter((c) => c.kind === 'withdrawn').map((c) => c.advisoryId)).toEqual(['GHSA-p6mc-m468-83gw', 'GHSA-p6mc-m468-83gw']);
+    expect(out.packages).toEqual(changesSince(dbPath, new Date(Date.now() - 3_600_000)));
+    const bad = await runVigil(['db', 'changes', '--since', 'yesterday-ish', '--vulndb', dbPath]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--since "yesterday-ish"/);
+  });
+});
