@@ -4,18 +4,20 @@
  * to re-match without rescanning targets.
  */
 import type { Db } from '../db/connect.js';
+import { normalizePackageName as normalizeForEcosystem } from '../ecosystems.js';
 import type { Inventory } from '../inventory/types.js';
 import type { ChangedPackage } from '../vulndb/types.js';
 
 /**
- * The name as advisories key it: PyPI names per PEP 503, NuGet and Packagist names
- * lower-cased (their registries ignore case); others exactly as given.
+ * The name as the advisory index keys it (`src/ecosystems.ts`: PyPI per PEP 503, some
+ * registries case-insensitive); names of ecosystems Vigil does not know stay as written.
  */
 export function normalizePackageName(ecosystem: string, name: string): string {
-  const base = ecosystem.split(':')[0];
-  if (base === 'PyPI') return name.toLowerCase().replace(/[-_.]+/g, '-');
-  if (base === 'NuGet' || base === 'Packagist') return name.toLowerCase();
-  return name;
+  try {
+    return normalizeForEcosystem(ecosystem, name);
+  } catch {
+    return name.trim();
+  }
 }
 
 /** The distinct (ecosystem, name) pairs of an inventory, source packages included. */

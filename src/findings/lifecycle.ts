@@ -11,6 +11,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { Finding, ScanResult } from '../matching/types.js';
 import { storeInventory } from './inventories.js';
 import { severityRank } from './model.js';
+import { getSettings } from './settings.js';
 import { upsertResource, type ResourceInput } from './resources.js';
 import { applyRulesToResource } from './suppression.js';
 
@@ -206,11 +207,13 @@ export function scanStatusOf(inventory: Inventory): 'SUCCESSFUL' | 'NO_INVENTORY
   return 'SUCCESSFUL';
 }
 
-/** How long a host stays covered after it was last seen before a new coverage period starts. */
-export const HOST_COVERAGE_GAP_MS = 24 * 3600_000;
-
-/** Records that a host was seen (scanned or heartbeat): extends or opens a coverage period. */
-export async function recordHostSeen(db: Db, resource: { id: string; account_id: string }, at: number): Promise<void> {
+/**
+ * Records that a host was seen (scanned, or an agent heartbeat): extends its coverage
+ * period, or opens a new one when the last sighting is older than `gapMs` (the
+ * organization's host staleness window).
+ */
+export async function recordHostSeen(db: Db, resource: { id: string; account_id: string }, at: number, gapMs?: number): Promise<void> {
+  const gap = gapMs ?? (await getSettings(db)).hostStaleHours * 3600_000;
   const last = await db.kysely
     .selectFrom('host_coverage')
     .selectAll()
@@ -218,7 +221,7 @@ export async function recordHostSeen(db: Db, resource: { id: string; account_id:
     .orderBy('last_seen_at', 'desc')
     .limit(1)
     .executeTakeFirst();
-  if (last && at - last.last_seen_at <= HOST_COVERAGE_GAP_MS) {
+  if (last && at - last.last_seen_at <= gap) {
     if (at > last.last_seen_at) await db.kysely.updateTable('host_coverage').set({ last_seen_at: at }).where('id', '=', last.id).execute();
     return;
   }

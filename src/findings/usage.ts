@@ -38,9 +38,10 @@ export function currentMonth(now = Date.now()): string {
 const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /**
- * Usage of every account in the scope for the month. A host counts from each scan to its
- * last sighting in a coverage period; a period still open (seen within the staleness
- * window) runs to now. The projection extrapolates month-to-date rates to the whole month.
+ * Usage of every account in the scope for the month. A host counts from the start of each
+ * coverage period to its last sighting; hosts still covered (seen within the staleness
+ * window) are projected to stay covered to the month's end, and image scans to continue at
+ * the month-to-date rate.
  */
 export async function usageFor(db: Db, scope: AccountScope, settings: Settings, month: string, now = Date.now()): Promise<AccountUsage[]> {
   const [start, end] = monthBounds(month);
@@ -67,8 +68,10 @@ export async function usageFor(db: Db, scope: AccountScope, settings: Settings, 
   const hostMs = new Map<string, number>();
   const liveHosts = new Map<string, Set<string>>();
   for (const p of periods) {
+    // Hours count to the last sighting (so month-to-date never shrinks); a host seen
+    // within the staleness window is still covered and counts in the projection.
     const open = now - p.last_seen_at <= staleMs;
-    const to = Math.min(open ? until : p.last_seen_at, until);
+    const to = Math.min(p.last_seen_at, until);
     const from = Math.max(p.started_at, start);
     if (to > from) hostMs.set(p.account_id, (hostMs.get(p.account_id) ?? 0) + (to - from));
     if (open && now < end) {
@@ -106,8 +109,8 @@ export async function usageFor(db: Db, scope: AccountScope, settings: Settings, 
       cost,
       projected: {
         hostHours: round(projHostHours, 2),
-        imageScans: round(projScans, 1),
-        imageRescans: round(projRescans, 1),
+        imageScans: round(projScans, 2),
+        imageRescans: round(projRescans, 2),
         total: round(projHostHours * perHostHour + projScans * settings.priceImageScan + projRescans * settings.priceImageRescan),
       },
     };
