@@ -1,0 +1,179 @@
+/**
+ * `vigil scan <target>`: inventory a target, match it against the local advisory database,
+ * score the findings in context, and report them in the format CI wants, with an exit code
+ * that can gate a pipeline (1 when `--fail-on` is met, 2 for any error).
+ */
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { scanTarget } from '../inventory/index.js';
+import type { ScanWarning } from '../inventory/types.js';
+import { runScan } from '../matching/engine.js';
+import { failsGate, filterFindings } from '../matching/filters.js';
+import { applyIgnoreEntries, IgnoreFileError, readIgnoreFile, type IgnoreEntry } from '../matching/ignore-file.js';
+import { renderScan, SCAN_FORMATS, type ScanFormat } from '../matching/output/index.js';
+import { summaryLine } from '../matching/output/table.js';
+import type { ScanContext, Severity } from '../matching/types.js';
+import { parseSeverity, SEVERITY_ORDER } from '../scoring/severity.js';
+import { defaultVulnDbPath } from '../vulndb/paths.js';
+import { VulnDb, VulnDbOpenError } from '../vulndb/store.js';
+import { updateVulnDb } from '../vulndb/update.js';
+import type { RegisterCommand } from './commands.js';
+import { CliError } from './errors.js';
+
+/** The default ignore file, read from the working directory when present. */
+export const DEFAULT_IGNORE_FILE = '.vigilignore.yaml';
+
+/** How old the database may get before a scan refreshes it (or warns, offline). */
+const MAX_DB_AGE_MS = 24 * 60 * 60 * 1000;
+
+interface ScanOptions {
+  format: string;
+  output?: string;
+  severity?: string;
+  failOn?: string;
+  ignoreUnfixed?: boolean;
+  vulndb?: string;
+  offline?: boolean;
+  context: string[];
+  includeOsOwned?: boolean;
+  ignoreFile?: string;
+}
+
+function parseFormat(text: string): ScanFormat {
+  const format = SCAN_FORMATS.find((f) => f === text.trim().toLowerCase());
+  if (!format) throw new CliError(`--format "${text}": expected one of ${SCAN_FORMATS.join(', ')}`);
+  return format;
+}
+
+function severityOrThrow(text: string, flag: string): Severity {
+  const severity = parseSeverity(text);
+  if (!severity) throw new CliError(`${flag} "${text}": expected one of ${SEVERITY_ORDER.join(', ')}`);
+  return severity;
+}
+
+/** `--context key=value[,key=value]`, repeatable. */
+export function parseContext(values: readonly string[]): ScanContext {
+  const context: ScanContext = {};
+  for (const part of values.flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq).trim().toLowerCase();
+    const value = eq < 0 ? '' : part.slice(eq + 1).trim().toLowerCase();
+    if (key !== 'internet-reachable') throw new CliError(`--context "${part}": unknown key "${key}" (known: internet-reachable)`);
+    if (value !== 'true' && value !== 'false') throw new CliError(`--context "${part}": internet-reachable takes true or false`);
+    context.internetReachable = value === 'true';
+  }
+  return context;
+}
+
+/**
+ * Opens the database, refreshing it first when it is missing or older than a day (unless
+ * offline). A failed refresh of an existing database is a warning: yesterday's data beats none.
+ */
+async function openDatabase(path: string, offline: boolean, warnings: ScanWarning[]): Promise<VulnDb> {
+  const exists = existsSync(path);
+  const ageMs = exists ? Date.now() - statSync(path).mtimeMs : Infinity;
+  if (!exists && offline) throw new CliError(`no advisory database at ${path}: run \`vigil db update\` first, or pass --vulndb PATH`);
+  if (ageMs > MAX_DB_AGE_MS && !offline) {
+    process.stderr.write(`vigil: ${exists ? 'refreshing' : 'downloading'} the advisory database at ${path}\n`);
+    try {
+      const update = await updateVulnDb({ dbPath: path });
+      for (const unit of update.units) {
+        if (unit.status === 'failed') warnings.push({ reason: `advisory source ${unit.name} could not be updated: ${unit.error ?? 'failed'}` });
+      }
+    } catch (err) {
+      if (!existsSync(path)) throw new CliError(`cannot build the advisory database at ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      warnings.push({ reason: `advisory database update failed, scanning with the previous one: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  } else if (ageMs > MAX_DB_AGE_MS) {
+    warnings.push({ reason: `the advisory database is ${Math.floor(ageMs / 3_600_000)} hours old (offline: not refreshed)` });
+  }
+  try {
+    return new VulnDb(path);
+  } catch (err) {
+    if (err instanceof VulnDbOpenError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function loadIgnoreEntries(file: string | undefined): { entries: IgnoreEntry[]; file?: string } {
+  const explicit = file !== undefined;
+  const path = resolve(file ?? DEFAULT_IGNORE_FILE);
+  if (!explicit && !existsSync(path)) return { entries: [] };
+  try {
+    return { entries: readIgnoreFile(path), file: file ?? DEFAULT_IGNORE_FILE };
+  } catch (err) {
+    if (err instanceof IgnoreFileError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+async function scanAction(target: string, opts: ScanOptions, toolVersion: string): Promise<void> {
+  const format = parseFormat(opts.format);
+  const severities = opts.severity
+    ? new Set(
+        opts.severity
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((s) => severityOrThrow(s, '--severity')),
+      )
+    : undefined;
+  const failOn = opts.failOn ? severityOrThrow(opts.failOn, '--fail-on') : undefined;
+  const context: ScanContext = { ...parseContext(opts.context), ...(opts.includeOsOwned ? { includeOsOwned: true } : {}) };
+  const ignore = loadIgnoreEntries(opts.ignoreFile);
+
+  const warnings: ScanWarning[] = [];
+  const db = await openDatabase(resolve(opts.vulndb ?? defaultVulnDbPath()), Boolean(opts.offline), warnings);
+  try {
+    let inventory;
+    try {
+      inventory = await scanTarget(target, {});
+    } catch (err) {
+      throw new CliError(err instanceof Error ? err.message : String(err));
+    }
+    const { result: raw } = runScan(inventory, db, context);
+    let result = { ...raw, warnings: [...warnings, ...raw.warnings] };
+    if (ignore.entries.length > 0 || ignore.file) result = applyIgnoreEntries(result, ignore.entries, new Date(), ignore.file);
+    result = filterFindings(result, { ...(severities ? { severities } : {}), ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
+
+    const text = await renderScan(format, result, { inventory, toolVersion });
+    if (opts.output) {
+      try {
+        writeFileSync(opts.output, text);
+      } catch (err) {
+        throw new CliError(`cannot write ${opts.output}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      process.stderr.write(`${summaryLine(result)}\n`);
+    } else {
+      process.stdout.write(text);
+    }
+    if (failOn && failsGate(result, failOn)) {
+      process.stderr.write(`vigil: findings at or above ${failOn}: failing (--fail-on ${failOn})\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Registers `vigil scan`. */
+export const registerScan: RegisterCommand = (program: Command) => {
+  program
+    .command('scan')
+    .description('Find known vulnerabilities in a target (image, root filesystem, directory, lockfile or SBOM) and score them in context')
+    .argument('<target>', 'what to scan: dir:PATH, oci-dir:PATH, docker-archive:FILE, oci-archive:FILE, registry:REF, sbom:FILE, or a path')
+    .option('-f, --format <format>', `output format: ${SCAN_FORMATS.join(', ')}`, 'table')
+    .option('-o, --output <file>', 'write the report to FILE instead of standard output')
+    .option('--severity <list>', 'report only these severities (comma-separated, e.g. CRITICAL,HIGH)')
+    .option('--fail-on <severity>', 'exit 1 when any reported finding is at or above SEVERITY')
+    .option('--ignore-unfixed', 'leave out vulnerabilities that have no fix at all')
+    .option('--vulndb <path>', 'advisory database file (default: $VIGIL_VULNDB or the user cache)')
+    .option('--offline', 'never download or refresh the advisory database')
+    .option('--context <key=value>', 'what is known about where the target runs: internet-reachable=true|false (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--include-os-owned', 'also match language packages installed by OS packages (the distribution covers them by default)')
+    .option('--ignore-file <file>', `accepted vulnerabilities (default: ${DEFAULT_IGNORE_FILE} when present)`)
+    .action(async (target: string, opts: ScanOptions) => {
+      await scanAction(target, opts, program.version() ?? '0.0.0');
+    });
+};
