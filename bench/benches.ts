@@ -1,3 +1,5 @@
+import { langExtractBench } from './lang-extract.js';
+
 /** One benchmark: prints its own figures (with the goal beside each) to stdout. */
 export interface Bench {
   name: string;
@@ -5,4 +7,6 @@ export interface Bench {
 }
 
 /** Every benchmark, one line each; each lives in its own file beside this one. */
-export const benches: Bench[] = [];
+export const benches: Bench[] = [
+  langExtractBench,
+];
