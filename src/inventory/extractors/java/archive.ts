@@ -202,8 +202,9 @@ export async function extractJavaArchive(buf: Buffer, path: string, ctx: Extract
 export const javaArchive = {
   id: 'java/archive',
   version: 1,
-  fileRequired(path: string, size: number): boolean {
-    return ARCHIVE_EXT.test(path) && size <= DEFAULT_ARCHIVE_LIMITS.maxArchiveBytes;
+  // Any size is taken: an archive over the limit becomes a warning naming it, not a silent gap.
+  fileRequired(path: string): boolean {
+    return ARCHIVE_EXT.test(path);
   },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
     if (file.size > DEFAULT_ARCHIVE_LIMITS.maxArchiveBytes) {
