@@ -126,10 +126,13 @@ function printVerdict(id: string, index: number, entry: OsvAffected, verdict: Os
 export const registerVersion: RegisterCommand = (program: Command) => {
   const version = program
     .command('version')
-    .description('debug version ordering and OSV range verdicts for an ecosystem');
+    .description('debug version ordering and OSV range verdicts for an ecosystem')
+    // Usage errors must reach runCli (exit 2), not exit the process with commander's 1.
+    .exitOverride();
 
   version
     .command('compare')
+    .exitOverride()
     .description('compare two versions (<, = or >), or "a<TAB>b" lines from stdin with --batch')
     .argument('<ecosystem>', 'OSV ecosystem, e.g. Debian:12, npm, PyPI')
     .argument('[a]', 'first version')
@@ -153,6 +156,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
 
   version
     .command('affected')
+    .exitOverride()
     .description('is the version inside an OSV advisory\'s affected ranges? prints which range and the fixed version')
     .argument('<ecosystem>', 'OSV ecosystem, e.g. Debian:12, npm, PyPI')
     .argument('<version>', 'installed version')
