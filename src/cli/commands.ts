@@ -5,6 +5,7 @@ import { registerSbom } from './sbom.js';
 import { registerScan } from './scan.js';
 import { registerServer } from './server.js';
 import { registerVersion } from './version.js';
+import { registerWorker } from './worker.js';
 
 /** Adds one top-level command (with its subcommands) to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -17,4 +18,5 @@ export const commands: RegisterCommand[] = [
   registerDb,
   registerScan,
   registerVersion,
+  registerWorker,
 ];

@@ -13,13 +13,13 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The stable id of an event: SHA-256 over type, account, subject and data (not time), so
+ * The stable id of an event: SHA-256 over type, account, subject and data (or `idKey`; never time), so
  * the same occurrence published twice — by a retried job, or by two workers — has one id
  * and receivers can de-duplicate on it.
  */
-export function eventId(input: Pick<EventInput, 'type' | 'accountId' | 'subject' | 'data'>): string {
+export function eventId(input: Pick<EventInput, 'type' | 'accountId' | 'subject' | 'data' | 'idKey'>): string {
   const digest = createHash('sha256')
-    .update(canonicalJson({ type: input.type, account: input.accountId, subject: input.subject, data: input.data }))
+    .update(canonicalJson({ type: input.type, account: input.accountId, subject: input.subject, data: input.idKey ?? input.data }))
     .digest('hex');
   return `evt_${digest.slice(0, 40)}`;
 }

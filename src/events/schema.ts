@@ -64,8 +64,15 @@ export interface WebhookDeliveryAttemptsTable {
   duration_ms: number;
 }
 
+/** Where the event relay has read up to, per source table. */
+export interface RelayStateTable {
+  name: string;
+  value: string;
+}
+
 /** The tables the events module owns. */
 export interface EventsDatabase {
+  vigil_relay_state: RelayStateTable;
   vigil_events: EventsTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
@@ -135,6 +142,12 @@ export const eventsMigration = {
       .addColumn('error', 'text')
       .addColumn('duration_ms', 'integer', (c) => c.notNull())
       .addPrimaryKeyConstraint('webhook_delivery_attempts_pk', ['delivery_id', 'attempt'])
+      .execute();
+    await db.schema
+      .createTable('vigil_relay_state')
+      .ifNotExists()
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
       .execute();
   },
 };

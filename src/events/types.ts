@@ -46,6 +46,11 @@ export interface EventInput {
   data: Record<string, unknown>;
   /** Defaults to now; not part of the id. */
   time?: Date;
+  /**
+   * What identifies the occurrence, when `data` holds values computed at publish time (the
+   * id is then a hash of type, account, subject and this key instead of the data).
+   */
+  idKey?: Record<string, unknown>;
 }
 
 /** A CloudEvent as Vigil serializes it (structured JSON mode). */

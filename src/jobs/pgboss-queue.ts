@@ -16,7 +16,9 @@ import {
 
 /** Options of the PostgreSQL queue. */
 export interface PgBossQueueOptions {
-  connectionString: string;
+  /** Where pg-boss connects: its own pool from a URL, or an existing pool (`executeSql`). */
+  connectionString?: string;
+  db?: PgBoss.Db;
   /** PostgreSQL schema pg-boss keeps its tables in. Default `pgboss`. */
   schema?: string;
   /** How often idle workers poll (s, at least 0.5). Default 1. */
@@ -66,7 +68,7 @@ export class PgBossJobQueue implements JobQueue {
     this.pollingIntervalSeconds = opts.pollingIntervalSeconds ?? 1;
     this.expireInSeconds = opts.expireInSeconds ?? 900;
     this.boss = new PgBoss({
-      connectionString: opts.connectionString,
+      ...(opts.db ? { db: opts.db } : { connectionString: opts.connectionString }),
       schema: opts.schema ?? 'pgboss',
       maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 60,
       application_name: 'vigil',

@@ -116,7 +116,8 @@ export class SqliteJobQueue implements JobQueue {
     await this.db
       .insertInto('vigil_job_schedules')
       .values(row)
-      .onConflict((oc) => oc.column('name').doUpdateSet({ every_minutes: row.every_minutes, data: row.data, next_run_at: row.next_run_at }))
+      // A restart keeps the slot already planned, so frequent restarts do not postpone the job forever.
+      .onConflict((oc) => oc.column('name').doUpdateSet({ every_minutes: row.every_minutes, data: row.data }))
       .execute();
   }
 

@@ -108,9 +108,13 @@ describe('webhook delivery', () => {
     await receiver.stop();
     const inputs = Array.from({ length: 6 }, (_, i) => findingCreated(i));
     await publisher.publish(inputs);
-    // Let a few attempts fail (connection refused) before the receiver returns.
-    await new Promise((r) => setTimeout(r, 500));
-    const failing = await dispatcher.deliveries(sub.id);
+    // Let every delivery fail at least once (connection refused) before the receiver returns.
+    let failing = await dispatcher.deliveries(sub.id);
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !failing.every((d) => d.attempts >= 1); ) {
+      await new Promise((r) => setTimeout(r, 50));
+      failing = await dispatcher.deliveries(sub.id);
+    }
+    expect(failing).toHaveLength(6);
     expect(failing.every((d) => d.status === 'PENDING' && d.attempts >= 1 && /ECONNREFUSED/.test(d.lastError ?? ''))).toBe(true);
     await receiver.start();
     await receiver.waitFor((r) => receiver.ids().size === 6 && r.every((x) => x.signatureValid));

@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-async function freePort(): Promise<number> {
+/** A free loopback TCP port. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on('error', reject);
@@ -33,9 +34,9 @@ export interface LocalRegistry {
 }
 
 /** Starts `docker-registry serve` on a free loopback port; notifications go to `notifyUrl` with the bearer token. */
-export async function startLocalRegistry(opts: { notifyUrl?: string; token?: string } = {}): Promise<LocalRegistry> {
+export async function startLocalRegistry(opts: { notifyUrl?: string; token?: string; port?: number } = {}): Promise<LocalRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-registry-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   mkdirSync(join(dir, 'data'));
   const notifications = opts.notifyUrl
     ? `notifications:
@@ -89,7 +90,7 @@ ${notifications}`,
   };
 }
 
-/** Builds a one-layer OCI image holding `files` (path → content) and pushes it as `repo:tag`; returns the layout dir. */
+/** Builds a one-layer OCI image holding `files` (path → content) and pushes it as `repo:tag`. */
 export async function pushTinyImage(registryHost: string, repoTag: string, files: Record<string, string>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-tiny-'));
   try {

@@ -12,6 +12,10 @@ import { healthRoutes } from './health.js';
 import { resourceRoutes } from './resources.js';
 import { scanRoutes } from './scans.js';
 import { suppressionRuleRoutes } from './suppression-rules.js';
+import { registryRoutes } from './registries.js';
+import { registryHookRoutes } from './registry-hooks.js';
+import { subscriptionRoutes } from './subscriptions.js';
+import { eventRoutes } from './events.js';
 
 /** Every route module, registered in this order. */
 export const routeModules: RouteModule[] = [
@@ -23,4 +27,8 @@ export const routeModules: RouteModule[] = [
   suppressionRuleRoutes,
   coverageRoutes,
   dashboardRoutes,
+  registryRoutes,
+  registryHookRoutes,
+  subscriptionRoutes,
+  eventRoutes,
 ];

@@ -1,0 +1,247 @@
+import type { Db } from '../db/connect.js';
+import type { EventPublisher } from '../events/publisher.js';
+import type { EventRelay } from '../events/relay.js';
+import { loadInventory, resourcesHoldingPackages } from '../findings/inventories.js';
+import { recordFailedScan, recordScan, sweepClosedFindings } from '../findings/lifecycle.js';
+import type { ResourceInput } from '../findings/resources.js';
+import { getSettings } from '../findings/settings.js';
+import { expireRules } from '../findings/suppression.js';
+import type { Inventory } from '../inventory/types.js';
+import type { Kysely } from 'kysely';
+import type { EventsDatabase } from '../events/schema.js';
+import type { AnyKysely } from './kysely.js';
+import type { JobsDatabase } from './schema.js';
+import { log } from '../log.js';
+import type { ScanEngine } from '../matching/types.js';
+import type { ImageScanRequest, RegistryService } from '../registries/service.js';
+import type { ChangedPackage } from '../vulndb/types.js';
+import { changesSince, updateVulnDb } from '../vulndb/update.js';
+import type { AdvisoryEngine } from './engine.js';
+import type { JobQueue } from './types.js';
+
+/** Payload of `ingest-inventory`: an inventory submitted for a resource. */
+export interface IngestInventoryJob {
+  accountId: string;
+  resource: ResourceInput;
+  inventory: Inventory;
+}
+
+/** Payload of `reevaluate`: changed packages (from a database update) and/or resources. */
+export interface ReevaluateJob {
+  changed?: ChangedPackage[];
+  resourceIds?: string[];
+  reason?: string;
+}
+
+/** Payload of `db-update`. */
+export interface DbUpdateJob {
+  /** `KIND=URL|PATH` sources; default the ones the database remembers. */
+  sources?: string[];
+}
+
+/** Payload of `catalog-sync`: one registry, or every registry whose sync is due. */
+export interface CatalogSyncJob {
+  registryId?: string;
+}
+
+/** What the job handlers use. */
+export interface HandlerDeps {
+  db: Db;
+  queue: JobQueue;
+  /** The current engine (throws when there is no advisory database). */
+  engine: () => ScanEngine;
+  /** Path of the advisory database, for `db-update`. */
+  vulndbPath: string;
+  /** Pulls and inventories a registry image. */
+  pullImage: (req: ImageScanRequest, signal: AbortSignal) => Promise<Inventory>;
+  registries: RegistryService;
+  relay: EventRelay;
+  publisher: EventPublisher;
+}
+
+/** Statistics of one re-evaluation. */
+export interface ReevaluationStats {
+  candidates: number;
+  reevaluated: number;
+  skipped: number;
+  created: number;
+  updated: number;
+  closed: number;
+}
+
+function imageResource(req: ImageScanRequest): ResourceInput {
+  return {
+    type: 'CONTAINER_IMAGE',
+    image: { registry: req.registry, repository: req.repository, digest: req.digest, tags: req.tags },
+    ...(Object.keys(req.resourceTags).length > 0 ? { tags: req.resourceTags } : {}),
+  };
+}
+
+/**
+ * Re-matches resources from their stored inventories (no image pulled, no host asked): the
+ * ones holding a changed package, plus any named. Images outside their rescan window and
+ * resources excluded by tag are left alone.
+ */
+export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: ReevaluateJob, signal?: AbortSignal): Promise<ReevaluationStats> {
+  const ids = new Set<string>(job.resourceIds ?? []);
+  if (job.changed && job.changed.length > 0) for (const id of await resourcesHoldingPackages(deps.db, job.changed)) ids.add(id);
+  const stats: ReevaluationStats = { candidates: ids.size, reevaluated: 0, skipped: 0, created: 0, updated: 0, closed: 0 };
+  if (ids.size === 0) return stats;
+  const settings = await getSettings(deps.db);
+  const engine = deps.engine();
+  for (const id of ids) {
+    signal?.throwIfAborted();
+    const row = await deps.db.kysely.selectFrom('resources').selectAll().where('id', '=', id).executeTakeFirst();
+    const tags = row ? (JSON.parse(row.tags) as Record<string, string>) : {};
+    if (!row || row.last_scan_status === 'SCAN_ELIGIBILITY_EXPIRED' || tags[settings.excludeTag] === 'true') {
+      stats.skipped++;
+      continue;
+    }
+    const stored = await loadInventory(deps.db, id);
+    if (!stored) {
+      stats.skipped++;
+      continue;
+    }
+    const result = engine(stored.inventory, {});
+    const rec = await recordScan(deps.db, { accountId: row.account_id, resource: { id }, inventory: stored.inventory, result, trigger: 'REEVALUATION' });
+    stats.reevaluated++;
+    stats.created += rec.summary.created + rec.summary.reopened;
+    stats.updated += rec.summary.updated;
+    stats.closed += rec.summary.closed;
+  }
+  return stats;
+}
+
+/**
+ * Re-evaluates stored inventories whenever the advisory database file is replaced (by the
+ * `db-update` job or by `vigil db update`): the change log since the replaced file was
+ * written names the packages to re-match.
+ */
+export function watchAdvisoryDb(engine: AdvisoryEngine, queue: JobQueue): void {
+  engine.onReload((_engine, previousMtime) => {
+    if (previousMtime === undefined) return;
+    // A second early: change stamps and file times are not taken at the same instant.
+    const changed = changesSince(engine.path, new Date(previousMtime - 1000));
+    if (changed.length === 0) return;
+    void queue
+      .send('reevaluate', { changed, reason: 'advisory database updated' } satisfies ReevaluateJob, { singletonKey: `db:${previousMtime}` })
+      .catch((err: unknown) => log.error({ err }, 'queueing re-evaluation failed'));
+  });
+}
+
+/** Registers every job handler and the final-failure handling on the queue. */
+export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
+  queue.register<ImageScanRequest>(
+    'scan-image',
+    async (job) => {
+      const req = job.data;
+      if (await deps.registries.isExpired(req.registryId, req.repository, req.digest)) {
+        log.info({ reference: req.reference }, 'image outside its rescan window; scan skipped');
+        return;
+      }
+      const engine = deps.engine();
+      const inventory = await deps.pullImage(req, job.signal);
+      job.signal.throwIfAborted();
+      const result = engine(inventory, {});
+      const rec = await recordScan(deps.db, { accountId: req.accountId, resource: imageResource(req), inventory, result, trigger: 'PULLED' });
+      log.info({ reference: req.reference, scan: rec.scanId, findings: result.findings.length }, 'image scanned');
+      deps.relay.wake();
+    },
+    { concurrency: 2 },
+  );
+
+  queue.register<IngestInventoryJob>('ingest-inventory', async (job) => {
+    const engine = deps.engine();
+    const result = engine(job.data.inventory, {});
+    await recordScan(deps.db, { accountId: job.data.accountId, resource: job.data.resource, inventory: job.data.inventory, result, trigger: 'SUBMITTED' });
+    deps.relay.wake();
+  });
+
+  queue.register<ReevaluateJob>('reevaluate', async (job) => {
+    const stats = await reevaluate(deps, job.data, job.signal);
+    log.info({ ...stats, reason: job.data.reason }, 're-evaluation done');
+    deps.relay.wake();
+  });
+
+  queue.register<DbUpdateJob>('db-update', async (job) => {
+    // A second early, so changes stamped during this update are not missed by clock rounding.
+    const since = new Date(Date.now() - 1000);
+    const result = await updateVulnDb({ dbPath: deps.vulndbPath, ...(job.data.sources?.length ? { sources: job.data.sources } : {}), signal: job.signal });
+    log.info({ updateId: result.updateId, failed: result.failed, changed: changesSince(deps.vulndbPath, since).length }, 'advisory database updated');
+    // Reopening the swapped file queues the re-evaluation (see watchAdvisoryDb), as for updates made by `vigil db update`.
+    deps.engine();
+  });
+
+  queue.register<CatalogSyncJob>('catalog-sync', async (job) => {
+    const ids = job.data.registryId ? [job.data.registryId] : await deps.registries.dueForSync();
+    for (const id of ids) {
+      const r = await deps.registries.sync(id, job.signal);
+      log.info({ registry: id, ...r }, 'registry catalog synced');
+    }
+  });
+
+  queue.register('coverage-sweep', async () => {
+    for (const change of await deps.registries.sweepWindows()) {
+      const row = await deps.db.kysely
+        .selectFrom('resources')
+        .selectAll()
+        .where('account_id', '=', change.accountId)
+        .where('type', '=', 'CONTAINER_IMAGE')
+        .where('name', '=', change.reference)
+        .executeTakeFirst();
+      if (!row) continue;
+      if (change.eligible) {
+        await deps.queue.send('reevaluate', { resourceIds: [row.id], reason: 'back inside its rescan window' } satisfies ReevaluateJob);
+        continue;
+      }
+      await deps.db.kysely.updateTable('resources').set({ last_scan_status: 'SCAN_ELIGIBILITY_EXPIRED', updated_at: Date.now() }).where('id', '=', row.id).execute();
+      await deps.publisher.publish([
+        {
+          type: 'vigil.coverage.changed',
+          accountId: row.account_id,
+          subject: row.id,
+          resource: { id: row.id, type: row.type, name: row.name, tags: JSON.parse(row.tags) as Record<string, string> },
+          data: { status: 'INACTIVE', reason: 'SCAN_ELIGIBILITY_EXPIRED', previous: { status: 'ACTIVE', reason: row.last_scan_status ?? 'SUCCESSFUL' }, at: new Date().toISOString().slice(0, 10) },
+        },
+      ]);
+    }
+    await expireRules(deps.db);
+    deps.relay.wake();
+  });
+
+  queue.register('retention-sweep', async () => {
+    const settings = await getSettings(deps.db);
+    const deleted = await sweepClosedFindings(deps.db, { retentionDays: settings.closedRetentionDays });
+    await pruneContinuousTables(deps.db.kysely, Date.now());
+    log.info({ deleted }, 'retention sweep done');
+  });
+
+  queue.onFinalFailure(async (job, error) => {
+    if (job.name === 'scan-image') {
+      const req = job.data as ImageScanRequest;
+      await recordFailedScan(deps.db, { accountId: req.accountId, resource: imageResource(req), trigger: 'PULLED', error: error.message });
+      deps.relay.wake();
+    } else if (job.name === 'ingest-inventory') {
+      const data = job.data as IngestInventoryJob;
+      await recordFailedScan(deps.db, { accountId: data.accountId, resource: data.resource, trigger: 'SUBMITTED', error: error.message });
+      deps.relay.wake();
+    } else {
+      log.error({ job: job.name, id: job.id, err: error.message }, 'job failed for good');
+    }
+  });
+}
+
+/** Deletes delivered webhooks and events older than 30 days and finished SQLite jobs older than 7. */
+export async function pruneContinuousTables(db: AnyKysely, now: number): Promise<void> {
+  const kysely = db as Kysely<EventsDatabase & JobsDatabase>;
+  const month = now - 30 * 86_400_000;
+  const week = new Date(now - 7 * 86_400_000).toISOString();
+  await kysely.deleteFrom('webhook_delivery_attempts').where('delivery_id', 'in', (eb) => eb.selectFrom('webhook_deliveries').select('id').where('status', '=', 'DELIVERED').where('created_at', '<', month)).execute();
+  await kysely.deleteFrom('webhook_deliveries').where('status', '=', 'DELIVERED').where('created_at', '<', month).execute();
+  await kysely
+    .deleteFrom('vigil_events')
+    .where('time', '<', month)
+    .where('id', 'not in', (eb) => eb.selectFrom('webhook_deliveries').select('event_id'))
+    .execute();
+  await kysely.deleteFrom('vigil_jobs').where('state', 'in', ['completed', 'failed', 'cancelled']).where('completed_at', '<', week).execute();
+}

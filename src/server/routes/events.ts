@@ -1,0 +1,39 @@
+/**
+ * The event stream for dashboards: Server-Sent Events of the same CloudEvents webhooks get.
+ */
+import { z } from 'zod';
+import { streamEvents } from '../../events/sse.js';
+import { continuousFor } from '../../jobs/attach.js';
+import type { RouteModule } from '../router.js';
+
+const streamQuery = z.object({
+  /** Comma-separated event-type patterns, e.g. `vigil.finding.*,vigil.scan.completed`. */
+  types: z.string().max(1000).optional(),
+});
+
+/** Event routes. */
+export const eventRoutes: RouteModule = (r) => {
+  const continuous = continuousFor(r);
+  r.route({
+    method: 'GET',
+    url: '/api/v1/events/stream',
+    summary: 'Server-Sent Events stream of events (id: log sequence, event: type, data: CloudEvent JSON)',
+    description: 'Resume with the Last-Event-ID header; without it the stream starts with new events.',
+    tag: 'events',
+    roles: ['viewer'],
+    query: streamQuery,
+    async handler({ principal, query, request, reply }) {
+      const c = await continuous();
+      reply.hijack();
+      const last = request.headers['last-event-id'];
+      await streamEvents(request.raw, reply.raw, {
+        db: r.ctx.db.kysely,
+        publisher: c.publisher,
+        scope: { accountId: principal.accountId, crossAccount: principal.delegatedAdmin },
+        types: query.types?.split(',').map((t) => t.trim()).filter(Boolean),
+        ...(typeof last === 'string' ? { lastEventId: last } : {}),
+      });
+      return undefined;
+    },
+  });
+};

@@ -1,0 +1,55 @@
+/**
+ * Fixtures of the continuous-scanning tests: a tiny Debian 12 image (hand-written dpkg
+ * status, so it builds in a second) and OSV advisories for its packages, written as loose
+ * records in a directory `vigil db update --source osv=DIR` imports.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Files of an image holding openssl and zlib1g as Debian 12 installs them. */
+export const debianTwoPackages: Record<string, string> = {
+  'etc/os-release': 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n',
+  'etc/debian_version': '12.2\n',
+  'var/lib/dpkg/status': [
+    'Package: openssl',
+    'Status: install ok installed',
+    'Priority: optional',
+    'Architecture: amd64',
+    'Version: 3.0.11-1~deb12u2',
+    'Description: Secure Sockets Layer toolkit',
+    '',
+    'Package: zlib1g',
+    'Status: install ok installed',
+    'Priority: optional',
+    'Architecture: amd64',
+    'Source: zlib',
+    'Version: 1:1.2.13.dfsg-1',
+    'Description: compression library - runtime',
+    '',
+  ].join('\n'),
+};
+
+/** An OSV record for a Debian 12 source package, fixed in `fixed`, with a CVSS 3.1 vector. */
+export function debianAdvisory(id: string, cve: string, source: string, fixed: string): Record<string, unknown> {
+  return {
+    schema_version: '1.6.0',
+    id,
+    aliases: [cve],
+    modified: '2026-11-01T00:00:00Z',
+    published: '2026-11-01T00:00:00Z',
+    summary: `${source} vulnerability ${cve}`,
+    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N' }],
+    affected: [{ package: { ecosystem: 'Debian:12', name: source }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+  };
+}
+
+/** Writes OSV records into `dir` (one file each), creating it. */
+export function writeAdvisories(dir: string, records: Record<string, unknown>[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const r of records) writeFileSync(join(dir, `${String(r.id)}.json`), JSON.stringify(r));
+}
+
+/** The first advisory the tests load (openssl). */
+export const opensslAdvisory = debianAdvisory('DSA-9001-1', 'CVE-2026-9001', 'openssl', '3.0.13-1~deb12u1');
+/** The advisory a later update adds (zlib). */
+export const zlibAdvisory = debianAdvisory('DSA-9002-1', 'CVE-2026-9002', 'zlib', '1:1.2.13.dfsg-1+deb12u1');
