@@ -1,4 +1,5 @@
 import { langExtractBench } from './lang-extract.js';
+import { vulndbBench } from './vulndb.js';
 
 /** One benchmark: prints its own figures (with the goal beside each) to stdout. */
 export interface Bench {
@@ -8,5 +9,6 @@ export interface Bench {
 
 /** Every benchmark, one line each; each lives in its own file beside this one. */
 export const benches: Bench[] = [
+  vulndbBench,
   langExtractBench,
 ];

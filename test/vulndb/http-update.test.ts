@@ -98,9 +98,21 @@ describe('update over HTTP', () => {
 
   it('without --only reads ecosystems.txt and fetches every listed ecosystem', async () => {
     const db = join(work, 'all-osv.sqlite');
-    const r = await updateVulnDb({ dbPath: db, sources: [`osv=${server.url}/osv`] });
-    expect(r.failed).toBe(0);
-    expect(r.units.map((u) => u.name.split('/').pop()).sort()).toEqual(['Debian', 'Go', 'Maven', 'PyPI', 'crates.io', 'npm']);
+    // The two big exports fail here (keeping the test short); they are still asked for.
+    server.faults.set('/osv/Go/all.zip', 'http-500');
+    server.faults.set('/osv/PyPI/all.zip', 'http-500');
+    const before = server.requests.length;
+    try {
+      const r = await updateVulnDb({ dbPath: db, sources: [`osv=${server.url}/osv`] });
+      expect(r.units.map((u) => u.name.split('/').pop()).sort()).toEqual(['Debian', 'Go', 'Maven', 'PyPI', 'crates.io', 'npm']);
+      expect(r.units.filter((u) => u.status === 'failed').map((u) => u.error)).toEqual([
+        `source osv=${server.url}/osv/Go: ${server.url}/osv/Go/all.zip: HTTP 500 Internal Server Error`,
+        `source osv=${server.url}/osv/PyPI: ${server.url}/osv/PyPI/all.zip: HTTP 500 Internal Server Error`,
+      ]);
+      expect(server.requests.slice(before).map((q) => q.path)[0]).toBe('/osv/ecosystems.txt');
+    } finally {
+      server.faults.clear();
+    }
   });
 
   it.each([

@@ -10,6 +10,7 @@ import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VulnDb } from '../../src/vulndb/store.js';
 import type { UnitReport } from '../../src/vulndb/update.js';
+import { affectsVersion } from '../../src/vulndb/version-filter.js';
 import { runVigil } from '../helpers/cli.js';
 import { sharedVulnDb, vulndataDir, type SharedDb } from './shared-db.js';
 
@@ -237,10 +238,18 @@ describe('vigil db on the real data', () => {
     ['1.2.0', ['GHSA-xvch-5gv4-984h']],
     ['1.2.6', []],
     ['0.2.3', ['GHSA-xvch-5gv4-984h']],
-  ])('search npm/minimist --version %s', async (version, ids) => {
-    const r = await runVigil(['db', 'search', '--ecosystem', 'npm', '--package', 'minimist', '--version', version, '--json', '--vulndb', shared.path]);
+    ['0.2.4', []],
+  ])('npm/minimist %s is affected by %j', (version, ids) => {
+    const hits = db.advisoriesFor('npm', 'minimist').filter((a) => affectsVersion('npm', version, a.affected) === 'yes');
+    expect(hits.map((a) => a.record.id)).toEqual(ids);
+  });
+
+  it('search --version through the CLI', async () => {
+    const r = await runVigil(['db', 'search', '--ecosystem', 'npm', '--package', 'minimist', '--version', '1.2.0', '--json', '--vulndb', shared.path]);
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { advisories: { id: string }[] }).advisories.map((a) => a.id)).toEqual(ids);
+    const out = JSON.parse(r.stdout) as { version: string; advisories: { id: string; fixed: string[] }[] };
+    expect(out.version).toBe('1.2.0');
+    expect(out.advisories.map((a) => [a.id, a.fixed])).toEqual([['GHSA-xvch-5gv4-984h', ['1.2.6', '0.2.4']]]);
   });
 
   it('search by Debian source package and release, version-aware with dpkg order', async () => {
