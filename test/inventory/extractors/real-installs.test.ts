@@ -6,7 +6,7 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
 import { goMod } from '../../../src/inventory/extractors/go/go-mod.js';
 import { javaArchive } from '../../../src/inventory/extractors/java/archive.js';
@@ -50,6 +50,10 @@ async function npmProject(): Promise<string> {
 }
 
 describe('npm: npm ci of the demo project', () => {
+  // Expensive setup runs in a hook (hooks may take minutes; tests should not).
+  beforeAll(async () => {
+    await npmProject();
+  });
   it('finds in node_modules exactly the name@version set `npm ls --all --json` reports', async () => {
     const dir = await npmProject();
     const ls = JSON.parse(await sh('npm', ['ls', '--all', '--json'], { cwd: dir })) as { dependencies?: Record<string, LsNode> };
@@ -95,8 +99,8 @@ describe('npm: npm ci of the demo project', () => {
 const DEBIAN_PYTHON = ['python3-requests', 'python3-urllib3', 'python3-idna', 'python3-certifi', 'python3-chardet', 'python3-six', 'python3-packaging'];
 
 describe("Python: Debian's python3-* packages", () => {
-  it('reads every distribution importlib.metadata reads, with the same name and version', async () => {
-    const root = await cached('debian-python', async (dir) => {
+  const debianPython = () =>
+    cached('debian-python', async (dir) => {
       const debs = join(dir, 'debs');
       await mkdir(debs);
       await sh('apt-get', ['download', '-q', ...DEBIAN_PYTHON], { cwd: debs });
@@ -104,7 +108,12 @@ describe("Python: Debian's python3-* packages", () => {
       await mkdir(tree);
       for (const f of await listFiles(debs)) await sh('dpkg-deb', ['-x', f.abs, tree]);
     });
-    const tree = join(root, 'root');
+  beforeAll(async () => {
+    await debianPython();
+  });
+
+  it('reads every distribution importlib.metadata reads, with the same name and version', async () => {
+    const tree = join(await debianPython(), 'root');
     const got = await extractTree(pythonInstalled, tree);
     expect(got.errors).toEqual([]);
     const sitePackages = join(tree, 'usr/lib/python3/dist-packages');
@@ -129,7 +138,7 @@ describe("Python: Debian's python3-* packages", () => {
 describe('Go: a program built here with the toolchain', () => {
   const goEnv = { GOFLAGS: '-mod=mod', GOPROXY: 'off', GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOPATH: '', GOCACHE: '' };
   async function program(): Promise<string> {
-    return cached('go-program', async (dir) => {
+    return cached('go-program-v2', async (dir) => {
       // A local module replaced in go.mod, so build info has a dependency and a replacement.
       await mkdir(join(dir, 'greet'));
       await writeFile(join(dir, 'greet/go.mod'), 'module example.com/greet\n\ngo 1.19\n');
@@ -141,9 +150,16 @@ describe('Go: a program built here with the toolchain', () => {
       await writeFile(join(dir, 'main.go'), 'package main\n\nimport (\n\t"fmt"\n\t"example.com/greet"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n');
       const env = { ...goEnv, GOPATH: join(dir, '.gopath'), GOCACHE: join(dir, '.gocache') };
       await sh('go', ['build', '-o', 'vigiltest', '.'], { cwd: dir, env });
+      // The same program as PE and Mach-O: the build info is found the same way in every format.
+      await sh('go', ['build', '-o', 'vigiltest.exe', '.'], { cwd: dir, env: { ...env, GOOS: 'windows' } });
+      await sh('go', ['build', '-o', 'vigiltest-darwin', '.'], { cwd: dir, env: { ...env, GOOS: 'darwin', GOARCH: 'arm64' } });
       await sh('go', ['clean', '-cache'], { cwd: dir, env }).catch(() => '');
     });
   }
+
+  beforeAll(async () => {
+    await program();
+  });
 
   it('reads what `go version -m` prints: main module, dependency with replacement, toolchain as stdlib', async () => {
     const dir = await program();
@@ -161,6 +177,17 @@ describe('Go: a program built here with the toolchain', () => {
     expect(nv(r.packages)).toEqual([...want].sort());
     expect(r.packages.find((p) => p.name === 'example.com/greet')?.metadata?.replacedBy).toBe('./greet');
     expect(r.packages.find((p) => p.name === 'example.com/vigiltest')?.metadata?.main).toBe('true');
+  });
+
+  it.each([
+    ['PE', 'vigiltest.exe'],
+    ['Mach-O', 'vigiltest-darwin'],
+  ])('reads the same build info from a %s program', async (_format, file) => {
+    const dir = await program();
+    const elf = await runExtractor(goBinary, join(dir, 'vigiltest'), { targetPath: '/bin/vigiltest' });
+    const other = await runExtractor(goBinary, join(dir, file), { targetPath: `/bin/${file}` });
+    expect(other.error).toBeUndefined();
+    expect(nv(other.packages)).toEqual(nv(elf.packages));
   });
 
   it('reads the go.mod the program was built from', async () => {
@@ -221,6 +248,10 @@ describe('Java: archives built here with javac and jar', () => {
       await writeFile(join(dir, 'truncated.jar'), full.subarray(0, Math.floor(full.length / 2)));
     });
   }
+
+  beforeAll(async () => {
+    await archives();
+  });
 
   it('reads pom.properties of a JAR and of a JAR nested in a WAR', async () => {
     const dir = await archives();
