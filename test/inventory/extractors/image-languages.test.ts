@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { scanTarget } from '../../../src/inventory/index.js';
 import type { Inventory, Package } from '../../../src/inventory/types.js';
 import { runVigil, sharedDir } from '../../helpers/cli.js';
@@ -18,6 +18,11 @@ function npm(inv: Inventory, extractor: string): Package[] {
 }
 
 describe('npm packages in the debootstrapped image', () => {
+  // Building the images (debootstrap, umoci) takes minutes the first time: a hook may.
+  beforeAll(async () => {
+    await debianImages();
+  });
+
   it('finds the app layer npm packages and attributes them to that layer', async () => {
     const images = await debianImages();
     const inv = await scanTarget(`oci-dir:${images.ociRef('bookworm-node')}`);
@@ -63,9 +68,9 @@ describe('vigil sbom on a single lockfile', () => {
 });
 
 describe("Python distributions installed by Debian's packages", () => {
-  it('are reported with the .deb that owns their metadata file', async () => {
-    // A root tree of real python3-* .debs with a dpkg database written from those .debs.
-    const root = await cached('debian-python-dpkg', async (dir) => {
+  // A root tree of real python3-* .debs with a dpkg database written from those .debs.
+  const dpkgTree = () =>
+    cached('debian-python-dpkg', async (dir) => {
       const debs = join(dir, 'debs');
       await mkdir(debs);
       await sh('apt-get', ['download', '-q', 'python3-requests', 'python3-six'], { cwd: debs });
@@ -88,7 +93,12 @@ describe("Python distributions installed by Debian's packages", () => {
       }
       await writeFile(join(tree, 'var/lib/dpkg/status'), status);
     });
-    const inv = await scanTarget(`dir:${join(root, 'root')}`);
+  beforeAll(async () => {
+    await dpkgTree();
+  });
+
+  it('are reported with the .deb that owns their metadata file', async () => {
+    const inv = await scanTarget(`dir:${join(await dpkgTree(), 'root')}`);
     const requests = inv.packages.find((p) => p.ecosystem === 'PyPI' && p.name === 'requests');
     expect(requests, JSON.stringify(inv.warnings)).toBeDefined();
     expect(requests?.locations[0]).toMatch(/^\/usr\/lib\/python3\/dist-packages\/requests-[^/]+\.(egg-info\/PKG-INFO|dist-info\/METADATA)$/);
