@@ -192,12 +192,16 @@ export class PgBossJobQueue implements JobQueue {
     this.aborts.add(abort);
     const { [idField]: _omit, ...data } = pj.data ?? {};
     const job: Job = { id: pj.id, name, data, retryCount: pj.retryCount, retryLimit: pj.retryLimit, signal: abort.signal };
+    // pg-boss stops waiting at the expiry and fails the attempt; stop the work too, so an
+    // expired attempt does not finish beside its retry.
+    const expiry = setTimeout(() => abort.abort(new Error(`job expired after ${pj.expireInSeconds} s`)), pj.expireInSeconds * 1000);
     try {
       await handler(job);
     } catch (err) {
       log.warn({ job: name, id: pj.id, attempt: pj.retryCount + 1, err: err instanceof Error ? err.message : String(err) }, 'job attempt failed');
       throw err;
     } finally {
+      clearTimeout(expiry);
       this.aborts.delete(abort);
     }
   }
