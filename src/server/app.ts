@@ -16,6 +16,7 @@ import type { ScanEngine } from '../matching/types.js';
 import { authenticate, type Role } from './accounts.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { HttpProblem, problemBody } from './problem.js';
+import { registryPuller } from './pull.js';
 import { fieldErrors } from './validation.js';
 import type { ImagePuller, RouteSpec, Router, SbomReader, ServerConfig, ServerContext } from './router.js';
 import { routeModules } from './routes/index.js';
@@ -24,6 +25,7 @@ import { routeModules } from './routes/index.js';
 export interface AppOptions {
   db: Db;
   engine?: ScanEngine;
+  /** Pulls image references; default: registry images only ({@link registryPuller}). */
   pullImage?: ImagePuller;
   readSbom?: SbomReader;
   log?: Logger;
@@ -84,7 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<VigilApp> {
     requestIdHeader: false,
     ajv: { customOptions: { coerceTypes: false } },
   }) as unknown as FastifyInstance;
-  const ctx: ServerContext = { db: opts.db, engine: opts.engine, pullImage: opts.pullImage, readSbom: opts.readSbom, log, metrics, config };
+  const ctx: ServerContext = { db: opts.db, engine: opts.engine, pullImage: opts.pullImage ?? registryPuller(), readSbom: opts.readSbom, log, metrics, config };
 
   // zod validates; the JSON Schemas it makes are only for the OpenAPI document.
   app.setValidatorCompiler(({ schema }) => {

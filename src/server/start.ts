@@ -9,14 +9,13 @@ import { openDatabase, type Db } from '../db/connect.js';
 import { sweepClosedFindings } from '../findings/lifecycle.js';
 import { getSettings } from '../findings/settings.js';
 import { expireRules } from '../findings/suppression.js';
-import { scanTarget } from '../inventory/index.js';
 import type { Logger } from '../log.js';
 import { createScanEngine } from '../matching/engine.js';
 import type { ScanEngine } from '../matching/types.js';
 import { VulnDb } from '../vulndb/store.js';
 import { bootstrapOrganization } from './accounts.js';
 import { buildApp } from './app.js';
-import type { ImagePuller } from './router.js';
+import { registryPuller } from './pull.js';
 
 /** Where to listen. */
 export interface ListenAddress {
@@ -41,19 +40,6 @@ export function parseListen(value: string): ListenAddress {
   const n = Number(port);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--listen ${value}: port must be 0-65535`);
   return { host, port: n };
-}
-
-/**
- * Pulls only registry images: a scanner key must not make the server read its own files
- * (`dir:`, `file:` and archive targets are refused).
- */
-export function registryPuller(): ImagePuller {
-  return (reference, signal) => {
-    const ref = reference.trim();
-    const scheme = /^([a-z-]+):(?!\d)/.exec(ref)?.[1];
-    if (scheme && scheme !== 'registry') throw new Error(`only registry image references can be pulled by the server; got ${scheme}:`);
-    return scanTarget(scheme ? ref : `registry:${ref}`, { signal });
-  };
 }
 
 /** Options of {@link startServer}. */
