@@ -28,6 +28,9 @@ export interface LayerBlob {
 interface Entry extends AsyncIterable<Buffer> {
   header: Header;
   destroy(err?: Error): void;
+  resume(): unknown;
+  once(event: 'end', fn: () => void): unknown;
+  once(event: 'error', fn: (err: Error) => void): unknown;
 }
 
 type NodeKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -101,29 +104,33 @@ class ByteBudget extends Transform {
   }
 }
 
-/** Reads the first bytes of a stream without losing them; returns them and a stream of everything. */
-async function sniff(raw: Readable, want: number, onBytes: (n: number) => void): Promise<{ head: Buffer; all: Readable }> {
-  const chunks: Buffer[] = [];
-  let have = 0;
-  const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  while (have < want) {
-    const next = await it.next();
-    if (next.done) break;
-    chunks.push(next.value);
-    have += next.value.length;
-    onBytes(next.value.length);
-  }
-  const head = Buffer.concat(chunks);
-  async function* rest(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    while (true) {
-      const next = await it.next();
-      if (next.done) return;
-      onBytes(next.value.length);
-      yield next.value;
+/** Reads the first bytes of a stream and puts them back, so the stream can be piped whole. */
+async function sniff(raw: Readable, want: number): Promise<Buffer> {
+  while (true) {
+    // read(n) returns null until n bytes are buffered, or what is left once the stream ended.
+    const head = raw.read(want) as Buffer | null;
+    if (head) {
+      raw.unshift(head);
+      return head;
     }
+    if (raw.readableEnded || raw.destroyed) return Buffer.alloc(0);
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        raw.off('readable', done);
+        raw.off('end', done);
+        raw.off('error', fail);
+        resolve();
+      };
+      const fail = (err: Error): void => {
+        raw.off('readable', done);
+        raw.off('end', done);
+        reject(err);
+      };
+      raw.once('readable', done);
+      raw.once('end', done);
+      raw.once('error', fail);
+    });
   }
-  return { head, all: Readable.from(rest(), { objectMode: false }) };
 }
 
 /** Which compression a blob uses, judged by its magic bytes (media types lie more often). */
@@ -307,7 +314,9 @@ interface ReadState {
 }
 
 async function readLayer(raw: Readable, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
-  const { head, all } = await sniff(raw, 4, state.onBytes);
+  const head = await sniff(raw, 4);
+  raw.on('data', (c: Buffer) => state.onBytes(c.length));
+  const all = raw;
   const compression = detectCompression(head);
   const extract = tar.extract();
   const budget = new ByteBudget(state.budget, label);
@@ -340,10 +349,13 @@ async function readLayer(raw: Readable, index: number, label: string, tree: Laye
   if (failure) throw failure;
 }
 
-async function drain(stream: AsyncIterable<Buffer>): Promise<void> {
-  for await (const _chunk of stream) {
-    // Skipped: the bytes are not wanted.
-  }
+/** Skips an entry's bytes without handling them chunk by chunk (the hot path of a scan). */
+function drain(stream: Entry): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('end', () => resolve());
+    stream.once('error', reject);
+    stream.resume();
+  });
 }
 
 async function readAll(stream: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {

@@ -44,7 +44,7 @@ class DirectoryBlobs implements BlobStore {
     } catch {
       throw new TargetError(`${this.label} blob ${digest}`, 'missing blob');
     }
-    return verified(createReadStream(path), digest, `${this.label} blob ${digest}`, size);
+    return verified(createReadStream(path, { highWaterMark: 1024 * 1024 }), digest, `${this.label} blob ${digest}`, size);
   }
 }
 

@@ -142,6 +142,6 @@ export class TarIndex {
   /** Streams a member's bytes from the archive file. */
   stream(member: TarMember): Readable {
     if (member.size === 0) return Readable.from([]);
-    return createReadStream(this.file, { start: member.offset, end: member.offset + member.size - 1 });
+    return createReadStream(this.file, { start: member.offset, end: member.offset + member.size - 1, highWaterMark: 1024 * 1024 });
   }
 }
