@@ -128,8 +128,20 @@ export interface DbStatus {
   sources: SourceState[];
 }
 
-/** The key the index stores an (ecosystem, name) pair under. */
+const ecosystemKeys = new Map<string, { ecosystem: string; normalise: (name: string) => string }>();
+
+/** The key the index stores an (ecosystem, name) pair under (cached per ecosystem string). */
 export function packageKey(ecosystem: string, name: string): { ecosystem: string; name: string } {
+  let k = ecosystemKeys.get(ecosystem);
+  if (!k) {
+    const eco = packageKeyUncached(ecosystem, 'x').ecosystem;
+    k = { ecosystem: eco, normalise: (n: string) => packageKeyUncached(eco, n).name };
+    ecosystemKeys.set(ecosystem, k);
+  }
+  return { ecosystem: k.ecosystem, name: k.normalise(name) };
+}
+
+function packageKeyUncached(ecosystem: string, name: string): { ecosystem: string; name: string } {
   let eco = ecosystem.trim();
   try {
     // Distributions keep their release (`Debian:12` never answers for `Debian:11`);
@@ -559,7 +571,10 @@ export class VulnDb implements AdvisoryIndex {
   private readonly enrichmentRows: Database.Statement;
   private readonly kevRows: Database.Statement;
   private readonly epssRows: Database.Statement;
+  private readonly recordJson: Database.Statement;
   private readonly recordCache = new Map<number, OsvRecord>();
+  private readonly membershipCache = new Map<number, string[]>();
+  private keys?: Map<string, { rowid: number; id: string; modified: string }[]>;
   private readonly lookupCache = new Map<string, IndexedAdvisoryWithVulns[]>();
 
   /** Opens `path` read-only; throws {@link VulnDbOpenError} naming the file when it cannot. */
@@ -580,7 +595,7 @@ export class VulnDb implements AdvisoryIndex {
           : e.message;
       throw new VulnDbOpenError(path, why);
     }
-    this.lookup = this.db.prepare('SELECT a.rowid AS rowid, a.id AS id, a.modified AS modified FROM affected f JOIN advisory a ON a.rowid = f.advisory WHERE f.ecosystem = ? AND f.name = ?');
+    this.lookup = this.db.prepare('SELECT f.ecosystem AS ecosystem, f.name AS name, a.rowid AS rowid, a.id AS id, a.modified AS modified FROM affected f JOIN advisory a ON a.rowid = f.advisory');
     this.memberships = this.db.prepare('SELECT vuln FROM vuln_member WHERE advisory = ?').pluck();
     this.vulnOf = this.db.prepare('SELECT vuln FROM vuln_id WHERE alias = ?').pluck();
     this.vulnRow = this.db.prepare('SELECT id, aliases, withdrawn FROM vuln WHERE id = ?');
@@ -588,6 +603,7 @@ export class VulnDb implements AdvisoryIndex {
     this.enrichmentRows = this.db.prepare('SELECT source, json FROM enrichment WHERE cve = ? ORDER BY source');
     this.kevRows = this.db.prepare('SELECT json FROM kev WHERE cve = ? ORDER BY source').pluck();
     this.epssRows = this.db.prepare('SELECT score, percentile, date FROM epss WHERE cve = ? ORDER BY date DESC');
+    this.recordJson = this.db.prepare('SELECT json FROM advisory WHERE rowid = ?').pluck();
   }
 
   /** Closes the file. */
@@ -598,11 +614,29 @@ export class VulnDb implements AdvisoryIndex {
   private record(rowid: number): OsvRecord {
     let r = this.recordCache.get(rowid);
     if (!r) {
-      const row = this.db.prepare('SELECT json FROM advisory WHERE rowid = ?').pluck().get(rowid) as string;
+      const row = this.recordJson.get(rowid) as string;
       r = JSON.parse(row) as OsvRecord;
       this.recordCache.set(rowid, r);
     }
     return r;
+  }
+
+  /**
+   * Every (ecosystem, name) key with its advisories, loaded once: most lookups are for
+   * packages without advisories, and a Map answers those without touching SQLite.
+   */
+  private keyIndex(): Map<string, { rowid: number; id: string; modified: string }[]> {
+    if (this.keys) return this.keys;
+    const keys = new Map<string, { rowid: number; id: string; modified: string }[]>();
+    for (const r of this.lookup.iterate() as IterableIterator<{ ecosystem: string; name: string; rowid: number; id: string; modified: string }>) {
+      const k = `${r.ecosystem}\u0000${r.name}`;
+      const list = keys.get(k);
+      const row = { rowid: r.rowid, id: r.id, modified: r.modified };
+      if (list) list.push(row);
+      else keys.set(k, [row]);
+    }
+    this.keys = keys;
+    return keys;
   }
 
   /** {@inheritDoc AdvisoryIndex.advisoriesFor} */
@@ -611,7 +645,7 @@ export class VulnDb implements AdvisoryIndex {
     const cached = this.lookupCache.get(raw);
     if (cached) return cached;
     const key = packageKey(ecosystem, name);
-    const rows = this.lookup.all(key.ecosystem, key.name) as { rowid: number; id: string; modified: string }[];
+    const rows = this.keyIndex().get(`${key.ecosystem}\u0000${key.name}`) ?? [];
     // One advisory id from two sources (an OSV export and its native original): keep the newer.
     const byId = new Map<string, { rowid: number; modified: string }>();
     for (const r of rows) {
@@ -626,7 +660,12 @@ export class VulnDb implements AdvisoryIndex {
         const k = packageKey(a.package.ecosystem, a.package.name);
         return k.ecosystem === key.ecosystem && k.name === key.name;
       });
-      out.push({ record, affected, vulnerabilities: this.memberships.all(rowid) as string[] });
+      let vulns = this.membershipCache.get(rowid);
+      if (!vulns) {
+        vulns = this.memberships.all(rowid) as string[];
+        this.membershipCache.set(rowid, vulns);
+      }
+      out.push({ record, affected, vulnerabilities: vulns });
     }
     out.sort((a, b) => (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
     if (this.lookupCache.size >= LOOKUP_CACHE_LIMIT) this.lookupCache.clear();
