@@ -2,12 +2,16 @@
  * Language extraction speed: a generated `node_modules` tree of 1,500 packages (scoped and
  * nested, as npm lays them out) scanned as a directory target through the whole inventory,
  * and the extractors alone over it; and large generated lockfiles (package-lock.json,
- * yarn.lock, pnpm-lock.yaml, 20,000 packages each) through their extractors.
+ * yarn.lock, pnpm-lock.yaml, 20,000 packages each) through their extractors. When
+ * `@cyclonedx/cdxgen` installs (once, into a cache under the temp dir), it inventories the
+ * same tree for comparison.
  */
-import { createReadStream } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { nodeModules } from '../src/inventory/extractors/javascript/node-modules.js';
 import { packageLockJson } from '../src/inventory/extractors/javascript/package-lock-json.js';
 import { pnpmLock } from '../src/inventory/extractors/javascript/pnpm-lock.js';
@@ -18,6 +22,21 @@ import type { Bench } from './benches.js';
 import { report, timeIt } from './report.js';
 
 const TREE_PACKAGES = 1500;
+const run = promisify(execFile);
+const CDXGEN_DIR = join(tmpdir(), 'vigil-lang-work', 'cdxgen');
+
+/** The cdxgen executable, installed on first use; undefined when it cannot be installed. */
+async function cdxgen(): Promise<string | undefined> {
+  const bin = join(CDXGEN_DIR, 'node_modules/.bin/cdxgen');
+  if (existsSync(bin)) return bin;
+  try {
+    await mkdir(CDXGEN_DIR, { recursive: true });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', CDXGEN_DIR, '@cyclonedx/cdxgen@12'], { maxBuffer: 64 * 1024 * 1024 });
+    return existsSync(bin) ? bin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const LOCK_PACKAGES = 20_000;
 
 async function fileRef(disk: string, path: string): Promise<FileRef> {
@@ -38,6 +57,8 @@ async function extract(e: Extractor, file: FileRef): Promise<FoundPackage[]> {
 /** Writes `count` installed packages: a third scoped, a fifth nested under another package. */
 async function writeTree(root: string, count: number): Promise<string[]> {
   const files: string[] = [];
+  await mkdir(root, { recursive: true });
+  await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'generated', version: '1.0.0', private: true }));
   for (let i = 0; i < count; i++) {
     const name = i % 3 === 0 ? `@scope${i % 17}/pkg-${i}` : `pkg-${i}`;
     const parent = i % 5 === 0 && i > 0 ? `node_modules/pkg-${i - 1}/` : '';
@@ -104,6 +125,16 @@ export const langExtractBench: Bench = {
       });
       report(`dir scan of a ${TREE_PACKAGES}-package node_modules tree (walk + all extractors + build)`, Math.round(whole), 'ms', { atMost: 3000 });
       if (scanned !== TREE_PACKAGES) throw new Error(`scan found ${scanned} of ${TREE_PACKAGES} packages`);
+
+      const peer = await cdxgen();
+      if (peer) {
+        const out = join(dir, 'cdxgen.json');
+        const ms = await timeIt(() => run(peer, ['-t', 'js', '--no-install-deps', '-o', out, tree], { env: { ...process.env, FETCH_LICENSE: 'false' }, maxBuffer: 64 * 1024 * 1024 }));
+        const components = ((JSON.parse(await readFile(out, 'utf8')) as { components?: unknown[] }).components ?? []).length;
+        report(`cdxgen 12 on the same tree (${components} components found)`, Math.round(ms), 'ms');
+      } else {
+        console.log('  cdxgen: could not be installed; no comparison');
+      }
 
       for (const [label, extractor, name, text] of [
         ['package-lock.json', packageLockJson, 'package-lock.json', packageLock(LOCK_PACKAGES)],
