@@ -12,6 +12,53 @@ export interface DpkgVersion {
   upstream: string;
   /** Empty when the version has no revision (which orders like `0`). */
   revision: string;
+  /** Upstream and revision pre-split into (non-digit key, digits) pairs, for fast comparison. */
+  readonly keys: { upstream: Segment[]; revision: Segment[] };
+}
+
+/**
+ * One step of `verrevcmp()`: a run of non-digits, mapped so that plain string order is dpkg's
+ * `order()` (`~` < end of run < letters < other symbols), and the digit run after it.
+ */
+type Segment = readonly [key: string, digits: string];
+
+const END = '\u0002';
+
+function segments(part: string): Segment[] {
+  const out: Segment[] = [];
+  let i = 0;
+  while (i < part.length) {
+    let key = '';
+    while (i < part.length && !isDigit(part.charCodeAt(i))) {
+      const c = part.charCodeAt(i);
+      key += String.fromCharCode(c === 126 ? 1 : isAlpha(c) ? c + 0x100 : c + 0x200);
+      i++;
+    }
+    const start = i;
+    while (i < part.length && isDigit(part.charCodeAt(i))) i++;
+    let digits = part.slice(start, i).replace(/^0+/, '');
+    if (digits === '') digits = '0';
+    out.push([key + END, digits]);
+  }
+  return out;
+}
+
+const EMPTY: Segment = [END, '0'];
+
+function compareSegments(a: readonly Segment[], b: readonly Segment[]): number {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i] ?? EMPTY;
+    const y = b[i] ?? EMPTY;
+    if (x[0] !== y[0]) return x[0] < y[0] ? -1 : 1;
+    const dx = x[1];
+    const dy = y[1];
+    if (dx !== dy) {
+      if (dx.length !== dy.length) return dx.length < dy.length ? -1 : 1;
+      return dx < dy ? -1 : 1;
+    }
+  }
+  return 0;
 }
 
 const INT_MAX = 2147483647;
@@ -65,7 +112,7 @@ export function parseDpkgVersion(input: string): DpkgVersion {
       invalid('dpkg', input, `invalid character "${revision[i]}" in revision number`);
     }
   }
-  return { epoch, upstream, revision };
+  return { epoch, upstream, revision, keys: { upstream: segments(upstream), revision: segments(revision) } };
 }
 
 /** dpkg's `order()`: `~` first, then the end of a part and digits, then letters, then other symbols. */
@@ -105,10 +152,10 @@ export function verrevcmp(a: string, b: string): number {
   return 0;
 }
 
-/** dpkg's `dpkg_version_compare()`: epoch, then upstream, then revision. */
+/** dpkg's `dpkg_version_compare()`: epoch, then upstream, then revision (on the pre-split keys). */
 export function compareDpkgVersions(a: DpkgVersion, b: DpkgVersion): number {
   if (a.epoch !== b.epoch) return a.epoch < b.epoch ? -1 : 1;
-  return verrevcmp(a.upstream, b.upstream) || verrevcmp(a.revision, b.revision);
+  return compareSegments(a.keys.upstream, b.keys.upstream) || compareSegments(a.keys.revision, b.keys.revision);
 }
 
 /** The dpkg version scheme (Debian, Ubuntu). */
