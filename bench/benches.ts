@@ -1,5 +1,9 @@
+import { continuousBench } from './continuous.js';
 import { langExtractBench } from './lang-extract.js';
 import { vulndbBench } from './vulndb.js';
+import { versioningBench } from './versioning.js';
+import { inventoryBench } from './inventory.js';
+import { serverBench } from './server.js';
 
 /** One benchmark: prints its own figures (with the goal beside each) to stdout. */
 export interface Bench {
@@ -9,6 +13,10 @@ export interface Bench {
 
 /** Every benchmark, one line each; each lives in its own file beside this one. */
 export const benches: Bench[] = [
+  inventoryBench,
   vulndbBench,
   langExtractBench,
+  versioningBench,
+  serverBench,
+  continuousBench,
 ];
