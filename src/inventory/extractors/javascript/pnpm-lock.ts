@@ -31,7 +31,9 @@ export const pnpmLockSchema = z.looseObject({
   lockfileVersion: z.union([z.string(), z.number()]).transform(String).optional(),
   packages: z.record(z.string(), pnpmPackage.nullable()).nullable().optional(),
   importers: z.record(z.string(), importer.nullable()).nullable().optional().catch(undefined),
-  snapshots: z.record(z.string(), z.looseObject({ dependencies: depMap, optionalDependencies: depMap }).nullable()).nullable().optional().catch(undefined),
+  // Snapshots (one per package, v9) are only walked for dev marking; read loosely in `snapshotDeps`
+  // rather than validated whole, which would double the time on a large lockfile.
+  snapshots: z.record(z.string(), z.unknown()).nullable().optional().catch(undefined),
   // Single-project lockfiles before v9 keep the importer's maps at the top level.
   dependencies: depMap,
   optionalDependencies: depMap,
@@ -67,6 +69,20 @@ function depVersion(v: string | { version: string }): string {
   return typeof v === 'string' ? v : v.version;
 }
 
+/** `name@version` keys a snapshot depends on; anything malformed is ignored. */
+function snapshotDeps(snap: unknown): string[] {
+  const out: string[] = [];
+  if (!snap || typeof snap !== 'object') return out;
+  for (const field of ['dependencies', 'optionalDependencies'] as const) {
+    const deps = (snap as Record<string, unknown>)[field];
+    if (!deps || typeof deps !== 'object') continue;
+    for (const [name, v] of Object.entries(deps as Record<string, unknown>)) {
+      if (typeof v === 'string') out.push(`${name}@${v}`);
+    }
+  }
+  return out;
+}
+
 /**
  * Lockfile 9 has no per-package dev flag. A package is dev when it is reachable from some
  * importer's `devDependencies` and from no importer's production or optional dependencies.
@@ -80,10 +96,7 @@ function devKeysV9(lock: PnpmLock): Set<string> {
       const key = stack.pop() as string;
       if (seen.has(key)) continue;
       seen.add(key);
-      const snap = snapshots[key];
-      for (const [name, v] of [...Object.entries(snap?.dependencies ?? {}), ...Object.entries(snap?.optionalDependencies ?? {})]) {
-        stack.push(`${name}@${depVersion(v)}`);
-      }
+      for (const dep of snapshotDeps(snapshots[key])) stack.push(dep);
     }
     return seen;
   }
