@@ -26,6 +26,7 @@ import { poetryLock } from '../../../src/inventory/extractors/python/poetry-lock
 import { pythonInstalled } from '../../../src/inventory/extractors/python/installed.js';
 import { requirementsTxt } from '../../../src/inventory/extractors/python/requirements-txt.js';
 import { uvLock } from '../../../src/inventory/extractors/python/uv-lock.js';
+import { gemfileLock } from '../../../src/inventory/extractors/ruby/gemfile-lock.js';
 import { gemspec } from '../../../src/inventory/extractors/ruby/gemspec.js';
 import { cargoLock } from '../../../src/inventory/extractors/rust/cargo-lock.js';
 import type { Extractor } from '../../../src/inventory/types.js';
@@ -238,6 +239,34 @@ const SCENARIOS: Scenario[] = [
     content: 'version = 9\n[[package]]\nname = "serde"\nversion = "1.0.200"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n',
     want: ['serde@1.0.200'],
     warn: /lockfile version 9 is newer than 4/,
+  },
+  {
+    name: 'Gemfile.lock: platform suffixes are not versions; GIT gems carry their revision',
+    extractor: gemfileLock,
+    path: '/src/Gemfile.lock',
+    content: [
+      'GIT',
+      '  remote: https://github.com/x/mygem.git',
+      '  revision: 0123456789abcdef0123456789abcdef01234567',
+      '  specs:',
+      '    mygem (0.1.0)',
+      '',
+      'GEM',
+      '  remote: https://rubygems.org/',
+      '  specs:',
+      '    grpc (1.60.0-x86_64-linux)',
+      '    nokogiri (1.16.0-arm64-darwin)',
+      '      racc (~> 1.4)',
+      '    racc (1.7.3)',
+      '    rails (7.1.0.rc1)',
+      '',
+      'PLATFORMS',
+      '  x86_64-linux',
+      '',
+      'BUNDLED WITH',
+      '   2.5.3',
+    ].join('\n'),
+    want: ['grpc@1.60.0', 'mygem@0.1.0', 'nokogiri@1.16.0', 'racc@1.7.3', 'rails@7.1.0.rc1'],
   },
   {
     name: 'installed gemspec',

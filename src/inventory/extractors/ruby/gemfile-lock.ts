@@ -49,7 +49,8 @@ export const gemfileLock = {
       // Gems are at four spaces; their own dependencies at six.
       const m = /^ {4}([^\s(]+) \(([^)]+)\)\s*$/.exec(line);
       if (!m) continue;
-      const version = m[2].replace(/-(?:x86|x64|arm|aarch64|universal|java|mswin|mingw|darwin|linux|ruby|jruby|powerpc|sparc|i386|i686|s390).*$/, '');
+      // Bundler appends the platform after a dash (`-x86_64-linux`, `-java`, `-arm64-darwin`).
+      const version = m[2].replace(/-[A-Za-z_].*$/, '');
       found.push(gemPackage(m[1], version, section === 'GIT' && revision ? { commit: revision } : undefined));
     }
     return dedupePackages(found);
