@@ -109,8 +109,8 @@ export async function writeLayout(dir: string, layers: LayerSpec[], opts: Layout
     await writeFile(join(blobs, digest.slice(7)), stored);
     return digest;
   };
-  const descriptors = [];
-  const diffIds = [];
+  const descriptors: { mediaType: string; digest: string; size: number }[] = [];
+  const diffIds: string[] = [];
   for (const l of layers) {
     const compression = l.compression ?? 'gzip';
     const blob = compression === 'gzip' ? gzipSync(l.tar) : compression === 'zstd' ? zstdCompress(l.tar) : l.tar;

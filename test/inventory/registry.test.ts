@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { extractors } from '../../src/inventory/registry.js';
+import type { Extractor } from '../../src/inventory/types.js';
 
 const root = fileURLToPath(new URL('../../src/inventory/extractors/', import.meta.url));
 
@@ -16,7 +17,7 @@ describe('extractor registry', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it.each(extractors.map((e) => [e.id, e] as const))('%s follows the contract', (id, e) => {
+  it.each(extractors.map((e): [string, Extractor] => [e.id, e]))('%s follows the contract', (id, e) => {
     expect(id).toMatch(/^[a-z0-9]+\/[a-z0-9-]+$/);
     expect(existsSync(`${root}${id}.ts`), `src/inventory/extractors/${id}.ts exists`).toBe(true);
     expect(Number.isInteger(e.version) && e.version > 0).toBe(true);
