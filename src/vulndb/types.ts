@@ -112,6 +112,11 @@ export interface IndexedAdvisory {
   record: OsvRecord;
   /** The `affected` entries of `record` that name the looked-up package. */
   affected: OsvAffected[];
+  /**
+   * Primary ids of the vulnerabilities this record counts toward: one for most records; one
+   * per CVE for a bundle (a DSA fixing several CVEs). Set by the SQLite index.
+   */
+  vulnerabilities?: string[];
 }
 
 /** One (ecosystem, package) pair touched by a database update. */
@@ -131,4 +136,10 @@ export interface AdvisoryIndex {
   vulnerability(id: string): Vulnerability | undefined;
   /** Enrichment for these CVE ids (missing ones are left out). */
   enrichment(cveIds: readonly string[]): Enrichment[];
+  /**
+   * Optional: every normalised package name that has advisories in this ecosystem (with
+   * release for distributions), so that matching can skip lookups that would find nothing.
+   * Undefined when the index cannot tell; matching then looks every package up.
+   */
+  packageNames?(ecosystem: string): ReadonlySet<string> | undefined;
 }
