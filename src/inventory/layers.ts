@@ -321,7 +321,7 @@ async function readLayer(raw: Readable, index: number, label: string, tree: Laye
   const extract = tar.extract();
   const budget = new ByteBudget(state.budget, label);
   const chain: Readable[] = [all];
-  if (compression === 'gzip') chain.push(createGunzip());
+  if (compression === 'gzip') chain.push(createGunzip({ chunkSize: 256 * 1024 }));
   if (compression === 'zstd') chain.push(new ZstdDecompress());
   chain.push(budget);
   let failure: unknown;
