@@ -12,6 +12,7 @@ import { depsJson } from '../../../src/inventory/extractors/dotnet/deps-json.js'
 import { packagesLockJson } from '../../../src/inventory/extractors/dotnet/packages-lock-json.js';
 import { pubspecLock } from '../../../src/inventory/extractors/dart/pubspec-lock.js';
 import { mixLock } from '../../../src/inventory/extractors/elixir/mix-lock.js';
+import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
 import { gradleLockfile } from '../../../src/inventory/extractors/java/gradle-lockfile.js';
 import { pomXml } from '../../../src/inventory/extractors/java/pom-xml.js';
 import { bunLock } from '../../../src/inventory/extractors/javascript/bun-lock.js';
@@ -384,5 +385,52 @@ describe('installed metadata wins over the lockfile', () => {
     expect(r.error).toBeUndefined();
     expect(r.packages.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['a@1.0.1', 'b@2.0.0']);
     expect(r.packages.find((p) => p.name === 'a')?.metadata).toEqual({ lockedVersion: '1.0.0' });
+  });
+});
+
+describe('Go build info stored the pre-1.18 way (pointers into the data section)', () => {
+  /**
+   * A minimal ELF64 file laid out as Go ≤ 1.17 linkers write it: the `\xff Go buildinf:`
+   * header followed by two pointers to Go string headers, which point at the strings. Built
+   * by hand because Debian 12 ships no Go toolchain that old.
+   */
+  function oldGoElf(goVersion: string, modinfo: string): Buffer {
+    const buf = Buffer.alloc(4096);
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(buf, 0);
+    const base = 0x400000;
+    const data = 0x200;
+    const vaddr = (off: number) => base + off;
+    Buffer.from('\xff Go buildinf:', 'latin1').copy(buf, data);
+    buf[data + 14] = 8;
+    buf[data + 15] = 0;
+    buf.writeBigUInt64LE(BigInt(vaddr(0x240)), data + 16);
+    buf.writeBigUInt64LE(BigInt(vaddr(0x250)), data + 24);
+    const sentinel = Buffer.alloc(16, 0x30);
+    const mod = Buffer.concat([sentinel, Buffer.from(modinfo), sentinel]);
+    buf.write(goVersion, 0x260, 'latin1');
+    mod.copy(buf, 0x280);
+    buf.writeBigUInt64LE(BigInt(vaddr(0x260)), 0x240);
+    buf.writeBigUInt64LE(BigInt(goVersion.length), 0x248);
+    buf.writeBigUInt64LE(BigInt(vaddr(0x280)), 0x250);
+    buf.writeBigUInt64LE(BigInt(mod.length), 0x258);
+    // Section headers at 0x800: a null section, then the data section.
+    const shoff = 0x800;
+    buf.writeBigUInt64LE(BigInt(shoff), 0x28);
+    buf.writeUInt16LE(64, 0x3a);
+    buf.writeUInt16LE(2, 0x3c);
+    const sh = shoff + 64;
+    buf.writeBigUInt64LE(BigInt(vaddr(0)), sh + 0x10);
+    buf.writeBigUInt64LE(0n, sh + 0x18);
+    buf.writeBigUInt64LE(0x800n, sh + 0x20);
+    return buf;
+  }
+
+  it('follows the pointers to the version and module information', async () => {
+    const disk = join(dir, 'old-go-program');
+    const modinfo = 'path\texample.com/old\nmod\texample.com/old\tv1.0.0\t\ndep\tgithub.com/pkg/errors\tv0.9.1\th1:x\n';
+    await writeFile(disk, oldGoElf('go1.16.15', modinfo));
+    const r = await runExtractor(goBinary, disk, { targetPath: '/usr/local/bin/old', requireMatch: false });
+    expect(r.error).toBeUndefined();
+    expect(r.packages.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['example.com/old@1.0.0', 'github.com/pkg/errors@0.9.1', 'stdlib@1.16.15']);
   });
 });
