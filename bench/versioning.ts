@@ -4,8 +4,10 @@
  * throughput on 100,000 lines through the real CLI.
  */
 import { spawn } from 'node:child_process';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { SchemeId } from '../src/ecosystems.js';
+import { runBatch } from '../src/cli/version.js';
 import { schemes } from '../src/versioning/index.js';
 import type { Bench } from './benches.js';
 import { report } from './report.js';
@@ -59,8 +61,28 @@ function coldParsesPerSecond(id: SchemeId): number {
   return Math.round((count / (performance.now() - start)) * 1000);
 }
 
+function batchInput(lines: number): string {
+  return Array.from({ length: lines }, (_, i) => `${makers.dpkg(i)}\t${makers.dpkg(i * 31 + 7)}`).join('\n') + '\n';
+}
+
+/** The batch loop alone (no process start-up): stream in, answers out. */
+async function batchInProcessSeconds(lines: number): Promise<number> {
+  const input = batchInput(lines);
+  let bytes = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      done();
+    },
+  });
+  const start = performance.now();
+  await runBatch(schemes.dpkg, Readable.from([input]), sink);
+  if (bytes < lines * 2) throw new Error(`batch wrote ${bytes} bytes for ${lines} lines`);
+  return (performance.now() - start) / 1000;
+}
+
 function batchSeconds(lines: number): Promise<number> {
-  const input = Array.from({ length: lines }, (_, i) => `${makers.dpkg(i)}\t${makers.dpkg(i * 31 + 7)}`).join('\n') + '\n';
+  const input = batchInput(lines);
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(process.execPath, ['--import', 'tsx', `${root}/src/cli/main.ts`, 'version', 'compare', 'Debian', '--batch'], {
@@ -90,6 +112,7 @@ export const versioningBench: Bench = {
     }
     for (const id of Object.keys(schemes) as SchemeId[]) report(`${id} cold parses`, coldParsesPerSecond(id), 'parses/s');
     const lines = 100_000;
+    report('batch loop in process, 100,000 lines (no start-up)', await batchInProcessSeconds(lines), 's', { atMost: 2 });
     const seconds = await batchSeconds(lines);
     report('vigil version compare --batch, 100,000 lines (incl. CLI start-up)', seconds, 's', { atMost: 5 });
     report('vigil version compare --batch throughput', Math.round(lines / seconds), 'lines/s');
