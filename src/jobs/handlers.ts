@@ -1,7 +1,7 @@
 import type { Db } from '../db/connect.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { EventRelay } from '../events/relay.js';
-import { loadInventory, resourcesHoldingPackages } from '../findings/inventories.js';
+import { loadInventory, normalizePackageName } from '../findings/inventories.js';
 import { recordFailedScan, recordScan, sweepClosedFindings } from '../findings/lifecycle.js';
 import type { ResourceInput } from '../findings/resources.js';
 import { getSettings } from '../findings/settings.js';
@@ -67,6 +67,10 @@ export interface ReevaluationStats {
   created: number;
   updated: number;
   closed: number;
+  /** Time spent finding the affected resources, matching, and storing results (ms). */
+  lookupMs: number;
+  matchMs: number;
+  storeMs: number;
 }
 
 function imageResource(req: ImageScanRequest): ResourceInput {
@@ -83,9 +87,10 @@ function imageResource(req: ImageScanRequest): ResourceInput {
  * resources excluded by tag are left alone.
  */
 export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: ReevaluateJob, signal?: AbortSignal): Promise<ReevaluationStats> {
+  const t0 = performance.now();
   const ids = new Set<string>(job.resourceIds ?? []);
-  if (job.changed && job.changed.length > 0) for (const id of await resourcesHoldingPackages(deps.db, job.changed)) ids.add(id);
-  const stats: ReevaluationStats = { candidates: ids.size, reevaluated: 0, skipped: 0, created: 0, updated: 0, closed: 0 };
+  if (job.changed && job.changed.length > 0) for (const id of await resourcesHolding(deps.db, job.changed)) ids.add(id);
+  const stats: ReevaluationStats = { candidates: ids.size, reevaluated: 0, skipped: 0, created: 0, updated: 0, closed: 0, lookupMs: performance.now() - t0, matchMs: 0, storeMs: 0 };
   if (ids.size === 0) return stats;
   const settings = await getSettings(deps.db);
   const engine = deps.engine();
@@ -102,8 +107,12 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
       stats.skipped++;
       continue;
     }
+    const t1 = performance.now();
     const result = engine(stored.inventory, {});
+    const t2 = performance.now();
     const rec = await recordScan(deps.db, { accountId: row.account_id, resource: { id }, inventory: stored.inventory, result, trigger: 'REEVALUATION' });
+    stats.matchMs += t2 - t1;
+    stats.storeMs += performance.now() - t2;
     stats.reevaluated++;
     stats.created += rec.summary.created + rec.summary.reopened;
     stats.updated += rec.summary.updated;
@@ -127,6 +136,38 @@ export function watchAdvisoryDb(engine: AdvisoryEngine, queue: JobQueue): void {
       .send('reevaluate', { changed, reason: 'advisory database updated' } satisfies ReevaluateJob, { singletonKey: `db:${previousMtime}` })
       .catch((err: unknown) => log.error({ err }, 'queueing re-evaluation failed'));
   });
+}
+
+/**
+ * Resources whose latest inventory holds any changed package, through the inverted index
+ * with exact (ecosystem, name) lookups only: a base ecosystem (`Debian`) is first expanded
+ * to the releases present (`Debian:11`, `Debian:12`), so every lookup uses the index's key.
+ */
+export async function resourcesHolding(db: Db, changed: readonly ChangedPackage[]): Promise<string[]> {
+  const present = (await db.kysely.selectFrom('inventory_packages').select('ecosystem').distinct().execute()).map((r) => r.ecosystem);
+  const names = new Map<string, Set<string>>();
+  for (const c of changed) {
+    const targets = c.ecosystem.includes(':') ? [c.ecosystem] : present.filter((e) => e === c.ecosystem || e.startsWith(`${c.ecosystem}:`));
+    for (const eco of targets) {
+      let set = names.get(eco);
+      if (!set) names.set(eco, (set = new Set()));
+      set.add(normalizePackageName(eco, c.name));
+    }
+  }
+  const found = new Set<string>();
+  for (const [eco, set] of names) {
+    const list = [...set];
+    for (let i = 0; i < list.length; i += 500) {
+      const rows = await db.kysely
+        .selectFrom('inventory_packages')
+        .select('resource_id')
+        .where('ecosystem', '=', eco)
+        .where('name', 'in', list.slice(i, i + 500))
+        .execute();
+      for (const r of rows) found.add(r.resource_id);
+    }
+  }
+  return [...found].sort();
 }
 
 /** Registers every job handler and the final-failure handling on the queue. */

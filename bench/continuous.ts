@@ -1,0 +1,196 @@
+/**
+ * Continuous scanning figures:
+ * 1. Re-evaluation after an advisory update: N stored inventories (default 10,000) of ~500
+ *    packages (450 Debian 12 packages from a 600-name base set + 50 npm packages from a
+ *    200,000-name pool); a database delta of 1,000 new npm advisories. Time to re-evaluate
+ *    the affected inventories (inverted index → re-match → findings) versus re-matching
+ *    every inventory. Goal: under 10 s.
+ * 2. Push → `vigil.scan.completed` webhook latency for the debootstrapped minbase image,
+ *    through a real docker-registry, a real server and a loopback receiver.
+ * Sizes: BENCH_CONTINUOUS_INVENTORIES, BENCH_CONTINUOUS_DELTA; BENCH_CONTINUOUS_PARTS=reevaluation,push.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Db } from '../src/db/connect.js';
+import { createAccount } from '../src/server/accounts.js';
+import { storeInventory } from '../src/findings/inventories.js';
+import { upsertResource } from '../src/findings/resources.js';
+import type { Inventory, Package } from '../src/inventory/types.js';
+import { AdvisoryEngine } from '../src/jobs/engine.js';
+import { reevaluate } from '../src/jobs/handlers.js';
+import { log } from '../src/log.js';
+import { startServer } from '../src/server/start.js';
+import { changesSince, updateVulnDb } from '../src/vulndb/update.js';
+import { WebhookReceiver } from '../test/events/receiver.js';
+import { debianImages } from '../test/helpers/images.js';
+import { copyToRegistry, freePort, startLocalRegistry } from '../test/registries/local-registry.js';
+import type { Bench } from './benches.js';
+import { report, timeIt } from './report.js';
+
+/** A small deterministic PRNG (mulberry32), so runs are comparable. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BASE_NAMES = 600;
+const NPM_POOL = 200_000;
+
+function debName(i: number): string {
+  return `debpkg${i}`;
+}
+function npmName(i: number): string {
+  return `npmpkg-${i}`;
+}
+
+function pkg(ecosystem: string, purlType: string, name: string, version: string): Package {
+  return { ecosystem, purlType, name, version, purl: `pkg:${purlType}/${name}@${version}`, locations: [], extractor: 'bench@1' };
+}
+
+function inventoryOf(n: number, rand: () => number): Inventory {
+  const packages: Package[] = [];
+  const deb = new Set<number>();
+  while (deb.size < 450) deb.add(Math.floor(rand() * BASE_NAMES));
+  for (const i of deb) packages.push(pkg('Debian:12', 'deb', debName(i), `1.${i % 7}.${Math.floor(rand() * 3)}-1`));
+  const npm = new Set<number>();
+  while (npm.size < 50) npm.add(Math.floor(rand() * NPM_POOL));
+  for (const i of npm) packages.push(pkg('npm', 'npm', npmName(i), `2.${Math.floor(rand() * 5)}.0`));
+  return {
+    schemaVersion: 1,
+    target: { type: 'host', name: `bench-host-${n}` },
+    os: { id: 'debian', ecosystem: 'Debian:12', versionId: '12' },
+    packages,
+    warnings: [],
+    partial: false,
+    scannedAt: new Date(0).toISOString(),
+  };
+}
+
+function osv(id: string, ecosystem: string, name: string, fixed: string): Record<string, unknown> {
+  return {
+    id,
+    modified: '2026-11-01T00:00:00Z',
+    aliases: [`CVE-2026-${id.replace(/\D/g, '').slice(-6)}`],
+    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N' }],
+    affected: [{ package: { ecosystem, name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+  };
+}
+
+async function reevaluationBench(dir: string): Promise<void> {
+  const total = Number(process.env.BENCH_CONTINUOUS_INVENTORIES ?? 10_000);
+  const deltaSize = Number(process.env.BENCH_CONTINUOUS_DELTA ?? 1_000);
+  const rand = rng(42);
+  const osvDir = join(dir, 'osv');
+  mkdirSync(osvDir, { recursive: true });
+  // Baseline advisories: 100 Debian source packages and 2,000 npm packages.
+  for (let i = 0; i < 100; i++) writeFileSync(join(osvDir, `DEB-${i}.json`), JSON.stringify(osv(`DEB-${i}`, 'Debian:12', debName(i * 6), '1.3.0-1')));
+  for (let i = 0; i < 2000; i++) writeFileSync(join(osvDir, `NPM-${i}.json`), JSON.stringify(osv(`NPM-${i}`, 'npm', npmName(Math.floor(rand() * NPM_POOL)), '2.3.0')));
+  const vulndb = join(dir, 'vulndb.sqlite');
+  await updateVulnDb({ dbPath: vulndb, sources: [`osv=${osvDir}`] });
+  const engine = new AdvisoryEngine(vulndb);
+  const db: Db = await openDatabase(`sqlite:${join(dir, 'vigil.db')}`);
+  try {
+    await createAccount(db, 'bench');
+    const seedMs = await timeIt(async () => {
+      for (let start = 0; start < total; start += 250) {
+        await db.kysely.transaction().execute(async (trx) => {
+          const tdb: Db = { ...db, kysely: trx };
+          for (let n = start; n < Math.min(total, start + 250); n++) {
+            const inv = inventoryOf(n, rand);
+            const resource = await upsertResource(tdb, 'bench', { type: 'HOST', name: inv.target.name }, 0);
+            await storeInventory(tdb, resource, inv, 0);
+          }
+        });
+      }
+    });
+    console.log(`  (seeded ${total.toLocaleString('en-US')} inventories of 500 packages in ${(seedMs / 1000).toFixed(1)} s)`);
+    const ids = (await db.kysely.selectFrom('resources').select('id').execute()).map((r) => r.id);
+    let initial: Awaited<ReturnType<typeof reevaluate>> | undefined;
+    const initialMs = await timeIt(async () => {
+      initial = await reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids });
+    });
+    report('initial evaluation of every inventory', initialMs / 1000, 's');
+    console.log(`  (matching ${(initial!.matchMs / 1000).toFixed(2)} s, storing ${(initial!.storeMs / 1000).toFixed(2)} s)`);
+
+    // The delta: new npm advisories on packages drawn from the whole pool.
+    const since = new Date(Date.now() - 1000);
+    for (let i = 0; i < deltaSize; i++) writeFileSync(join(osvDir, `NPMD-${i}.json`), JSON.stringify(osv(`NPMD-${i}`, 'npm', npmName(Math.floor(rand() * NPM_POOL)), '2.4.0')));
+    const updateMs = await timeIt(() => updateVulnDb({ dbPath: vulndb, sources: [`osv=${osvDir}`] }));
+    const changed = changesSince(vulndb, since);
+    report(`advisory update importing the delta (${changed.length.toLocaleString('en-US')} changed packages)`, updateMs / 1000, 's');
+
+    let stats: Awaited<ReturnType<typeof reevaluate>> | undefined;
+    const incMs = await timeIt(async () => {
+      stats = await reevaluate({ db, engine: () => engine.current() }, { changed });
+    });
+    const s = stats!;
+    console.log(
+      `  (${s.reevaluated.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} inventories affected; ${s.created.toLocaleString('en-US')} findings created; ` +
+        `index lookup ${(s.lookupMs / 1000).toFixed(2)} s, matching ${(s.matchMs / 1000).toFixed(2)} s, storing ${(s.storeMs / 1000).toFixed(2)} s)`,
+    );
+    report(`re-evaluation after a ${deltaSize.toLocaleString('en-US')}-advisory delta (inverted index)`, incMs / 1000, 's', { atMost: 10 });
+    const fullMs = await timeIt(() => reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids }));
+    report('re-matching every inventory instead', fullMs / 1000, 's');
+    report('speed-up of incremental re-evaluation', fullMs / incMs, 'x');
+    engine.close();
+  } finally {
+    await db.close();
+  }
+}
+
+async function pushLatencyBench(dir: string): Promise<void> {
+  const images = await debianImages();
+  const vulndb = join(dir, 'vulndb-push.sqlite');
+  const osvDir = join(dir, 'osv-push');
+  mkdirSync(osvDir, { recursive: true });
+  writeFileSync(join(osvDir, 'DSA-1.json'), JSON.stringify(osv('DSA-1', 'Debian:12', 'openssl', '99.0.0-1')));
+  await updateVulnDb({ dbPath: vulndb, sources: [`osv=${osvDir}`] });
+  Object.assign(process.env, { VIGIL_VULNDB: vulndb, VIGIL_DATA_DIR: dir, VIGIL_WEBHOOK_ALLOW_LOOPBACK: '1', VIGIL_DB_UPDATE_EVERY_MINUTES: '0' });
+  const server = await startServer({ listen: { host: '127.0.0.1', port: 0 }, database: `sqlite:${join(dir, 'push.db')}`, vulndb, log: log.child({ bench: true }) });
+  const receiver = new WebhookReceiver();
+  await receiver.start();
+  const port = await freePort();
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${server.bootstrap!.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const sub = await call('/api/v1/subscriptions', { url: receiver.url, eventTypes: ['vigil.scan.completed'] });
+  receiver.secret = sub.secret as string;
+  const reg = await call('/api/v1/registries', { url: `http://127.0.0.1:${port}` });
+  const registry = await startLocalRegistry({ port, notifyUrl: reg.notificationUrl as string, token: reg.notificationToken as string });
+  try {
+    const started = performance.now();
+    let pushedAt = 0;
+    await copyToRegistry(`oci:${images.ociRef('bookworm')}`, registry.host, 'bench/minbase:latest').then(() => (pushedAt = performance.now()));
+    await receiver.waitFor((r) => r.some((x) => x.event.type === 'vigil.scan.completed'), 120_000);
+    const done = performance.now();
+    report('push → vigil.scan.completed, minbase image (from push start)', (done - started) / 1000, 's');
+    report('push → vigil.scan.completed, minbase image (from push end)', (done - pushedAt) / 1000, 's', { atMost: 10 });
+  } finally {
+    await server.close();
+    await registry.stop();
+    await receiver.stop();
+  }
+}
+
+/** Continuous scanning benchmark. */
+export const continuousBench: Bench = {
+  name: 'continuous',
+  async run() {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-continuous-'));
+    try {
+      const parts = (process.env.BENCH_CONTINUOUS_PARTS ?? 'reevaluation,push').split(',');
+      if (parts.includes('reevaluation')) await reevaluationBench(dir);
+      if (parts.includes('push')) await pushLatencyBench(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
