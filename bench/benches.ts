@@ -3,7 +3,6 @@ import { langExtractBench } from './lang-extract.js';
 import { vulndbBench } from './vulndb.js';
 import { versioningBench } from './versioning.js';
 import { inventoryBench } from './inventory.js';
-import { scanBench } from './scan.js';
 import { serverBench } from './server.js';
 
 /** One benchmark: prints its own figures (with the goal beside each) to stdout. */
@@ -20,5 +19,4 @@ export const benches: Bench[] = [
   versioningBench,
   serverBench,
   continuousBench,
-  scanBench,
 ];
