@@ -3,6 +3,7 @@ import { langExtractBench } from './lang-extract.js';
 import { vulndbBench } from './vulndb.js';
 import { versioningBench } from './versioning.js';
 import { inventoryBench } from './inventory.js';
+import { scanBench } from './scan.js';
 import { serverBench } from './server.js';
 
 /** One benchmark: prints its own figures (with the goal beside each) to stdout. */
@@ -19,4 +20,5 @@ export const benches: Bench[] = [
   versioningBench,
   serverBench,
   continuousBench,
+  scanBench,
 ];

@@ -12,6 +12,7 @@ import { runScan } from '../matching/engine.js';
 import { failsGate, filterFindings } from '../matching/filters.js';
 import { applyIgnoreEntries, IgnoreFileError, readIgnoreFile, type IgnoreEntry } from '../matching/ignore-file.js';
 import { renderScan, SCAN_FORMATS, type ScanFormat } from '../matching/output/index.js';
+import { storeIndex } from '../matching/store-index.js';
 import { summaryLine } from '../matching/output/table.js';
 import type { ScanContext, Severity } from '../matching/types.js';
 import { parseSeverity, SEVERITY_ORDER } from '../scoring/severity.js';
@@ -19,6 +20,7 @@ import { defaultVulnDbPath } from '../vulndb/paths.js';
 import { VulnDb, VulnDbOpenError } from '../vulndb/store.js';
 import { updateVulnDb } from '../vulndb/update.js';
 import type { RegisterCommand } from './commands.js';
+import { submitInventory } from '../server/client.js';
 import { CliError } from './errors.js';
 
 /** The default ignore file, read from the working directory when present. */
@@ -38,6 +40,8 @@ interface ScanOptions {
   context: string[];
   includeOsOwned?: boolean;
   ignoreFile?: string;
+  server?: string;
+  apiKey?: string;
 }
 
 function parseFormat(text: string): ScanFormat {
@@ -124,7 +128,10 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
   const ignore = loadIgnoreEntries(opts.ignoreFile);
 
   const warnings: ScanWarning[] = [];
-  const db = await openDatabase(resolve(opts.vulndb ?? defaultVulnDbPath()), Boolean(opts.offline), warnings);
+  // With --server, the server matches, scores and stores the inventory: no local database.
+  const apiKey = opts.apiKey ?? process.env.VIGIL_API_KEY;
+  if (opts.server && !apiKey) throw new CliError('--server needs --api-key KEY (or VIGIL_API_KEY)');
+  const db = opts.server ? undefined : await openDatabase(resolve(opts.vulndb ?? defaultVulnDbPath()), Boolean(opts.offline), warnings);
   try {
     let inventory;
     try {
@@ -132,7 +139,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
-    const { result: raw } = runScan(inventory, db, context);
+    const { result: raw } = db ? runScan(inventory, storeIndex(db), context) : await submitInventory({ server: opts.server!, apiKey: apiKey!, inventory, context });
     let result = { ...raw, warnings: [...warnings, ...raw.warnings] };
     if (ignore.entries.length > 0 || ignore.file) result = applyIgnoreEntries(result, ignore.entries, new Date(), ignore.file);
     result = filterFindings(result, { ...(severities ? { severities } : {}), ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
@@ -153,7 +160,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
       process.exitCode = 1;
     }
   } finally {
-    db.close();
+    db?.close();
   }
 }
 
@@ -173,6 +180,8 @@ export const registerScan: RegisterCommand = (program: Command) => {
     .option('--context <key=value>', 'what is known about where the target runs: internet-reachable=true|false (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--include-os-owned', 'also match language packages installed by OS packages (the distribution covers them by default)')
     .option('--ignore-file <file>', `accepted vulnerabilities (default: ${DEFAULT_IGNORE_FILE} when present)`)
+    .option('--server <url>', 'send the inventory to a Vigil server, which matches, stores and tracks it (needs --api-key)')
+    .option('--api-key <key>', 'API key with the scanner role for --server (default: $VIGIL_API_KEY)')
     .action(async (target: string, opts: ScanOptions) => {
       await scanAction(target, opts, program.version() ?? '0.0.0');
     });

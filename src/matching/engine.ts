@@ -10,7 +10,7 @@ import { schemeFor } from '../versioning/index.js';
 import type { AdvisoryIndex, CvssSource, Enrichment, OsvRecord } from '../vulndb/types.js';
 import { groupByVulnerability, isCve, type VulnerabilityGroup } from './aliases.js';
 import { isImageTarget, isKernelPackage, isRunningKernel } from './kernel.js';
-import { matchByKey } from './matchers/common.js';
+import { evaluateCandidates, lookupCandidates, type Candidates } from './matchers/common.js';
 import { distroMatcher } from './matchers/distro.js';
 import { ecosystemMatcher } from './matchers/ecosystem.js';
 import type { PackageMatches } from './matchers/types.js';
@@ -45,6 +45,24 @@ interface Draft {
   group: VulnerabilityGroup;
   fixAvailable: FixAvailable;
   fixedVersion?: string;
+}
+
+/** What the engine remembers about one index between scans. */
+interface IndexCache {
+  candidatesByName: Map<string, Candidates>;
+  namesByEcosystem: Map<string, ReadonlySet<string> | undefined>;
+}
+
+const indexCaches = new WeakMap<AdvisoryIndex, IndexCache>();
+const CANDIDATE_CACHE_LIMIT = 200_000;
+
+function indexCache(index: AdvisoryIndex): IndexCache {
+  let c = indexCaches.get(index);
+  if (!c) {
+    c = { candidatesByName: new Map(), namesByEcosystem: new Map() };
+    indexCaches.set(index, c);
+  }
+  return c;
 }
 
 /** Collects warnings once each (a source package's warning would otherwise repeat per binary). */
@@ -156,7 +174,10 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
   const runningKernel = inventory.target.type === 'host' ? inventory.os?.runningKernel : undefined;
   let kernelUnknownRunning = 0;
 
+  // Binaries of one source share a (name, version); versions of one name share candidates,
+  // across scans too (an index does not change while it is open).
   const cache = new Map<string, PackageMatches>();
+  const { candidatesByName, namesByEcosystem } = indexCache(index);
   const drafts: Draft[] = [];
   for (const pkg of inventory.packages) {
     const eco = ecosystemOf(pkg);
@@ -181,10 +202,18 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
 
     const matcher = eco.info.kind === 'os' ? distroMatcher : ecosystemMatcher;
     const key = matcher.lookupKey(pkg, eco.raw);
-    const cacheKey = `${key.ecosystem}\u0000${key.name}\u0000${key.version}`;
+    const nameKey = `${key.ecosystem}\u0000${key.name}`;
+    const cacheKey = `${nameKey}\u0000${key.version}`;
     let found = cache.get(cacheKey);
     if (!found) {
-      found = matchByKey(index, key, (reason) => warnings.add({ reason }));
+      let candidates = candidatesByName.get(nameKey);
+      if (!candidates) {
+        if (!namesByEcosystem.has(key.ecosystem)) namesByEcosystem.set(key.ecosystem, index.packageNames?.(key.ecosystem));
+        candidates = lookupCandidates(index, key, namesByEcosystem.get(key.ecosystem));
+        if (candidatesByName.size >= CANDIDATE_CACHE_LIMIT) candidatesByName.clear();
+        candidatesByName.set(nameKey, candidates);
+      }
+      found = evaluateCandidates(candidates, key, (reason) => warnings.add({ reason }));
       cache.set(cacheKey, found);
     }
     stats.matchedPackages++;

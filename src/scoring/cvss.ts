@@ -84,10 +84,33 @@ function parseInstance(vector: string): { version: CvssVersion; instance: AnyCvs
   return { version, instance };
 }
 
+// Advisories repeat a few thousand vectors across tens of thousands of findings; scoring one
+// (v4.0 especially) is not free. Bounded so a hostile feed cannot grow it without end.
+const scoreCache = new Map<string, ScoredCvss | InvalidCvssError>();
+const SCORE_CACHE_LIMIT = 50_000;
+
+function cached(key: string, compute: () => ScoredCvss): ScoredCvss {
+  let hit = scoreCache.get(key);
+  if (hit === undefined) {
+    try {
+      hit = compute();
+    } catch (err) {
+      if (!(err instanceof InvalidCvssError)) throw err;
+      hit = err;
+    }
+    if (scoreCache.size >= SCORE_CACHE_LIMIT) scoreCache.clear();
+    scoreCache.set(key, hit);
+  }
+  if (hit instanceof InvalidCvssError) throw hit;
+  return hit;
+}
+
 /** Parses and scores a vector; throws {@link InvalidCvssError} naming the input. */
 export function scoreCvss(vector: string): ScoredCvss {
-  const { version, instance } = parseInstance(vector);
-  return scoreOf(version, vector, instance);
+  return cached(vector, () => {
+    const { version, instance } = parseInstance(vector);
+    return scoreOf(version, vector, instance);
+  });
 }
 
 /** Like {@link scoreCvss}, but `undefined` for a vector that does not score. */
@@ -111,11 +134,13 @@ export function cvssMetric(vector: string, metric: string): string | undefined {
 
 /** The vector with one metric changed, scored again (e.g. `AV:N` → `AV:A`). */
 export function withCvssMetric(vector: string, metric: string, value: string): ScoredCvss {
-  const { version, instance } = parseInstance(vector);
-  try {
-    instance.applyComponentString(metric, value);
-  } catch (err) {
-    throw new InvalidCvssError(vector, `cannot set ${metric}:${value}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return scoreOf(version, vector, instance);
+  return cached(`${vector}\u0000${metric}:${value}`, () => {
+    const { version, instance } = parseInstance(vector);
+    try {
+      instance.applyComponentString(metric, value);
+    } catch (err) {
+      throw new InvalidCvssError(vector, `cannot set ${metric}:${value}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return scoreOf(version, vector, instance);
+  });
 }

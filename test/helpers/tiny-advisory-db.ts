@@ -52,6 +52,11 @@ export function tinyAdvisoryDb(records: readonly OsvRecord[], enrichment: readon
     enrichment(cveIds: readonly string[]): Enrichment[] {
       return cveIds.flatMap((id) => (enrichmentById.has(id) ? [enrichmentById.get(id)!] : []));
     },
+    packageNames(ecosystem: string): ReadonlySet<string> | undefined {
+      const prefix = keyFor(ecosystem, 'x')?.split('\u0000')[0];
+      if (prefix === undefined) return undefined;
+      return new Set([...byKey.keys()].filter((k) => k.startsWith(`${prefix}\u0000`)).map((k) => k.slice(prefix.length + 1)));
+    },
   };
   return index;
 }

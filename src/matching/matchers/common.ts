@@ -5,7 +5,7 @@
  */
 import { canonicalEcosystem, normalizePackageName, tryParseEcosystem } from '../../ecosystems.js';
 import { schemeFor } from '../../versioning/index.js';
-import type { AdvisoryIndex, OsvAffected } from '../../vulndb/types.js';
+import type { AdvisoryIndex, OsvAffected, OsvRecord } from '../../vulndb/types.js';
 import { evaluateAffected } from '../../versioning/osv-range.js';
 import type { AdvisoryMatch, LookupKey, MatchWarn, PackageMatches } from './types.js';
 
@@ -23,12 +23,34 @@ function entryNamesPackage(entry: OsvAffected, key: LookupKey, normalisedName: s
   return normalizePackageName(pkg.ecosystem, pkg.name) === normalisedName;
 }
 
-/** Looks the package up and evaluates every advisory that names it. */
-export function matchByKey(index: AdvisoryIndex, key: LookupKey, warn: MatchWarn): PackageMatches {
+/** The advisories that name one (ecosystem, name), withdrawn ones and foreign entries removed. */
+export interface Candidates {
+  normalisedName: string;
+  advisories: { record: OsvRecord; entries: OsvAffected[] }[];
+}
+
+/**
+ * Looks a name up once: every version of the package is then evaluated against the same
+ * candidates. With `names` (the index's set of names that have advisories), a name outside it
+ * costs no lookup at all.
+ */
+export function lookupCandidates(index: AdvisoryIndex, key: LookupKey, names?: ReadonlySet<string>): Candidates {
   const normalisedName = normalizePackageName(key.ecosystem, key.name);
-  const found = index.advisoriesFor(key.ecosystem, normalisedName);
+  if (names && !names.has(normalisedName)) return { normalisedName, advisories: [] };
+  const advisories: Candidates['advisories'] = [];
+  for (const { record, affected } of index.advisoriesFor(key.ecosystem, normalisedName)) {
+    // Withdrawn advisories were published in error; they never produce findings.
+    if (record.withdrawn) continue;
+    const entries = affected.filter((entry) => entryNamesPackage(entry, key, normalisedName));
+    if (entries.length > 0) advisories.push({ record, entries });
+  }
+  return { normalisedName, advisories };
+}
+
+/** Evaluates one version against the candidates of its name. */
+export function evaluateCandidates(candidates: Candidates, key: LookupKey, warn: MatchWarn): PackageMatches {
   const result: PackageMatches = { ecosystem: key.ecosystem, lookupName: key.name, version: key.version, matches: [] };
-  if (found.length === 0) return result;
+  if (candidates.advisories.length === 0) return result;
 
   const scheme = schemeFor(key.ecosystem);
   if (!scheme.isValid(key.version)) {
@@ -40,16 +62,13 @@ export function matchByKey(index: AdvisoryIndex, key: LookupKey, warn: MatchWarn
     } catch (err) {
       reason = err instanceof Error ? err.message : String(err);
     }
-    warn(`${key.label} ${key.version} in ${key.ecosystem}: ${reason}; ${found.length} advisories for it were not evaluated`);
+    warn(`${key.label} ${key.version} in ${key.ecosystem}: ${reason}; ${candidates.advisories.length} advisories for it were not evaluated`);
     return result;
   }
 
-  for (const { record, affected } of found) {
-    // Withdrawn advisories were published in error; they never produce findings.
-    if (record.withdrawn) continue;
+  for (const { record, entries } of candidates.advisories) {
     const match: AdvisoryMatch = { record, affected: [], fixStatuses: [] };
-    for (const entry of affected) {
-      if (!entryNamesPackage(entry, key, normalisedName)) continue;
+    for (const entry of entries) {
       const verdict = evaluateAffected(key.version, entry, { ecosystem: key.ecosystem });
       if (verdict.affected === 'unknown') {
         warn(`${key.label} ${key.version}: advisory ${record.id} could not be evaluated: ${verdict.reason ?? 'unknown reason'}`);
@@ -66,4 +85,9 @@ export function matchByKey(index: AdvisoryIndex, key: LookupKey, warn: MatchWarn
     if (match.affected.length > 0) result.matches.push(match);
   }
   return result;
+}
+
+/** Looks the package up and evaluates every advisory that names it. */
+export function matchByKey(index: AdvisoryIndex, key: LookupKey, warn: MatchWarn): PackageMatches {
+  return evaluateCandidates(lookupCandidates(index, key), key, warn);
 }
