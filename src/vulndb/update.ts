@@ -70,6 +70,7 @@ export interface UpdateOptions {
 /** What an update did. */
 export interface UpdateResult {
   dbPath: string;
+  /** The change log's id for this update; 0 when every source failed and nothing was swapped. */
   updateId: number;
   units: UnitReport[];
   failed: number;
@@ -96,7 +97,8 @@ export async function updateVulnDb(opts: UpdateOptions): Promise<UpdateResult> {
   let writer: VulnDbWriter | undefined;
   try {
     await removeStaleTemps(dbPath);
-    if (existsSync(dbPath)) await copyFile(dbPath, tmp);
+    const existed = existsSync(dbPath);
+    if (existed) await copyFile(dbPath, tmp);
     writer = new VulnDbWriter(tmp);
     const remembered = rememberedSpecs(writer);
     const specTexts = opts.sources?.length ? opts.sources : remembered.length ? remembered : DEFAULT_SOURCES;
@@ -124,6 +126,15 @@ export async function updateVulnDb(opts: UpdateOptions): Promise<UpdateResult> {
       }
     }
     const failed = units.filter((u) => u.status === 'failed').length;
+    if (units.length > 0 && failed === units.length) {
+      // Nothing could be read: keep the previous file exactly as it was (its age stays
+      // honest), and never create an empty database that looks fresh.
+      writer.abandon();
+      writer = undefined;
+      await unlink(tmp).catch(() => undefined);
+      if (!existed) throw new Error(`no advisory source could be read, so no database was created at ${dbPath}:\n  ${units.map((u) => u.error).join('\n  ')}`);
+      return { dbPath, updateId: 0, units, failed, durationMs: performance.now() - started };
+    }
     const updateId = writer.updateId;
     writer.finish({ units: units.map(({ warnings: _w, ...u }) => u) });
     writer = undefined;

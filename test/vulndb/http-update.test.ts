@@ -22,6 +22,17 @@ let work: string;
 let httpDb: string;
 let first: UpdateResult;
 
+/** A loopback port nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
 function httpSources(base: string): string[] {
   return [
     `osv=${base}/osv`,
@@ -145,14 +156,30 @@ describe('update over HTTP', () => {
     expect(healed.units.every((u) => u.status === 'unchanged')).toBe(true);
   });
 
+  it('when every source fails: no empty database is created, an existing one is left as it was', async () => {
+    const port = await closedPort();
+    const fresh = join(work, 'never.sqlite');
+    await expect(updateVulnDb({ dbPath: fresh, sources: [`kev=http://127.0.0.1:${port}/kev.json`] })).rejects.toThrow(
+      /no advisory source could be read, so no database was created at .*never\.sqlite:\n {2}source kev=http:\/\/127\.0\.0\.1:\d+\/kev\.json: .*request failed/,
+    );
+    expect(existsSync(fresh)).toBe(false);
+    const builtAt = async (): Promise<string | undefined> => {
+      const db = new VulnDb(httpDb);
+      try {
+        return (await db.status()).builtAt;
+      } finally {
+        db.close();
+      }
+    };
+    const before = await builtAt();
+    const r = await updateVulnDb({ dbPath: httpDb, sources: [`kev=http://127.0.0.1:${port}/kev.json`] });
+    expect(r.failed).toBe(1);
+    expect(r.updateId).toBe(0);
+    expect(await builtAt()).toBe(before);
+  });
+
   it('names an unreachable source and still updates the others (CLI, exit 1)', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await closedPort();
     const db = join(work, 'cli.sqlite');
     const r = await runVigil([
       'db',
