@@ -222,3 +222,34 @@ describe('bearer token auth', () => {
     expect((err as Error).message).toMatch(/token service http:\/\/127\.0\.0\.1:\d+ refused \(HTTP 401\)/);
   });
 });
+
+describe('test registry notifications (used by continuous-scanning tests)', () => {
+  it('POSTs a push event with the repository, tag and digest to the given endpoint', async () => {
+    const events: { auth?: string; body: string }[] = [];
+    const sink = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        events.push({ auth: req.headers.authorization, body });
+        res.writeHead(200).end();
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => sink.listen(port, '127.0.0.1', r));
+    try {
+      const reg = await startRegistry({ notificationsUrl: `http://127.0.0.1:${port}/hooks/registry`, notificationsToken: 'hook-token' });
+      registries.push(reg);
+      await reg.push(`${join(work, 'simple')}:v1`, 'test/notified:v1');
+      const deadline = Date.now() + 20_000;
+      const pushed = () =>
+        events
+          .flatMap((e) => (JSON.parse(e.body) as { events: { action: string; target: { repository: string; tag?: string; digest: string; mediaType: string } }[] }).events)
+          .find((e) => e.action === 'push' && e.target.tag === 'v1');
+      while (!pushed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(pushed()?.target).toMatchObject({ repository: 'test/notified', tag: 'v1', digest: expect.stringMatching(/^sha256:/) });
+      expect(events[0].auth).toBe('Bearer hook-token');
+    } finally {
+      await new Promise<void>((r) => sink.close(() => r()));
+    }
+  });
+});
