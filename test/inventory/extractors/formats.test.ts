@@ -135,6 +135,24 @@ const SCENARIOS: Scenario[] = [
     warn: /lockfileVersion 2 is newer than 1/,
   },
   {
+    name: 'bun.lock: packages reachable only from devDependencies are dev, resolved as Bun hoists',
+    extractor: bunLock,
+    path: '/app/bun.lock',
+    content: JSON.stringify({
+      lockfileVersion: 1,
+      workspaces: { '': { name: 'app', dependencies: { 'supports-color': '^5' }, devDependencies: { chalk: '^4' } } },
+      packages: {
+        chalk: ['chalk@4.1.2', '', { dependencies: { 'supports-color': '^7' } }, 'sha512-x'],
+        'supports-color': ['supports-color@5.5.0', '', { dependencies: { 'has-flag': '^3' } }, 'sha512-x'],
+        'has-flag': ['has-flag@3.0.0', '', {}, 'sha512-x'],
+        'chalk/supports-color': ['supports-color@7.2.0', '', { dependencies: { 'has-flag': '^4' } }, 'sha512-x'],
+        'chalk/supports-color/has-flag': ['has-flag@4.0.0', '', {}, 'sha512-x'],
+      },
+    }),
+    want: ['chalk@4.1.2', 'has-flag@3.0.0', 'has-flag@4.0.0', 'supports-color@5.5.0', 'supports-color@7.2.0'],
+    dev: ['chalk@4.1.2', 'has-flag@4.0.0', 'supports-color@7.2.0'],
+  },
+  {
     name: 'dist-info METADATA with a folded header and a body',
     extractor: pythonInstalled,
     path: '/usr/local/lib/python3.11/site-packages/Flask_Login-0.6.3.dist-info/METADATA',
