@@ -12,6 +12,63 @@ export interface RpmVersion {
   version: string;
   /** `undefined` when the string has no `-`. */
   release?: string;
+  /** Epoch, version and release pre-split into rpmvercmp's segments, for fast comparison. */
+  readonly tokens: { epoch: RpmToken[]; version: RpmToken[]; release?: RpmToken[] };
+}
+
+/** One rpmvercmp segment: `~`, `^`, a digit run (leading zeros dropped) or a letter run. */
+export type RpmToken = { kind: '~' | '^' } | { kind: 'num' | 'alpha'; text: string };
+
+/** Splits like rpmvercmp walks: separators (anything not alphanumeric, `~` or `^`) vanish. */
+export function rpmTokens(s: string): RpmToken[] {
+  const out: RpmToken[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (s[i] === '~' || s[i] === '^') {
+      out.push({ kind: s[i] as '~' | '^' });
+      i++;
+    } else if (isDigit(c)) {
+      const start = i;
+      while (i < s.length && isDigit(s.charCodeAt(i))) i++;
+      out.push({ kind: 'num', text: s.slice(start, i).replace(/^0+/, '') });
+    } else if (isAlpha(c)) {
+      const start = i;
+      while (i < s.length && isAlpha(s.charCodeAt(i))) i++;
+      out.push({ kind: 'alpha', text: s.slice(start, i) });
+    } else {
+      i++;
+    }
+  }
+  return out;
+}
+
+/** rpmvercmp over pre-split segments; the same answers as {@link rpmvercmp} on the strings. */
+export function compareRpmTokens(a: readonly RpmToken[], b: readonly RpmToken[]): number {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    if ((x && x.kind === '~') || (y && y.kind === '~')) {
+      if (!x || x.kind !== '~') return 1;
+      if (!y || y.kind !== '~') return -1;
+      continue;
+    }
+    if ((x && x.kind === '^') || (y && y.kind === '^')) {
+      if (!x) return -1;
+      if (!y) return 1;
+      if (x.kind !== '^') return 1;
+      if (y.kind !== '^') return -1;
+      continue;
+    }
+    if (!x || !y) return x ? 1 : y ? -1 : 0;
+    const xt = (x as { text: string }).text;
+    const yt = (y as { text: string }).text;
+    if (x.kind !== y.kind) return x.kind === 'num' ? 1 : -1;
+    if (x.kind === 'num' && xt.length !== yt.length) return xt.length > yt.length ? 1 : -1;
+    if (xt !== yt) return xt < yt ? -1 : 1;
+  }
+  return 0;
 }
 
 function isDigit(c: number): boolean {
@@ -32,6 +89,18 @@ export function parseRpmVersion(input: string): RpmVersion {
   if (input === '') invalid('rpm', input, 'version string is empty');
   // rpm itself never sees blanks or control characters in an EVR: header fields cannot hold them.
   if (hasSpaceOrControl(input)) invalid('rpm', input, 'contains whitespace or control characters');
+  const evr = splitEvr(input);
+  return {
+    ...evr,
+    tokens: {
+      epoch: rpmTokens(evr.epoch),
+      version: rpmTokens(evr.version),
+      ...(evr.release === undefined ? {} : { release: rpmTokens(evr.release) }),
+    },
+  };
+}
+
+function splitEvr(input: string): { epoch: string; version: string; release?: string } {
   let s = 0;
   while (s < input.length && isDigit(input.charCodeAt(s))) s++;
   let epoch = '0';
@@ -112,15 +181,15 @@ export function rpmvercmp(a: string, b: string): number {
  * total order (`1.0-1 = 1.0 = 1.0-2`), and installed packages always carry one.
  */
 export function compareRpmVersions(a: RpmVersion, b: RpmVersion): number {
-  const e = rpmvercmp(a.epoch, b.epoch);
+  const e = compareRpmTokens(a.tokens.epoch, b.tokens.epoch);
   if (e !== 0) return e;
-  const v = rpmvercmp(a.version, b.version);
+  const v = compareRpmTokens(a.tokens.version, b.tokens.version);
   if (v !== 0) return v;
-  if (a.release === undefined || b.release === undefined) {
-    if (a.release === b.release) return 0;
-    return a.release === undefined ? -1 : 1;
+  if (a.tokens.release === undefined || b.tokens.release === undefined) {
+    if (a.tokens.release === b.tokens.release) return 0;
+    return a.tokens.release === undefined ? -1 : 1;
   }
-  return rpmvercmp(a.release, b.release);
+  return compareRpmTokens(a.tokens.release, b.tokens.release);
 }
 
 /** The RPM version scheme (Red Hat and its rebuilds, SUSE, Fedora, Amazon, Oracle, Azure Linux, …). */

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ECOSYSTEMS, UnknownEcosystemError, type SchemeId } from '../../src/ecosystems.js';
 import { defineScheme } from '../../src/versioning/cache.js';
+import { compareDpkgVersions, parseDpkgVersion, verrevcmp } from '../../src/versioning/dpkg.js';
+import { compareRpmTokens, rpmTokens, rpmvercmp } from '../../src/versioning/rpm.js';
 import { schemeFor, schemes } from '../../src/versioning/index.js';
 import { InvalidVersionError } from '../../src/versioning/types.js';
 import { listVectorFiles, readVectorRows } from './vector-data.js';
@@ -95,5 +97,49 @@ describe('the scheme registry', () => {
     expect(parses).toBe(1000);
     expect(s.compare('1', '2')).toBeLessThan(0); // evicted ones are parsed again, correctly
     expect(parses).toBe(1002);
+  });
+});
+
+describe('fast comparison paths agree with the direct ports of the C code', () => {
+  // Random strings over the characters that matter, from a fixed seed (the differential tests
+  // compare the schemes with the real tools; this pins the pre-split paths to the ports).
+  let state = 12345;
+  const rand = (): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 4294967296;
+  };
+  const randomString = (alphabet: string[]): string => {
+    let s = '';
+    const n = Math.floor(rand() * 8);
+    for (let i = 0; i < n; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
+    return s;
+  };
+
+  it('rpm: compareRpmTokens ≡ rpmvercmp', () => {
+    const alphabet = ['0', '1', '9', '00', '10', 'a', 'b', 'Z', '.', '_', '+', '~', '^', '-'];
+    const bad: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const a = randomString(alphabet);
+      const b = rand() < 0.5 ? randomString(alphabet) : a + randomString(alphabet);
+      const want = rpmvercmp(a, b);
+      const got = compareRpmTokens(rpmTokens(a), rpmTokens(b));
+      if (want !== got) bad.push(`${JSON.stringify(a)} vs ${JSON.stringify(b)}: ${got}, rpmvercmp ${want}`);
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+  });
+
+  it('dpkg: the pre-split keys ≡ verrevcmp', () => {
+    const alphabet = ['0', '1', '9', '00', '10', 'a', 'b', 'Z', '.', '+', '~', '-', ':'];
+    const bad: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const a = `1${randomString(alphabet)}`;
+      const b = rand() < 0.5 ? `1${randomString(alphabet)}` : a + randomString(alphabet);
+      const pa = parseDpkgVersion(`0:${a}-0`);
+      const pb = parseDpkgVersion(`0:${b}-0`);
+      const want = Math.sign(verrevcmp(pa.upstream, pb.upstream));
+      const got = compareDpkgVersions(pa, pb);
+      if (want !== got) bad.push(`${JSON.stringify(a)} vs ${JSON.stringify(b)}: ${got}, verrevcmp ${want}`);
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
   });
 });
