@@ -98,7 +98,15 @@ export async function migrate(db: Db): Promise<string[]> {
       return out;
     },
   };
-  const migrator = new Migrator({ db: db.kysely, provider, migrationTableName: 'vigil_migrations', migrationLockTableName: 'vigil_migrations_lock' });
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider,
+    migrationTableName: 'vigil_migrations',
+    migrationLockTableName: 'vigil_migrations_lock',
+    // Areas number their migrations in their own ranges (0001-0099 core, 0100+ continuous scanning):
+    // a database may have applied a later range before an earlier one gained an entry.
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {

@@ -9,6 +9,7 @@
  */
 import { core } from './0001-core.js';
 import { findings } from './0002-findings.js';
+import { findingsAccountSorts } from './0003-findings-account-sorts.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -16,5 +17,6 @@ import { continuousMigration } from '../../jobs/migration.js';
 export const migrations: readonly VigilMigration[] = [
   core,
   findings,
+  findingsAccountSorts,
   continuousMigration,
 ];
