@@ -5,12 +5,13 @@
  * was checked against the raw advisory data (PyPI with Python's `packaging`, the others by
  * reading the records' ranges), as the comments say.
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanTarget } from '../../src/inventory/index.js';
+import { toCycloneDxJson, toSpdxJson } from '../../src/inventory/sbom/index.js';
 import { scanInventory } from '../../src/matching/engine.js';
 import type { ScanResult } from '../../src/matching/types.js';
 import { VulnDb } from '../../src/vulndb/store.js';
@@ -133,5 +134,18 @@ describe('Packagist', () => {
       'guzzlehttp/psr7@1.8.3 CVE-2026-49214 -> 2.10.2',
       'guzzlehttp/psr7@1.8.3 CVE-2026-55766 -> 2.12.1',
     ]);
+  });
+});
+
+describe('SBOM targets', () => {
+  it.each(['cyclonedx', 'spdx'] as const)('a %s SBOM of the npm demo project finds what the project itself does', async (kind) => {
+    const inventory = await scanTarget(`dir:${join(sharedDir, 'vulndata/demo/npm-project')}`);
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-sbom-'));
+    const file = join(dir, `demo.${kind}.json`);
+    writeFileSync(file, kind === 'cyclonedx' ? toCycloneDxJson(inventory) : toSpdxJson(inventory));
+    const fromSbom = scanInventory(await scanTarget(`sbom:${file}`), db);
+    const fromProject = scanInventory(inventory, db);
+    expect(summary(fromSbom)).toEqual(summary(fromProject));
+    expect(summary(fromSbom)).toContain('lodash@4.17.15 CVE-2020-8203 -> 4.17.20');
   });
 });
