@@ -67,7 +67,7 @@ describe('continuous scanning (SQLite)', () => {
     receiver.secret = sub.json.secret as string;
 
     const port = await freePort();
-    const reg = await api('POST', '/api/v1/registries', { url: `http://127.0.0.1:${port}`, modes: ['ON_PUSH'], resourceTags: { env: 'test' } });
+    const reg = await api('POST', '/api/v1/registries', { url: `http://127.0.0.1:${port}`, modes: ['ON_PUSH'], resourceTags: { env: 'test' }, rescanWindow: { kind: 'DAYS_SINCE_PUSH', days: 30 } });
     expect(reg.status).toBe(201);
     const registryId = (reg.json.registry as { id: string }).id;
     expect(reg.json.registryConfig).toContain(`/api/v1/registry-hooks/${registryId}`);
@@ -122,5 +122,67 @@ describe('continuous scanning (SQLite)', () => {
     // The image was not pulled again.
     expect(blobFetches()).toBe(blobsBefore);
     expect(readdirSync(advisories)).toHaveLength(2);
+  });
+
+  it('refuses registry notifications without the registry token', async () => {
+    const [reg] = ((await api('GET', '/api/v1/registries')).json.registries as { id: string }[]);
+    const res = await fetch(`${server.url}/api/v1/registry-hooks/${reg.id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+      body: JSON.stringify({ events: [] }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('streams events over SSE to API clients', async () => {
+    const c = await continuousHandle(server.app)!;
+    const ctrl = new AbortController();
+    const res = await fetch(`${server.url}/api/v1/events/stream?types=vigil.coverage.changed`, { headers: { authorization: `Bearer ${key}`, 'last-event-id': '0' }, signal: ctrl.signal });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (!text.includes('event: vigil.coverage.changed') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+    ctrl.abort();
+    expect(text).toMatch(/id: \d+\nevent: vigil.coverage.changed\ndata: \{.*"specversion":"1.0"/);
+    expect(text).not.toContain('event: vigil.finding.created');
+    expect(c.queue.backend).toBe('sqlite');
+  });
+
+  it('expires an image past its rescan window: coverage SCAN_ELIGIBILITY_EXPIRED and a coverage event', async () => {
+    const c = await continuousHandle(server.app)!;
+    await server.db.kysely.updateTable('registry_images' as never).set({ pushed_at: Date.now() - 40 * 86_400_000 } as never).execute();
+    await c.queue.send('coverage-sweep', {});
+    const deadline = Date.now() + 10_000;
+    let coverage: { reason: string; status: string }[] = [];
+    while (Date.now() < deadline) {
+      coverage = (await api('GET', '/api/v1/coverage?resourceType=CONTAINER_IMAGE')).json.coverage as { reason: string; status: string }[];
+      if (coverage[0]?.reason === 'SCAN_ELIGIBILITY_EXPIRED') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(coverage).toEqual([expect.objectContaining({ status: 'INACTIVE', reason: 'SCAN_ELIGIBILITY_EXPIRED' })]);
+    const events = (await server.db.kysely.selectFrom('vigil_events' as never).select(['type', 'payload'] as never).execute()) as { type: string; payload: string }[];
+    expect(events.some((e) => e.type === 'vigil.coverage.changed' && e.payload.includes('SCAN_ELIGIBILITY_EXPIRED'))).toBe(true);
+  });
+
+  it('marks coverage SCAN_FAILED with the reason when a scan fails for good', async () => {
+    const c = await continuousHandle(server.app)!;
+    const port = await freePort();
+    await c.queue.send(
+      'scan-image',
+      { accountId: 'admin', registryId: 'reg_none', registry: `127.0.0.1:${port}`, repository: 'gone/app', digest: `sha256:${'0'.repeat(64)}`, tags: ['1'], reference: `127.0.0.1:${port}/gone/app@sha256:${'0'.repeat(64)}`, resourceTags: {}, insecure: true },
+      { retryLimit: 1, retryDelaySeconds: 0.05 },
+    );
+    const deadline = Date.now() + 15_000;
+    let failed: { reason: string; name: string } | undefined;
+    while (!failed && Date.now() < deadline) {
+      const coverage = (await api('GET', '/api/v1/coverage?resourceType=CONTAINER_IMAGE')).json.coverage as { reason: string; name: string }[];
+      failed = coverage.find((x) => x.name.includes('gone/app'));
+      if (!failed) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(failed).toMatchObject({ reason: 'SCAN_FAILED' });
+    const row = (await server.db.kysely.selectFrom('resources').select(['last_scan_error']).where('name', 'like', '%gone/app%').executeTakeFirstOrThrow());
+    expect(row.last_scan_error).toMatch(/127\.0\.0\.1/);
   });
 });
