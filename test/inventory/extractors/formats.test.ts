@@ -452,3 +452,74 @@ describe('Go build info stored the pre-1.18 way (pointers into the data section)
     expect(r.packages.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['example.com/old@1.0.0', 'github.com/pkg/errors@0.9.1', 'stdlib@1.16.15']);
   });
 });
+
+describe('yarn.lock dev marking from the package.json beside it', () => {
+  const manifest = JSON.stringify({ name: 'app', dependencies: { 'supports-color': '^5.0.0' }, devDependencies: { chalk: '^4.0.0' } });
+  it.each([
+    [
+      'classic (v1)',
+      [
+        '# yarn lockfile v1',
+        '',
+        'chalk@^4.0.0:',
+        '  version "4.1.2"',
+        '  dependencies:',
+        '    ansi-styles "^4.1.0"',
+        '    supports-color "^7.1.0"',
+        '',
+        'ansi-styles@^4.1.0:',
+        '  version "4.3.0"',
+        '',
+        'supports-color@^5.0.0:',
+        '  version "5.5.0"',
+        '',
+        'supports-color@^7.1.0:',
+        '  version "7.2.0"',
+        '',
+      ].join('\n'),
+    ],
+    [
+      'berry',
+      [
+        '__metadata:',
+        '  version: 8',
+        '',
+        '"chalk@npm:^4.0.0":',
+        '  version: 4.1.2',
+        '  resolution: "chalk@npm:4.1.2"',
+        '  dependencies:',
+        '    ansi-styles: "npm:^4.1.0"',
+        '    supports-color: "npm:^7.1.0"',
+        '',
+        '"ansi-styles@npm:^4.1.0":',
+        '  version: 4.3.0',
+        '  resolution: "ansi-styles@npm:4.3.0"',
+        '',
+        '"supports-color@npm:^5.0.0":',
+        '  version: 5.5.0',
+        '  resolution: "supports-color@npm:5.5.0"',
+        '',
+        '"supports-color@npm:^7.1.0":',
+        '  version: 7.2.0',
+        '  resolution: "supports-color@npm:7.2.0"',
+        '',
+        '"app@workspace:.":',
+        '  version: 0.0.0-use.local',
+        '  resolution: "app@workspace:."',
+        '',
+      ].join('\n'),
+    ],
+  ])('%s', async (label, lock) => {
+    const lockPath = join(dir, `yarn-${label.replace(/\W+/g, '-')}.lock`);
+    const pkgPath = join(dir, `yarn-${label.replace(/\W+/g, '-')}-package.json`);
+    await writeFile(lockPath, lock);
+    await writeFile(pkgPath, manifest);
+    const r = await runExtractor(yarnLock, lockPath, { targetPath: '/app/yarn.lock', siblings: { '/app/package.json': pkgPath } });
+    expect(r.error).toBeUndefined();
+    expect(r.packages.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['ansi-styles@4.3.0', 'chalk@4.1.2', 'supports-color@5.5.0', 'supports-color@7.2.0']);
+    expect(r.packages.filter((p) => p.dev).map((p) => `${p.name}@${p.version}`).sort()).toEqual(['ansi-styles@4.3.0', 'chalk@4.1.2', 'supports-color@7.2.0']);
+    // Without the package.json nothing can be told apart, and nothing is marked.
+    const alone = await runExtractor(yarnLock, lockPath, { targetPath: '/app/yarn.lock' });
+    expect(alone.packages.some((p) => p.dev)).toBe(false);
+  });
+});

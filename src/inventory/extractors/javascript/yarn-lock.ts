@@ -1,18 +1,23 @@
 /**
  * `yarn.lock`: Yarn classic (v1, its own indented format) and Yarn berry (v2+, YAML with a
- * `__metadata` block). Yarn records no dev/prod split, so packages are never marked dev here.
+ * `__metadata` block). Yarn records no dev/prod split; when the project's `package.json` is
+ * beside the lockfile, packages reachable only from its devDependencies are marked dev.
  */
 import { z } from 'zod';
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
-import { baseName, dedupePackages, ExtractError, insideInstalledTree, parseYaml, readText, validate } from '../language-common.js';
+import { baseName, dedupePackages, dirName, ExtractError, insideInstalledTree, parseYaml, readText, validate } from '../language-common.js';
 import { npmPackage } from './npm.js';
 
 /** Newest berry `__metadata.version` this parser has been checked against. */
 const NEWEST_BERRY_VERSION = 8;
 
+const depRecord = z.record(z.string(), z.union([z.string(), z.number()])).optional().catch(undefined);
+
 const berryEntry = z.looseObject({
   version: z.union([z.string(), z.number()]).transform(String).optional().catch(undefined),
   resolution: z.string().optional().catch(undefined),
+  dependencies: depRecord,
+  optionalDependencies: depRecord,
 });
 
 /** A Yarn berry lockfile: `__metadata` plus one entry per resolution. */
@@ -42,38 +47,58 @@ export function yarnCommit(resolved: string | undefined): string | undefined {
   return m?.[1];
 }
 
-function* parseClassic(text: string): Generator<FoundPackage> {
+/** One lockfile entry: the specs that resolve to it, what it is, and what it depends on. */
+interface YarnEntry {
+  specs: string[];
+  pkg: FoundPackage;
+  deps: { name: string; range: string }[];
+}
+
+function parseClassic(text: string): YarnEntry[] {
+  const entries: YarnEntry[] = [];
   let header: string | undefined;
   let fields: Record<string, string> = {};
-  function* flush(): Generator<FoundPackage> {
+  let deps: { name: string; range: string }[] = [];
+  let inDeps = false;
+  const flush = () => {
     if (header === undefined) return;
-    const first = unquote(header.replace(/:\s*$/, '').split(/,\s*/)[0] ?? '');
-    const spec = splitSpec(first);
+    const specs = header.replace(/:\s*$/, '').split(/,\s*/).map(unquote);
+    const spec = splitSpec(specs[0] ?? '');
     // `alias@npm:real-name@range` installs `real-name`.
     const name = spec.range.startsWith('npm:') ? splitSpec(spec.range.slice(4)).name : spec.name;
-    if (name) yield npmPackage(name, fields.version ?? '', { commit: yarnCommit(fields.resolved) });
-  }
+    if (name) entries.push({ specs, pkg: npmPackage(name, fields.version ?? '', { commit: yarnCommit(fields.resolved) }), deps });
+  };
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '' || line.startsWith('#')) continue;
     if (!/^\s/.test(line)) {
-      yield* flush();
+      flush();
       header = line;
       fields = {};
+      deps = [];
+      inDeps = false;
       continue;
     }
-    // Only the entry's own fields (two-space indent), not nested dependency maps.
-    const m = /^ {2}"?(\w+)"?\s+(.*)$/.exec(line);
-    if (m) fields[m[1]] = unquote(m[2]);
+    // The entry's own fields sit at two spaces; its dependency maps' entries at four.
+    const m = /^ {2}"?(\w+)"?\s*(.*)$/.exec(line);
+    if (m) {
+      inDeps = (m[1] === 'dependencies' || m[1] === 'optionalDependencies') && m[2].trim() === ':';
+      if (m[2].trim() !== ':') fields[m[1]] = unquote(m[2]);
+      continue;
+    }
+    const d = /^ {4}("[^"]+"|\S+)\s+(.*)$/.exec(line);
+    if (d && inDeps) deps.push({ name: unquote(d[1]), range: unquote(d[2]) });
   }
-  yield* flush();
+  flush();
+  return entries;
 }
 
-function* parseBerry(path: string, data: Record<string, unknown>, ctx: ExtractContext): Generator<FoundPackage> {
+function parseBerry(path: string, data: Record<string, unknown>, ctx: ExtractContext): YarnEntry[] {
   const meta = data.__metadata as { version?: unknown } | undefined;
   const metaVersion = Number(meta?.version);
   if (metaVersion > NEWEST_BERRY_VERSION) {
     ctx.warn(`yarn lockfile __metadata.version ${metaVersion} is newer than ${NEWEST_BERRY_VERSION}; read as if it were`);
   }
+  const entries: YarnEntry[] = [];
   for (const [key, raw] of Object.entries(data)) {
     if (key === '__metadata') continue;
     const parsed = berryEntry.safeParse(raw);
@@ -87,8 +112,39 @@ function* parseBerry(path: string, data: Record<string, unknown>, ctx: ExtractCo
     // `workspace:.` is the project itself; other workspaces are the project's own packages and are kept.
     if (range === 'workspace:.') continue;
     if (!name) throw new ExtractError(path, `entry "${key}" has no package name`);
-    yield npmPackage(name, entry.version ?? '', { commit: yarnCommit(range) });
+    const deps = Object.entries({ ...entry.dependencies, ...entry.optionalDependencies }).map(([n, r]) => ({ name: n, range: String(r) }));
+    entries.push({ specs: key.split(/,\s*/), pkg: npmPackage(name, entry.version ?? '', { commit: yarnCommit(range) }), deps });
   }
+  return entries;
+}
+
+/**
+ * Marks dev packages using the `package.json` beside the lockfile (Yarn records no dev flag):
+ * those reachable only from its `devDependencies`. Without a package.json nothing is marked.
+ */
+function markDev(entries: YarnEntry[], manifest: unknown): void {
+  if (!manifest || typeof manifest !== 'object') return;
+  const bySpec = new Map<string, YarnEntry>();
+  for (const e of entries) for (const s of e.specs) bySpec.set(s, e);
+  const find = (name: string, range: string) => bySpec.get(`${name}@${range}`) ?? bySpec.get(`${name}@npm:${range}`);
+  const rootsOf = (fields: string[]) =>
+    fields.flatMap((f) => Object.entries(((manifest as Record<string, unknown>)[f] ?? {}) as Record<string, unknown>).map(([n, r]) => find(n, String(r))));
+  const walk = (roots: (YarnEntry | undefined)[]) => {
+    const seen = new Set<YarnEntry>();
+    const stack = roots.filter((e): e is YarnEntry => e !== undefined);
+    while (stack.length > 0) {
+      const e = stack.pop() as YarnEntry;
+      if (seen.has(e)) continue;
+      seen.add(e);
+      for (const d of e.deps) {
+        const next = find(d.name, d.range);
+        if (next) stack.push(next);
+      }
+    }
+    return seen;
+  };
+  const prod = walk(rootsOf(['dependencies', 'optionalDependencies', 'peerDependencies']));
+  for (const e of walk(rootsOf(['devDependencies']))) if (!prod.has(e)) e.pkg.dev = true;
 }
 
 /** Extracts npm packages from `yarn.lock` (classic and berry). */
@@ -98,12 +154,28 @@ export const yarnLock = {
   fileRequired(path: string): boolean {
     return baseName(path) === 'yarn.lock' && !insideInstalledTree(path);
   },
+  /** The project's package.json, to tell dev dependencies apart. */
+  auxiliaryFile(path: string): boolean {
+    return baseName(path) === 'package.json' && !insideInstalledTree(path);
+  },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
     const text = await readText(file);
+    let entries: YarnEntry[];
     if (/^__metadata:/m.test(text)) {
       const data = validate(file.path, berryLockSchema, parseYaml(file.path, text), 'Yarn berry lockfile');
-      return dedupePackages([...parseBerry(file.path, data, ctx)]);
+      entries = parseBerry(file.path, data, ctx);
+    } else {
+      entries = parseClassic(text);
     }
-    return dedupePackages([...parseClassic(text)]);
+    const manifestPath = `${dirName(file.path).replace(/\/$/, '')}/package.json`;
+    const manifest = ctx.readFile ? await ctx.readFile(manifestPath).catch(() => undefined) : undefined;
+    if (manifest) {
+      try {
+        markDev(entries, JSON.parse(manifest.toString('utf8')));
+      } catch {
+        ctx.warn(`${manifestPath} is not valid JSON; dev dependencies not marked`);
+      }
+    }
+    return dedupePackages(entries.map((e) => e.pkg));
   },
 } satisfies Extractor;
