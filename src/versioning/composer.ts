@@ -4,9 +4,9 @@
  * and other symbols separate parts, letter/digit transitions separate too, and letter parts
  * order `dev < alpha = a < beta = b < RC = rc < (number) < pl = p` with any other word first.
  *
- * Two deliberate differences from PHP: numbers compare without size limit (PHP saturates at
- * LONG_MAX), and `#` stays a part of its own ("any number", as PHP uses it internally)
- * instead of becoming a separator.
+ * Deliberate differences from PHP: numbers compare without size limit (PHP saturates at
+ * LONG_MAX), `#` stays a part of its own ("any number", as PHP uses it internally) instead of
+ * becoming a separator, and trailing separators are ignored (PHP orders "1.0." below itself).
  */
 import { compareDigits, defineScheme, hasSpaceOrControl, invalid } from './cache.js';
 
@@ -77,19 +77,22 @@ export function phpVersionCompare(orig1: string, orig2: string): number {
   }
   const v1 = orig1[0] === '#' ? orig1 : canonicalizePhpVersion(orig1);
   const v2 = orig2[0] === '#' ? orig2 : canonicalizePhpVersion(orig2);
+  return compareCanonical(v1, v2);
+}
+
+/** The body of `php_version_compare()` on already canonical strings (canonicalising twice changes them). */
+function compareCanonical(v1: string, v2: string): number {
   // Walk the parts like PHP's strchr loop: p is the part's start, n the next '.' (or -1).
   let p1 = 0;
   let p2 = 0;
   let n1 = 0;
   let n2 = 0;
   let compare = 0;
-  let part1 = '';
-  let part2 = '';
   while (p1 < v1.length && p2 < v2.length && n1 !== -1 && n2 !== -1) {
     n1 = v1.indexOf('.', p1);
     n2 = v2.indexOf('.', p2);
-    part1 = v1.slice(p1, n1 === -1 ? undefined : n1);
-    part2 = v2.slice(p2, n2 === -1 ? undefined : n2);
+    const part1 = v1.slice(p1, n1 === -1 ? undefined : n1);
+    const part2 = v2.slice(p2, n2 === -1 ? undefined : n2);
     const d1 = isDigit(part1[0]);
     const d2 = isDigit(part2[0]);
     if (d1 && d2) compare = compareDigits(leadingDigits(part1), leadingDigits(part2));
@@ -100,6 +103,7 @@ export function phpVersionCompare(orig1: string, orig2: string): number {
     if (n2 !== -1) p2 = n2 + 1;
   }
   if (compare === 0) {
+    // PHP canonicalises the rest again here, so this recursion goes through the full function.
     if (n1 !== -1) {
       compare = isDigit(v1[p1]) ? 1 : phpVersionCompare(v1.slice(p1), '#N#');
     } else if (n2 !== -1) {
@@ -120,7 +124,10 @@ export function parseComposerVersion(input: string): ComposerVersion {
   if (hasSpaceOrControl(input)) invalid('composer', input, 'contains whitespace or control characters');
   const stripped = input.replace(/^[vV]/, '');
   if (stripped === '') invalid('composer', input, 'nothing after the "v"');
-  const canonical = stripped[0] === '#' ? stripped : canonicalizePhpVersion(stripped);
+  // PHP orders a version with trailing separators below itself ("1.0." < "1.0."), which is no
+  // order at all; trailing separators are dropped so that the order stays total.
+  const canonical = (stripped[0] === '#' ? stripped : canonicalizePhpVersion(stripped)).replace(/\.+$/, '');
+  if (canonical === '') invalid('composer', input, 'no version parts');
   return { canonical, parts: canonical.split('.') };
 }
 
@@ -128,5 +135,5 @@ export function parseComposerVersion(input: string): ComposerVersion {
 export const composer = defineScheme<ComposerVersion>({
   id: 'composer',
   parse: parseComposerVersion,
-  compare: (a, b) => phpVersionCompare(a.canonical, b.canonical),
+  compare: (a, b) => compareCanonical(a.canonical, b.canonical),
 });

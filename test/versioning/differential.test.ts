@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as semverLib from 'semver';
 import { afterAll, describe, expect, it } from 'vitest';
+import { composer } from '../../src/versioning/composer.js';
 import { dpkg } from '../../src/versioning/dpkg.js';
 import { maven } from '../../src/versioning/maven.js';
 import { rpm } from '../../src/versioning/rpm.js';
@@ -255,6 +256,30 @@ public class MavenCompare {
     });
     expect(bad, report('Gem::Version', bad, list.length)).toEqual([]);
     expect(compared).toBeGreaterThan(2000);
+  }, 300_000);
+
+  it("PHP's version_compare (Packagist, after dropping a leading v)", async () => {
+    const r = prng(seed ^ 0x6006);
+    // Numbers stay below 19 digits: PHP saturates longer ones at LONG_MAX, Vigil compares them exactly.
+    const token = (x: Rand): string =>
+      pick(x, [num(x, 18), num(x, 18), '.', '.', '-', '_', '+', 'dev', 'alpha', 'a', 'beta', 'b', 'RC', 'rc', 'pl', 'p', 'patch', 'foo', 'x', '..', '*']);
+    const gen = (x: Rand): string => `${x() < 0.2 ? pick(x, ['v', 'V']) : ''}${num(x, 18)}${tokens(x, int(x, 0, 6), token)}`;
+    const list = pairs(
+      r,
+      PAIRS,
+      gen,
+      ['.0', '-dev', 'RC1', '.1', 'pl1', '-beta', '0', '.', 'a'],
+      // Left out, on purpose (docs/versioning.md): a doubled v (PHP's ltrim drops both), digit runs
+      // PHP would saturate, and trailing separators (PHP orders "1.0." below itself).
+      (v) => composer.isValid(v) && !/^[vV]{2}/.test(v) && !/\d{19}/.test(v) && /[0-9A-Za-z]$/.test(v),
+    );
+    const prog =
+      '$in = fopen("php://stdin", "r"); $out = ""; ' +
+      'while (($l = fgets($in)) !== false) { [$a, $b] = explode("\t", rtrim($l, "\n"), 2); ' +
+      '$c = version_compare(ltrim($a, "vV"), ltrim($b, "vV")); $out .= ($c < 0 ? "<" : ($c > 0 ? ">" : "=")) . "\n"; } echo $out;';
+    const out = await run('php', ['-r', prog], list.map(([a, b]) => `${a}\t${b}`).join('\n') + '\n');
+    const bad = disagreements(composer, list, out.trim().split('\n'));
+    expect(bad, report('PHP version_compare', bad, list.length)).toEqual([]);
   }, 300_000);
 
   it('the semver package (validity and order)', () => {
