@@ -404,13 +404,6 @@ export class VulnDbWriter {
       .run(name, kind, location, nowIso(), error);
   }
 
-  /** Drops a source and all its rows (logged as removed advisories). */
-  dropSource(name: string): void {
-    const imp = this.startSource(name, '', '');
-    imp.commit(undefined);
-    this.db.prepare('DELETE FROM source WHERE name = ?').run(name);
-  }
-
   /** Rebuilds the vulnerability groups, stamps the build time, commits and closes. */
   finish(summary: unknown): void {
     rebuildGroups(this.db);
@@ -564,7 +557,6 @@ const LOOKUP_CACHE_LIMIT = 200_000;
 export class VulnDb implements AdvisoryIndex {
   private readonly db: Database.Database;
   private readonly lookup: Database.Statement;
-  private readonly memberships: Database.Statement;
   private readonly vulnOf: Database.Statement;
   private readonly vulnRow: Database.Statement;
   private readonly vulnRecords: Database.Statement;
@@ -581,6 +573,9 @@ export class VulnDb implements AdvisoryIndex {
   constructor(readonly path: string) {
     try {
       this.db = new Database(path, { readonly: true, fileMustExist: true });
+      // Lookups read records all over the file: map it rather than read page by page.
+      this.db.pragma('mmap_size = 1073741824');
+      this.db.pragma('cache_size = -32768');
       const version = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
       if (!version) throw new Error('no schema version');
       if (Number(version.value) !== SCHEMA_VERSION) {
@@ -596,7 +591,6 @@ export class VulnDb implements AdvisoryIndex {
       throw new VulnDbOpenError(path, why);
     }
     this.lookup = this.db.prepare('SELECT f.ecosystem AS ecosystem, f.name AS name, a.rowid AS rowid, a.id AS id, a.modified AS modified FROM affected f JOIN advisory a ON a.rowid = f.advisory');
-    this.memberships = this.db.prepare('SELECT vuln FROM vuln_member WHERE advisory = ?').pluck();
     this.vulnOf = this.db.prepare('SELECT vuln FROM vuln_id WHERE alias = ?').pluck();
     this.vulnRow = this.db.prepare('SELECT id, aliases, withdrawn FROM vuln WHERE id = ?');
     this.vulnRecords = this.db.prepare('SELECT advisory FROM vuln_member WHERE vuln = ? ORDER BY advisory').pluck();
@@ -635,6 +629,12 @@ export class VulnDb implements AdvisoryIndex {
       if (list) list.push(row);
       else keys.set(k, [row]);
     }
+    // Memberships too: one scan instead of a query per record on every cold lookup.
+    for (const r of this.db.prepare('SELECT advisory, vuln FROM vuln_member').iterate() as IterableIterator<{ advisory: number; vuln: string }>) {
+      const list = this.membershipCache.get(r.advisory);
+      if (list) list.push(r.vuln);
+      else this.membershipCache.set(r.advisory, [r.vuln]);
+    }
     this.keys = keys;
     return keys;
   }
@@ -660,12 +660,7 @@ export class VulnDb implements AdvisoryIndex {
         const k = packageKey(a.package.ecosystem, a.package.name);
         return k.ecosystem === key.ecosystem && k.name === key.name;
       });
-      let vulns = this.membershipCache.get(rowid);
-      if (!vulns) {
-        vulns = this.memberships.all(rowid) as string[];
-        this.membershipCache.set(rowid, vulns);
-      }
-      out.push({ record, affected, vulnerabilities: vulns });
+      out.push({ record, affected, vulnerabilities: this.membershipCache.get(rowid) ?? [] });
     }
     out.sort((a, b) => (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
     if (this.lookupCache.size >= LOOKUP_CACHE_LIMIT) this.lookupCache.clear();
