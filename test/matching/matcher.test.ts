@@ -55,6 +55,12 @@ const records: OsvRecord[] = [
   advisory('GHSA-jjjj-kkkk-llll', 'npm', 'requests', [[{ introduced: '0' }]], { aliases: ['CVE-2024-0015'] }),
   // Alpine keys by origin: libcrypto3 is built from openssl.
   advisory('ALPINE-CVE-2024-0016', 'Alpine:v3.19', 'openssl', [[{ introduced: '0' }, { fixed: '3.1.4-r5' }]], { aliases: ['CVE-2024-0016'] }),
+  // Commits only: a GIT range and no versions list cannot place a version number; a warning, not a verdict.
+  {
+    id: 'OSV-2024-GIT',
+    modified: '2024-01-01T00:00:00Z',
+    affected: [{ package: { ecosystem: 'npm', name: 'gitonly' }, ranges: [{ type: 'GIT', repo: 'https://example.org/r.git', events: [{ introduced: '0' }, { fixed: 'abc123' }] }] }],
+  },
   // PEP 503 names: the advisory writes `Python_Dateutil`, the inventory `python-dateutil`.
   advisory('PYSEC-2024-17', 'PyPI', 'Python_Dateutil', [[{ introduced: '0' }, { fixed: '2.9.0' }]], { aliases: ['CVE-2024-0017'] }),
 ];
@@ -251,6 +257,18 @@ describe('uncertain decisions are warnings', () => {
     expect(result.findings).toEqual([]);
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings[0]).toMatch(/^branchy not a version in npm: .*not a version.*; 1 advisories for it were not evaluated$/);
+  });
+
+  it('warns about a package with no version (an unpinned requirement) that has advisories', () => {
+    const result = scanBrief(inventory([pkg({ purlType: 'npm', ecosystem: 'npm', name: 'branchy', version: '' })]), db);
+    expect(result.findings).toEqual([]);
+    expect(result.warnings).toEqual(['branchy in npm has no version; 1 advisories for it were not evaluated']);
+  });
+
+  it('warns about an advisory that names the package only by commits', () => {
+    const result = scanBrief(inventory([pkg({ purlType: 'npm', ecosystem: 'npm', name: 'gitonly', version: '1.0.0' })]), db);
+    expect(result.findings).toEqual([]);
+    expect(result.warnings).toEqual([expect.stringMatching(/^gitonly 1\.0\.0: advisory OSV-2024-GIT was not evaluated: .*GIT/)]);
   });
 
   it('stays quiet about an unparseable version nobody has advisories for', () => {

@@ -52,6 +52,11 @@ export function evaluateCandidates(candidates: Candidates, key: LookupKey, warn:
   const result: PackageMatches = { ecosystem: key.ecosystem, lookupName: key.name, version: key.version, matches: [] };
   if (candidates.advisories.length === 0) return result;
 
+  if (key.version.trim() === '') {
+    // Unpinned requirements and the like: a package with no version cannot be placed in a range.
+    warn(`${key.label} in ${key.ecosystem} has no version; ${candidates.advisories.length} advisories for it were not evaluated`);
+    return result;
+  }
   const scheme = schemeFor(key.ecosystem);
   if (!scheme.isValid(key.version)) {
     // An unparseable version cannot be placed in any range; guessing with another scheme
@@ -74,7 +79,14 @@ export function evaluateCandidates(candidates: Candidates, key: LookupKey, warn:
         warn(`${key.label} ${key.version}: advisory ${record.id} could not be evaluated: ${verdict.reason ?? 'unknown reason'}`);
         continue;
       }
-      if (!verdict.affected) continue;
+      if (!verdict.affected) {
+        // An entry that names the package only by commits (GIT ranges, no versions list) says
+        // nothing about version numbers: "not affected" would be a guess, so say so.
+        if (verdict.skippedRanges.length > 0 && !(entry.ranges ?? []).some((r) => r.type === 'ECOSYSTEM' || r.type === 'SEMVER') && !entry.versions?.length) {
+          warn(`${key.label} ${key.version}: advisory ${record.id} was not evaluated: ${verdict.reason ?? 'it names no versions'}`);
+        }
+        continue;
+      }
       match.affected.push(entry);
       // 'unknown' cannot happen once affected is true; count it as no fix to stay on the safe side.
       match.fixStatuses.push(verdict.fixStatus === 'fixed' || verdict.fixStatus === 'partially-fixed' ? verdict.fixStatus : 'not-fixed');
