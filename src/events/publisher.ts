@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import { log } from '../log.js';
-import { buildCloudEvent } from './cloudevent.js';
+import { buildCloudEvent, eventId } from './cloudevent.js';
 import { subscriptionMatches } from './filter.js';
 import type { EventsDatabase } from './schema.js';
 import type { SubscriptionStore } from './subscriptions.js';
@@ -27,8 +27,23 @@ export class EventPublisher {
     this.bus.setMaxListeners(0);
   }
 
+  /** Ids of these that are already in the event log. */
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db.selectFrom('vigil_events').select('id').where('id', 'in', ids.slice(i, i + 500)).execute();
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
+  }
+
   /** Publishes events; returns the ones that were new (a repeated id is skipped). */
-  async publish(inputs: readonly EventInput[]): Promise<VigilCloudEvent[]> {
+  async publish(all: readonly EventInput[]): Promise<VigilCloudEvent[]> {
+    let inputs = all;
+    if (inputs.length === 0) return [];
+    // Relays re-read recent rows; drop what is already in the log before doing any work.
+    const known = await this.existing(inputs.map((i) => eventId(i)));
+    inputs = inputs.filter((i) => !known.has(eventId(i)));
     if (inputs.length === 0) return [];
     const subs = await this.subscriptions.enabledWithSecrets();
     const fresh: VigilCloudEvent[] = [];

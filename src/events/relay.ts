@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js';
 import type { AnyKysely } from '../jobs/kysely.js';
 import { log } from '../log.js';
 import type { Severity } from '../matching/types.js';
+import { eventId } from './cloudevent.js';
 import type { EventPublisher } from './publisher.js';
 import type { EventsDatabase } from './schema.js';
 import type { EventInput, EventResource } from './types.js';
@@ -237,8 +238,11 @@ export class EventRelay {
       .execute();
     let max = cursor;
     const inputs: EventInput[] = [];
+    // Rows re-read from the overlap whose event is already published need no more queries.
+    const done = await this.publisher.existing(rows.map((s) => eventId({ type: 'vigil.scan.completed', accountId: s.account_id, subject: s.resource_id, data: {}, idKey: { scanId: s.id } })));
     for (const s of rows) {
       max = Math.max(max, Number(s.created_at));
+      if (s.status !== 'SCAN_FAILED' && done.has(eventId({ type: 'vigil.scan.completed', accountId: s.account_id, subject: s.resource_id, data: {}, idKey: { scanId: s.id } }))) continue;
       const resource = resourceOf(s);
       const previous = await this.db
         .selectFrom('scans')
