@@ -70,5 +70,7 @@ export function shortName(name: string): string {
   if (first > 0 && /[.:]|^localhost$/.test(n.slice(0, first)) && n.indexOf('/', first + 1) > 0) n = n.slice(first + 1);
   const at = n.indexOf('@sha256:');
   if (at >= 0) n = `${n.slice(0, at)}@${n.slice(at + 8, at + 20)}`;
+  // Paths (archives, project folders): the end says more than the start.
+  if (n.length > 36 && n.includes('/')) n = `…/${n.split('/').filter(Boolean).slice(-2).join('/')}`;
   return n;
 }

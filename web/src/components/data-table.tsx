@@ -4,9 +4,17 @@
  * with the keyboard: Tab into the table, arrow keys move, Enter opens.
  */
 import { flexRender, getCoreRowModel, getSortedRowModel, useReactTable } from '@tanstack/react-table';
-import type { ColumnDef, SortingState } from '@tanstack/react-table';
+import type { ColumnDef, RowData, SortingState } from '@tanstack/react-table';
 import { useRef, useState } from 'react';
 import type { KeyboardEvent, ReactNode } from 'react';
+
+declare module '@tanstack/react-table' {
+  // Column width in pixels for fixed-layout tables (TanStack's own `size` defaults to 150 for every column).
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  interface ColumnMeta<TData extends RowData, TValue> {
+    width?: number;
+  }
+}
 
 /** Props of {@link DataTable}. */
 export interface DataTableProps<T> {
@@ -23,6 +31,8 @@ export interface DataTableProps<T> {
   empty?: ReactNode;
   /** Marks a row (e.g. stale rules). */
   rowClass?: (row: T) => string | undefined;
+  /** Fixed layout: columns take their `size`, the one without takes the rest, long text is clipped. */
+  fixedLayout?: boolean;
 }
 
 /** A sortable, keyboard-navigable table. */
@@ -64,7 +74,7 @@ export function DataTable<T>(props: DataTableProps<T>): ReactNode {
   const rows = table.getRowModel().rows;
   return (
     <div className="table-wrap">
-      <table className="data" aria-label={props.label}>
+      <table className={props.fixedLayout ? 'data fixed' : 'data'} aria-label={props.label}>
         <thead>
           {table.getHeaderGroups().map((hg) => (
             <tr key={hg.id}>
@@ -75,7 +85,7 @@ export function DataTable<T>(props: DataTableProps<T>): ReactNode {
                   <th
                     key={h.id}
                     scope="col"
-                    style={h.column.columnDef.size ? { width: h.column.columnDef.size } : undefined}
+                    style={h.column.columnDef.meta?.width ? { width: h.column.columnDef.meta.width } : undefined}
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : canSort ? 'none' : undefined}
                   >
                     {canSort ? (

@@ -140,7 +140,7 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
       {
         id: 'score',
         header: 'Score',
-        size: 110,
+        meta: { width: 108 },
         cell: ({ row }) => <SeverityBadge severity={row.original.severity} score={row.original.score} />,
       },
       {
@@ -162,6 +162,7 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
       {
         id: 'package',
         header: 'Package',
+        meta: { width: 170 },
         enableSorting: false,
         cell: ({ row }) => (
           <div className="pkg-cell">
@@ -177,6 +178,7 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
       {
         id: 'fix',
         header: 'Fixed in',
+        meta: { width: 130 },
         enableSorting: false,
         cell: ({ row }) =>
           row.original.fixedVersion ? (
@@ -190,6 +192,7 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
       {
         id: 'resource',
         header: 'Resource',
+        meta: { width: 190 },
         enableSorting: false,
         cell: ({ row }) => (
           <div className="res-cell" title={row.original.resource.name}>
@@ -198,10 +201,14 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
           </div>
         ),
       },
-      { id: 'status', header: 'Status', enableSorting: false, size: 100, cell: ({ row }) => <span className={`status status-${row.original.status.toLowerCase()}`}>{enumLabel(row.original.status)}</span> },
-      { id: 'epss', header: 'EPSS', size: 80, cell: ({ row }) => <span className="num">{pct(row.original.epss?.score)}</span> },
-      { id: 'firstObservedAt', header: 'First seen', size: 110, cell: ({ row }) => <span title={row.original.firstObservedAt}>{dateOnly(row.original.firstObservedAt)}</span> },
-      { id: 'lastObservedAt', header: 'Last seen', size: 100, cell: ({ row }) => <span title={row.original.lastObservedAt}>{ago(row.original.lastObservedAt)}</span> },
+      { id: 'status', header: 'Status', enableSorting: false, meta: { width: 92 }, cell: ({ row }) => <span className={`status status-${row.original.status.toLowerCase()}`}>{enumLabel(row.original.status)}</span> },
+      { id: 'epss', header: 'EPSS', meta: { width: 74 }, cell: ({ row }) => <span className="num">{pct(row.original.epss?.score)}</span> },
+      {
+        id: 'firstObservedAt',
+        header: 'First seen',
+        meta: { width: 104 },
+        cell: ({ row }) => <span title={`First observed ${row.original.firstObservedAt}; last observed ${ago(row.original.lastObservedAt)}`}>{dateOnly(row.original.firstObservedAt)}</span>,
+      },
     ],
     [params],
   );
@@ -230,6 +237,7 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
       <ErrorNotice error={page.error} what="Search" />
       <DataTable
         label="Findings"
+        fixedLayout
         data={data}
         columns={columns}
         rowId={(f) => f.findingId}
@@ -302,15 +310,15 @@ function GroupTable(props: { group: (typeof GROUPS)[number]; criteriaKey: string
           </div>
         ),
       },
-      { id: 'critical', header: 'Critical', size: 80, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['CRITICAL']} /> },
-      { id: 'high', header: 'High', size: 70, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['HIGH']} /> },
-      { id: 'medium', header: 'Medium', size: 70, enableSorting: false, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['MEDIUM']} /> },
-      { id: 'low', header: 'Low', size: 60, enableSorting: false, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['LOW']} /> },
-      { id: 'total', header: 'All', size: 70, cell: ({ row }) => <span className="num">{num(row.original.severityCounts.total)}</span> },
-      { id: 'bar', header: 'Mix', enableSorting: false, size: 140, cell: ({ row }) => <SeverityBar counts={row.original.severityCounts} /> },
-      { id: 'affectedResources', header: 'Resources', size: 90, cell: ({ row }) => <span className="num">{num(row.original.affectedResources)}</span> },
-      { id: 'maxScore', header: 'Max score', size: 90, cell: ({ row }) => <span className="num">{row.original.maxScore?.toFixed(1) ?? '—'}</span> },
-      { id: 'exploited', header: 'Exploited', size: 90, cell: ({ row }) => (row.original.exploited ? <span className="kev">{num(row.original.exploited)} KEV</span> : <span className="muted">—</span>) },
+      { id: 'critical', header: 'Critical', meta: { width: 80 }, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['CRITICAL']} /> },
+      { id: 'high', header: 'High', meta: { width: 70 }, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['HIGH']} /> },
+      { id: 'medium', header: 'Medium', meta: { width: 70 }, enableSorting: false, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['MEDIUM']} /> },
+      { id: 'low', header: 'Low', meta: { width: 60 }, enableSorting: false, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['LOW']} /> },
+      { id: 'total', header: 'All', meta: { width: 70 }, cell: ({ row }) => <span className="num">{num(row.original.severityCounts.total)}</span> },
+      { id: 'bar', header: 'Mix', enableSorting: false, meta: { width: 140 }, cell: ({ row }) => <SeverityBar counts={row.original.severityCounts} /> },
+      { id: 'affectedResources', header: 'Resources', meta: { width: 90 }, cell: ({ row }) => <span className="num">{num(row.original.affectedResources)}</span> },
+      { id: 'maxScore', header: 'Max score', meta: { width: 90 }, cell: ({ row }) => <span className="num">{row.original.maxScore?.toFixed(1) ?? '—'}</span> },
+      { id: 'exploited', header: 'Exploited', meta: { width: 90 }, cell: ({ row }) => (row.original.exploited ? <span className="kev">{num(row.original.exploited)} KEV</span> : <span className="muted">—</span>) },
     ],
     // drill reads params: rebuild when they change.
     [group, params],

@@ -215,6 +215,9 @@ function MttrBlock(props: { mttr: { bySeverity: { severity: Severity; closed: nu
           </div>
         ))}
       </div>
+      {props.mttr.trend.every((w) => SEVERITIES.every((s) => w[s] === null || w[s] === undefined)) ? (
+        <Empty>No findings were closed in the last {props.mttr.trend.length} weeks: the trend starts with the first fix.</Empty>
+      ) : (
       <div className="chart" style={{ height: 170 }} role="img" aria-label="Weekly mean days to remediate per severity">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={props.mttr.trend} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
@@ -228,6 +231,7 @@ function MttrBlock(props: { mttr: { bySeverity: { severity: Severity; closed: nu
           </LineChart>
         </ResponsiveContainer>
       </div>
+      )}
       <p className="muted small">First observed → closed, for findings closed in each week.</p>
     </div>
   );
@@ -270,6 +274,9 @@ function TopVulns(props: { rows: AggregationRow[] }): ReactNode {
           </th>
           <th scope="col">Exploited</th>
           <th scope="col">Findings (C / H / M / L)</th>
+          <th scope="col" className="num">
+            All
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -285,6 +292,7 @@ function TopVulns(props: { rows: AggregationRow[] }): ReactNode {
             <td>
               <SeverityCountsCells counts={r.severityCounts} />
             </td>
+            <td className="num">{num(r.severityCounts.total)}</td>
           </tr>
         ))}
       </tbody>

@@ -6,7 +6,7 @@ import type { CoverageEntry } from '../api.js';
 import { listCoverage, resourceCounts } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { ErrorNotice, Link, PageHeader, SeverityCountsCells } from '../components/ui.js';
-import { ago, enumLabel, num } from '../format.js';
+import { ago, enumLabel, num, shortName } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
 import { useApi } from '../use-api.js';
 
@@ -36,18 +36,20 @@ export function ResourcesPage(): ReactNode {
         id: 'name',
         header: 'Resource',
         cell: ({ row }) => (
-          <div className="clip" title={row.original.resourceId}>
-            <Link href={href('/findings', { resource: row.original.resourceId, status: 'ACTIVE' })}>{row.original.name}</Link>
+          <div title={row.original.name}>
+            <div className="clip">
+              <Link href={href('/findings', { resource: row.original.resourceId, status: 'ACTIVE' })}>{shortName(row.original.name)}</Link>
+            </div>
             <div className="muted small mono clip">{row.original.resourceId}</div>
           </div>
         ),
       },
-      { id: 'type', header: 'Type', cell: ({ row }) => enumLabel(row.original.resourceType) },
-      { id: 'status', header: 'Scan status', cell: ({ row }) => <span className={`status cov-${row.original.status.toLowerCase()}`}>{enumLabel(row.original.status)}</span> },
-      { id: 'reason', header: 'Reason', cell: ({ row }) => <span className={row.original.status === 'INACTIVE' ? 'warn' : 'muted'}>{enumLabel(row.original.reason)}</span> },
-      { id: 'lastScanAt', header: 'Last scan', cell: ({ row }) => <span title={row.original.lastScanAt}>{ago(row.original.lastScanAt)}</span> },
-      { id: 'account', header: 'Account', cell: ({ row }) => <span className="mono small">{row.original.accountId}</span> },
-      { id: 'findings', header: 'Active findings (C / H / M / L)', enableSorting: false, cell: ({ row }) => (row.original.severityCounts ? <SeverityCountsCells counts={row.original.severityCounts} /> : <span className="muted">—</span>) },
+      { id: 'type', header: 'Type', meta: { width: 140 }, cell: ({ row }) => enumLabel(row.original.resourceType) },
+      { id: 'status', header: 'Scan status', meta: { width: 104 }, cell: ({ row }) => <span className={`status cov-${row.original.status.toLowerCase()}`}>{enumLabel(row.original.status)}</span> },
+      { id: 'reason', header: 'Reason', meta: { width: 170 }, cell: ({ row }) => <span className={row.original.status === 'INACTIVE' ? 'warn' : 'muted'}>{enumLabel(row.original.reason)}</span> },
+      { id: 'lastScanAt', header: 'Last scan', meta: { width: 100 }, cell: ({ row }) => <span title={row.original.lastScanAt}>{ago(row.original.lastScanAt)}</span> },
+      { id: 'account', header: 'Account', meta: { width: 110 }, cell: ({ row }) => <span className="mono small">{row.original.accountId}</span> },
+      { id: 'findings', header: 'Findings (C / H / M / L)', meta: { width: 180 }, enableSorting: false, cell: ({ row }) => (row.original.severityCounts ? <SeverityCountsCells counts={row.original.severityCounts} /> : <span className="muted">—</span>) },
     ],
     [],
   );
@@ -82,7 +84,7 @@ export function ResourcesPage(): ReactNode {
         {page.loading ? <span className="muted small"> · loading…</span> : null}
       </div>
       <ErrorNotice error={page.error} what="Coverage" />
-      <DataTable label="Resources" data={rows} columns={columns} rowId={(r) => r.resourceId} empty={page.loading ? 'Loading…' : 'No resources match.'} />
+      <DataTable label="Resources" fixedLayout data={rows} columns={columns} rowId={(r) => r.resourceId} empty={page.loading ? 'Loading…' : 'No resources match.'} />
       <nav className="pager" aria-label="Pages">
         <button type="button" disabled={pageNo === 1} onClick={() => setParams({ cursor: history.current.pop() })}>
           ← Previous

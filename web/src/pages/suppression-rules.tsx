@@ -117,6 +117,11 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
   }, [params]);
   const criteriaKey = JSON.stringify(criteria);
   const empty = Object.keys(criteria).length === 0;
+  const ruleFilterText = useMemo(() => {
+    const p = new URLSearchParams(params);
+    p.delete('status');
+    return describeFilter(p);
+  }, [params]);
   // The delegated administrator's rules default to the account it narrowed to, else the organization.
   const [scope, setScope] = useState<RuleScope['scope']>(principal.delegatedAdmin && !account ? 'ORGANIZATION' : 'ACCOUNT');
   const [ruleAccount, setRuleAccount] = useState<string>(account ?? principal.accountId);
@@ -146,7 +151,7 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
     try {
       await createRule(ctx, {
         ...where,
-        name: name.trim() || describeFilter(params).slice(0, 200) || 'Suppression rule',
+        name: name.trim() || ruleFilterText.slice(0, 200) || 'Suppression rule',
         filterCriteria: criteria,
         reason: reason.trim(),
         justification: justification || undefined,
@@ -163,12 +168,12 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
 
   return (
     <Card title="New suppression rule" id="new-rule" actions={<button type="button" className="link" onClick={() => setParams({ new: undefined })}>Cancel</button>}>
-      <p className="muted">The rule's filter is the explorer's filter; change it here and the preview follows.</p>
+      <p className="muted">The rule's filter is the explorer's filter; change it here and the preview follows. Status is not part of a rule: it is what the rule sets.</p>
       <FilterBar params={params} />
       <div className="rule-grid">
         <form className="rule-form" onSubmit={(e) => void submit(e)} aria-label="New suppression rule">
           <label htmlFor="r-name">Name</label>
-          <input id="r-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={describeFilter(params) || 'e.g. Test images'} maxLength={200} />
+          <input id="r-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={ruleFilterText || 'e.g. Test images'} maxLength={200} />
           <label htmlFor="r-reason">Reason (required)</label>
           <textarea id="r-reason" value={reason} onChange={(e) => setReason(e.target.value)} required rows={3} placeholder="Why these findings do not need action" />
           <label htmlFor="r-just">Justification</label>
