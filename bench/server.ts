@@ -6,7 +6,8 @@
  * for search on SQLite.
  *
  * The SQLite database is kept in `$VIGIL_BENCH_DIR` (default /tmp/vigil-bench) and reused
- * by later runs; `VIGIL_BENCH_FINDINGS` shrinks the seed for a quick run.
+ * by later runs; `VIGIL_BENCH_FINDINGS` shrinks the seed for a quick run and
+ * `VIGIL_BENCH_DIALECTS=sqlite` skips PostgreSQL.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -156,6 +157,7 @@ export const serverBench: Bench = {
     } finally {
       await sqlite.close();
     }
+    if (process.env.VIGIL_BENCH_DIALECTS === 'sqlite') return;
     const pgdb = await createPostgresDatabase();
     const pgsql = await openDatabase(pgdb.url);
     try {

@@ -7,7 +7,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import type { DialectName } from '../db/migrations/types.js';
-import { FINDING_STATUSES, FINDING_TYPES, RESOURCE_TYPES, SEVERITIES } from './model.js';
+import { FINDING_STATUSES, FINDING_TYPES, RESOURCE_TYPES, SEVERITIES, severityRank } from './model.js';
 
 const MAX_FILTERS_PER_FIELD = 20;
 
@@ -263,6 +263,11 @@ export function criteriaSql(criteria: FilterCriteria, dialect: DialectName): Raw
   for (const [field, column] of Object.entries(STRING_FIELDS)) {
     const filters = criteria[field as keyof typeof STRING_FIELDS];
     if (!filters || filters.length === 0) continue;
+    if (field === 'severity' && filters.every((f) => f.comparison !== 'PREFIX')) {
+      // The rank column is what the (account, status, severity_rank, …) indexes hold.
+      parts.push(...stringPredicate(sql.ref('findings.severity_rank'), filters, dialect, (v) => severityRank(v)));
+      continue;
+    }
     const ref = sql.ref(`findings.${column}`);
     const toValue = field === 'exploited' ? (v: string) => (v === 'YES' ? 1 : v === 'NO' ? 0 : -1) : undefined;
     if (field === 'exploited' && filters.some((f) => f.comparison === 'PREFIX')) {

@@ -10,6 +10,7 @@
 import { core } from './0001-core.js';
 import { findings } from './0002-findings.js';
 import { findingsAccountSorts } from './0003-findings-account-sorts.js';
+import { findingsAccountLookups } from './0004-findings-account-lookups.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -18,5 +19,6 @@ export const migrations: readonly VigilMigration[] = [
   core,
   findings,
   findingsAccountSorts,
+  findingsAccountLookups,
   continuousMigration,
 ];
