@@ -5,6 +5,7 @@ import { versioningBench } from './versioning.js';
 import { inventoryBench } from './inventory.js';
 import { scanBench } from './scan.js';
 import { serverBench } from './server.js';
+import { dashboardBench } from './dashboard.js';
 
 /** One benchmark: prints its own figures (with the goal beside each) to stdout. */
 export interface Bench {
@@ -21,4 +22,5 @@ export const benches: Bench[] = [
   serverBench,
   continuousBench,
   scanBench,
+  dashboardBench,
 ];
