@@ -120,8 +120,13 @@ describe('webhook delivery', () => {
     );
     await receiver.start();
     await receiver.waitFor((r) => receiver.ids().size === 6 && r.every((x) => x.signatureValid));
-    const log = await dispatcher.deliveries(sub.id);
-    expect(log.every((d) => d.status === 'DELIVERED')).toBe(true);
+    // The receiver answers before the dispatcher records the outcome: wait for the log.
+    let log = await dispatcher.deliveries(sub.id);
+    for (const deadline = Date.now() + 5000; Date.now() < deadline && !log.every((d) => d.status === 'DELIVERED'); ) {
+      await new Promise((r) => setTimeout(r, 25));
+      log = await dispatcher.deliveries(sub.id);
+    }
+    expect(log.map((d) => d.status)).toEqual(Array(6).fill('DELIVERED'));
     const attempts = await dispatcher.attempts(log[0].id);
     expect(attempts.length).toBeGreaterThanOrEqual(2);
     expect(attempts.at(-1)?.statusCode).toBe(204);
@@ -147,8 +152,11 @@ describe('webhook delivery', () => {
     const again = await dispatcher.redeliver(sub.id, dead[0].id);
     expect(again?.status).toBe('PENDING');
     await receiver.waitFor((r) => r.length > before);
-    await new Promise((r) => setTimeout(r, 100));
-    const [delivery] = await dispatcher.deliveries(sub.id);
+    let [delivery] = await dispatcher.deliveries(sub.id);
+    for (const deadline = Date.now() + 5000; Date.now() < deadline && delivery.status !== 'DELIVERED'; ) {
+      await new Promise((r) => setTimeout(r, 25));
+      [delivery] = await dispatcher.deliveries(sub.id);
+    }
     expect(delivery.status).toBe('DELIVERED');
     expect(await dispatcher.redeliver('sub_other', dead[0].id)).toBeUndefined();
   });
