@@ -73,8 +73,9 @@ describe('continuous scanning (SQLite)', () => {
     expect(reg.json.registryConfig).toContain(`/api/v1/registry-hooks/${registryId}`);
     registry = await startLocalRegistry({ port, notifyUrl: reg.json.notificationUrl as string, token: reg.json.notificationToken as string });
 
-    const pushed = Date.now();
+    // umoci builds the image, then skopeo pushes it; the clock starts when the push is done.
     await pushTinyImage(registry.host, 'apps/api:1.0', debianTwoPackages);
+    const pushed = Date.now();
     await receiver.waitFor((r) => r.some((x) => x.event.type === 'vigil.scan.completed') && r.some((x) => x.event.type === 'vigil.finding.created'), 10_000);
     expect(Date.now() - pushed).toBeLessThan(10_000);
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true);
