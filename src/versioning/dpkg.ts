@@ -23,22 +23,23 @@ export interface DpkgVersion {
 type Segment = readonly [key: string, digits: string];
 
 const END = '\u0002';
-
 function segments(part: string): Segment[] {
   const out: Segment[] = [];
+  const codes: number[] = [];
   let i = 0;
   while (i < part.length) {
-    let key = '';
-    while (i < part.length && !isDigit(part.charCodeAt(i))) {
-      const c = part.charCodeAt(i);
-      key += String.fromCharCode(c === 126 ? 1 : isAlpha(c) ? c + 0x100 : c + 0x200);
-      i++;
+    codes.length = 0;
+    let c = part.charCodeAt(i);
+    while (i < part.length && !isDigit(c)) {
+      codes.push(c === 126 ? 1 : isAlpha(c) ? c + 0x100 : c + 0x200);
+      c = part.charCodeAt(++i);
     }
+    codes.push(2); // END
+    // Leading zeros do not count: skip them, keeping one digit for an all-zero run.
+    while (i < part.length - 1 && part.charCodeAt(i) === 48 && isDigit(part.charCodeAt(i + 1))) i++;
     const start = i;
     while (i < part.length && isDigit(part.charCodeAt(i))) i++;
-    let digits = part.slice(start, i).replace(/^0+/, '');
-    if (digits === '') digits = '0';
-    out.push([key + END, digits]);
+    out.push([String.fromCharCode(...codes), start === i ? '0' : part.slice(start, i)]);
   }
   return out;
 }
@@ -66,6 +67,9 @@ const INT_MAX = 2147483647;
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
+function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
 function isAlpha(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
@@ -73,9 +77,9 @@ function isAlpha(c: number): boolean {
 /** Parses like dpkg's `parseversion()`, treating its warnings as errors (dpkg refuses such versions in new packages). */
 export function parseDpkgVersion(input: string): DpkgVersion {
   // dpkg skips surrounding blanks, but blanks inside are an error.
-  const s = input.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
+  const s = isBlank(input.charCodeAt(0)) || isBlank(input.charCodeAt(input.length - 1)) ? input.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '') : input;
   if (s === '') invalid('dpkg', input, 'version string is empty');
-  if (/[ \t\n\r\f\v]/.test(s)) invalid('dpkg', input, 'version string has embedded spaces');
+  for (let i = 0; i < s.length; i++) if (isBlank(s.charCodeAt(i))) invalid('dpkg', input, 'version string has embedded spaces');
   let rest = s;
   let epoch = 0;
   const colon = s.indexOf(':');
