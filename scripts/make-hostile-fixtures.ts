@@ -193,6 +193,9 @@ export async function makeHostileFixtures(out: string): Promise<HostileFixtures>
   await layout('device-file', [baseLayer(), { tar: makeTar([{ name: 'var/lib/dpkg/status', type: 'char' }]) }]);
   await layout('gzip-bomb', [baseLayer(), { tar: makeTar([{ name: 'zeros', zeros: 64 * 1024 * 1024 }]), compression: 'gzip' }]);
   await layout('zstd-bomb', [baseLayer(), { tar: makeTar([{ name: 'zeros', zeros: 64 * 1024 * 1024 }]), compression: 'zstd' }]);
+  // A zstd frame whose header claims a 2 GiB window (content: a few bytes of raw block).
+  const zstdWindowBomb = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xa8]), Buffer.from([0x01, 0x00, 0x00]), Buffer.alloc(8)]);
+  await layout('zstd-window-bomb', [baseLayer(), { tar: zstdWindowBomb, compression: 'none' }]);
   await layout('entry-flood', [baseLayer(), { tar: makeTar(Array.from({ length: 3000 }, (_, i) => ({ name: `flood/${i}`, data: '' }))) }]);
   await layout('truncated-layer', [baseLayer(), { tar: makeTar([{ name: 'big', data: Buffer.alloc(200_000, 7) }]), corrupt: 'truncate' }]);
   await layout('missing-blob', [baseLayer(), { tar: makeTar([{ name: 'x', data: 'x' }]), corrupt: 'missing' }]);

@@ -104,16 +104,23 @@ class ByteBudget extends Transform {
   }
 }
 
-/** Reads the first bytes of a stream and puts them back, so the stream can be piped whole. */
-async function sniff(raw: Readable, want: number): Promise<Buffer> {
+/**
+ * Reads the first bytes of a stream and puts them back, so the stream can be piped whole;
+ * returns them and the stream to read (a fresh one holding everything when the source
+ * already ended, which tiny blobs do).
+ */
+async function sniff(raw: Readable, want: number): Promise<{ head: Buffer; stream: Readable }> {
+  const chunks: Buffer[] = [];
+  let have = 0;
   while (true) {
-    // read(n) returns null until n bytes are buffered, or what is left once the stream ended.
-    const head = raw.read(want) as Buffer | null;
-    if (head) {
-      raw.unshift(head);
-      return head;
+    // Drain the buffer completely: a 'readable' listener added while bytes are buffered fires
+    // at once, which would spin without ever letting the stream read further.
+    let chunk: Buffer | null;
+    while ((chunk = raw.read() as Buffer | null) !== null) {
+      chunks.push(chunk);
+      have += chunk.length;
     }
-    if (raw.readableEnded || raw.destroyed) return Buffer.alloc(0);
+    if (have >= want || raw.readableEnded || raw.destroyed) break;
     await new Promise<void>((resolve, reject) => {
       const done = (): void => {
         raw.off('readable', done);
@@ -131,6 +138,39 @@ async function sniff(raw: Readable, want: number): Promise<Buffer> {
       raw.once('error', fail);
     });
   }
+  const head = Buffer.concat(chunks, have);
+  if (!raw.readableEnded) {
+    if (have > 0) raw.unshift(head);
+    return { head, stream: raw };
+  }
+  return { head, stream: Readable.from(have > 0 ? [head] : []) };
+}
+
+/** Largest zstd window accepted: zstd's own default limit for decompression (`--long` needs opt-in). */
+export const MAX_ZSTD_WINDOW = 128 * 1024 * 1024;
+
+/**
+ * The memory a zstd frame asks for (its window, or its content size for single-segment
+ * frames), from the frame header at the start of `head`; undefined when it cannot be told.
+ * fzstd allocates that much up front, so a tiny blob could otherwise claim gigabytes.
+ */
+export function zstdFrameMemory(head: Buffer): number | undefined {
+  if (head.length < 6 || !head.subarray(0, 4).equals(ZSTD_MAGIC)) return undefined;
+  const flags = head[4];
+  const singleSegment = (flags >> 5) & 1;
+  if (!singleSegment) {
+    const wd = head[5];
+    const base = 2 ** (10 + (wd >> 3));
+    return base + (base / 8) * (wd & 7);
+  }
+  const dictBytes = [0, 1, 2, 4][flags & 3];
+  const fcsField = flags >> 6;
+  const fcsBytes = fcsField === 0 ? 1 : 2 ** fcsField;
+  const at = 5 + dictBytes;
+  if (head.length < at + fcsBytes) return undefined;
+  let size = 0;
+  for (let i = fcsBytes - 1; i >= 0; i--) size = size * 256 + head[at + i];
+  return fcsField === 1 ? size + 256 : size;
 }
 
 /** Which compression a blob uses, judged by its magic bytes (media types lie more often). */
@@ -314,10 +354,14 @@ interface ReadState {
 }
 
 async function readLayer(raw: Readable, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
-  const head = await sniff(raw, 4);
-  raw.on('data', (c: Buffer) => state.onBytes(c.length));
-  const all = raw;
+  const { head, stream: all } = await sniff(raw, 18);
+  all.on('data', (c: Buffer) => state.onBytes(c.length));
   const compression = detectCompression(head);
+  const frameMemory = compression === 'zstd' ? zstdFrameMemory(head) : undefined;
+  if (frameMemory !== undefined && frameMemory > MAX_ZSTD_WINDOW) {
+    raw.destroy();
+    throw new TargetError(label, `zstd frame asks for a ${frameMemory}-byte window, more than the ${MAX_ZSTD_WINDOW} bytes allowed (a memory bomb or a --long=31 layer)`);
+  }
   const extract = tar.extract();
   const budget = new ByteBudget(state.budget, label);
   const chain: Readable[] = [all];

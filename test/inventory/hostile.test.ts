@@ -44,6 +44,7 @@ const cases: Case[] = [
   { fixture: 'rootfs-symlinks', packages: [], warning: { path: /^\/var\/lib\/dpkg\/status$/, reason: /symlink to missing \/etc\/passwd/ } },
   { fixture: 'gzip-bomb', error: { type: LimitExceededError, message: /layer 2 \(sha256:[0-9a-f]{64}\): layers decompress to more than 16777216 bytes/ } },
   { fixture: 'zstd-bomb', error: { type: LimitExceededError, message: /layer 2 \(sha256:[0-9a-f]{64}\): layers decompress to more than 16777216 bytes/ } },
+  { fixture: 'zstd-window-bomb', error: { type: TargetError, message: /layer 2 \(sha256:[0-9a-f]{64}\): zstd frame asks for a 2147483648-byte window/ } },
   { fixture: 'entry-flood', error: { type: LimitExceededError, message: /more than 1000 entries .*maxEntries/ } },
   { fixture: 'truncated-layer', error: { type: TargetError, message: /layer 2 \(sha256:[0-9a-f]{64}\): cannot read layer: unexpected end of file/ } },
   { fixture: 'missing-blob', error: { type: TargetError, message: /missing-blob blob sha256:[0-9a-f]{64}: missing blob/ } },
