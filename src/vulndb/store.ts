@@ -85,7 +85,10 @@ interface Tables {
 }
 
 /** What happened to an advisory in an update. */
-export type ChangeKind = 'added' | 'modified' | 'withdrawn' | 'removed';
+export type ChangeKind = AdvisoryChangeKind | 'kev-added';
+
+/** What happened to an advisory record in an update. */
+export type AdvisoryChangeKind = 'added' | 'modified' | 'withdrawn' | 'removed';
 
 /** One change log entry: an advisory and one (ecosystem, package) pair it touches. */
 export interface ChangeEntry {
@@ -178,7 +181,9 @@ export interface SourceResult {
   records: number;
   skipped: number;
   warnings: string[];
-  changes: Record<ChangeKind, number>;
+  changes: Record<AdvisoryChangeKind, number>;
+  /** CVEs newly in the KEV catalog (their packages are in the change log: their risk changed). */
+  kevAdded: number;
 }
 
 const MAX_WARNINGS_KEPT = 50;
@@ -195,6 +200,8 @@ export class SourceImport {
   private readonly warnings: string[] = [];
   private readonly enrich = new Map<string, EnrichmentItem>();
   private readonly old: Map<string, { hash: string; withdrawn: number; packages: ChangedPackage[] }>;
+  private readonly oldKev: Set<string>;
+  private readonly kevSeen = new Set<string>();
 
   constructor(
     private readonly writer: VulnDbWriter,
@@ -210,6 +217,7 @@ export class SourceImport {
     for (const r of rows) {
       this.old.set(r.id, { hash: r.hash, withdrawn: r.withdrawn, packages: pkgs.all(r.rowid) as ChangedPackage[] });
     }
+    this.oldKev = new Set(db.prepare('SELECT cve FROM kev WHERE source = ?').pluck().all(name) as string[]);
     db.prepare('DELETE FROM affected WHERE advisory IN (SELECT rowid FROM advisory WHERE source = ?)').run(name);
     for (const table of ['advisory', 'enrichment', 'kev', 'epss']) db.prepare(`DELETE FROM ${table} WHERE source = ?`).run(name);
   }
@@ -250,7 +258,10 @@ export class SourceImport {
 
   private addEnrichment(item: EnrichmentItem): void {
     const cve = item.cveId.toUpperCase();
-    if (item.kev) this.writer.stmt.insertKev.run(cve, this.name, JSON.stringify(item.kev));
+    if (item.kev) {
+      this.writer.stmt.insertKev.run(cve, this.name, JSON.stringify(item.kev));
+      this.kevSeen.add(cve);
+    }
     if (item.epss) this.writer.stmt.insertEpss.run(cve, this.name, item.epss.score, item.epss.percentile, item.epss.date ?? null);
     if (!item.cvss?.length && !item.cwes?.length && !item.references?.length) {
       this.records++;
@@ -273,11 +284,11 @@ export class SourceImport {
     const db = this.writer.db;
     const insertEnrichment = db.prepare('INSERT OR REPLACE INTO enrichment (cve, source, has_cvss, json) VALUES (?, ?, ?, ?)');
     for (const [cve, e] of this.enrich) insertEnrichment.run(cve, this.name, e.cvss?.length ? 1 : 0, JSON.stringify(e));
-    const changes: Record<ChangeKind, number> = { added: 0, modified: 0, withdrawn: 0, removed: 0 };
+    const changes: Record<AdvisoryChangeKind, number> = { added: 0, modified: 0, withdrawn: 0, removed: 0 };
     const at = nowIso();
     const insertChange = db.prepare('INSERT INTO change (update_id, at, kind, advisory_id, source, ecosystem, name) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const log = (kind: ChangeKind, id: string, packages: ChangedPackage[]): void => {
-      changes[kind]++;
+      if (kind !== 'kev-added') changes[kind]++;
       if (packages.length === 0) insertChange.run(this.writer.updateId, at, kind, id, this.name, null, null);
       for (const p of packages) insertChange.run(this.writer.updateId, at, kind, id, this.name, p.ecosystem, p.name);
     };
@@ -297,6 +308,23 @@ export class SourceImport {
       }
       for (const [id, before] of this.old) if (!this.seen.has(id)) log('removed', id, before.packages);
     }
+    // A CVE newly known to be exploited changes the risk of every package it affects.
+    // (Groups are those of the previous build; a CVE first seen in this update is logged
+    // through its advisory instead.)
+    let kevAdded = 0;
+    if (this.oldKev.size > 0 || this.kevSeen.size > 0) {
+      const pkgsOf = db.prepare(
+        'SELECT DISTINCT f.ecosystem AS ecosystem, f.name AS name FROM vuln_id v JOIN vuln_member m ON m.vuln = v.vuln JOIN affected f ON f.advisory = m.advisory WHERE v.alias = ?',
+      );
+      const firstImport = this.oldKev.size === 0;
+      for (const cve of this.kevSeen) {
+        if (this.oldKev.has(cve)) continue;
+        kevAdded++;
+        // A first import of the catalog would log every package of every KEV CVE: the
+        // advisories themselves are what a first import is about, so only count it.
+        if (!firstImport) log('kev-added', cve, pkgsOf.all(cve) as ChangedPackage[]);
+      }
+    }
     db.prepare(
       `INSERT INTO source (name, kind, location, fingerprint, checked_at, changed_at, records, skipped, warnings, error)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
@@ -305,7 +333,7 @@ export class SourceImport {
          skipped = excluded.skipped, warnings = excluded.warnings, error = NULL`,
     ).run(this.name, this.kind, this.location, fingerprint ?? null, at, at, this.records, this.skipped, JSON.stringify(this.warnings));
     db.exec('RELEASE source_import');
-    return { records: this.records, skipped: this.skipped, warnings: this.warnings, changes };
+    return { records: this.records, skipped: this.skipped, warnings: this.warnings, changes, kevAdded };
   }
 
   /** Abandons the source's new rows; its previous rows stay, and the error is recorded. */

@@ -12,7 +12,7 @@ import { parseEcosystem } from '../ecosystems.js';
 import { ArchiveError, readEntries } from './archive.js';
 import { importerFor } from './importers/index.js';
 import type { ImportItem } from './importers/types.js';
-import { VulnDb, VulnDbWriter, type ChangeKind, type SourceImport } from './store.js';
+import { VulnDb, VulnDbWriter, type AdvisoryChangeKind, type SourceImport } from './store.js';
 import {
   DEFAULT_SOURCES,
   expandSpec,
@@ -46,7 +46,9 @@ export interface UnitReport {
   /** Records left out by `--only`. */
   filtered?: number;
   warnings?: string[];
-  changes?: Record<ChangeKind, number>;
+  changes?: Record<AdvisoryChangeKind, number>;
+  /** CVEs newly in the KEV catalog. */
+  kevAdded?: number;
   requests: number;
   error?: string;
   durationMs: number;
@@ -212,6 +214,7 @@ async function updateUnit(
       ...(filtered ? { filtered } : {}),
       warnings: result.warnings,
       changes: result.changes,
+      ...(result.kevAdded ? { kevAdded: result.kevAdded } : {}),
       requests,
       durationMs: performance.now() - t0,
     };

@@ -143,6 +143,20 @@ describe('change log', () => {
     expect(changesSince(dbPath, since)).toEqual([]);
   });
 
+  it('a CVE newly added to KEV logs the packages it affects (their risk changed)', async () => {
+    const kevFile = join(work, 'kev.json');
+    const entry = (cveID: string) => ({ cveID, dateAdded: '2026-01-01', vulnerabilityName: 'test entry' });
+    await writeFile(kevFile, JSON.stringify({ vulnerabilities: [entry('CVE-2021-44228')] }));
+    const first = await updateVulnDb({ dbPath, sources: [`kev=${kevFile}`] });
+    expect(first.units[0].kevAdded).toBe(1); // counted, but a first catalog logs no packages
+    await tick();
+    const since = new Date();
+    await writeFile(kevFile, JSON.stringify({ vulnerabilities: [entry('CVE-2021-44228'), entry('CVE-2021-44906')] }));
+    const second = await updateVulnDb({ dbPath, sources: [`kev=${kevFile}`] });
+    expect(second.units[0].kevAdded).toBe(1);
+    expect(changesSince(dbPath, since)).toEqual([{ ecosystem: 'npm', name: 'minimist' }]);
+  });
+
   it('vigil db changes --since lists the log as JSON', async () => {
     const r = await runVigil(['db', 'changes', '--since', '1h', '--json', '--vulndb', dbPath]);
     expect(r.code).toBe(0);
