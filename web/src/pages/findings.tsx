@@ -140,7 +140,7 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
       {
         id: 'score',
         header: 'Score',
-        meta: { width: 108 },
+        meta: { width: 126 },
         cell: ({ row }) => <SeverityBadge severity={row.original.severity} score={row.original.score} />,
       },
       {
@@ -206,8 +206,8 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
       {
         id: 'firstObservedAt',
         header: 'First seen',
-        meta: { width: 104 },
-        cell: ({ row }) => <span title={`First observed ${row.original.firstObservedAt}; last observed ${ago(row.original.lastObservedAt)}`}>{dateOnly(row.original.firstObservedAt)}</span>,
+        meta: { width: 112 },
+        cell: ({ row }) => <span className="nowrap" title={`First observed ${row.original.firstObservedAt}; last observed ${ago(row.original.lastObservedAt)}`}>{dateOnly(row.original.firstObservedAt)}</span>,
       },
     ],
     [params],
