@@ -61,7 +61,12 @@ const SEARCHES: SearchCase[] = [
   },
   {
     label: 'account, image repository, by severity',
-    make: (r) => ({ scope: [account(r)], criteria: { imageRepository: eq(`team-${Math.floor(r() * 200)}/app`) }, sort: { field: 'SEVERITY', sortOrder: 'DESC' } }),
+    make: (r) => {
+      // The seed gives account a the repositories team-a and team-(a+100).
+      const a = Math.floor(r() * SEED.accounts);
+      const repo = `team-${a + (r() < 0.5 ? 0 : 100)}/app`;
+      return { scope: [`acct-${String(a).padStart(3, '0')}`], criteria: { imageRepository: eq(repo) }, sort: { field: 'SEVERITY', sortOrder: 'DESC' } };
+    },
   },
   {
     label: 'account, vulnerability id prefix, first observed in 30 days',

@@ -66,16 +66,22 @@ export async function seedFindings(db: Db, opts: SeedOptions = DEFAULT_SEED): Pr
   const chunk = 100_000;
   for (let from = 0; from < opts.findings; from += chunk) {
     const to = Math.min(opts.findings, from + chunk) - 1;
-    // r: the resource, scattered; v: the vulnerability; sev: a skewed severity draw.
+    // r: the resource, scattered; v: the vulnerability; sev: a skewed severity draw. Each
+    // attribute draws from its own hash (modulo a prime) so none is a function of the
+    // resource or account: every account gets every severity, status, fix state and date.
+    const hash = (mult: number, prime: number) => `((i * ${mult} + ${prime % 977}) % ${prime})`;
     const r = `((i * 7919) % ${opts.resources})`;
-    const v = `((i * 40503) % 20000)`;
-    const sev = `((i * 31) % 100)`;
+    const v = `(${hash(40503, 1000003)} % 20000)`;
+    const sev = `(${hash(2654435761, 999983)} % 100)`;
+    const h3 = hash(2246822519, 999979);
+    const h4 = hash(3266489917, 999961);
+    const h5 = hash(668265263, 999959);
     const rank = `CASE WHEN ${sev} < 2 THEN 5 WHEN ${sev} < 15 THEN 4 WHEN ${sev} < 50 THEN 3 WHEN ${sev} < 85 THEN 2 WHEN ${sev} < 95 THEN 1 ELSE 0 END`;
     const severity = `CASE WHEN ${sev} < 2 THEN 'CRITICAL' WHEN ${sev} < 15 THEN 'HIGH' WHEN ${sev} < 50 THEN 'MEDIUM' WHEN ${sev} < 85 THEN 'LOW' WHEN ${sev} < 95 THEN 'INFORMATIONAL' ELSE 'UNTRIAGED' END`;
     const score = `CASE WHEN ${sev} < 2 THEN 9.0 WHEN ${sev} < 15 THEN 7.0 WHEN ${sev} < 50 THEN 4.0 WHEN ${sev} < 85 THEN 0.1 ELSE 0.0 END + ${d.real(`(i * 17) % 9`)} / 10`;
     const eco = `CASE WHEN ${v} % 3 = 0 THEN 'npm' WHEN ${v} % 3 = 1 THEN 'PyPI' ELSE 'Debian:12' END`;
     const isImage = `${r} % 10 < 6`;
-    const first = `${SEED_NOW} - (i % 90) * ${day}`;
+    const first = `${SEED_NOW} - (${h3} % 90) * ${day}`;
     await exec(`INSERT INTO findings (id, account_id, resource_id, resource_type, resource_name, finding_key, type, status, suppressed_by,
         vulnerability_id, title, package_name, package_ecosystem, package_version, fixed_version, fix_available, layer,
         image_registry, image_repository, image_digest, severity, severity_rank, score, epss, epss_rank, exploited,
@@ -84,20 +90,20 @@ export async function seedFindings(db: Db, opts: SeedOptions = DEFAULT_SEED): Pr
         CASE WHEN ${r} % 10 < 6 THEN 'CONTAINER_IMAGE' WHEN ${r} % 10 < 9 THEN 'HOST' ELSE 'REPOSITORY' END,
         CASE WHEN ${isImage} THEN 'reg.example/team-' || ${d.text(`${r} % 200`)} || '/app@sha256:' || ${d.pad(r, 8)} ELSE 'host-' || ${d.text(r)} END,
         'k' || ${d.text('i')}, 'PACKAGE_VULNERABILITY',
-        CASE WHEN i % 20 = 0 THEN 'CLOSED' WHEN i % 20 = 1 THEN 'SUPPRESSED' ELSE 'ACTIVE' END, NULL,
+        CASE WHEN ${h3} % 20 = 0 THEN 'CLOSED' WHEN ${h3} % 20 = 1 THEN 'SUPPRESSED' ELSE 'ACTIVE' END, NULL,
         'CVE-2024-' || ${d.pad(v, 5)}, 'CVE-2024-' || ${d.pad(v, 5)} || ' in pkg-' || ${d.text(`${v} % 2000`)},
         'pkg-' || ${d.text(`${v} % 2000`)}, ${eco}, '1.' || ${d.text('i % 40')} || '.0', '1.' || ${d.text('i % 40 + 1')} || '.0',
-        CASE WHEN i % 3 = 0 THEN 'YES' WHEN i % 3 = 1 THEN 'NO' ELSE 'PARTIAL' END,
+        CASE WHEN ${h4} % 3 = 0 THEN 'YES' WHEN ${h4} % 3 = 1 THEN 'NO' ELSE 'PARTIAL' END,
         CASE WHEN ${isImage} THEN 'sha256:layer-' || ${d.text(`${r} % 500`)} END,
         CASE WHEN ${isImage} THEN 'reg.example' END,
         CASE WHEN ${isImage} THEN 'team-' || ${d.text(`${r} % 200`)} || '/app' END,
         CASE WHEN ${isImage} THEN 'sha256:' || ${d.pad(r, 8)} END,
         ${severity}, ${rank}, ${score},
-        CASE WHEN i % 5 = 0 THEN NULL ELSE ${d.real('(i * 13) % 1000')} / 1000 END,
-        CASE WHEN i % 5 = 0 THEN -1 ELSE ${d.real('(i * 13) % 1000')} / 1000 END,
-        CASE WHEN i % 50 = 7 THEN 1 ELSE 0 END,
-        ${first}, ${first} + (i % 30) * ${day}, ${first} + (i % 30) * ${day},
-        CASE WHEN i % 20 = 0 THEN ${first} + (i % 30) * ${day} END,
+        CASE WHEN ${h5} % 5 = 0 THEN NULL ELSE ${d.real(`${h5} % 1000`)} / 1000 END,
+        CASE WHEN ${h5} % 5 = 0 THEN -1 ELSE ${d.real(`${h5} % 1000`)} / 1000 END,
+        CASE WHEN ${h4} % 50 = 7 THEN 1 ELSE 0 END,
+        ${first}, ${first} + (${h5} % 30) * ${day}, ${first} + (${h5} % 30) * ${day},
+        CASE WHEN ${h3} % 20 = 0 THEN ${first} + (${h5} % 30) * ${day} END,
         '{"id":"CVE-2024-' || ${d.pad(v, 5)} || '","aliases":["GHSA-' || ${d.text(v)} || '"],"title":"seeded","package":{"name":"pkg-' || ${d.text(`${v} % 2000`)} || '","version":"1.0","ecosystem":"npm","purl":"pkg:npm/x@1.0","locations":["/app/package-lock.json"]},"fixAvailable":"YES","severity":"HIGH","score":7.5,"scoreSource":"nvd:3.1","adjustments":[],"references":["https://nvd.nist.gov/vuln/detail/CVE-2024-' || ${d.pad(v, 5)} || '"],"advisories":["GHSA-' || ${d.text(v)} || '"]}'
       FROM ${d.series(from, to)}`);
     opts.onProgress?.(to + 1);
