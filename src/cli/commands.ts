@@ -1,22 +1,24 @@
 import type { Command } from 'commander';
-import { registerAdmin } from './admin.js';
-import { registerDb } from './db.js';
-import { registerSbom } from './sbom.js';
-import { registerScan } from './scan.js';
-import { registerServer } from './server.js';
-import { registerVersion } from './version.js';
-import { registerWorker } from './worker.js';
 
 /** Adds one top-level command (with its subcommands) to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-/** The CLI's commands, one line each; each lives in its own file beside this one. */
-export const commands: RegisterCommand[] = [
-  registerServer,
-  registerAdmin,
-  registerSbom,
-  registerDb,
-  registerScan,
-  registerVersion,
-  registerWorker,
+/** A top-level command by name, loaded on demand. */
+export interface CommandEntry {
+  name: string;
+  load(): Promise<RegisterCommand>;
+}
+
+/**
+ * The CLI's commands, one line each; each lives in its own file beside this one. Loaded
+ * lazily so that `vigil version compare` does not pay for the server's dependencies.
+ */
+export const commands: CommandEntry[] = [
+  { name: 'server', load: async () => (await import('./server.js')).registerServer },
+  { name: 'admin', load: async () => (await import('./admin.js')).registerAdmin },
+  { name: 'sbom', load: async () => (await import('./sbom.js')).registerSbom },
+  { name: 'db', load: async () => (await import('./db.js')).registerDb },
+  { name: 'scan', load: async () => (await import('./scan.js')).registerScan },
+  { name: 'version', load: async () => (await import('./version.js')).registerVersion },
+  { name: 'worker', load: async () => (await import('./worker.js')).registerWorker },
 ];
