@@ -5,7 +5,7 @@
 import { toCvssVector } from '../cvss.js';
 import type { CvssSource, CvssVector } from '../types.js';
 import { cve5Schema } from './cve5-schema.js';
-import { reason, type EnrichmentItem, type ImportItem, type Importer } from './types.js';
+import { UNREADABLE, decodeEntry, reason, type EnrichmentItem, type ImportItem, type Importer } from './types.js';
 
 type Container = NonNullable<ReturnType<typeof cve5Schema.parse>['containers']['cna']>;
 
@@ -46,13 +46,8 @@ export const cve5Importer: Importer = {
   provides: 'enrichment',
   wants: (name) => /(^|\/)CVE-\d{4}-\d+\.json$/i.test(name),
   *parse(entry, ctx): Iterable<ImportItem> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(entry.data.toString('utf8'));
-    } catch (err) {
-      ctx.skip(entry.name, `not valid JSON: ${reason(err)}`);
-      return;
-    }
+    const raw = decodeEntry(entry, ctx, 'JSON');
+    if (raw === UNREADABLE) return;
     const parsed = cve5Schema.safeParse(raw);
     if (!parsed.success) {
       ctx.skip(entry.name, `not a CVE JSON 5 record: ${reason(parsed.error)}`);

@@ -1,6 +1,6 @@
 /** The CISA Known Exploited Vulnerabilities catalog (JSON) → KEV enrichment by CVE id. */
 import { kevCatalogSchema, kevEntrySchema } from './kev-schema.js';
-import { reason, type ImportItem, type Importer } from './types.js';
+import { UNREADABLE, decodeEntry, reason, type ImportItem, type Importer } from './types.js';
 
 /** The KEV importer. */
 export const kevImporter: Importer = {
@@ -9,13 +9,8 @@ export const kevImporter: Importer = {
   provides: 'enrichment',
   wants: (name) => /\.json$/i.test(name) && !/schema/i.test(name),
   *parse(entry, ctx): Iterable<ImportItem> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(entry.data.toString('utf8'));
-    } catch (err) {
-      ctx.skip(entry.name, `not valid JSON: ${reason(err)}`);
-      return;
-    }
+    const raw = decodeEntry(entry, ctx, 'JSON');
+    if (raw === UNREADABLE) return;
     const catalog = kevCatalogSchema.safeParse(raw);
     if (!catalog.success) {
       ctx.skip(entry.name, `not a KEV catalog: ${reason(catalog.error)}`);

@@ -6,7 +6,7 @@
 import { toCvssVector } from '../cvss.js';
 import type { CvssVector } from '../types.js';
 import { nvdCveSchema, nvdFeedSchema } from './nvd-schema.js';
-import { reason, type EnrichmentItem, type ImportContext, type ImportItem, type Importer } from './types.js';
+import { UNREADABLE, decodeEntry, reason, type EnrichmentItem, type ImportContext, type ImportItem, type Importer } from './types.js';
 
 /** Converts one validated NVD `cve` object. */
 export function nvdToEnrichment(cve: ReturnType<typeof nvdCveSchema.parse>): EnrichmentItem {
@@ -44,13 +44,8 @@ export const nvdImporter: Importer = {
   provides: 'enrichment',
   wants: (name) => /\.json$/i.test(name),
   *parse(entry, ctx): Iterable<ImportItem> {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(entry.data.toString('utf8'));
-    } catch (err) {
-      ctx.skip(entry.name, `not valid JSON: ${reason(err)}`);
-      return;
-    }
+    const raw = decodeEntry(entry, ctx, 'JSON');
+    if (raw === UNREADABLE) return;
     const feed = nvdFeedSchema.safeParse(raw);
     if (feed.success) {
       for (const [i, v] of feed.data.vulnerabilities.entries()) yield* one(`${entry.name}[${i}]`, v.cve, ctx);

@@ -2,11 +2,10 @@
  * FriendsOfPHP/security-advisories YAML → OSV records in the Packagist ecosystem. Each
  * branch lists an affected interval (`['>=2.0', '<2.3.1']`), which maps to OSV directly.
  */
-import { parse as parseYaml } from 'yaml';
 import type { OsvRecord } from '../types.js';
 import { packagistSchema } from './packagist-schema.js';
 import { ConstraintError, eventsForAffected, parseConjunction, type Interval } from './ranges.js';
-import { reason, stem, type ImportItem, type Importer } from './types.js';
+import { UNREADABLE, decodeEntry, reason, stem, type ImportItem, type Importer } from './types.js';
 
 /** `2016-08-28 23:50:00` (FriendsOfPHP's branch time) → RFC 3339, or undefined. */
 function date(t: string | undefined): string | undefined {
@@ -52,13 +51,8 @@ export const packagistImporter: Importer = {
   // <vendor>/<package>/<id>.yaml, possibly under one top-level folder of the archive.
   wants: (name) => /(^|\/)[^/.][^/]*\/[^/]+\/[^/]+\.ya?ml$/i.test(name) && !/(^|\/)\.[^/]+\//.test(name),
   *parse(entry, ctx): Iterable<ImportItem> {
-    let raw: unknown;
-    try {
-      raw = parseYaml(entry.data.toString('utf8'));
-    } catch (err) {
-      ctx.skip(entry.name, `not valid YAML: ${reason(err)}`);
-      return;
-    }
+    const raw = decodeEntry(entry, ctx, 'YAML');
+    if (raw === UNREADABLE) return;
     const parsed = packagistSchema.safeParse(raw);
     if (!parsed.success) {
       ctx.skip(entry.name, `not a FriendsOfPHP advisory: ${reason(parsed.error)}`);

@@ -3,12 +3,11 @@
  * the safe versions (patched and unaffected); the affected ranges are everything else,
  * ordered with RubyGems' own version order.
  */
-import { parse as parseYaml } from 'yaml';
 import { schemes } from '../../versioning/index.js';
 import type { OsvRecord } from '../types.js';
 import { ConstraintError, eventsOutside, parseConjunction, type Interval } from './ranges.js';
 import { rubysecSchema } from './rubysec-schema.js';
-import { reason, stem, type ImportItem, type Importer } from './types.js';
+import { UNREADABLE, decodeEntry, reason, stem, type ImportItem, type Importer } from './types.js';
 
 /** RubyGems order, through the scheme; an unreadable bound makes the advisory a skipped record. */
 function compareGem(a: string, b: string): number {
@@ -61,13 +60,8 @@ export const rubysecImporter: Importer = {
   ecosystem: 'RubyGems',
   wants: (name) => /(^|\/)(gems|rubies)\/[^/]+\/[^/]+\.ya?ml$/i.test(name),
   *parse(entry, ctx): Iterable<ImportItem> {
-    let raw: unknown;
-    try {
-      raw = parseYaml(entry.data.toString('utf8'));
-    } catch (err) {
-      ctx.skip(entry.name, `not valid YAML: ${reason(err)}`);
-      return;
-    }
+    const raw = decodeEntry(entry, ctx, 'YAML');
+    if (raw === UNREADABLE) return;
     const parsed = rubysecSchema.safeParse(raw);
     if (!parsed.success) {
       ctx.skip(entry.name, `not a rubysec advisory: ${reason(parsed.error)}`);

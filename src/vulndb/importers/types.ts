@@ -2,6 +2,7 @@
  * What an importer is: a parser from one source file (already read, decompressed and
  * verified) to advisory records in OSV shape, or to enrichment joined by CVE id.
  */
+import { parse as parseYaml } from 'yaml';
 import type { SourceEntry } from '../archive.js';
 import type { CvssVector, EpssScore, KevEntry, OsvRecord } from '../types.js';
 
@@ -58,4 +59,21 @@ export function reason(err: unknown): string {
 /** The base name of an entry, without directories and extension. */
 export function stem(name: string): string {
   return (name.split('/').pop() ?? name).replace(/\.[^.]+$/, '');
+}
+
+/** Returned by {@link decodeEntry} when the entry was skipped. */
+export const UNREADABLE = Symbol('unreadable');
+
+/**
+ * Decodes an entry's bytes as JSON or YAML; on a syntax error, records the skip (naming the
+ * entry) and returns {@link UNREADABLE}, so importers validate only what parsed.
+ */
+export function decodeEntry(entry: SourceEntry, ctx: ImportContext, syntax: 'JSON' | 'YAML'): unknown {
+  const text = entry.data.toString('utf8');
+  try {
+    return syntax === 'JSON' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    ctx.skip(entry.name, `not valid ${syntax}: ${reason(err)}`);
+    return UNREADABLE;
+  }
 }
