@@ -10,6 +10,7 @@
  */
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
 import { ExtractError, executableFormat, mayBeProgram } from '../language-common.js';
+import { readElf, type ElfFile } from '../elf.js';
 import { goPackage, stdlibVersion } from './golang.js';
 
 /** Largest program read whole. */
@@ -37,36 +38,10 @@ function readUvarint(buf: Buffer, off: number): [number, number] {
   throw new Error('bad varint');
 }
 
-interface ElfSection {
-  addr: number;
-  offset: number;
-  size: number;
-}
-
-function elfSections(buf: Buffer): { sections: ElfSection[]; le: boolean; is64: boolean } {
-  const is64 = buf[4] === 2;
-  const le = buf[5] === 1;
-  const u16 = (o: number) => (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o));
-  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
-  const uptr = (o: number) => (is64 ? Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)) : u32(o));
-  const shoff = uptr(is64 ? 0x28 : 0x20);
-  const shentsize = u16(is64 ? 0x3a : 0x2e);
-  const shnum = u16(is64 ? 0x3c : 0x30);
-  const sections: ElfSection[] = [];
-  for (let i = 0; i < shnum && shoff + (i + 1) * shentsize <= buf.length; i++) {
-    const o = shoff + i * shentsize;
-    const addr = uptr(o + (is64 ? 0x10 : 0x0c));
-    const offset = uptr(o + (is64 ? 0x18 : 0x10));
-    const size = uptr(o + (is64 ? 0x20 : 0x14));
-    if (addr !== 0) sections.push({ addr, offset, size });
-  }
-  return { sections, le, is64 };
-}
-
 /** Reads a Go string header at a virtual address (pre-1.18 binaries, ELF only). */
-function readGoStringAt(buf: Buffer, elf: ReturnType<typeof elfSections>, ptrSize: number, addr: number): string | undefined {
+function readGoStringAt(buf: Buffer, elf: ElfFile, ptrSize: number, addr: number): string | undefined {
   const at = (a: number, n: number): Buffer | undefined => {
-    const s = elf.sections.find((x) => a >= x.addr && a + n <= x.addr + x.size);
+    const s = elf.sections.find((x) => x.addr !== 0 && a >= x.addr && a + n <= x.addr + x.size);
     return s ? buf.subarray(s.offset + (a - s.addr), s.offset + (a - s.addr) + n) : undefined;
   };
   const readPtr = (b: Buffer) => (ptrSize === 8 ? Number(elf.le ? b.readBigUInt64LE(0) : b.readBigUInt64BE(0)) : elf.le ? b.readUInt32LE(0) : b.readUInt32BE(0));
@@ -96,8 +71,8 @@ export function readGoBuildInfo(buf: Buffer): GoBuildInfo | undefined {
     const [mlen, o2] = readUvarint(buf, off);
     modinfo = buf.subarray(o2, o2 + mlen).toString('latin1');
   } else {
-    if (executableFormat(buf) !== 'elf') return undefined;
-    const elf = elfSections(buf);
+    const elf = readElf(buf);
+    if (!elf) return undefined;
     const ptr = (o: number) => (ptrSize === 8 ? Number(elf.le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)) : elf.le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
     goVersion = readGoStringAt(buf, elf, ptrSize, ptr(pos + 16));
     modinfo = readGoStringAt(buf, elf, ptrSize, ptr(pos + 16 + ptrSize));
