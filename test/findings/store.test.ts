@@ -50,6 +50,13 @@ describe.each(dialectCases())('findings store on $name', (dialect) => {
       const s2 = await recordScan(db, { accountId: 'acme', resource: { type: 'HOST', name: 'web-1' }, inventory: inv, result: result(inv, [a]), trigger: 'SUBMITTED', at: T0 + HOUR });
       expect(s2.summary).toMatchObject({ created: 0, unchanged: 1, closed: 1 });
       expect(s2.inventoryVersion).toBe(2);
+      // An unchanged finding is only observed again: its last observation moves, nothing else.
+      const seen = await searchFindings(db, ['acme'], { criteria: { vulnerabilityId: [{ comparison: 'EQUALS', value: 'CVE-2024-0001' }] }, limit: 10 });
+      expect(await getFinding(db, ['acme'], seen.findings[0].findingId)).toMatchObject({
+        status: 'ACTIVE',
+        lastObservedAt: new Date(T0 + HOUR).toISOString(),
+        updatedAt: new Date(T0).toISOString(),
+      });
 
       const s3 = await recordScan(db, {
         accountId: 'acme',
