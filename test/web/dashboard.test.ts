@@ -130,8 +130,10 @@ describe('dashboard', () => {
     await rows.first().click();
     await page.waitForURL(/resource=/);
     expect(new URL(page.url()).searchParams.get('resource')).toBe(api.rows[0].key.resourceId);
-    await page.waitForSelector('[data-testid="findings-total"]:has-text(" findings")');
-    expect(await page.textContent('[data-testid="findings-total"]')).toBe(`${api.rows[0].counts.total.toLocaleString('en-US')} findings`);
+    // Wait for the count itself: "Counting findings…" also ends in "findings".
+    const total = `${api.rows[0].counts.total.toLocaleString('en-US')} findings`;
+    await page.waitForSelector(`[data-testid="findings-total"]:text-is("${total}")`);
+    expect(await page.textContent('[data-testid="findings-total"]')).toBe(total);
     await shot(page, 'findings');
     await page.context().close();
 
