@@ -111,3 +111,29 @@ export function PageHeader(props: { title: string; subtitle?: ReactNode; actions
     </div>
   );
 }
+
+/**
+ * Previous/next paging over the server's opaque cursors. `history` holds the cursors of the
+ * pages already passed, so "previous" goes back without the server keeping state.
+ */
+export function CursorPager(props: { history: { current: (string | undefined)[] }; cursor: string | undefined; nextToken: string | undefined; onCursor: (cursor: string | undefined) => void }): ReactNode {
+  const pageNo = props.history.current.length + 1;
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" disabled={pageNo === 1} onClick={() => props.onCursor(props.history.current.pop())}>
+        ← Previous
+      </button>
+      <span className="muted">Page {pageNo}</span>
+      <button
+        type="button"
+        disabled={!props.nextToken}
+        onClick={() => {
+          props.history.current.push(props.cursor);
+          props.onCursor(props.nextToken);
+        }}
+      >
+        Next →
+      </button>
+    </nav>
+  );
+}

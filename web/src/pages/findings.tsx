@@ -10,7 +10,7 @@ import type { AggregationRow, AggregationSortField, AggregationType, FindingSort
 import { aggregateFindings, countFindings, exportFindings, searchFindings } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { FilterBar } from '../components/filter-bar.js';
-import { ErrorNotice, Link, PageHeader, SeverityBadge, SeverityBar, SeverityCountsCells } from '../components/ui.js';
+import { CursorPager, ErrorNotice, Link, PageHeader, SeverityBadge, SeverityBar, SeverityCountsCells } from '../components/ui.js';
 import { criteriaFromParams, filterParams } from '../filters.js';
 import { ago, dateOnly, enumLabel, num, pct, shortName } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
@@ -214,7 +214,6 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
   );
 
   const data = page.data?.findings ?? [];
-  const pageNo = history.current.length + 1;
   return (
     <>
       <div className="table-meta" aria-live="polite">
@@ -250,29 +249,7 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
         }}
         empty={page.loading ? 'Loading…' : 'No findings match this filter.'}
       />
-      <nav className="pager" aria-label="Pages">
-        <button
-          type="button"
-          disabled={pageNo === 1}
-          onClick={() => {
-            const prev = history.current.pop();
-            setParams({ cursor: prev });
-          }}
-        >
-          ← Previous
-        </button>
-        <span className="muted">Page {pageNo}</span>
-        <button
-          type="button"
-          disabled={!page.data?.nextToken}
-          onClick={() => {
-            history.current.push(cursor);
-            setParams({ cursor: page.data?.nextToken });
-          }}
-        >
-          Next →
-        </button>
-      </nav>
+      <CursorPager history={history} cursor={cursor} nextToken={page.data?.nextToken} onCursor={(c) => setParams({ cursor: c })} />
     </>
   );
 }

@@ -5,7 +5,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import type { CoverageEntry } from '../api.js';
 import { listCoverage, resourceCounts } from '../api.js';
 import { DataTable } from '../components/data-table.js';
-import { ErrorNotice, Link, PageHeader, SeverityCountsCells } from '../components/ui.js';
+import { CursorPager, ErrorNotice, Link, PageHeader, SeverityCountsCells } from '../components/ui.js';
 import { ago, enumLabel, num, shortName } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
 import { useApi } from '../use-api.js';
@@ -53,7 +53,6 @@ export function ResourcesPage(): ReactNode {
     ],
     [],
   );
-  const pageNo = history.current.length + 1;
   return (
     <div className="page resources">
       <PageHeader title="Resources and coverage" subtitle="Every host, image and repository Vigil knows, whether it is scanned, and why not." />
@@ -85,22 +84,7 @@ export function ResourcesPage(): ReactNode {
       </div>
       <ErrorNotice error={page.error} what="Coverage" />
       <DataTable label="Resources" fixedLayout data={rows} columns={columns} rowId={(r) => r.resourceId} empty={page.loading ? 'Loading…' : 'No resources match.'} />
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={pageNo === 1} onClick={() => setParams({ cursor: history.current.pop() })}>
-          ← Previous
-        </button>
-        <span className="muted">Page {pageNo}</span>
-        <button
-          type="button"
-          disabled={!page.data?.nextToken}
-          onClick={() => {
-            history.current.push(cursor);
-            setParams({ cursor: page.data?.nextToken });
-          }}
-        >
-          Next →
-        </button>
-      </nav>
+      <CursorPager history={history} cursor={cursor} nextToken={page.data?.nextToken} onCursor={(c) => setParams({ cursor: c })} />
     </div>
   );
 }
