@@ -13,17 +13,8 @@ import { criteriaSql, isEmptyCriteria, type FilterCriteria } from './criteria.js
 import { iso } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
 
-/** VEX justifications (OpenVEX / CSAF names) plus `accepted_risk`. */
-export const JUSTIFICATIONS = [
-  'component_not_present',
-  'vulnerable_code_not_present',
-  'vulnerable_code_not_in_execute_path',
-  'vulnerable_code_cannot_be_controlled_by_adversary',
-  'inline_mitigations_already_exist',
-  'accepted_risk',
-] as const;
-/** A VEX-style justification. */
-export type Justification = (typeof JUSTIFICATIONS)[number];
+import type { Justification } from './justifications.js';
+export { JUSTIFICATIONS, type Justification } from './justifications.js';
 
 /** A rule as the API shows it. */
 export interface SuppressionRule {

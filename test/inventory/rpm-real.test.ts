@@ -15,8 +15,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpmDb } from '../../src/inventory/extractors/os/rpm-db.js';
 import { scanTarget } from '../../src/inventory/index.js';
-import type { Extractor, FoundPackage } from '../../src/inventory/types.js';
+import type { FoundPackage } from '../../src/inventory/types.js';
 import { runExtractor } from '../helpers/extractor-harness.js';
+import { distInfoStandIn } from '../helpers/dist-info-extractor.js';
 
 const GO_RPMDB = '/usr/share/gocode/src/github.com/knqyf263/go-rpmdb/pkg/testdata';
 const QF = '%{NAME}\\t%{EPOCHNUM}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\t%{MODULARITYLABEL}\\n';
@@ -179,24 +180,13 @@ describe('rpm databases vs rpm -qa', () => {
 });
 
 describe('rpm-based root filesystem', () => {
-  // A stand-in Python extractor (the real ones live with the language extractors): it reads
-  // dist-info METADATA so the builder can link the package to the rpm that installed it.
-  const distInfo: Extractor = {
-    id: 'test/dist-info',
-    version: 1,
-    fileRequired: (path) => path.endsWith('.dist-info/METADATA'),
-    async extract(file) {
-      const text = (await file.read()).toString('utf8');
-      return [{ purlType: 'pypi', name: /^Name: (.+)$/m.exec(text)![1], version: /^Version: (.+)$/m.exec(text)![1] }];
-    },
-  };
 
   it('gets the Rocky ecosystem, rpm PURLs with epoch, kernels and file ownership', async () => {
     const root = join(work, 'rootfs');
     const metadata = '/usr/lib/python3.9/site-packages/vigil_owned-1.0.dist-info/METADATA';
     await mkdir(join(root, metadata, '..'), { recursive: true });
     await writeFile(join(root, metadata), 'Metadata-Version: 2.1\nName: vigil-owned\nVersion: 1.0\n');
-    const inv = await scanTarget(`dir:${root}`, { extractors: [rpmDb, distInfo] });
+    const inv = await scanTarget(`dir:${root}`, { extractors: [rpmDb, distInfoStandIn] });
     expect(inv.os?.ecosystem).toBe('Rocky Linux:9');
     const epoch = inv.packages.find((p) => p.name === 'vigil-epoch')!;
     expect(epoch.ecosystem).toBe('Rocky Linux:9');

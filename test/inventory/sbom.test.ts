@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanTarget } from '../../src/inventory/index.js';
 import { dpkgStatus } from '../../src/inventory/extractors/os/dpkg-status.js';
 import { fromCycloneDx, fromSpdx, toCycloneDxJson, toSpdx } from '../../src/inventory/sbom/index.js';
-import type { Extractor, Inventory, Package } from '../../src/inventory/types.js';
+import type { Inventory, Package } from '../../src/inventory/types.js';
 import { runVigil, sharedDir } from '../helpers/cli.js';
+import { distInfoStandIn } from '../helpers/dist-info-extractor.js';
 
 let work: string;
 let rootfs: string;
@@ -25,17 +26,6 @@ const STATUS = [
   'Package: linux-image-6.1.0-18-amd64\nStatus: install ok installed\nArchitecture: amd64\nVersion: 6.1.76-1\nSource: linux-signed-amd64 (6.1.76+1)\n',
 ].join('\n');
 
-// A stand-in Python extractor (the real ones live with the language extractors), so that
-// ownership is checked without depending on their file layout rules.
-const distInfo: Extractor = {
-  id: 'test/dist-info',
-  version: 1,
-  fileRequired: (path) => path.endsWith('.dist-info/METADATA'),
-  async extract(file) {
-    const text = (await file.read()).toString('utf8');
-    return [{ purlType: 'pypi', name: /^Name: (.+)$/m.exec(text)![1], version: /^Version: (.+)$/m.exec(text)![1] }];
-  },
-};
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vigil-sbom-'));
@@ -47,7 +37,7 @@ beforeAll(async () => {
   await writeFile(join(rootfs, 'var/lib/dpkg/status'), STATUS);
   await writeFile(join(rootfs, 'var/lib/dpkg/info/python3-six.list'), `/.\n/usr\n/usr/lib/python3/dist-packages/six.py\n${METADATA}\n`);
   await writeFile(join(rootfs, METADATA), 'Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n');
-  inventory = await scanTarget(`dir:${rootfs}`, { extractors: [dpkgStatus, distInfo] });
+  inventory = await scanTarget(`dir:${rootfs}`, { extractors: [dpkgStatus, distInfoStandIn] });
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });

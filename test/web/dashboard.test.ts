@@ -229,6 +229,8 @@ describe('dashboard', () => {
 
     const accounts = await open('/accounts');
     await accounts.waitForSelector('table[aria-label="API keys"] tbody tr td:not(.empty-cell)');
+    // The accounts table loads separately from the keys table: wait for it too.
+    await accounts.waitForSelector('table[aria-label="Accounts"]:has-text("Payments team")');
     expect(await accounts.locator('table[aria-label="Accounts"]').textContent()).toContain('Payments team');
     await shot(accounts, 'accounts', true);
     await accounts.context().close();

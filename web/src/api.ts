@@ -195,15 +195,9 @@ export interface ApiKey {
   revokedAt?: string;
 }
 
-/** VEX-style justifications a suppression rule may carry. */
-export const JUSTIFICATIONS = [
-  'component_not_present',
-  'vulnerable_code_not_present',
-  'vulnerable_code_not_in_execute_path',
-  'vulnerable_code_cannot_be_controlled_by_adversary',
-  'inline_mitigations_already_exist',
-  'accepted_risk',
-] as const;
+/** VEX-style justifications a suppression rule may carry: the list the API validates. */
+export { JUSTIFICATIONS } from '../../src/findings/justifications.js';
+import type { Justification } from '../../src/findings/justifications.js';
 
 /** A suppression rule. */
 export interface SuppressionRule {
@@ -212,7 +206,7 @@ export interface SuppressionRule {
   accountId?: string;
   criteria: FilterCriteria;
   reason: string;
-  justification?: (typeof JUSTIFICATIONS)[number];
+  justification?: Justification;
   expiresAt?: string;
   state?: 'ACTIVE' | 'EXPIRED';
   createdAt: string;
