@@ -76,8 +76,8 @@ async function expectedCounts(): Promise<Record<string, number>> {
 
 function unitFor(units: UnitReport[], key: string): UnitReport {
   const found = units.find((u) => {
-    const loc = u.name.slice(u.name.indexOf('=') + 1).replace(`${vulndataDir}/`, '');
-    return key.startsWith('osv/') ? loc === key : u.kind === key;
+    const loc = u.name.slice(u.name.indexOf('=') + 1);
+    return key.startsWith('osv/') ? loc.endsWith(`/${key}`) : u.kind === key;
   });
   if (!found) throw new Error(`no unit for ${key}`);
   return found;

@@ -28,7 +28,8 @@ async function sourceHash(): Promise<string> {
     }
   };
   await walk(srcDir);
-  hash.update(await readFile(join(vulndataDir, 'SHA256SUMS')));
+  // The report names each source by its absolute path, so another checkout's copy is no match.
+  hash.update(vulndataDir).update(await readFile(join(vulndataDir, 'SHA256SUMS')));
   return hash.digest('hex').slice(0, 16);
 }
 
