@@ -16,7 +16,7 @@ import { runScan } from '../src/matching/engine.js';
 import { storeIndex } from '../src/matching/store-index.js';
 import { VulnDb } from '../src/vulndb/store.js';
 import { debianRootfs } from '../test/helpers/images.js';
-import { fullVulnDb, vulndataDir } from '../test/scan/full-db.js';
+import { sharedVulnDb, vulndataDir } from '../test/vulndb/shared-db.js';
 import type { Bench } from './benches.js';
 import { report } from './report.js';
 
@@ -55,7 +55,7 @@ function worstCase(db: VulnDb, count: number): Inventory {
 export const scanBench: Bench = {
   name: 'scan',
   async run() {
-    const dbPath = await fullVulnDb();
+    const dbPath = (await sharedVulnDb()).path;
     const [db, openMs] = await timed(() => new VulnDb(dbPath));
     const index = storeIndex(db);
     try {

@@ -16,14 +16,14 @@ import { scanInventory } from '../../src/matching/engine.js';
 import type { ScanResult } from '../../src/matching/types.js';
 import { VulnDb } from '../../src/vulndb/store.js';
 import { sharedDir } from '../helpers/cli.js';
-import { fullVulnDb } from './full-db.js';
+import { sharedVulnDb } from '../vulndb/shared-db.js';
 
 const scalibr = join(sharedDir, 'testdata/extraction/osv-scalibr/extractor/filesystem/language');
 const local = fileURLToPath(new URL('./fixtures', import.meta.url));
 
 let db: VulnDb;
 beforeAll(async () => {
-  db = new VulnDb(await fullVulnDb());
+  db = new VulnDb((await sharedVulnDb()).path);
 }, 900_000);
 afterAll(() => db?.close());
 

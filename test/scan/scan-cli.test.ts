@@ -19,7 +19,7 @@ import { schemeFor } from '../../src/versioning/index.js';
 import { VulnDb } from '../../src/vulndb/store.js';
 import { runVigil } from '../helpers/cli.js';
 import { debianRootfs } from '../helpers/images.js';
-import { fullVulnDb, vulndataDir } from './full-db.js';
+import { sharedVulnDb, vulndataDir } from '../vulndb/shared-db.js';
 import { sarifErrors } from './sarif-validate.js';
 
 interface TruthEntry {
@@ -35,7 +35,7 @@ let rootfs: string;
 const demo = join(vulndataDir, 'demo', 'npm-project');
 
 beforeAll(async () => {
-  [db, rootfs] = await Promise.all([fullVulnDb(), debianRootfs()]);
+  [db, rootfs] = await Promise.all([sharedVulnDb().then((d) => d.path), debianRootfs()]);
 }, 900_000);
 
 async function scanJson(target: string, ...flags: string[]): Promise<ScanResult> {

@@ -60,6 +60,7 @@ export async function sharedVulnDb(): Promise<SharedDb> {
     try {
       const building = join(dir, `build-${process.pid}.sqlite`);
       const report = await importVulndata(vulndataDir, building);
+      if (report.failed > 0) throw new Error(`importing ${vulndataDir} failed: ${JSON.stringify(report.units.filter((u) => u.status === 'failed'))}`);
       await rename(building, path);
       await writeFile(`${reportPath}.tmp`, JSON.stringify({ ...report, dbPath: path }));
       await rename(`${reportPath}.tmp`, reportPath);
