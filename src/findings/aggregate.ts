@@ -9,6 +9,7 @@ import type { Db } from '../db/connect.js';
 import { criteriaSql, type FilterCriteria } from './criteria.js';
 import { SEVERITIES } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
+import { GROUP_SEVERITY_COLUMNS, refreshSummary, type GroupKind } from './summary.js';
 
 /** What findings can be grouped by. */
 export const AGGREGATION_TYPES = ['VULNERABILITY', 'PACKAGE', 'CONTAINER_IMAGE', 'REPOSITORY', 'IMAGE_LAYER', 'HOST', 'ACCOUNT', 'FINDING_TYPE', 'SEVERITY'] as const;
@@ -95,35 +96,61 @@ const SORT_EXPR: Record<AggregationSort, string> = {
   EXPLOITED: 'exploited_count',
 };
 
+/** Criteria fields that are properties of a resource (or of the severity), which the resource summary holds. */
+const RESOURCE_LEVEL_FIELDS = new Set<string>(['accountId', 'resourceId', 'resourceType', 'resourceName', 'imageRegistry', 'imageRepository', 'imageDigest', 'imageTag', 'resourceTags', 'severity']);
+/** Groupings the resource summary answers (their keys, labels and filters are resource columns or the severity). */
+const RESOURCE_GROUPINGS = new Set<AggregationType>(['CONTAINER_IMAGE', 'HOST', 'REPOSITORY', 'ACCOUNT', 'SEVERITY']);
+/** Groupings kept organization-wide in the group summary. */
+const GROUP_SUMMARY_KINDS: Partial<Record<AggregationType, GroupKind>> = { VULNERABILITY: 'VULNERABILITY', PACKAGE: 'PACKAGE', IMAGE_LAYER: 'IMAGE_LAYER' };
+
+/** Where an aggregation reads its groups from. */
+type Source = { from: 'findings' } | { from: 'resource-summary'; criteria: FilterCriteria } | { from: 'group-summary'; kind: GroupKind };
+
+/**
+ * The summary that answers this aggregation exactly, if any: only ACTIVE findings, and
+ * only criteria the summary can evaluate (resource-level fields for the resource summary,
+ * none for the organization-wide group summary).
+ */
+function sourceOf(scope: AccountScope, type: AggregationType, criteria: FilterCriteria): Source {
+  const status = criteria.status ?? [];
+  if (status.length !== 1 || status[0].comparison !== 'EQUALS' || status[0].value !== 'ACTIVE') return { from: 'findings' };
+  const rest = Object.entries(criteria).filter(([k, v]) => k !== 'status' && v !== undefined && !(Array.isArray(v) && v.length === 0));
+  if (RESOURCE_GROUPINGS.has(type) && rest.every(([k]) => RESOURCE_LEVEL_FIELDS.has(k))) {
+    return { from: 'resource-summary', criteria: Object.fromEntries(rest) as FilterCriteria };
+  }
+  const kind = GROUP_SUMMARY_KINDS[type];
+  if (kind && scope === 'ALL' && rest.length === 0) return { from: 'group-summary', kind };
+  return { from: 'findings' };
+}
+
+/** Options of {@link aggregateFindings}. */
+export interface AggregateOptions {
+  /** Read the summaries when they answer the request (default true); false always scans the findings. */
+  useSummary?: boolean;
+}
+
 /**
  * Groups the findings matching the criteria. Without a status filter only ACTIVE
- * findings count (suppressed and closed ones are not open risk).
+ * findings count (suppressed and closed ones are not open risk). Requests the findings
+ * summary answers (ACTIVE only, criteria on resource properties, or organization-wide
+ * without criteria) read it instead of the findings; the figures are identical.
  */
-export async function aggregateFindings(db: Db, scope: AccountScope, req: AggregateRequest): Promise<AggregatePage> {
+export async function aggregateFindings(db: Db, scope: AccountScope, req: AggregateRequest, opts: AggregateOptions = {}): Promise<AggregatePage> {
   const g = GROUPINGS[req.type];
   const criteria: FilterCriteria = req.criteria.status?.length ? req.criteria : { ...req.criteria, status: [{ comparison: 'EQUALS', value: 'ACTIVE' }] };
+  const source: Source = opts.useSummary === false ? { from: 'findings' } : sourceOf(scope, req.type, criteria);
+  if (source.from !== 'findings') await refreshSummary(db);
   const offset = req.nextToken ? decodeToken(req.nextToken) : 0;
   const keyNames = Object.keys(g.keys);
-  const keyCols = keyNames.map((k, i) => sql`${g.keys[k]} AS ${sql.ref(`k${i}`)}`);
   const labelNames = Object.keys(g.labels ?? {});
-  const labelCols = labelNames.map((k, i) => sql`${g.labels![k]} AS ${sql.ref(`l${i}`)}`);
-  const sevCols = SEVERITIES.map((s) => sql`sum(CASE WHEN findings.severity = ${s} THEN 1 ELSE 0 END) AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
-  const where = sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(criteria, db.dialect)}${g.filter ? sql` AND ${g.filter}` : sql``}`;
   const sortCol = sql.ref(SORT_EXPR[req.sortBy ?? 'CRITICAL']);
   const dir = req.sortOrder === 'ASC' ? sql`ASC` : sql`DESC`;
   // Ties fall back to the other severities, then the key, so pages are stable.
   const tiebreak = req.sortBy && req.sortBy !== 'CRITICAL' ? sql`, c_critical DESC` : sql``;
-  const groupBy = sql.join(keyNames.map((_, i) => sql.ref(`k${i}`)));
   const order = sql.join(keyNames.map((_, i) => sql`${sql.ref(`k${i}`)} ASC`));
+  const groups = groupsQuery(db, scope, g, criteria, source);
   const query = sql<Record<string, string | number | null>>`
-    SELECT ${sql.join([...keyCols, ...labelCols, ...sevCols])},
-      count(*) AS c_total,
-      count(DISTINCT findings.resource_id) AS affected_resources,
-      max(findings.score) AS max_score,
-      sum(findings.exploited) AS exploited_count
-    FROM findings
-    WHERE ${where}
-    GROUP BY ${groupBy}
+    SELECT * FROM (${groups}) AS grouped
     ORDER BY ${sortCol} ${dir}${tiebreak}, c_high DESC, c_total DESC, ${order}
     LIMIT ${req.limit + 1} OFFSET ${offset}`;
   const result = await query.execute(db.kysely);
@@ -141,6 +168,46 @@ export async function aggregateFindings(db: Db, scope: AccountScope, req: Aggreg
     return row;
   });
   return { type: req.type, rows, nextToken: result.rows.length > req.limit ? encodeToken(offset + req.limit) : undefined };
+}
+
+/** One row per group with keys k0…, labels l0…, c_<severity>, c_total, affected_resources, max_score, exploited_count. */
+function groupsQuery(db: Db, scope: AccountScope, g: Grouping, criteria: FilterCriteria, source: Source): RawBuilder<unknown> {
+  const keyNames = Object.keys(g.keys);
+  const labelNames = Object.keys(g.labels ?? {});
+  if (source.from === 'group-summary') {
+    // k1 (and k2 for two-part keys) in key order; the one label, when the grouping has one.
+    const keys = keyNames.map((_, i) => sql`${sql.ref(`k${i + 1}`)} AS ${sql.ref(`k${i}`)}`);
+    const labels = labelNames.map((_, i) => sql`label AS ${sql.ref(`l${i}`)}`);
+    const sev = SEVERITIES.map((s) => sql`${sql.ref(GROUP_SEVERITY_COLUMNS[s])} AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
+    return sql`SELECT ${sql.join([...keys, ...labels, ...sev])}, total AS c_total, affected_resources, max_score, exploited AS exploited_count
+      FROM finding_group_summary WHERE kind = ${source.kind}`;
+  }
+  const keyCols = keyNames.map((k, i) => sql`${g.keys[k]} AS ${sql.ref(`k${i}`)}`);
+  const labelCols = labelNames.map((k, i) => sql`${g.labels![k]} AS ${sql.ref(`l${i}`)}`);
+  const groupBy = sql.join(keyNames.map((_, i) => sql.ref(`k${i}`)));
+  if (source.from === 'resource-summary') {
+    // The summary is aliased "findings" and has the columns the groupings and resource-level criteria name.
+    const where = sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(source.criteria, db.dialect)}${g.filter ? sql` AND ${g.filter}` : sql``}`;
+    const sevCols = SEVERITIES.map((s) => sql`sum(CASE WHEN findings.severity = ${s} THEN findings.finding_count ELSE 0 END) AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
+    return sql`SELECT ${sql.join([...keyCols, ...labelCols, ...sevCols])},
+        sum(findings.finding_count) AS c_total,
+        count(DISTINCT findings.resource_id) AS affected_resources,
+        max(findings.max_score) AS max_score,
+        sum(findings.exploited) AS exploited_count
+      FROM finding_resource_summary AS findings
+      WHERE ${where}
+      GROUP BY ${groupBy}`;
+  }
+  const where = sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(criteria, db.dialect)}${g.filter ? sql` AND ${g.filter}` : sql``}`;
+  const sevCols = SEVERITIES.map((s) => sql`sum(CASE WHEN findings.severity = ${s} THEN 1 ELSE 0 END) AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
+  return sql`SELECT ${sql.join([...keyCols, ...labelCols, ...sevCols])},
+      count(*) AS c_total,
+      count(DISTINCT findings.resource_id) AS affected_resources,
+      max(findings.score) AS max_score,
+      sum(findings.exploited) AS exploited_count
+    FROM findings
+    WHERE ${where}
+    GROUP BY ${groupBy}`;
 }
 
 function encodeToken(offset: number): string {

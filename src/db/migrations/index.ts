@@ -11,6 +11,7 @@ import { core } from './0001-core.js';
 import { findings } from './0002-findings.js';
 import { findingsAccountSorts } from './0003-findings-account-sorts.js';
 import { findingsAccountLookups } from './0004-findings-account-lookups.js';
+import { findingSummary } from './0005-finding-summary.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -20,5 +21,6 @@ export const migrations: readonly VigilMigration[] = [
   findings,
   findingsAccountSorts,
   findingsAccountLookups,
+  findingSummary,
   continuousMigration,
 ];

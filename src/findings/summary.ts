@@ -1,0 +1,290 @@
+/**
+ * The findings summary: per-resource and per-group rollups of ACTIVE findings that the
+ * overview and unfiltered aggregations read instead of scanning a million findings.
+ *
+ * - `finding_resource_summary`: one row per (resource, severity) holding active findings,
+ *   with the resource's denormalised columns (so resource-level criteria and the image,
+ *   host, repository, account and severity groupings run on it unchanged), the finding
+ *   count, exploited and fixable counts and the maximum score.
+ * - `finding_group_summary`: organization-wide rows per vulnerability, package and image
+ *   layer with counts per severity, affected resources, maximum score, exploited and
+ *   fixable counts.
+ *
+ * Both are maintained the same way whatever writes findings (scans, re-evaluation,
+ * suppression, deletes, retention): database triggers record which resources,
+ * vulnerabilities, packages and layers changed in `finding_summary_dirty`, and
+ * {@link refreshSummary} recomputes exactly those groups from the findings before a
+ * summary is read. A recomputed group is the same grouped query a full aggregation runs,
+ * restricted to that group, so the summary cannot drift from it. Triggers fire only when a
+ * column the summary depends on changes on an ACTIVE finding: re-observing an unchanged
+ * finding (the bulk of a rescan or re-evaluation) costs nothing.
+ *
+ * On PostgreSQL a dirty mark carries its transaction id, so concurrent writers never wait
+ * on each other's marks, and a refresh takes (DELETE … RETURNING) only marks committed
+ * before it: a writer still in flight keeps its marks for the next refresh.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Db } from '../db/connect.js';
+import type { DialectName } from '../db/migrations/types.js';
+
+/** Severities in the order of the summary's count columns. */
+const SEVERITY_COLUMNS = [
+  ['CRITICAL', 'n_critical'],
+  ['HIGH', 'n_high'],
+  ['MEDIUM', 'n_medium'],
+  ['LOW', 'n_low'],
+  ['INFORMATIONAL', 'n_informational'],
+  ['UNTRIAGED', 'n_untriaged'],
+] as const;
+
+/** Organization-wide groupings kept in `finding_group_summary`. */
+export type GroupKind = 'VULNERABILITY' | 'PACKAGE' | 'IMAGE_LAYER';
+
+/** Kinds of dirty marks: a resource, or a group key. */
+type DirtyKind = 'RESOURCE' | GroupKind;
+
+interface GroupSpec {
+  /** Expressions over `findings` for k1 and k2 (k2 '' when the key has one part). */
+  k1: string;
+  k2: string;
+  /** Label of the group (one value per group), or NULL. */
+  label: string;
+  /** The findings column a dirty mark of this kind names. */
+  dirtyColumn: string;
+  /** Which summary column the dirty mark matches (k1 or k2). */
+  dirtyKey: 'k1' | 'k2';
+  /** Rows this grouping considers. */
+  filter?: string;
+}
+
+const GROUP_SPECS: Record<GroupKind, GroupSpec> = {
+  VULNERABILITY: { k1: 'findings.vulnerability_id', k2: "''", label: 'max(findings.title)', dirtyColumn: 'vulnerability_id', dirtyKey: 'k1' },
+  // Key order as the PACKAGE aggregation orders it: ecosystem, then name. Marks name the package.
+  PACKAGE: { k1: 'findings.package_ecosystem', k2: 'findings.package_name', label: 'NULL', dirtyColumn: 'package_name', dirtyKey: 'k2' },
+  IMAGE_LAYER: { k1: 'findings.layer', k2: "''", label: 'max(findings.image_repository)', dirtyColumn: 'layer', dirtyKey: 'k1', filter: 'findings.layer IS NOT NULL' },
+};
+
+const GROUP_KINDS = Object.keys(GROUP_SPECS) as GroupKind[];
+
+/** The findings columns whose change on an ACTIVE finding can change a summary. */
+const WATCHED = [
+  'status', 'severity', 'score', 'exploited', 'fix_available', 'title', 'vulnerability_id', 'package_name', 'package_ecosystem', 'layer',
+  'resource_id', 'account_id', 'resource_type', 'resource_name', 'image_registry', 'image_repository', 'image_digest',
+] as const;
+
+/** The keys a finding row marks dirty (`row` is NEW or OLD, or a transition-table alias). */
+function markValues(row: string): string[] {
+  return [`('RESOURCE', ${row}.resource_id)`, ...GROUP_KINDS.map((k) => `('${k}', ${row}.${GROUP_SPECS[k].dirtyColumn})`)];
+}
+
+/** Creates the summary tables (empty). */
+export async function createSummaryTables(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  const real = dialect === 'postgres' ? 'double precision' : 'real';
+  await db.schema
+    .createTable('finding_resource_summary')
+    .addColumn('resource_id', 'text', (c) => c.notNull())
+    .addColumn('severity', 'text', (c) => c.notNull())
+    .addColumn('severity_rank', 'integer', (c) => c.notNull())
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('resource_type', 'text', (c) => c.notNull())
+    .addColumn('resource_name', 'text', (c) => c.notNull())
+    .addColumn('image_registry', 'text')
+    .addColumn('image_repository', 'text')
+    .addColumn('image_digest', 'text')
+    .addColumn('finding_count', 'integer', (c) => c.notNull())
+    .addColumn('exploited', 'integer', (c) => c.notNull())
+    .addColumn('fixable', 'integer', (c) => c.notNull())
+    .addColumn('max_score', real, (c) => c.notNull())
+    .addPrimaryKeyConstraint('finding_resource_summary_pk', ['resource_id', 'severity'])
+    .execute();
+  await db.schema.createIndex('finding_resource_summary_account').on('finding_resource_summary').columns(['account_id', 'resource_type']).execute();
+  let group = db.schema
+    .createTable('finding_group_summary')
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('k1', 'text', (c) => c.notNull())
+    .addColumn('k2', 'text', (c) => c.notNull())
+    .addColumn('label', 'text');
+  for (const [, col] of SEVERITY_COLUMNS) group = group.addColumn(col, 'integer', (c) => c.notNull());
+  await group
+    .addColumn('total', 'integer', (c) => c.notNull())
+    .addColumn('affected_resources', 'integer', (c) => c.notNull())
+    .addColumn('max_score', real, (c) => c.notNull())
+    .addColumn('exploited', 'integer', (c) => c.notNull())
+    .addColumn('fixable', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('finding_group_summary_pk', ['kind', 'k1', 'k2'])
+    .execute();
+  await db.schema.createIndex('finding_group_summary_k2').on('finding_group_summary').columns(['kind', 'k2']).execute();
+  await db.schema
+    .createTable('finding_summary_dirty')
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('k', 'text', (c) => c.notNull())
+    // The marking transaction on PostgreSQL (0 on SQLite, whose writers are serialised).
+    .addColumn('tx', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addPrimaryKeyConstraint('finding_summary_dirty_pk', ['kind', 'k', 'tx'])
+    .execute();
+}
+
+/** Installs the triggers that mark summaries dirty when findings change. */
+export async function createSummaryTriggers(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  const changed = (eq: (c: string) => string) => WATCHED.map((c) => eq(c)).join(' OR ');
+  if (dialect === 'sqlite') {
+    const mark = (row: string) => {
+      const selects = markValues(row).map((v) => {
+        const [kind, k] = v.slice(1, -1).split(', ');
+        return `SELECT ${kind} AS kind, ${k} AS k`;
+      });
+      return `INSERT INTO finding_summary_dirty (kind, k) SELECT kind, k FROM (${selects.join(' UNION ALL ')}) WHERE k IS NOT NULL ON CONFLICT DO NOTHING;`;
+    };
+    await sql.raw(`CREATE TRIGGER finding_summary_ins AFTER INSERT ON findings WHEN NEW.status = 'ACTIVE' BEGIN ${mark('NEW')} END`).execute(db);
+    await sql.raw(`CREATE TRIGGER finding_summary_del AFTER DELETE ON findings WHEN OLD.status = 'ACTIVE' BEGIN ${mark('OLD')} END`).execute(db);
+    await sql
+      .raw(
+        `CREATE TRIGGER finding_summary_upd AFTER UPDATE OF ${WATCHED.join(', ')} ON findings
+         WHEN (OLD.status = 'ACTIVE' OR NEW.status = 'ACTIVE') AND (${changed((c) => `OLD.${c} IS NOT NEW.${c}`)})
+         BEGIN ${mark('OLD')} ${mark('NEW')} END`,
+      )
+      .execute(db);
+    return;
+  }
+  const values = (row: string) => markValues(row).join(', ');
+  // Inserts come in multi-row statements: one set-based mark per statement.
+  await sql
+    .raw(
+      `CREATE OR REPLACE FUNCTION finding_summary_mark_ins() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         INSERT INTO finding_summary_dirty (kind, k, tx)
+           SELECT DISTINCT d.kind, d.k, txid_current() FROM new_rows n CROSS JOIN LATERAL (VALUES ${values('n')}) AS d(kind, k)
+           WHERE n.status = 'ACTIVE' AND d.k IS NOT NULL
+           ON CONFLICT DO NOTHING;
+         RETURN NULL;
+       END $$`,
+    )
+    .execute(db);
+  await sql.raw(`CREATE TRIGGER finding_summary_ins AFTER INSERT ON findings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION finding_summary_mark_ins()`).execute(db);
+  // Updates and deletes per row, filtered by WHEN, so re-observations and deletes of closed
+  // findings never run the function (a statement trigger would copy every row it touches).
+  await sql
+    .raw(
+      `CREATE OR REPLACE FUNCTION finding_summary_mark_row() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF TG_OP <> 'INSERT' THEN
+           INSERT INTO finding_summary_dirty (kind, k, tx)
+             SELECT d.kind, d.k, txid_current() FROM (VALUES ${values('OLD')}) AS d(kind, k) WHERE d.k IS NOT NULL
+             ON CONFLICT DO NOTHING;
+         END IF;
+         IF TG_OP <> 'DELETE' THEN
+           INSERT INTO finding_summary_dirty (kind, k, tx)
+             SELECT d.kind, d.k, txid_current() FROM (VALUES ${values('NEW')}) AS d(kind, k) WHERE d.k IS NOT NULL
+             ON CONFLICT DO NOTHING;
+         END IF;
+         RETURN NULL;
+       END $$`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE TRIGGER finding_summary_upd AFTER UPDATE OF ${WATCHED.join(', ')} ON findings FOR EACH ROW
+       WHEN ((OLD.status = 'ACTIVE' OR NEW.status = 'ACTIVE') AND (${changed((c) => `OLD.${c} IS DISTINCT FROM NEW.${c}`)}))
+       EXECUTE FUNCTION finding_summary_mark_row()`,
+    )
+    .execute(db);
+  await sql.raw(`CREATE TRIGGER finding_summary_del AFTER DELETE ON findings FOR EACH ROW WHEN (OLD.status = 'ACTIVE') EXECUTE FUNCTION finding_summary_mark_row()`).execute(db);
+}
+
+/** Removes the triggers (bulk loads drop them, then {@link rebuildSummary}). */
+export async function dropSummaryTriggers(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  for (const t of ['finding_summary_ins', 'finding_summary_upd', 'finding_summary_del']) {
+    await sql.raw(dialect === 'postgres' ? `DROP TRIGGER IF EXISTS ${t} ON findings` : `DROP TRIGGER IF EXISTS ${t}`).execute(db);
+  }
+}
+
+/** The resource summary's grouped query over active findings, restricted by `where`. */
+function resourceRows(where: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`SELECT findings.resource_id, findings.severity, max(findings.severity_rank), max(findings.account_id), max(findings.resource_type),
+      max(findings.resource_name), max(findings.image_registry), max(findings.image_repository), max(findings.image_digest),
+      count(*), sum(findings.exploited), sum(CASE WHEN findings.fix_available = 'YES' THEN 1 ELSE 0 END), max(findings.score)
+    FROM findings WHERE findings.status = 'ACTIVE' AND ${where}
+    GROUP BY findings.resource_id, findings.severity`;
+}
+
+const RESOURCE_COLUMNS = sql.raw(
+  'resource_id, severity, severity_rank, account_id, resource_type, resource_name, image_registry, image_repository, image_digest, finding_count, exploited, fixable, max_score',
+);
+
+/** A group summary's grouped query over active findings, restricted by `where`. */
+function groupRows(kind: GroupKind, where: RawBuilder<unknown>): RawBuilder<unknown> {
+  const s = GROUP_SPECS[kind];
+  const sev = SEVERITY_COLUMNS.map(([name]) => `sum(CASE WHEN findings.severity = '${name}' THEN 1 ELSE 0 END)`).join(', ');
+  return sql`SELECT ${sql.lit(kind)}, ${sql.raw(s.k1)}, ${sql.raw(s.k2)}, ${sql.raw(s.label)}, ${sql.raw(sev)}, count(*),
+      count(DISTINCT findings.resource_id), max(findings.score), sum(findings.exploited), sum(CASE WHEN findings.fix_available = 'YES' THEN 1 ELSE 0 END)
+    FROM findings WHERE findings.status = 'ACTIVE'${s.filter ? sql.raw(` AND ${s.filter}`) : sql``} AND ${where}
+    GROUP BY ${sql.raw(s.k2 === "''" ? s.k1 : `${s.k1}, ${s.k2}`)}`;
+}
+
+const GROUP_COLUMNS = sql.raw(`kind, k1, k2, label, ${SEVERITY_COLUMNS.map(([, c]) => c).join(', ')}, total, affected_resources, max_score, exploited, fixable`);
+
+/**
+ * Recomputes every summary from the findings and clears the dirty marks: what the
+ * migration and bulk loads run. Takes seconds per million findings.
+ */
+export async function rebuildSummary(db: Db): Promise<void> {
+  await db.kysely.transaction().execute(async (tx) => {
+    const trx = tx as unknown as Kysely<unknown>;
+    await lockRefresh(trx, db.dialect);
+    await fillSummary(trx);
+  });
+}
+
+/** Empties the summaries and their dirty marks and fills them from the findings. */
+export async function fillSummary(db: Kysely<unknown>): Promise<void> {
+  await sql`DELETE FROM finding_summary_dirty`.execute(db);
+  await sql`DELETE FROM finding_resource_summary`.execute(db);
+  await sql`DELETE FROM finding_group_summary`.execute(db);
+  await sql`INSERT INTO finding_resource_summary (${RESOURCE_COLUMNS}) ${resourceRows(sql`1 = 1`)}`.execute(db);
+  for (const kind of GROUP_KINDS) await sql`INSERT INTO finding_group_summary (${GROUP_COLUMNS}) ${groupRows(kind, sql`1 = 1`)}`.execute(db);
+}
+
+/** Serialises refreshes on PostgreSQL (SQLite serialises every writer already). */
+async function lockRefresh(trx: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7317007)`.execute(trx);
+}
+
+/** Keys recomputed per statement. */
+const BATCH = 500;
+
+/**
+ * Brings the summaries up to date with the findings: recomputes the groups marked dirty
+ * since the last refresh. Cheap when nothing changed (one probe of an empty table).
+ */
+export async function refreshSummary(db: Db): Promise<void> {
+  const pending = await sql<{ one: number }>`SELECT 1 AS one FROM finding_summary_dirty LIMIT 1`.execute(db.kysely);
+  if (pending.rows.length === 0) return;
+  await db.kysely.transaction().execute(async (tx) => {
+    const trx = tx as unknown as Kysely<unknown>;
+    await lockRefresh(trx, db.dialect);
+    const taken = await sql<{ kind: DirtyKind; k: string }>`DELETE FROM finding_summary_dirty RETURNING kind, k`.execute(trx);
+    const keys = new Map<DirtyKind, Set<string>>();
+    for (const r of taken.rows) {
+      let set = keys.get(r.kind);
+      if (!set) keys.set(r.kind, (set = new Set()));
+      set.add(r.k);
+    }
+    for (const [kind, set] of keys) {
+      const all = [...set];
+      for (let i = 0; i < all.length; i += BATCH) {
+        const batch = sql.join(all.slice(i, i + BATCH).map((k) => sql`${k}`));
+        if (kind === 'RESOURCE') {
+          await sql`DELETE FROM finding_resource_summary WHERE resource_id IN (${batch})`.execute(trx);
+          await sql`INSERT INTO finding_resource_summary (${RESOURCE_COLUMNS}) ${resourceRows(sql`findings.resource_id IN (${batch})`)}`.execute(trx);
+          continue;
+        }
+        const spec = GROUP_SPECS[kind];
+        await sql`DELETE FROM finding_group_summary WHERE kind = ${kind} AND ${sql.ref(spec.dirtyKey)} IN (${batch})`.execute(trx);
+        await sql`INSERT INTO finding_group_summary (${GROUP_COLUMNS}) ${groupRows(kind, sql`${sql.ref(`findings.${spec.dirtyColumn}`)} IN (${batch})`)}`.execute(trx);
+      }
+    }
+  });
+}
+
+/** The severity count columns of `finding_group_summary`, by severity name. */
+export const GROUP_SEVERITY_COLUMNS: Readonly<Record<string, string>> = Object.fromEntries(SEVERITY_COLUMNS);
