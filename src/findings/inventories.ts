@@ -4,8 +4,8 @@
  * to re-match without rescanning targets.
  */
 import type { Db } from '../db/connect.js';
-import { normalizePackageName as normalizeForEcosystem } from '../ecosystems.js';
-import type { Inventory } from '../inventory/types.js';
+import { languageEcosystemForPurlType, normalizePackageName as normalizeForEcosystem } from '../ecosystems.js';
+import type { Inventory, Package } from '../inventory/types.js';
 import type { ChangedPackage } from '../vulndb/types.js';
 
 /**
@@ -18,6 +18,19 @@ export function normalizePackageName(ecosystem: string, name: string): string {
   } catch {
     return name.trim();
   }
+}
+
+/**
+ * The ecosystem a package is indexed and matched under: its own, or for a language package
+ * whose inventory carries none, its PURL type's (as the matching engine does).
+ */
+export function indexedEcosystem(p: Package): string {
+  return p.ecosystem || languageEcosystemForPurlType(p.purlType)?.name || '';
+}
+
+/** Key of one (ecosystem, name) pair of the inverted index, the name normalised. */
+export function packageIndexKey(ecosystem: string, name: string): string {
+  return `${ecosystem}\u0000${normalizePackageName(ecosystem, name)}`;
 }
 
 /** The distinct (ecosystem, name) pairs of an inventory, source packages included. */
@@ -33,10 +46,24 @@ export function inventoryPackageKeys(inventory: Inventory): ChangedPackage[] {
     out.push({ ecosystem, name: n });
   };
   for (const p of inventory.packages) {
-    add(p.ecosystem, p.name);
-    if (p.source) add(p.ecosystem, p.source.name);
+    const ecosystem = indexedEcosystem(p);
+    add(ecosystem, p.name);
+    if (p.source) add(ecosystem, p.source.name);
   }
   return out;
+}
+
+/**
+ * The packages of an inventory that the inverted index files under any of these keys
+ * ({@link packageIndexKey}), by name or by source package: what an advisory change to those
+ * keys can affect.
+ */
+export function packagesUnderKeys(inventory: Inventory, keys: ReadonlySet<string>): Package[] {
+  return inventory.packages.filter((p) => {
+    const ecosystem = indexedEcosystem(p);
+    if (!ecosystem) return false;
+    return keys.has(packageIndexKey(ecosystem, p.name)) || (p.source !== undefined && keys.has(packageIndexKey(ecosystem, p.source.name)));
+  });
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../db/connect.js';
-import type { FindingsTable, ResourcesTable } from '../db/schema.js';
+import type { FindingsTable, ResourcesTable, ScansTable } from '../db/schema.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Finding, ScanResult } from '../matching/types.js';
 import { storeInventory } from './inventories.js';
@@ -93,101 +93,212 @@ interface EventRow {
   detail: string;
 }
 
+/** Bound parameters one statement may carry on either dialect (SQLite allows 32,766, PostgreSQL 65,535). */
+const PARAMETER_BUDGET = 30_000;
+
+/** Rows per multi-row statement for a table row of `columns` values. */
+function rowsPerStatement(columns: number): number {
+  return Math.max(1, Math.floor(PARAMETER_BUDGET / columns));
+}
+
+/** Splits a list into slices of at most `size`. */
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Key of the package a stored finding belongs to, as {@link FindingsUpdate.scope} names
+ * packages: the finding's ecosystem and the package's name as the inventory spells it.
+ */
+export function findingPackageKey(ecosystem: string, name: string): string {
+  return `${ecosystem}\u0000${name}`;
+}
+
+/** One resource's scan result to apply (see {@link applyFindingsBatch}). */
+export interface FindingsUpdate {
+  resource: ResourcesTable;
+  findings: readonly Finding[];
+  scanId: string;
+  /**
+   * The packages that were matched again ({@link findingPackageKey} keys). When set, only
+   * the resource's findings in these packages are compared, refreshed, closed or reopened;
+   * the others stay as stored (a re-evaluation after an advisory update that re-matches only
+   * the changed packages). Absent: the findings are the whole resource's.
+   */
+  scope?: ReadonlySet<string>;
+}
+
+/** Columns a rewrite of an existing finding sets (everything but its identity and first observation). */
+const REWRITTEN = [
+  'resource_type',
+  'resource_name',
+  'vulnerability_id',
+  'title',
+  'package_name',
+  'package_ecosystem',
+  'package_version',
+  'fixed_version',
+  'fix_available',
+  'layer',
+  'image_registry',
+  'image_repository',
+  'image_digest',
+  'severity',
+  'severity_rank',
+  'score',
+  'epss',
+  'epss_rank',
+  'exploited',
+  'detail',
+  'status',
+  'suppressed_by',
+  'last_observed_at',
+  'updated_at',
+  'closed_at',
+] as const satisfies readonly (keyof FindingsTable)[];
+
+/** A resource's stored findings that the update covers: all of them, or those of its scope's packages. */
+async function loadExisting(db: Db, updates: readonly FindingsUpdate[]): Promise<Map<string, FindingsTable[]>> {
+  const out = new Map<string, FindingsTable[]>(updates.map((u) => [u.resource.id, []]));
+  const whole = updates.filter((u) => !u.scope).map((u) => u.resource.id);
+  for (const ids of chunks(whole, 500)) {
+    for (const row of await db.kysely.selectFrom('findings').selectAll().where('resource_id', 'in', ids).execute()) out.get(row.resource_id)!.push(row);
+  }
+  // Scoped updates read only their packages' rows (a re-evaluation touches a few packages of
+  // hundreds), filtered by name in SQL and by exact package key here.
+  for (const group of chunks(updates.filter((u) => u.scope), 200)) {
+    const names = new Set<string>();
+    for (const u of group) for (const key of u.scope!) names.add(key.slice(key.indexOf('\u0000') + 1));
+    if (names.size === 0) continue;
+    let q = db.kysely.selectFrom('findings').selectAll().where('resource_id', 'in', group.map((u) => u.resource.id));
+    if (names.size <= 1000) q = q.where('package_name', 'in', [...names]);
+    const scopes = new Map(group.map((u) => [u.resource.id, u.scope!]));
+    for (const row of await q.execute()) {
+      if (scopes.get(row.resource_id)!.has(findingPackageKey(row.package_ecosystem, row.package_name))) out.get(row.resource_id)!.push(row);
+    }
+  }
+  return out;
+}
+
+/**
+ * Applies scan results to several resources' stored findings with a bounded number of
+ * statements whatever the count (multi-row inserts and rewrites, batched observation bumps
+ * and closes): what a re-evaluation of thousands of resources needs. Run inside a
+ * transaction (see {@link recordScan} and {@link recordReevaluations}). Returns one summary
+ * per update, in order.
+ */
+export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdate[], at: number): Promise<LifecycleSummary[]> {
+  const existingByResource = await loadExisting(db, updates);
+  const summaries: LifecycleSummary[] = [];
+  const events: EventRow[] = [];
+  const inserts: FindingsTable[] = [];
+  const rewrites: FindingsTable[] = [];
+  const unchanged: string[] = [];
+  const toClose: string[] = [];
+
+  for (const { resource, findings, scanId } of updates) {
+    const incoming = dedupe(findings);
+    const existing = existingByResource.get(resource.id)!;
+    const byKey = new Map(existing.map((e) => [e.finding_key, e]));
+    const summary: LifecycleSummary = { created: 0, reopened: 0, closed: 0, updated: 0, unchanged: 0, suppressed: 0 };
+    summaries.push(summary);
+    const scanRef = JSON.stringify({ scanId });
+
+    for (const [key, f] of incoming) {
+      const cols = columnsOf(f, resource);
+      const prior = byKey.get(key);
+      if (!prior) {
+        const id = randomUUID();
+        inserts.push({
+          id,
+          account_id: resource.account_id,
+          resource_id: resource.id,
+          finding_key: key,
+          type: 'PACKAGE_VULNERABILITY',
+          status: 'ACTIVE',
+          suppressed_by: null,
+          ...cols,
+          first_observed_at: at,
+          last_observed_at: at,
+          updated_at: at,
+          closed_at: null,
+        });
+        events.push({ finding_id: id, account_id: resource.account_id, at, event: 'CREATED', detail: scanRef });
+        summary.created++;
+        continue;
+      }
+      const reopen = prior.status === 'CLOSED';
+      // Most findings of a rescan or re-evaluation are exactly as stored: those only need their
+      // last observation bumped, in one statement per batch rather than one per finding.
+      if (!reopen && sameColumns(prior, cols)) {
+        unchanged.push(prior.id);
+        summary.unchanged++;
+        continue;
+      }
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const field of NOTABLE) {
+        if (prior[field] !== cols[field]) changes[field] = { from: prior[field], to: cols[field] };
+      }
+      const changed = Object.keys(changes).length > 0;
+      rewrites.push({
+        ...prior,
+        ...cols,
+        last_observed_at: at,
+        ...(reopen ? { status: 'ACTIVE', closed_at: null, suppressed_by: null } : {}),
+        ...(reopen || changed ? { updated_at: at } : {}),
+      });
+      if (reopen) {
+        events.push({ finding_id: prior.id, account_id: resource.account_id, at, event: 'REOPENED', detail: scanRef });
+        summary.reopened++;
+      } else if (changed) {
+        events.push({ finding_id: prior.id, account_id: resource.account_id, at, event: 'UPDATED', detail: JSON.stringify({ scanId, changes }) });
+        summary.updated++;
+      } else {
+        summary.unchanged++;
+      }
+    }
+
+    const closing = existing.filter((e) => e.status !== 'CLOSED' && !incoming.has(e.finding_key));
+    for (const c of closing) {
+      toClose.push(c.id);
+      events.push({ finding_id: c.id, account_id: resource.account_id, at, event: 'CLOSED', detail: JSON.stringify({ scanId, reason: 'absent from newer scan' }) });
+    }
+    summary.closed = closing.length;
+  }
+
+  // Rewrites of changed or reopened findings: one multi-row upsert on the primary key per
+  // slice, which both dialects run as an update of the existing rows.
+  for (const slice of chunks(rewrites, rowsPerStatement(Object.keys(rewrites[0] ?? {}).length || 1))) {
+    await db.kysely
+      .insertInto('findings')
+      .values(slice)
+      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => Object.fromEntries(REWRITTEN.map((c) => [c, eb.ref(`excluded.${c}`)])) as never))
+      .execute();
+  }
+  for (const ids of chunks(unchanged, 1000)) await db.kysely.updateTable('findings').set({ last_observed_at: at }).where('id', 'in', ids).execute();
+  for (const ids of chunks(toClose, 1000)) {
+    await db.kysely.updateTable('findings').set({ status: 'CLOSED', closed_at: at, updated_at: at, suppressed_by: null }).where('id', 'in', ids).execute();
+  }
+  for (const slice of chunks(inserts, rowsPerStatement(Object.keys(inserts[0] ?? {}).length || 1))) await db.kysely.insertInto('findings').values(slice).execute();
+  for (const slice of chunks(events, rowsPerStatement(5))) await db.kysely.insertInto('finding_events').values(slice).execute();
+
+  // Suppression rules in force claim the resources' ACTIVE findings; without any rule there
+  // is nothing to ask per resource.
+  const anyRule = await db.kysely.selectFrom('suppression_rules').select('id').limit(1).executeTakeFirst();
+  if (anyRule) {
+    for (let i = 0; i < updates.length; i++) summaries[i].suppressed = await applyRulesToResource(db, updates[i].resource, at);
+  }
+  return summaries;
+}
+
 /**
  * Applies a scan's findings to the resource's stored findings. Run inside a transaction
  * (see {@link recordScan}).
  */
 export async function applyFindings(db: Db, resource: ResourcesTable, findings: readonly Finding[], at: number, scanId: string): Promise<LifecycleSummary> {
-  const incoming = dedupe(findings);
-  const existing = await db.kysely
-    .selectFrom('findings')
-    .selectAll()
-    .where('resource_id', '=', resource.id)
-    .execute();
-  const byKey = new Map(existing.map((e) => [e.finding_key, e]));
-  const summary: LifecycleSummary = { created: 0, reopened: 0, closed: 0, updated: 0, unchanged: 0, suppressed: 0 };
-  const events: EventRow[] = [];
-  const inserts: FindingsTable[] = [];
-  const unchanged: string[] = [];
-  const scanRef = JSON.stringify({ scanId });
-
-  for (const [key, f] of incoming) {
-    const cols = columnsOf(f, resource);
-    const prior = byKey.get(key);
-    if (!prior) {
-      const id = randomUUID();
-      inserts.push({
-        id,
-        account_id: resource.account_id,
-        resource_id: resource.id,
-        finding_key: key,
-        type: 'PACKAGE_VULNERABILITY',
-        status: 'ACTIVE',
-        suppressed_by: null,
-        ...cols,
-        first_observed_at: at,
-        last_observed_at: at,
-        updated_at: at,
-        closed_at: null,
-      });
-      events.push({ finding_id: id, account_id: resource.account_id, at, event: 'CREATED', detail: scanRef });
-      summary.created++;
-      continue;
-    }
-    const changes: Record<string, { from: unknown; to: unknown }> = {};
-    for (const field of NOTABLE) {
-      if (prior[field] !== cols[field]) changes[field] = { from: prior[field], to: cols[field] };
-    }
-    const reopen = prior.status === 'CLOSED';
-    const changed = Object.keys(changes).length > 0;
-    // Most findings of a rescan or re-evaluation are exactly as stored: those only need their
-    // last observation bumped, in one statement per batch rather than one per finding.
-    if (!reopen && sameColumns(prior, cols)) {
-      unchanged.push(prior.id);
-      summary.unchanged++;
-      continue;
-    }
-    await db.kysely
-      .updateTable('findings')
-      .set({
-        ...cols,
-        last_observed_at: at,
-        ...(reopen ? { status: 'ACTIVE', closed_at: null, suppressed_by: null } : {}),
-        ...(reopen || changed ? { updated_at: at } : {}),
-      })
-      .where('id', '=', prior.id)
-      .execute();
-    if (reopen) {
-      events.push({ finding_id: prior.id, account_id: resource.account_id, at, event: 'REOPENED', detail: scanRef });
-      summary.reopened++;
-    } else if (changed) {
-      events.push({ finding_id: prior.id, account_id: resource.account_id, at, event: 'UPDATED', detail: JSON.stringify({ scanId, changes }) });
-      summary.updated++;
-    } else {
-      summary.unchanged++;
-    }
-  }
-
-  for (let i = 0; i < unchanged.length; i += 500) {
-    await db.kysely.updateTable('findings').set({ last_observed_at: at }).where('id', 'in', unchanged.slice(i, i + 500)).execute();
-  }
-
-  const toClose = existing.filter((e) => e.status !== 'CLOSED' && !incoming.has(e.finding_key));
-  for (let i = 0; i < toClose.length; i += 500) {
-    const batch = toClose.slice(i, i + 500);
-    await db.kysely
-      .updateTable('findings')
-      .set({ status: 'CLOSED', closed_at: at, updated_at: at, suppressed_by: null })
-      .where('id', 'in', batch.map((b) => b.id))
-      .execute();
-  }
-  for (const c of toClose) events.push({ finding_id: c.id, account_id: resource.account_id, at, event: 'CLOSED', detail: JSON.stringify({ scanId, reason: 'absent from newer scan' }) });
-  summary.closed = toClose.length;
-
-  // Row count per insert stays under SQLite's bound-parameter limit.
-  for (let i = 0; i < inserts.length; i += 200) await db.kysely.insertInto('findings').values(inserts.slice(i, i + 200)).execute();
-  for (let i = 0; i < events.length; i += 500) await db.kysely.insertInto('finding_events').values(events.slice(i, i + 500)).execute();
-  summary.suppressed = await applyRulesToResource(db, resource, at);
+  const [summary] = await applyFindingsBatch(db, [{ resource, findings, scanId }], at);
   return summary;
 }
 
@@ -298,8 +409,111 @@ export async function recordScan(db: Db, input: ScanRecordInput): Promise<ScanRe
       .set({ last_scan_at: at, last_scan_status: status, last_scan_error: null, os: os ?? null, updated_at: at })
       .where('id', '=', resource.id)
       .execute();
-    if (resource.type === 'HOST') await recordHostSeen(tdb, resource, at);
+    // A re-evaluation matches the stored inventory again: nobody saw the host.
+    if (resource.type === 'HOST' && input.trigger !== 'REEVALUATION') await recordHostSeen(tdb, resource, at);
     return { scanId, resource: { ...fresh, last_scan_at: at, last_scan_status: status, os: os ?? null }, inventoryVersion, status, billing, summary };
+  });
+}
+
+/** One resource's re-evaluation from its stored inventory (see {@link recordReevaluations}). */
+export interface ReevaluationInput {
+  resourceId: string;
+  /** The stored inventory version that was matched. */
+  inventoryVersion: number;
+  /** That whole inventory (for the scan's status, OS and package count). */
+  inventory: Inventory;
+  /** The result of matching it, or only the packages of `scope`. */
+  result: ScanResult;
+  /** The packages matched again, when not all of them were (see {@link FindingsUpdate.scope}). */
+  scope?: ReadonlySet<string>;
+}
+
+/** What {@link recordReevaluations} did. */
+export interface ReevaluationRecords {
+  records: ScanRecord[];
+  /** Resources left alone: deleted, or given a newer inventory since it was matched. */
+  stale: string[];
+}
+
+/**
+ * Stores the re-evaluations of many resources in one transaction with a bounded number of
+ * statements: one REEVALUATION scan row each, their findings' lifecycle and the resources'
+ * last scan. No inventory is stored (the stored one was matched) and hosts are not marked
+ * seen (nobody asked them). A resource whose inventory changed after it was matched is
+ * skipped and reported as stale: the scan that stored the newer one matched it already.
+ */
+export async function recordReevaluations(db: Db, inputs: readonly ReevaluationInput[], at = Date.now()): Promise<ReevaluationRecords> {
+  if (inputs.length === 0) return { records: [], stale: [] };
+  return db.kysely.transaction().execute(async (trx) => {
+    const tdb: Db = { ...db, kysely: trx };
+    const rows = new Map<string, ResourcesTable>();
+    for (const ids of chunks(inputs.map((i) => i.resourceId), 1000)) {
+      for (const r of await trx.selectFrom('resources').selectAll().where('id', 'in', ids).execute()) rows.set(r.id, r);
+    }
+    const stale: string[] = [];
+    const live: { input: ReevaluationInput; resource: ResourcesTable }[] = [];
+    for (const input of inputs) {
+      const resource = rows.get(input.resourceId);
+      if (!resource || resource.inventory_version !== input.inventoryVersion) stale.push(input.resourceId);
+      else live.push({ input, resource });
+    }
+    // A container image's re-evaluation is a rescan for usage once it was scanned before.
+    const scanned = new Set<string>();
+    for (const ids of chunks(live.filter((l) => l.resource.type === 'CONTAINER_IMAGE').map((l) => l.resource.id), 1000)) {
+      const prior = await trx.selectFrom('scans').select('resource_id').distinct().where('resource_id', 'in', ids).where('status', '<>', 'SCAN_FAILED').execute();
+      for (const p of prior) scanned.add(p.resource_id);
+    }
+    const updates: FindingsUpdate[] = live.map(({ input, resource }) => ({ resource, findings: input.result.findings, scanId: randomUUID(), ...(input.scope ? { scope: input.scope } : {}) }));
+    const summaries = await applyFindingsBatch(tdb, updates, at);
+
+    // A scan matched on a few packages still counts the resource's open findings.
+    const openCount = new Map<string, number>();
+    for (const ids of chunks(live.filter((l) => l.input.scope).map((l) => l.resource.id), 1000)) {
+      const counts = await trx
+        .selectFrom('findings')
+        .select(['resource_id', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('resource_id', 'in', ids)
+        .where('status', '<>', 'CLOSED')
+        .groupBy('resource_id')
+        .execute();
+      for (const c of counts) openCount.set(c.resource_id, Number(c.n));
+    }
+
+    const records: ScanRecord[] = [];
+    const scans: ScansTable[] = [];
+    const bySet = new Map<string, { status: string; os: string | null; ids: string[] }>();
+    live.forEach(({ input, resource }, i) => {
+      const status = scanStatusOf(input.inventory);
+      const billing = resource.type !== 'CONTAINER_IMAGE' ? 'NONE' : scanned.has(resource.id) ? 'IMAGE_RESCAN' : 'IMAGE_SCAN';
+      const os = (input.inventory.os ? input.inventory.os.ecosystem ?? input.inventory.os.prettyName ?? input.inventory.os.id : resource.os) ?? null;
+      const scanId = updates[i].scanId;
+      scans.push({
+        id: scanId,
+        account_id: resource.account_id,
+        resource_id: resource.id,
+        trigger: 'REEVALUATION',
+        billing,
+        status,
+        inventory_version: input.inventoryVersion,
+        package_count: input.inventory.packages.length,
+        finding_count: input.scope ? openCount.get(resource.id) ?? 0 : input.result.findings.length,
+        created_at: at,
+        error: null,
+        warnings: JSON.stringify(input.result.warnings ?? []),
+      });
+      const setKey = JSON.stringify([status, os]);
+      let set = bySet.get(setKey);
+      if (!set) bySet.set(setKey, (set = { status, os, ids: [] }));
+      set.ids.push(resource.id);
+      records.push({ scanId, resource: { ...resource, last_scan_at: at, last_scan_status: status, os }, inventoryVersion: input.inventoryVersion, status, billing, summary: summaries[i] });
+    });
+    for (const slice of chunks(scans, rowsPerStatement(12))) await trx.insertInto('scans').values(slice).execute();
+    for (const { status, os, ids } of bySet.values()) {
+      for (const slice of chunks(ids, 1000)) {
+        await trx.updateTable('resources').set({ last_scan_at: at, last_scan_status: status, last_scan_error: null, os, updated_at: at }).where('id', 'in', slice).execute();
+      }
+    }
+    return { records, stale };
   });
 }
 

@@ -1,8 +1,8 @@
 import type { Db } from '../db/connect.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { EventRelay } from '../events/relay.js';
-import { loadInventory, normalizePackageName } from '../findings/inventories.js';
-import { recordFailedScan, recordScan, sweepClosedFindings } from '../findings/lifecycle.js';
+import { indexedEcosystem, normalizePackageName, packagesUnderKeys } from '../findings/inventories.js';
+import { findingPackageKey, recordFailedScan, recordReevaluations, recordScan, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
 import type { ResourceInput } from '../findings/resources.js';
 import { getSettings } from '../findings/settings.js';
 import { expireRules } from '../findings/suppression.js';
@@ -81,42 +81,63 @@ function imageResource(req: ImageScanRequest): ResourceInput {
   };
 }
 
+/** Resources re-evaluated per transaction: big enough that statements are few, small enough to hold a batch of inventories in memory. */
+const REEVALUATION_BATCH = 250;
+
 /**
  * Re-matches resources from their stored inventories (no image pulled, no host asked): the
- * ones holding a changed package, plus any named. Images outside their rescan window and
- * resources excluded by tag are left alone.
+ * ones holding a changed package, plus any named. A resource found through changed packages
+ * has only those packages matched again, and only their findings created, updated or closed:
+ * a finding depends on its own package's advisories alone, and the change log names every
+ * package whose advisories changed. Named resources are matched whole. Images outside their
+ * rescan window and resources excluded by tag are left alone. Work is done in batches of
+ * resources, each stored in one transaction with a bounded number of statements.
  */
 export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: ReevaluateJob, signal?: AbortSignal): Promise<ReevaluationStats> {
   const t0 = performance.now();
-  const ids = new Set<string>(job.resourceIds ?? []);
-  if (job.changed && job.changed.length > 0) for (const id of await resourcesHolding(deps.db, job.changed)) ids.add(id);
-  const stats: ReevaluationStats = { candidates: ids.size, reevaluated: 0, skipped: 0, created: 0, updated: 0, closed: 0, lookupMs: performance.now() - t0, matchMs: 0, storeMs: 0 };
-  if (ids.size === 0) return stats;
+  const named = new Set<string>(job.resourceIds ?? []);
+  const scoped = job.changed && job.changed.length > 0 ? await resourcesHoldingKeys(deps.db, job.changed) : new Map<string, Set<string>>();
+  for (const id of named) scoped.delete(id);
+  const ids = [...new Set([...named, ...scoped.keys()])].sort();
+  const stats: ReevaluationStats = { candidates: ids.length, reevaluated: 0, skipped: 0, created: 0, updated: 0, closed: 0, lookupMs: performance.now() - t0, matchMs: 0, storeMs: 0 };
+  if (ids.length === 0) return stats;
   const settings = await getSettings(deps.db);
   const engine = deps.engine();
-  for (const id of ids) {
+  for (let i = 0; i < ids.length; i += REEVALUATION_BATCH) {
     signal?.throwIfAborted();
-    const row = await deps.db.kysely.selectFrom('resources').selectAll().where('id', '=', id).executeTakeFirst();
-    const tags = row ? (JSON.parse(row.tags) as Record<string, string>) : {};
-    if (!row || row.last_scan_status === 'SCAN_ELIGIBILITY_EXPIRED' || tags[settings.excludeTag] === 'true') {
-      stats.skipped++;
-      continue;
-    }
-    const stored = await loadInventory(deps.db, id);
-    if (!stored) {
-      stats.skipped++;
-      continue;
-    }
+    const batch = ids.slice(i, i + REEVALUATION_BATCH);
     const t1 = performance.now();
-    const result = engine(stored.inventory, {});
+    const rows = await deps.db.kysely
+      .selectFrom('resources as r')
+      .leftJoin('inventories as i', (join) => join.onRef('i.resource_id', '=', 'r.id').onRef('i.version', '=', 'r.inventory_version'))
+      .select(['r.id', 'r.tags', 'r.last_scan_status', 'r.inventory_version', 'i.inventory'])
+      .where('r.id', 'in', batch)
+      .execute();
+    const inputs: ReevaluationInput[] = [];
+    for (const row of rows) {
+      const tags = JSON.parse(row.tags) as Record<string, string>;
+      if (row.last_scan_status === 'SCAN_ELIGIBILITY_EXPIRED' || tags[settings.excludeTag] === 'true' || row.inventory === null) continue;
+      const inventory = JSON.parse(row.inventory) as Inventory;
+      const keys = scoped.get(row.id);
+      if (!keys) {
+        inputs.push({ resourceId: row.id, inventoryVersion: row.inventory_version, inventory, result: engine(inventory, {}) });
+        continue;
+      }
+      const packages = packagesUnderKeys(inventory, keys);
+      const scope = new Set(packages.map((p) => findingPackageKey(indexedEcosystem(p), p.name)));
+      inputs.push({ resourceId: row.id, inventoryVersion: row.inventory_version, inventory, result: engine({ ...inventory, packages }, {}), scope });
+    }
     const t2 = performance.now();
-    const rec = await recordScan(deps.db, { accountId: row.account_id, resource: { id }, inventory: stored.inventory, result, trigger: 'REEVALUATION' });
+    const { records } = await recordReevaluations(deps.db, inputs);
     stats.matchMs += t2 - t1;
     stats.storeMs += performance.now() - t2;
-    stats.reevaluated++;
-    stats.created += rec.summary.created + rec.summary.reopened;
-    stats.updated += rec.summary.updated;
-    stats.closed += rec.summary.closed;
+    stats.reevaluated += records.length;
+    stats.skipped += batch.length - records.length;
+    for (const rec of records) {
+      stats.created += rec.summary.created + rec.summary.reopened;
+      stats.updated += rec.summary.updated;
+      stats.closed += rec.summary.closed;
+    }
   }
   return stats;
 }
@@ -139,11 +160,12 @@ export function watchAdvisoryDb(engine: AdvisoryEngine, queue: JobQueue): void {
 }
 
 /**
- * Resources whose latest inventory holds any changed package, through the inverted index
- * with exact (ecosystem, name) lookups only: a base ecosystem (`Debian`) is first expanded
- * to the releases present (`Debian:11`, `Debian:12`), so every lookup uses the index's key.
+ * Resources whose latest inventory holds any changed package, each with the index keys
+ * ({@link packageIndexKey}) it holds, through the inverted index with exact (ecosystem,
+ * name) lookups only: a base ecosystem (`Debian`) is first expanded to the releases present
+ * (`Debian:11`, `Debian:12`), so every lookup uses the index's key.
  */
-export async function resourcesHolding(db: Db, changed: readonly ChangedPackage[]): Promise<string[]> {
+export async function resourcesHoldingKeys(db: Db, changed: readonly ChangedPackage[]): Promise<Map<string, Set<string>>> {
   const present = (await db.kysely.selectFrom('inventory_packages').select('ecosystem').distinct().execute()).map((r) => r.ecosystem);
   const names = new Map<string, Set<string>>();
   for (const c of changed) {
@@ -154,20 +176,29 @@ export async function resourcesHolding(db: Db, changed: readonly ChangedPackage[
       set.add(normalizePackageName(eco, c.name));
     }
   }
-  const found = new Set<string>();
+  const found = new Map<string, Set<string>>();
   for (const [eco, set] of names) {
     const list = [...set];
-    for (let i = 0; i < list.length; i += 500) {
+    for (let i = 0; i < list.length; i += 1000) {
       const rows = await db.kysely
         .selectFrom('inventory_packages')
-        .select('resource_id')
+        .select(['resource_id', 'name'])
         .where('ecosystem', '=', eco)
-        .where('name', 'in', list.slice(i, i + 500))
+        .where('name', 'in', list.slice(i, i + 1000))
         .execute();
-      for (const r of rows) found.add(r.resource_id);
+      for (const r of rows) {
+        let keys = found.get(r.resource_id);
+        if (!keys) found.set(r.resource_id, (keys = new Set()));
+        keys.add(`${eco}\u0000${r.name}`);
+      }
     }
   }
-  return [...found].sort();
+  return found;
+}
+
+/** The ids of {@link resourcesHoldingKeys}, sorted. */
+export async function resourcesHolding(db: Db, changed: readonly ChangedPackage[]): Promise<string[]> {
+  return [...(await resourcesHoldingKeys(db, changed)).keys()].sort();
 }
 
 /** Registers every job handler and the final-failure handling on the queue. */

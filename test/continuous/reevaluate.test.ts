@@ -1,0 +1,182 @@
+/**
+ * Re-evaluation after an advisory update, on SQLite and PostgreSQL: the inverted index picks
+ * the resources holding changed packages, only those packages are matched again, and their
+ * findings are created, updated or closed in batches — with the same outcome as re-matching
+ * every inventory whole.
+ */
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/connect.js';
+import { packagesUnderKeys, packageIndexKey } from '../../src/findings/inventories.js';
+import { recordReevaluations, recordScan } from '../../src/findings/lifecycle.js';
+import type { Inventory, Package } from '../../src/inventory/types.js';
+import { AdvisoryEngine } from '../../src/jobs/engine.js';
+import { reevaluate, resourcesHoldingKeys } from '../../src/jobs/handlers.js';
+import { createAccount } from '../../src/server/accounts.js';
+import { changesSince, updateVulnDb } from '../../src/vulndb/update.js';
+import { dialectCases } from '../helpers/postgres.js';
+import { debianAdvisory, writeAdvisories } from './fixtures.js';
+
+const T0 = Date.UTC(2026, 10, 1);
+
+function npmAdvisory(id: string, cve: string, name: string, fixed: string, vector = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N'): Record<string, unknown> {
+  return {
+    id,
+    aliases: [cve],
+    modified: '2026-11-01T00:00:00Z',
+    summary: `${name} vulnerability ${cve}`,
+    severity: [{ type: 'CVSS_V3', score: vector }],
+    affected: [{ package: { ecosystem: 'npm', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+  };
+}
+
+function npm(name: string, version: string): Package {
+  return { ecosystem: 'npm', purlType: 'npm', name, version, purl: `pkg:npm/${name}@${version}`, locations: [`/app/node_modules/${name}`], extractor: 'test@1' };
+}
+
+const libssl: Package = {
+  ecosystem: 'Debian:12',
+  purlType: 'deb',
+  name: 'libssl3',
+  version: '3.0.11-1~deb12u2',
+  source: { name: 'openssl', version: '3.0.11-1~deb12u2' },
+  purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2',
+  locations: [],
+  extractor: 'test@1',
+};
+
+function host(name: string, packages: Package[]): Inventory {
+  return { schemaVersion: 1, target: { type: 'host', name }, os: { id: 'debian', ecosystem: 'Debian:12', versionId: '12' }, packages, warnings: [], partial: false, scannedAt: '2026-11-01T00:00:00.000Z' };
+}
+
+describe('packages under index keys', () => {
+  it.each([
+    { scenario: 'a binary package through its source name', keys: ['Debian:12\u0000openssl'], expected: ['libssl3'] },
+    { scenario: 'a language package by its normalised name', keys: ['npm\u0000lodash'], expected: ['lodash'] },
+    { scenario: 'nothing for a key of another release', keys: ['Debian:11\u0000openssl'], expected: [] },
+  ])('selects $scenario', ({ keys, expected }) => {
+    const inv = host('h', [libssl, npm('lodash', '4.17.20'), npm('minimist', '1.2.0')]);
+    expect(packagesUnderKeys(inv, new Set(keys)).map((p) => p.name)).toEqual(expected);
+  });
+
+  it('files a language package without an ecosystem under its PURL type, as matching does', () => {
+    const bare = { ...npm('lodash', '4.17.20'), ecosystem: '' };
+    expect(packagesUnderKeys(host('h', [bare]), new Set([packageIndexKey('npm', 'lodash')])).map((p) => p.name)).toEqual(['lodash']);
+  });
+});
+
+describe.each(dialectCases())('re-evaluation after an advisory update on $name', (dialect) => {
+  let db: Db;
+  let dir: string;
+  let engine: AdvisoryEngine;
+  const osvDir = () => join(dir, 'osv');
+  const vulndb = () => join(dir, 'vulndb.sqlite');
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-reevaluate-'));
+    writeAdvisories(osvDir(), [
+      debianAdvisory('DSA-9001-1', 'CVE-2026-9001', 'openssl', '3.0.13-1~deb12u1'),
+      npmAdvisory('NPM-1', 'CVE-2026-1001', 'lodash', '4.17.21'),
+      npmAdvisory('NPM-3', 'CVE-2026-1003', 'express', '4.1.0'),
+    ]);
+    await updateVulnDb({ dbPath: vulndb(), sources: [`osv=${osvDir()}`] });
+    engine = new AdvisoryEngine(vulndb());
+    db = await dialect.open();
+    await createAccount(db, 'acme');
+    const inventories: [string, Inventory, Record<string, string>?][] = [
+      ['web-1', host('web-1', [libssl, npm('lodash', '4.17.20'), npm('minimist', '1.2.0'), npm('express', '4.0.0')])],
+      ['web-2', host('web-2', [npm('minimist', '1.2.0'), npm('express', '4.0.0')])],
+      ['quiet', host('quiet', [npm('left-pad', '1.0.0')])],
+      ['excluded', host('excluded', [npm('minimist', '1.2.0')]), { 'vigil:exclude': 'true' }],
+    ];
+    for (const [name, inv, tags] of inventories) {
+      const rec = await recordScan(db, { accountId: 'acme', resource: { type: 'HOST', name, ...(tags ? { tags } : {}) }, inventory: inv, result: engine.current()(inv, {}), trigger: 'SUBMITTED', at: T0 });
+      ids[name] = rec.resource.id;
+    }
+  });
+  afterAll(async () => {
+    engine?.close();
+    await db?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const findingsOf = (resourceId: string) =>
+    db.kysely.selectFrom('findings').selectAll().where('resource_id', '=', resourceId).orderBy('vulnerability_id').execute();
+
+  it('re-matches only the changed packages of the resources holding them: creates, updates, closes, leaves the rest', async () => {
+    // Stamps of this process's updates, so exactly the changes from here on.
+    const since = new Date();
+    // minimist gets its first advisory, lodash's is re-scored, openssl's is removed.
+    writeAdvisories(osvDir(), [npmAdvisory('NPM-2', 'CVE-2026-1002', 'minimist', '1.2.6'), npmAdvisory('NPM-1', 'CVE-2026-1001', 'lodash', '4.17.21', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H')]);
+    unlinkSync(join(osvDir(), 'DSA-9001-1.json'));
+    await updateVulnDb({ dbPath: vulndb(), sources: [`osv=${osvDir()}`] });
+    const changed = changesSince(vulndb(), since);
+    expect(changed).toEqual(expect.arrayContaining([{ ecosystem: 'npm', name: 'minimist' }, { ecosystem: 'npm', name: 'lodash' }, { ecosystem: 'Debian:12', name: 'openssl' }]));
+
+    const holding = await resourcesHoldingKeys(db, changed);
+    expect([...holding.keys()].sort()).toEqual([ids['web-1'], ids['web-2'], ids.excluded].sort());
+    expect([...holding.get(ids['web-1'])!].sort()).toEqual(['Debian:12\u0000openssl', 'npm\u0000lodash', 'npm\u0000minimist']);
+
+    const stats = await reevaluate({ db, engine: () => engine.current() }, { changed });
+    expect(stats).toMatchObject({ candidates: 3, reevaluated: 2, skipped: 1, created: 2, updated: 1, closed: 1 });
+
+    const web1 = await findingsOf(ids['web-1']);
+    expect(web1.map((f) => [f.vulnerability_id, f.package_name, f.status])).toEqual([
+      ['CVE-2026-1001', 'lodash', 'ACTIVE'],
+      ['CVE-2026-1002', 'minimist', 'ACTIVE'],
+      ['CVE-2026-1003', 'express', 'ACTIVE'],
+      ['CVE-2026-9001', 'libssl3', 'CLOSED'],
+    ]);
+    const byVuln = Object.fromEntries(web1.map((f) => [f.vulnerability_id, f]));
+    expect(byVuln['CVE-2026-1001'].severity).toBe('CRITICAL');
+    // express was not matched again: its finding is exactly as the submitted scan left it.
+    expect(byVuln['CVE-2026-1003'].last_observed_at).toBe(T0);
+    expect(byVuln['CVE-2026-1001'].last_observed_at).toBeGreaterThan(T0);
+
+    const timeline = await db.kysely.selectFrom('finding_events').select(['finding_id', 'event']).where('finding_id', 'in', web1.map((f) => f.id)).where('at', '>', T0).execute();
+    expect(timeline.map((e) => e.event).sort()).toEqual(['CLOSED', 'CREATED', 'UPDATED']);
+
+    const scans = await db.kysely.selectFrom('scans').selectAll().where('trigger', '=', 'REEVALUATION').orderBy('resource_id').execute();
+    expect(scans.map((s) => [s.resource_id, s.finding_count, s.package_count, s.inventory_version]).sort()).toEqual(
+      [
+        [ids['web-1'], 3, 4, 1],
+        [ids['web-2'], 2, 2, 1],
+      ].sort(),
+    );
+    expect((await findingsOf(ids.excluded)).map((f) => f.vulnerability_id)).toEqual([]);
+    // Nobody saw the hosts: their coverage periods end at the submitted scan.
+    const coverage = await db.kysely.selectFrom('host_coverage').select(['last_seen_at']).where('resource_id', '=', ids['web-1']).execute();
+    expect(coverage.map((c) => c.last_seen_at)).toEqual([T0]);
+  });
+
+  it('agrees with re-matching every inventory whole', async () => {
+    const before = await db.kysely.selectFrom('findings').select(['id', 'status', 'score', 'severity', 'fixed_version']).orderBy('id').execute();
+    const all = Object.values(ids);
+    const stats = await reevaluate({ db, engine: () => engine.current() }, { resourceIds: all });
+    expect(stats).toMatchObject({ candidates: 4, reevaluated: 3, skipped: 1, created: 0, updated: 0, closed: 0 });
+    const after = await db.kysely.selectFrom('findings').select(['id', 'status', 'score', 'severity', 'fixed_version']).orderBy('id').execute();
+    expect(after).toEqual(before);
+  });
+
+  it('reopens a finding whose advisory comes back, and skips a resource given a newer inventory meanwhile', async () => {
+    // Stamps of this process's updates, so exactly the changes from here on.
+    const since = new Date();
+    writeAdvisories(osvDir(), [debianAdvisory('DSA-9001-1', 'CVE-2026-9001', 'openssl', '3.0.13-1~deb12u1')]);
+    await updateVulnDb({ dbPath: vulndb(), sources: [`osv=${osvDir()}`] });
+    const stats = await reevaluate({ db, engine: () => engine.current() }, { changed: changesSince(vulndb(), since) });
+    expect(stats).toMatchObject({ reevaluated: 1, created: 1, closed: 0 });
+    const openssl = (await findingsOf(ids['web-1'])).find((f) => f.vulnerability_id === 'CVE-2026-9001')!;
+    expect(openssl.status).toBe('ACTIVE');
+    const events = await db.kysely.selectFrom('finding_events').select('event').where('finding_id', '=', openssl.id).orderBy('id').execute();
+    expect(events.map((e) => e.event)).toEqual(['CREATED', 'CLOSED', 'REOPENED']);
+
+    const inv = host('web-2', [npm('express', '4.1.0')]);
+    await recordScan(db, { accountId: 'acme', resource: { id: ids['web-2'] }, inventory: inv, result: engine.current()(inv, {}), trigger: 'SUBMITTED' });
+    const { records, stale } = await recordReevaluations(db, [{ resourceId: ids['web-2'], inventoryVersion: 1, inventory: inv, result: engine.current()(inv, {}) }]);
+    expect(records).toEqual([]);
+    expect(stale).toEqual([ids['web-2']]);
+  });
+});
