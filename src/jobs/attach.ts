@@ -18,6 +18,7 @@ export function continuousFor(router: Router): () => Promise<Continuous> {
       p = startContinuous({
         db: router.ctx.db,
         role: 'server',
+        vulndbPath: router.ctx.config.vulndbPath,
         // Scans posted to the server use the reopened database too.
         onEngine: (engine) => {
           router.ctx.engine = engine;

@@ -25,6 +25,8 @@ export interface ServerConfig {
   maxInventoryBytes: number;
   /** Largest other request body, default 1 MiB. */
   maxBodyBytes: number;
+  /** Advisory database the continuous runtime re-evaluates against (default: $VIGIL_VULNDB or the user cache). */
+  vulndbPath?: string;
 }
 
 /** What route handlers share. */

@@ -101,7 +101,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       engine,
       pullImage: registryPuller(),
       log: opts.log,
-      config: opts.maxInventoryBytes ? { maxInventoryBytes: opts.maxInventoryBytes } : undefined,
+      config: { vulndbPath: opts.vulndb, ...(opts.maxInventoryBytes ? { maxInventoryBytes: opts.maxInventoryBytes } : {}) },
     });
     await app.listen({ host: opts.listen.host, port: opts.listen.port });
     const addr = app.server.address();

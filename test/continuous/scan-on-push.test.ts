@@ -41,8 +41,8 @@ function blobFetches(): number {
 beforeAll(async () => {
   writeAdvisories(advisories, [opensslAdvisory]);
   await updateVulnDb({ dbPath: vulndb, sources: [`osv=${advisories}`] });
+  // No VIGIL_VULNDB: the continuous runtime must take the server's --vulndb.
   Object.assign(process.env, {
-    VIGIL_VULNDB: vulndb,
     VIGIL_DATA_DIR: dir,
     VIGIL_WEBHOOK_ALLOW_LOOPBACK: '1',
     VIGIL_WEBHOOK_BASE_DELAY_MS: '200',
@@ -90,6 +90,7 @@ describe('continuous scanning (SQLite)', () => {
   it('re-evaluates the stored inventory after an advisory update, without fetching blobs, and delivers every event after an outage', async () => {
     const c = await continuousHandle(server.app)!;
     expect(c.queue.backend).toBe('sqlite');
+    expect(c.engine.path).toBe(vulndb);
     const blobsBefore = blobFetches();
     expect(blobsBefore).toBeGreaterThan(0);
     const idsBefore = new Set(receiver.ids());
