@@ -125,7 +125,7 @@ export async function createSummaryTables(db: Kysely<unknown>, dialect: DialectN
 }
 
 /** Installs the triggers that mark summaries dirty when findings change. */
-export async function createSummaryTriggers(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+export async function createSummaryTriggers<DB>(db: Kysely<DB>, dialect: DialectName): Promise<void> {
   const changed = (eq: (c: string) => string) => WATCHED.map((c) => eq(c)).join(' OR ');
   if (dialect === 'sqlite') {
     const mark = (row: string) => {
@@ -192,7 +192,7 @@ export async function createSummaryTriggers(db: Kysely<unknown>, dialect: Dialec
 }
 
 /** Removes the triggers (bulk loads drop them, then {@link rebuildSummary}). */
-export async function dropSummaryTriggers(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+export async function dropSummaryTriggers<DB>(db: Kysely<DB>, dialect: DialectName): Promise<void> {
   for (const t of ['finding_summary_ins', 'finding_summary_upd', 'finding_summary_del']) {
     await sql.raw(dialect === 'postgres' ? `DROP TRIGGER IF EXISTS ${t} ON findings` : `DROP TRIGGER IF EXISTS ${t}`).execute(db);
   }

@@ -12,6 +12,7 @@ import { findings } from './0002-findings.js';
 import { findingsAccountSorts } from './0003-findings-account-sorts.js';
 import { findingsAccountLookups } from './0004-findings-account-lookups.js';
 import { findingSummary } from './0005-finding-summary.js';
+import { findingsTrendIndexes } from './0006-findings-trend-indexes.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -22,5 +23,6 @@ export const migrations: readonly VigilMigration[] = [
   findingsAccountSorts,
   findingsAccountLookups,
   findingSummary,
+  findingsTrendIndexes,
   continuousMigration,
 ];

@@ -15,7 +15,9 @@ import { coverageStatistics } from '../../findings/coverage.js';
 import { filterCriteriaInputSchema } from '../../findings/criteria.js';
 import { countFindings } from '../../findings/search.js';
 import { scopeSql, type AccountScope } from '../../findings/scope.js';
+import { SEVERITIES as MODEL_SEVERITIES, severityRank } from '../../findings/model.js';
 import { getSettings } from '../../findings/settings.js';
+import { GROUP_SEVERITY_COLUMNS, refreshSummary } from '../../findings/summary.js';
 import type { Severity } from '../../matching/types.js';
 import { getAccount, scopeOf } from '../accounts.js';
 import type { RouteModule } from '../router.js';
@@ -117,11 +119,9 @@ export async function overviewFigures(db: Db, scope: AccountScope, opts: { top?:
   const top = opts.top ?? 5;
   const now = opts.now ?? Date.now();
 
-  // One pass over the active findings, grouped per resource: totals, exploited, fixable and
-  // the riskiest images, hosts and repositories all come from these (at most one row per resource).
-  // Across the organization this reads every active finding: on SQLite a sequential scan is
-  // about twice as fast as walking the resource index with a row lookup per finding.
-  const table = db.dialect === 'sqlite' && scope === 'ALL' ? sql`findings NOT INDEXED` : sql`findings`;
+  // Totals, exploited, fixable and the riskiest images, hosts and repositories all come from
+  // the resource summary (one row per resource and severity holding active findings).
+  await refreshSummary(db);
   const perResource = (
     await sql<{
       resource_id: string;
@@ -134,10 +134,10 @@ export async function overviewFigures(db: Db, scope: AccountScope, opts: { top?:
       max_score: number | null;
     }>`SELECT resource_id, max(resource_type) AS resource_type, max(resource_name) AS resource_name,
         max(image_repository) AS image_repository, max(account_id) AS account_id,
-        ${sql.join(SEVERITIES.map((s) => sql`${sevSum(s)} AS ${sql.ref(`n_${s}`)}`))},
-        sum(exploited) AS exploited, sum(CASE WHEN fix_available = 'YES' THEN 1 ELSE 0 END) AS fixable, max(score) AS max_score
-      FROM ${table}
-      WHERE ${scopeSql(scope, 'findings.account_id')} AND status = 'ACTIVE'
+        ${sql.join(SEVERITIES.map((s) => sql`sum(CASE WHEN severity = ${s} THEN finding_count ELSE 0 END) AS ${sql.ref(`n_${s}`)}`))},
+        sum(exploited) AS exploited, sum(fixable) AS fixable, max(max_score) AS max_score
+      FROM finding_resource_summary
+      WHERE ${scopeSql(scope, 'finding_resource_summary.account_id')}
       GROUP BY resource_id`.execute(db.kysely)
   ).rows;
 
@@ -205,6 +205,7 @@ export async function overviewFigures(db: Db, scope: AccountScope, opts: { top?:
  * score and id anyway, so which of them shows is a matter of tie-breaking).
  */
 async function topVulnerabilityRows(db: Db, scope: AccountScope, top: number): Promise<RankedRow[]> {
+  if (scope === 'ALL') return topVulnerabilitiesFromSummary(db, top);
   let candidates = Math.max(top * 20, 100);
   for (let round = 0; ; round++) {
     const counts = await scopedFindings(db, scope)
@@ -249,6 +250,25 @@ async function topVulnerabilityRows(db: Db, scope: AccountScope, top: number): P
   }
 }
 
+/** Across the organization the group summary holds every vulnerability's figures: read its top rows. */
+async function topVulnerabilitiesFromSummary(db: Db, top: number): Promise<RankedRow[]> {
+  const rows = (
+    await sql<Record<string, string | number | null>>`SELECT k1, label, affected_resources, max_score, exploited,
+        ${sql.join(SEVERITIES.map((s) => sql`${sql.ref(GROUP_SEVERITY_COLUMNS[s])} AS ${sql.ref(`n_${s}`)}`))}
+      FROM finding_group_summary WHERE kind = 'VULNERABILITY'
+      ORDER BY affected_resources DESC, max_score DESC, k1 ASC
+      LIMIT ${top}`.execute(db.kysely)
+  ).rows;
+  return rows.map((r) => ({
+    key: String(r.k1),
+    title: r.label ? String(r.label) : undefined,
+    severityCounts: countsFrom(r),
+    affectedResources: Number(r.affected_resources),
+    maxScore: Number(r.max_score ?? 0),
+    exploited: Number(r.exploited ?? 0),
+  }));
+}
+
 /**
  * Coverage by resource type and the reasons resources are not scanned, by the same rules
  * as the coverage endpoint (staleness and eligibility thresholds from the settings).
@@ -291,6 +311,11 @@ export async function resourceCounts(db: Db, scope: AccountScope, resourceIds: r
   return out;
 }
 
+/** The severity of a stored rank (UNTRIAGED 0 … CRITICAL 5). */
+function severityName(rank: number): Severity {
+  return (MODEL_SEVERITIES[rank] ?? 'UNTRIAGED') as Severity;
+}
+
 function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
@@ -306,34 +331,46 @@ export async function trendFigures(db: Db, scope: AccountScope, opts: { days?: n
   const lastDay = Math.floor(now / DAY);
   const firstDay = lastDay - days + 1;
   const start = firstDay * DAY;
-  const base = () =>
-    scopedFindings(db, scope)
-      .where('severity', 'in', ['CRITICAL', 'HIGH'])
-      .where('status', '!=', 'SUPPRESSED');
+  // By rank, not name: the (severity_rank, first_observed_at, status, closed_at) and
+  // (status, closed_at, severity_rank, first_observed_at) indexes answer these without
+  // reading the findings. Statuses are ACTIVE, SUPPRESSED or CLOSED: "not suppressed" is
+  // spelled as the other two so the closed index can seek on it.
+  const ranks = [severityRank('CRITICAL'), severityRank('HIGH')];
+  const base = () => scopedFindings(db, scope).where('severity_rank', 'in', ranks);
+  const notSuppressed = ['ACTIVE', 'CLOSED'];
 
   // Open at the start of the window.
   const before = await base()
+    .where('status', 'in', notSuppressed)
     .where('first_observed_at', '<', start)
     .where((eb) => eb.or([eb('closed_at', 'is', null), eb('closed_at', '>=', start)]))
-    .select((eb) => ['severity', eb.fn.countAll<number>().as('n')])
-    .groupBy('severity')
+    .select((eb) => ['severity_rank', eb.fn.countAll<number>().as('n')])
+    .groupBy('severity_rank')
     .execute();
   const opened = await base()
+    .where('status', 'in', notSuppressed)
     .where('first_observed_at', '>=', start)
-    .select((eb) => ['severity', sql<number>`first_observed_at / ${sql.lit(DAY)}`.as('day'), eb.fn.countAll<number>().as('n')])
-    .groupBy(['severity', sql`first_observed_at / ${sql.lit(DAY)}`])
+    .select((eb) => ['severity_rank', sql<number>`first_observed_at / ${sql.lit(DAY)}`.as('day'), eb.fn.countAll<number>().as('n')])
+    .groupBy(['severity_rank', sql`first_observed_at / ${sql.lit(DAY)}`])
     .execute();
-  const closed = await base()
+  const closed = await scopedFindings(db, scope)
+    .where('status', 'in', notSuppressed)
     .where('closed_at', '>=', start)
-    .select((eb) => ['severity', sql<number>`closed_at / ${sql.lit(DAY)}`.as('day'), eb.fn.countAll<number>().as('n')])
-    .groupBy(['severity', sql`closed_at / ${sql.lit(DAY)}`])
+    .where('severity_rank', 'in', ranks)
+    .select((eb) => ['severity_rank', sql<number>`closed_at / ${sql.lit(DAY)}`.as('day'), eb.fn.countAll<number>().as('n')])
+    .groupBy(['severity_rank', sql`closed_at / ${sql.lit(DAY)}`])
     .execute();
 
+  const name = (rank: number) => severityName(Number(rank));
   const delta = new Map<string, number>();
-  for (const r of opened) delta.set(`${r.severity}:${Math.floor(Number(r.day))}`, (delta.get(`${r.severity}:${Math.floor(Number(r.day))}`) ?? 0) + Number(r.n));
-  for (const r of closed) delta.set(`${r.severity}:${Math.floor(Number(r.day))}`, (delta.get(`${r.severity}:${Math.floor(Number(r.day))}`) ?? 0) - Number(r.n));
+  const add = (key: string, n: number) => delta.set(key, (delta.get(key) ?? 0) + n);
+  for (const r of opened) add(`${name(r.severity_rank)}:${Math.floor(Number(r.day))}`, Number(r.n));
+  for (const r of closed) add(`${name(r.severity_rank)}:${Math.floor(Number(r.day))}`, -Number(r.n));
   const open: Record<'CRITICAL' | 'HIGH', number> = { CRITICAL: 0, HIGH: 0 };
-  for (const r of before) if (r.severity === 'CRITICAL' || r.severity === 'HIGH') open[r.severity] = Number(r.n);
+  for (const r of before) {
+    const sev = name(r.severity_rank);
+    if (sev === 'CRITICAL' || sev === 'HIGH') open[sev] = Number(r.n);
+  }
 
   const points: TrendPoint[] = [];
   for (let d = firstDay; d <= lastDay; d++) {
@@ -367,18 +404,19 @@ export async function mttrFigures(db: Db, scope: AccountScope, opts: { weeks?: n
     .where('status', '=', 'CLOSED')
     .where('closed_at', '>=', firstWeek)
     .select((eb) => [
-      'severity',
+      // The rank, which the (status, closed_at, severity_rank, first_observed_at) index holds.
+      'severity_rank',
       sql<number>`(closed_at - ${sql.lit(firstWeek)}) / ${sql.lit(WEEK)}`.as('wk'),
       eb.fn.countAll<number>().as('n'),
       sql<number>`sum(closed_at - first_observed_at)`.as('total_ms'),
     ])
-    .groupBy(['severity', sql`(closed_at - ${sql.lit(firstWeek)}) / ${sql.lit(WEEK)}`])
+    .groupBy(['severity_rank', sql`(closed_at - ${sql.lit(firstWeek)}) / ${sql.lit(WEEK)}`])
     .execute();
 
   const overall = new Map<Severity, { n: number; ms: number }>();
   const perWeek = new Map<string, { n: number; ms: number }>();
   for (const r of rows) {
-    const sev = r.severity as Severity;
+    const sev = severityName(Number(r.severity_rank));
     const n = Number(r.n);
     const ms = Number(r.total_ms);
     const o = overall.get(sev) ?? { n: 0, ms: 0 };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/connect.js';
 import type { FindingsTable } from '../../../src/db/schema.js';
+import { severityRank } from '../../../src/findings/model.js';
 import { mttrFigures, overviewFigures, trendFigures } from '../../../src/server/routes/dashboard.js';
 import { dialectCases } from '../../helpers/postgres.js';
 
@@ -30,7 +31,8 @@ function finding(over: Partial<FindingsTable> & Pick<FindingsTable, 'account_id'
     image_registry: null,
     image_repository: null,
     image_digest: null,
-    severity_rank: 0,
+    // As the store writes it: the rank always follows the severity.
+    severity_rank: severityRank(over.severity),
     score: 5,
     epss: null,
     epss_rank: -1,
