@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { canonicalEcosystem, normalizePackageName, parseEcosystem } from '../ecosystems.js';
 import type { EnrichmentItem, ImportItem } from './importers/types.js';
+import { matchProjection } from './match-projection.js';
 import type {
   AdvisoryIndex,
   ChangedPackage,
@@ -27,8 +28,12 @@ import type {
   Vulnerability,
 } from './types.js';
 
-/** Bump when the tables change; an older file is rebuilt from its sources on the next update. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bump when the tables change; an older file is rebuilt from its sources on the next update
+ * (and refused by {@link VulnDb} until then). 2: `affected.entries` and `package`, the
+ * matching projection (see `match-projection.ts`).
+ */
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,9 +46,11 @@ CREATE TABLE IF NOT EXISTS advisory (
   withdrawn INTEGER NOT NULL, hash TEXT NOT NULL, aliases TEXT NOT NULL, json TEXT NOT NULL,
   UNIQUE (source, id));
 CREATE INDEX IF NOT EXISTS advisory_id ON advisory (id);
-CREATE TABLE IF NOT EXISTS affected (ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS affected (ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory INTEGER NOT NULL, entries TEXT NOT NULL,
   PRIMARY KEY (ecosystem, name, advisory)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS affected_advisory ON affected (advisory);
+CREATE TABLE IF NOT EXISTS package (ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisories TEXT NOT NULL,
+  PRIMARY KEY (ecosystem, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS vuln (id TEXT PRIMARY KEY, aliases TEXT NOT NULL, withdrawn INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS vuln_id (alias TEXT NOT NULL COLLATE NOCASE, vuln TEXT NOT NULL, PRIMARY KEY (alias, vuln)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS vuln_member (vuln TEXT NOT NULL, advisory INTEGER NOT NULL, PRIMARY KEY (vuln, advisory)) WITHOUT ROWID;
@@ -75,7 +82,10 @@ interface Tables {
     error: string | null;
   };
   advisory: { rowid: number; source: string; id: string; modified: string; withdrawn: number; hash: string; aliases: string; json: string };
-  affected: { ecosystem: string; name: string; advisory: number };
+  /** `entries`: JSON of the {@link matchProjection} of the record's `affected` entries that name this package. */
+  affected: { ecosystem: string; name: string; advisory: number; entries: string };
+  /** `advisories`: JSON of {@link PackageAdvisory}[], what one lookup returns (rebuilt by every update). */
+  package: { ecosystem: string; name: string; advisories: string };
   vuln: { id: string; aliases: string; withdrawn: number };
   enrichment: { cve: string; source: string; has_cvss: number; json: string };
   kev: { cve: string; source: string; json: string };
@@ -249,11 +259,17 @@ export class SourceImport {
     const rowid = Number(info.lastInsertRowid);
     this.seen.set(record.id, rowid);
     this.records++;
+    // The matching projection of each package's own entries, beside the full record.
+    const byKey = new Map<string, { ecosystem: string; name: string; entries: OsvAffected[] }>();
     for (const a of record.affected ?? []) {
       if (!a.package) continue;
       const key = packageKey(a.package.ecosystem, a.package.name);
-      this.writer.stmt.insertAffected.run(key.ecosystem, key.name, rowid);
+      const k = `${key.ecosystem}\u0000${key.name}`;
+      const group = byKey.get(k);
+      if (group) group.entries.push(matchProjection(a));
+      else byKey.set(k, { ...key, entries: [matchProjection(a)] });
     }
+    for (const g of byKey.values()) this.writer.stmt.insertAffected.run(g.ecosystem, g.name, rowid, JSON.stringify(g.entries));
   }
 
   private addEnrichment(item: EnrichmentItem): void {
@@ -392,7 +408,7 @@ export class VulnDbWriter {
     this.updateId = Number(this.db.prepare('INSERT INTO update_run (started_at) VALUES (?)').run(nowIso()).lastInsertRowid);
     this.stmt = {
       insertAdvisory: this.db.prepare('INSERT INTO advisory (source, id, modified, withdrawn, hash, aliases, json) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      insertAffected: this.db.prepare('INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)'),
+      insertAffected: this.db.prepare('INSERT INTO affected (ecosystem, name, advisory, entries) VALUES (?, ?, ?, ?)'),
       deleteAffected: this.db.prepare('DELETE FROM affected WHERE advisory = ?'),
       deleteAdvisory: this.db.prepare('DELETE FROM advisory WHERE rowid = ?'),
       insertKev: this.db.prepare('INSERT OR REPLACE INTO kev (cve, source, json) VALUES (?, ?, ?)'),
@@ -435,6 +451,7 @@ export class VulnDbWriter {
   /** Rebuilds the vulnerability groups, stamps the build time, commits and closes. */
   finish(summary: unknown): void {
     rebuildGroups(this.db);
+    rebuildPackages(this.db);
     const at = nowIso();
     this.db.prepare('UPDATE update_run SET finished_at = ?, summary = ? WHERE id = ?').run(at, JSON.stringify(summary), this.updateId);
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('built_at', at);
@@ -545,6 +562,48 @@ function rebuildGroups(db: Database.Database): void {
   }
 }
 
+/** One advisory of one package as the `package` table stores it: all a lookup parses. */
+interface PackageAdvisory {
+  rowid: number;
+  id: string;
+  withdrawn: boolean;
+  /** The {@link matchProjection} of the record's entries that name the package. */
+  match: OsvAffected[];
+}
+
+/**
+ * Rebuilds the lookup table: per (ecosystem, name), the matching projection of every advisory
+ * naming it, newest copy of each id only, sorted by id. A lookup reads one row's small JSON
+ * text and parses no record.
+ */
+function rebuildPackages(db: Database.Database): void {
+  db.exec('DELETE FROM package');
+  const rows = db
+    .prepare('SELECT f.ecosystem, f.name, f.advisory, f.entries, a.id, a.modified, a.withdrawn FROM affected f JOIN advisory a ON a.rowid = f.advisory ORDER BY f.ecosystem, f.name, f.advisory')
+    .raw()
+    .all() as [string, string, number, string, string, string, number][];
+  const insert = db.prepare('INSERT INTO package (ecosystem, name, advisories) VALUES (?, ?, ?)');
+  const write = (ecosystem: string, name: string, group: typeof rows): void => {
+    // One advisory id from two sources (an OSV export and its native original): keep the newer.
+    const byId = new Map<string, (typeof rows)[number]>();
+    for (const r of group) {
+      const prev = byId.get(r[4]);
+      if (!prev || r[5] > prev[5]) byId.set(r[4], r);
+    }
+    const parts = [...byId.values()]
+      .sort((a, b) => (a[4] < b[4] ? -1 : a[4] > b[4] ? 1 : 0))
+      // The entries are stored JSON already: splice the text rather than parse and re-serialise it.
+      .map(([, , rowid, entries, id, , withdrawn]) => `{"rowid":${rowid},"id":${JSON.stringify(id)},"withdrawn":${withdrawn === 1},"match":${entries}}`);
+    insert.run(ecosystem, name, `[${parts.join(',')}]`);
+  };
+  let start = 0;
+  for (let i = 1; i <= rows.length; i++) {
+    if (i < rows.length && rows[i][0] === rows[start][0] && rows[i][1] === rows[start][1]) continue;
+    write(rows[start][0], rows[start][1], rows.slice(start, i));
+    start = i;
+  }
+}
+
 function toSourceState(r: Tables['source']): SourceState {
   return {
     name: r.name,
@@ -578,13 +637,68 @@ export interface IndexedAdvisoryWithVulns extends IndexedAdvisory {
 
 const LOOKUP_CACHE_LIMIT = 200_000;
 
+/** How a {@link StoredAdvisory} reads what it loads lazily. */
+interface RecordLoader {
+  record(rowid: number): OsvRecord;
+  vulnerabilities(rowid: number): string[];
+}
+
+/**
+ * One lookup result of {@link VulnDb}: the matching projection parsed; the full record, the
+ * package's full `affected` entries and the vulnerability memberships read on first use.
+ * `toJSON` writes the loaded view, as a plain {@link IndexedAdvisoryWithVulns} would be.
+ */
+class StoredAdvisory implements IndexedAdvisoryWithVulns {
+  readonly id: string;
+  readonly withdrawn: boolean;
+  readonly match: OsvAffected[];
+  private readonly rowid: number;
+  private entries?: OsvAffected[];
+  private vulns?: string[];
+
+  constructor(
+    private readonly loader: RecordLoader,
+    private readonly key: { ecosystem: string; name: string },
+    stored: PackageAdvisory,
+  ) {
+    this.rowid = stored.rowid;
+    this.id = stored.id;
+    this.withdrawn = stored.withdrawn;
+    this.match = stored.match;
+  }
+
+  get record(): OsvRecord {
+    return this.loader.record(this.rowid);
+  }
+
+  /** The record's entries naming the package, chosen by the same key as the projection. */
+  get affected(): OsvAffected[] {
+    this.entries ??= (this.record.affected ?? []).filter((a) => {
+      if (!a.package) return false;
+      const k = packageKey(a.package.ecosystem, a.package.name);
+      return k.ecosystem === this.key.ecosystem && k.name === this.key.name;
+    });
+    return this.entries;
+  }
+
+  get vulnerabilities(): string[] {
+    this.vulns ??= this.loader.vulnerabilities(this.rowid);
+    return this.vulns;
+  }
+
+  toJSON(): IndexedAdvisoryWithVulns {
+    return { record: this.record, affected: this.affected, vulnerabilities: this.vulnerabilities, id: this.id, withdrawn: this.withdrawn, match: this.match };
+  }
+}
+
 /**
  * A finished advisory database, opened read-only. Lookups are synchronous prepared
  * statements with parsed records and results cached: callers must not mutate what they get.
  */
 export class VulnDb implements AdvisoryIndex {
   private readonly db: Database.Database;
-  private readonly lookup: Database.Statement;
+  private readonly loader: RecordLoader;
+  private packageTexts?: Map<string, string>;
   private readonly vulnOf: Database.Statement;
   private readonly vulnRow: Database.Statement;
   private readonly vulnRecords: Database.Statement;
@@ -593,8 +707,6 @@ export class VulnDb implements AdvisoryIndex {
   private readonly epssRows: Database.Statement;
   private readonly recordJson: Database.Statement;
   private readonly recordCache = new Map<number, OsvRecord>();
-  private readonly membershipCache = new Map<number, string[]>();
-  private keys?: Map<string, { rowid: number; id: string; modified: string }[]>;
   private readonly lookupCache = new Map<string, IndexedAdvisoryWithVulns[]>();
 
   /** Opens `path` read-only; throws {@link VulnDbOpenError} naming the file when it cannot. */
@@ -618,7 +730,8 @@ export class VulnDb implements AdvisoryIndex {
           : e.message;
       throw new VulnDbOpenError(path, why);
     }
-    this.lookup = this.db.prepare('SELECT f.ecosystem AS ecosystem, f.name AS name, a.rowid AS rowid, a.id AS id, a.modified AS modified FROM affected f JOIN advisory a ON a.rowid = f.advisory');
+    const vulnsOf = this.db.prepare('SELECT vuln FROM vuln_member WHERE advisory = ? ORDER BY vuln').pluck();
+    this.loader = { record: (rowid) => this.record(rowid), vulnerabilities: (rowid) => vulnsOf.all(rowid) as string[] };
     this.vulnOf = this.db.prepare('SELECT vuln FROM vuln_id WHERE alias = ?').pluck();
     this.vulnRow = this.db.prepare('SELECT id, aliases, withdrawn FROM vuln WHERE id = ?');
     this.vulnRecords = this.db.prepare('SELECT advisory FROM vuln_member WHERE vuln = ? ORDER BY advisory').pluck();
@@ -644,53 +757,33 @@ export class VulnDb implements AdvisoryIndex {
   }
 
   /**
-   * Every (ecosystem, name) key with its advisories, loaded once: most lookups are for
-   * packages without advisories, and a Map answers those without touching SQLite.
+   * The `package` table as JSON texts by key, read in one scan on the first lookup: a scan looks
+   * up hundreds of packages, most without advisories, and a Map answers those without SQLite.
    */
-  private keyIndex(): Map<string, { rowid: number; id: string; modified: string }[]> {
-    if (this.keys) return this.keys;
-    const keys = new Map<string, { rowid: number; id: string; modified: string }[]>();
-    for (const r of this.lookup.iterate() as IterableIterator<{ ecosystem: string; name: string; rowid: number; id: string; modified: string }>) {
-      const k = `${r.ecosystem}\u0000${r.name}`;
-      const list = keys.get(k);
-      const row = { rowid: r.rowid, id: r.id, modified: r.modified };
-      if (list) list.push(row);
-      else keys.set(k, [row]);
+  private packageIndex(): Map<string, string> {
+    if (this.packageTexts) return this.packageTexts;
+    const texts = new Map<string, string>();
+    for (const [ecosystem, name, json] of this.db.prepare('SELECT ecosystem, name, advisories FROM package').raw().all() as [string, string, string][]) {
+      texts.set(`${ecosystem}\u0000${name}`, json);
     }
-    // Memberships too: one scan instead of a query per record on every cold lookup.
-    for (const r of this.db.prepare('SELECT advisory, vuln FROM vuln_member').iterate() as IterableIterator<{ advisory: number; vuln: string }>) {
-      const list = this.membershipCache.get(r.advisory);
-      if (list) list.push(r.vuln);
-      else this.membershipCache.set(r.advisory, [r.vuln]);
-    }
-    this.keys = keys;
-    return keys;
+    this.packageTexts = texts;
+    return texts;
   }
 
-  /** {@inheritDoc AdvisoryIndex.advisoriesFor} */
+  /**
+   * {@inheritDoc AdvisoryIndex.advisoriesFor}
+   *
+   * Parses only the matching projection (ids, withdrawn flags, `match`); each result's
+   * `record`, `affected` and `vulnerabilities` are read from the file when first used, which
+   * matching does only for advisories that match.
+   */
   advisoriesFor(ecosystem: string, name: string): IndexedAdvisoryWithVulns[] {
     const raw = `${ecosystem}\u0000${name}`;
     const cached = this.lookupCache.get(raw);
     if (cached) return cached;
     const key = packageKey(ecosystem, name);
-    const rows = this.keyIndex().get(`${key.ecosystem}\u0000${key.name}`) ?? [];
-    // One advisory id from two sources (an OSV export and its native original): keep the newer.
-    const byId = new Map<string, { rowid: number; modified: string }>();
-    for (const r of rows) {
-      const prev = byId.get(r.id);
-      if (!prev || r.modified > prev.modified) byId.set(r.id, r);
-    }
-    const out: IndexedAdvisoryWithVulns[] = [];
-    for (const { rowid } of byId.values()) {
-      const record = this.record(rowid);
-      const affected: OsvAffected[] = (record.affected ?? []).filter((a) => {
-        if (!a.package) return false;
-        const k = packageKey(a.package.ecosystem, a.package.name);
-        return k.ecosystem === key.ecosystem && k.name === key.name;
-      });
-      out.push({ record, affected, vulnerabilities: this.membershipCache.get(rowid) ?? [] });
-    }
-    out.sort((a, b) => (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
+    const json = this.packageIndex().get(`${key.ecosystem}\u0000${key.name}`);
+    const out = json === undefined ? [] : (JSON.parse(json) as PackageAdvisory[]).map((p) => new StoredAdvisory(this.loader, key, p));
     if (this.lookupCache.size >= LOOKUP_CACHE_LIMIT) this.lookupCache.clear();
     this.lookupCache.set(raw, out);
     return out;
@@ -743,8 +836,8 @@ export class VulnDb implements AdvisoryIndex {
   /** Every (ecosystem, package) pair that has advisories, optionally for one ecosystem. */
   packages(ecosystem?: string): ChangedPackage[] {
     const rows = ecosystem
-      ? this.db.prepare('SELECT DISTINCT ecosystem, name FROM affected WHERE ecosystem = ? ORDER BY name').all(packageKey(ecosystem, 'x').ecosystem)
-      : this.db.prepare('SELECT DISTINCT ecosystem, name FROM affected ORDER BY ecosystem, name').all();
+      ? this.db.prepare('SELECT ecosystem, name FROM package WHERE ecosystem = ? ORDER BY name').all(packageKey(ecosystem, 'x').ecosystem)
+      : this.db.prepare('SELECT ecosystem, name FROM package ORDER BY ecosystem, name').all();
     return rows as ChangedPackage[];
   }
 

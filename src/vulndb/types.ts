@@ -109,7 +109,22 @@ export interface Vulnerability {
 
 /** An advisory record as the index returns it for a package lookup. */
 export interface IndexedAdvisory {
+  /**
+   * The full record. Indexes may load it on first access (the SQLite index does): read
+   * {@link id}, {@link withdrawn} and {@link affected} first when they are enough.
+   */
   record: OsvRecord;
+  /** `record.id`, when the index can give it without loading the record. */
+  id?: string;
+  /** Whether `record` is withdrawn, when the index can tell without loading the record. */
+  withdrawn?: boolean;
+  /**
+   * When the index loads `record` and `affected` lazily: `affected` reduced to what range
+   * evaluation reads (range types and events, versions; `package` may be left out, as every
+   * entry names the looked-up package), entry for entry in the same order, so that matching
+   * loads the full entries only for a match.
+   */
+  match?: OsvAffected[];
   /** The `affected` entries of `record` that name the looked-up package. */
   affected: OsvAffected[];
   /**

@@ -5,7 +5,7 @@
  */
 import { canonicalEcosystem, normalizePackageName, tryParseEcosystem } from '../../ecosystems.js';
 import { schemeFor } from '../../versioning/index.js';
-import type { AdvisoryIndex, OsvAffected, OsvRecord } from '../../vulndb/types.js';
+import type { AdvisoryIndex, IndexedAdvisory, OsvAffected } from '../../vulndb/types.js';
 import { evaluateAffected } from '../../versioning/osv-range.js';
 import type { AdvisoryMatch, LookupKey, MatchWarn, PackageMatches } from './types.js';
 
@@ -23,10 +23,15 @@ function entryNamesPackage(entry: OsvAffected, key: LookupKey, normalisedName: s
   return normalizePackageName(pkg.ecosystem, pkg.name) === normalisedName;
 }
 
-/** The advisories that name one (ecosystem, name), withdrawn ones and foreign entries removed. */
+/**
+ * The advisories that name one (ecosystem, name), withdrawn ones and foreign entries removed.
+ * `entries` are what range evaluation reads (the index's `match` projection when it has one),
+ * each with its position in `advisory.affected`; the full record and entries are read only
+ * for advisories that match (an index may load them lazily).
+ */
 export interface Candidates {
   normalisedName: string;
-  advisories: { record: OsvRecord; entries: OsvAffected[] }[];
+  advisories: { id: string; advisory: IndexedAdvisory; entries: { entry: OsvAffected; index: number }[] }[];
 }
 
 /**
@@ -38,11 +43,19 @@ export function lookupCandidates(index: AdvisoryIndex, key: LookupKey, names?: R
   const normalisedName = normalizePackageName(key.ecosystem, key.name);
   if (names && !names.has(normalisedName)) return { normalisedName, advisories: [] };
   const advisories: Candidates['advisories'] = [];
-  for (const { record, affected } of index.advisoriesFor(key.ecosystem, normalisedName)) {
+  for (const advisory of index.advisoriesFor(key.ecosystem, normalisedName)) {
     // Withdrawn advisories were published in error; they never produce findings.
-    if (record.withdrawn) continue;
-    const entries = affected.filter((entry) => entryNamesPackage(entry, key, normalisedName));
-    if (entries.length > 0) advisories.push({ record, entries });
+    if (advisory.withdrawn ?? advisory.record.withdrawn) continue;
+    const entries: Candidates['advisories'][number]['entries'] = [];
+    if (advisory.match) {
+      // The projection names the looked-up package by contract (and may omit `package`).
+      advisory.match.forEach((entry, index) => entries.push({ entry, index }));
+    } else {
+      advisory.affected.forEach((entry, index) => {
+        if (entryNamesPackage(entry, key, normalisedName)) entries.push({ entry, index });
+      });
+    }
+    if (entries.length > 0) advisories.push({ id: advisory.id ?? advisory.record.id, advisory, entries });
   }
   return { normalisedName, advisories };
 }
@@ -71,30 +84,35 @@ export function evaluateCandidates(candidates: Candidates, key: LookupKey, warn:
     return result;
   }
 
-  for (const { record, entries } of candidates.advisories) {
-    const match: AdvisoryMatch = { record, affected: [], fixStatuses: [] };
-    for (const entry of entries) {
+  for (const { id, advisory, entries } of candidates.advisories) {
+    const affected: number[] = [];
+    const fixStatuses: AdvisoryMatch['fixStatuses'] = [];
+    let fixedVersion: string | undefined;
+    for (const { entry, index } of entries) {
       const verdict = evaluateAffected(key.version, entry, { ecosystem: key.ecosystem });
       if (verdict.affected === 'unknown') {
-        warn(`${key.label} ${key.version}: advisory ${record.id} could not be evaluated: ${verdict.reason ?? 'unknown reason'}`);
+        warn(`${key.label} ${key.version}: advisory ${id} could not be evaluated: ${verdict.reason ?? 'unknown reason'}`);
         continue;
       }
       if (!verdict.affected) {
         // An entry that names the package only by commits (GIT ranges, no versions list) says
         // nothing about version numbers: "not affected" would be a guess, so say so.
         if (verdict.skippedRanges.length > 0 && !(entry.ranges ?? []).some((r) => r.type === 'ECOSYSTEM' || r.type === 'SEMVER') && !entry.versions?.length) {
-          warn(`${key.label} ${key.version}: advisory ${record.id} was not evaluated: ${verdict.reason ?? 'it names no versions'}`);
+          warn(`${key.label} ${key.version}: advisory ${id} was not evaluated: ${verdict.reason ?? 'it names no versions'}`);
         }
         continue;
       }
-      match.affected.push(entry);
+      affected.push(index);
       // 'unknown' cannot happen once affected is true; count it as no fix to stay on the safe side.
-      match.fixStatuses.push(verdict.fixStatus === 'fixed' || verdict.fixStatus === 'partially-fixed' ? verdict.fixStatus : 'not-fixed');
-      if (verdict.fixedVersion !== undefined && (match.fixedVersion === undefined || scheme.compare(verdict.fixedVersion, match.fixedVersion) < 0)) {
-        match.fixedVersion = verdict.fixedVersion;
+      fixStatuses.push(verdict.fixStatus === 'fixed' || verdict.fixStatus === 'partially-fixed' ? verdict.fixStatus : 'not-fixed');
+      if (verdict.fixedVersion !== undefined && (fixedVersion === undefined || scheme.compare(verdict.fixedVersion, fixedVersion) < 0)) {
+        fixedVersion = verdict.fixedVersion;
       }
     }
-    if (match.affected.length > 0) result.matches.push(match);
+    // Only now is the full record needed (grouping by aliases, scoring, output).
+    if (affected.length === 0) continue;
+    const full = advisory.affected;
+    result.matches.push({ record: advisory.record, affected: affected.map((i) => full[i]), fixStatuses, ...(fixedVersion !== undefined ? { fixedVersion } : {}) });
   }
   return result;
 }
