@@ -83,6 +83,8 @@ const SEARCHES: SearchCase[] = [
 const AGGREGATIONS: { label: string; make(r: () => number): { scope: AccountScope; req: AggregateRequest } }[] = [
   { label: 'account, by VULNERABILITY, sorted CRITICAL', make: (r) => ({ scope: [account(r)], req: { type: 'VULNERABILITY', criteria: {}, sortBy: 'CRITICAL', limit: 20 } }) },
   { label: 'account, by CONTAINER_IMAGE, sorted MAX_SCORE', make: (r) => ({ scope: [account(r)], req: { type: 'CONTAINER_IMAGE', criteria: {}, sortBy: 'MAX_SCORE', limit: 20 } }) },
+  { label: 'organization, by VULNERABILITY, sorted CRITICAL', make: () => ({ scope: 'ALL', req: { type: 'VULNERABILITY', criteria: { status: eq('ACTIVE') }, sortBy: 'CRITICAL', limit: 100 } }) },
+  { label: 'organization, by VULNERABILITY, CRITICAL only (no summary)', make: () => ({ scope: 'ALL', req: { type: 'VULNERABILITY', criteria: { severity: eq('CRITICAL') }, sortBy: 'AFFECTED_RESOURCES', limit: 20 } }) },
   { label: 'organization, by SEVERITY', make: () => ({ scope: 'ALL', req: { type: 'SEVERITY', criteria: {}, limit: 10 } }) },
   { label: 'organization, by REPOSITORY, sorted TOTAL', make: () => ({ scope: 'ALL', req: { type: 'REPOSITORY', criteria: {}, sortBy: 'TOTAL', limit: 20 } }) },
 ];
@@ -127,6 +129,34 @@ async function measure(db: Db, name: string, iterations: { search: number; aggre
     report(`${name} aggregate [${c.label}] p50`, percentile(samples, 50), 'ms');
     report(`${name} aggregate [${c.label}] p99`, percentile(samples, 99), 'ms');
   }
+  await measureRefresh(db, name);
+}
+
+/**
+ * What a change costs the next summary read: one resource's active findings are
+ * suppressed and restored (as a rule would), then the organization's top vulnerabilities
+ * are read, which first recomputes the groups those findings belong to.
+ */
+async function measureRefresh(db: Db, name: string): Promise<void> {
+  const r = rng(11);
+  const samples: number[] = [];
+  let touched = 0;
+  for (let i = 0; i < 11; i++) {
+    const resource = `res-${String(Math.floor(r() * SEED.resources)).padStart(5, '0')}`;
+    const ids = (await db.kysely.selectFrom('findings').select('id').where('resource_id', '=', resource).where('status', '=', 'ACTIVE').execute()).map((f) => f.id);
+    if (ids.length === 0) continue;
+    await db.kysely.updateTable('findings').set({ status: 'SUPPRESSED' }).where('id', 'in', ids).execute();
+    await db.kysely.updateTable('findings').set({ status: 'ACTIVE' }).where('id', 'in', ids).execute();
+    const ms = await time(() => aggregateFindings(db, 'ALL', { type: 'VULNERABILITY', criteria: {}, sortBy: 'AFFECTED_RESOURCES', limit: 20 }));
+    if (i >= 1) {
+      samples.push(ms);
+      touched += ids.length;
+    }
+  }
+  samples.sort((a, b) => a - b);
+  const per = samples.length ? Math.round(touched / samples.length) : 0;
+  report(`${name} aggregate after ${per} findings of one resource changed status, p50`, percentile(samples, 50), 'ms');
+  report(`${name} aggregate after ${per} findings of one resource changed status, p99`, percentile(samples, 99), 'ms');
 }
 
 async function seeded(db: Db): Promise<boolean> {

@@ -6,10 +6,10 @@
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Db } from '../db/connect.js';
-import { criteriaSql, type FilterCriteria } from './criteria.js';
+import { criteriaSql, isEmptyCriteria, type FilterCriteria } from './criteria.js';
 import { SEVERITIES } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
-import { GROUP_SEVERITY_COLUMNS, refreshSummary, type GroupKind } from './summary.js';
+import { GROUP_SEVERITY_COLUMNS, activeOnlyRest, isResourceLevel, refreshSummary, type GroupKind } from './summary.js';
 
 /** What findings can be grouped by. */
 export const AGGREGATION_TYPES = ['VULNERABILITY', 'PACKAGE', 'CONTAINER_IMAGE', 'REPOSITORY', 'IMAGE_LAYER', 'HOST', 'ACCOUNT', 'FINDING_TYPE', 'SEVERITY'] as const;
@@ -96,8 +96,6 @@ const SORT_EXPR: Record<AggregationSort, string> = {
   EXPLOITED: 'exploited_count',
 };
 
-/** Criteria fields that are properties of a resource (or of the severity), which the resource summary holds. */
-const RESOURCE_LEVEL_FIELDS = new Set<string>(['accountId', 'resourceId', 'resourceType', 'resourceName', 'imageRegistry', 'imageRepository', 'imageDigest', 'imageTag', 'resourceTags', 'severity']);
 /** Groupings the resource summary answers (their keys, labels and filters are resource columns or the severity). */
 const RESOURCE_GROUPINGS = new Set<AggregationType>(['CONTAINER_IMAGE', 'HOST', 'REPOSITORY', 'ACCOUNT', 'SEVERITY']);
 /** Groupings kept organization-wide in the group summary. */
@@ -112,14 +110,11 @@ type Source = { from: 'findings' } | { from: 'resource-summary'; criteria: Filte
  * none for the organization-wide group summary).
  */
 function sourceOf(scope: AccountScope, type: AggregationType, criteria: FilterCriteria): Source {
-  const status = criteria.status ?? [];
-  if (status.length !== 1 || status[0].comparison !== 'EQUALS' || status[0].value !== 'ACTIVE') return { from: 'findings' };
-  const rest = Object.entries(criteria).filter(([k, v]) => k !== 'status' && v !== undefined && !(Array.isArray(v) && v.length === 0));
-  if (RESOURCE_GROUPINGS.has(type) && rest.every(([k]) => RESOURCE_LEVEL_FIELDS.has(k))) {
-    return { from: 'resource-summary', criteria: Object.fromEntries(rest) as FilterCriteria };
-  }
+  const rest = activeOnlyRest(criteria);
+  if (!rest) return { from: 'findings' };
+  if (RESOURCE_GROUPINGS.has(type) && isResourceLevel(rest)) return { from: 'resource-summary', criteria: rest };
   const kind = GROUP_SUMMARY_KINDS[type];
-  if (kind && scope === 'ALL' && rest.length === 0) return { from: 'group-summary', kind };
+  if (kind && scope === 'ALL' && isEmptyCriteria(rest)) return { from: 'group-summary', kind };
   return { from: 'findings' };
 }
 

@@ -10,6 +10,7 @@ import type { Finding as ScanFinding } from '../matching/types.js';
 import { criteriaSql, type FilterCriteria } from './criteria.js';
 import { iso, type FindingStatus, type ResourceType } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
+import { activeOnlyRest, isResourceLevel, refreshSummary } from './summary.js';
 
 /** Sort fields, with Inspector's names accepted as aliases. */
 export const SORT_FIELDS = ['SCORE', 'SEVERITY', 'EPSS', 'FIRST_OBSERVED_AT', 'LAST_OBSERVED_AT', 'UPDATED_AT'] as const;
@@ -158,8 +159,20 @@ export async function searchFindings(db: Db, scope: AccountScope, req: SearchReq
   };
 }
 
-/** Counts findings matching the criteria in the scope. */
+/**
+ * Counts findings matching the criteria in the scope. ACTIVE findings filtered only by
+ * resource properties are summed from the resource summary (thousands of rows, not a
+ * million).
+ */
 export async function countFindings(db: Db, scope: AccountScope, criteria: FilterCriteria): Promise<number> {
+  const rest = activeOnlyRest(criteria);
+  if (rest && isResourceLevel(rest)) {
+    await refreshSummary(db);
+    // Aliased "findings": the summary has the columns resource-level criteria name.
+    const sum = await sql<{ n: number | null }>`SELECT sum(findings.finding_count) AS n FROM finding_resource_summary AS findings
+      WHERE ${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(rest, db.dialect)}`.execute(db.kysely);
+    return Number(sum.rows[0]?.n ?? 0);
+  }
   const row = await db.kysely.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where(where(db, scope, criteria)).executeTakeFirstOrThrow();
   return Number(row.n);
 }

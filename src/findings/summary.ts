@@ -26,6 +26,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { DialectName } from '../db/migrations/types.js';
+import type { FilterCriteria } from './criteria.js';
 
 /** Severities in the order of the summary's count columns. */
 const SEVERITY_COLUMNS = [
@@ -288,3 +289,22 @@ export async function refreshSummary(db: Db): Promise<void> {
 
 /** The severity count columns of `finding_group_summary`, by severity name. */
 export const GROUP_SEVERITY_COLUMNS: Readonly<Record<string, string>> = Object.fromEntries(SEVERITY_COLUMNS);
+
+/** Criteria fields that are properties of a resource (or the severity), which the resource summary holds under the same column names. */
+const RESOURCE_LEVEL_FIELDS = new Set<string>(['accountId', 'resourceId', 'resourceType', 'resourceName', 'imageRegistry', 'imageRepository', 'imageDigest', 'imageTag', 'resourceTags', 'severity']);
+
+/**
+ * The criteria other than status when they ask for ACTIVE findings only (the summaries'
+ * content), else undefined.
+ */
+export function activeOnlyRest(criteria: FilterCriteria): FilterCriteria | undefined {
+  const status = criteria.status ?? [];
+  if (status.length !== 1 || status[0].comparison !== 'EQUALS' || status[0].value !== 'ACTIVE') return undefined;
+  const rest = Object.entries(criteria).filter(([k, v]) => k !== 'status' && v !== undefined && !(Array.isArray(v) && v.length === 0));
+  return Object.fromEntries(rest) as FilterCriteria;
+}
+
+/** True when every criterion is a resource property the resource summary can evaluate. */
+export function isResourceLevel(criteria: FilterCriteria): boolean {
+  return Object.entries(criteria).every(([k, v]) => v === undefined || RESOURCE_LEVEL_FIELDS.has(k));
+}

@@ -4,14 +4,15 @@
  * aggregation the summary answers equals the full grouped query over the findings, and the
  * incrementally refreshed tables equal a rebuild from scratch.
  */
-import { sql } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
 import { AGGREGATION_SORTS, AGGREGATION_TYPES, aggregateFindings, type AggregateRequest } from '../../src/findings/aggregate.js';
-import type { FilterCriteria } from '../../src/findings/criteria.js';
+import { criteriaSql, type FilterCriteria } from '../../src/findings/criteria.js';
 import { recordScan, sweepClosedFindings } from '../../src/findings/lifecycle.js';
 import { deleteResource } from '../../src/findings/resources.js';
-import type { AccountScope } from '../../src/findings/scope.js';
+import { scopeSql, type AccountScope } from '../../src/findings/scope.js';
+import { countFindings } from '../../src/findings/search.js';
 import { createRule, deleteRule, getRule } from '../../src/findings/suppression.js';
 import { rebuildSummary, refreshSummary } from '../../src/findings/summary.js';
 import type { Finding } from '../../src/matching/types.js';
@@ -61,6 +62,18 @@ async function expectSummaryMatchesFullAggregation(db: Db): Promise<void> {
         const full = await aggregateFindings(db, scope, req, { useSummary: false });
         expect({ type, criteria, scope, rows: viaSummary.rows }).toEqual({ type, criteria, scope, rows: full.rows });
       }
+    }
+  }
+  // Counts of ACTIVE findings filtered by resource properties come from the summary too.
+  for (const [, c] of CRITERIA) {
+    const criteria: FilterCriteria = c.status ? c : { ...c, status: eq('ACTIVE') };
+    for (const [, scope] of SCOPES) {
+      const direct = await db.kysely
+        .selectFrom('findings')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where(sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(criteria, db.dialect)}`)
+        .executeTakeFirstOrThrow();
+      expect({ criteria, scope, n: await countFindings(db, scope, criteria) }).toEqual({ criteria, scope, n: Number(direct.n) });
     }
   }
 }
