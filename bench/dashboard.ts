@@ -14,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { openDatabase } from '../src/db/connect.js';
 import { bootstrapOrganization } from '../src/server/accounts.js';
 import { buildApp } from '../src/server/app.js';
+import { log } from '../src/log.js';
 import { seedFindings, DEFAULT_SEED } from '../scripts/seed-findings.js';
 import type { Bench } from './benches.js';
 import { report } from './report.js';
@@ -60,7 +61,8 @@ export const dashboardBench: Bench = {
       if (!boot) throw new Error('the fresh database already had an organization');
       report(`seeded findings (${(statSync(join(work, 'vigil.db')).size / 1e6).toFixed(0)} MB database)`, FINDINGS, `in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
-      const { app } = await buildApp({ db, webRoot: dist });
+      // Request logs would bury the figures: warnings and errors only.
+      const { app } = await buildApp({ db, webRoot: dist, log: log.child({ component: 'server' }, { level: 'warn' }) });
       await app.listen({ host: '127.0.0.1', port: 0 });
       const address = app.server.address();
       const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
