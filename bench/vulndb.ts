@@ -66,15 +66,20 @@ export const vulndbBench: Bench = {
         return n;
       };
       let returned = 0;
-      // Cold: the first lookup of every package that has advisories, on a database just opened
-      // (the first lookup also reads the key table): what matching a new inventory costs.
-      await rate('lookups, cold: first lookup of each package with advisories', keys.length, (db) => {
+      const coldPass = (db: VulnDb): void => {
+        returned = 0;
         for (const k of keys) {
           const found = db.advisoriesFor(k.ecosystem, k.name);
           returned += found.length;
           touch(found);
         }
-      });
+      };
+      // Cold: the first lookup of every package that has advisories, on a database just opened
+      // (the first lookup also reads the key table): what matching a new inventory costs. The
+      // first such pass in this process also pays for V8 compiling the lookup code, which a
+      // server pays once; the goal is checked on the second, on another fresh connection.
+      await rate('lookups, cold, first pass in this process (code not yet compiled)', keys.length, coldPass, { goal: false });
+      await rate('lookups, cold: first lookup of each package with advisories', keys.length, coldPass);
       report('advisories returned (cold pass)', returned, '');
       // For information: the same, also reading every full record and entry (what `db search`
       // and finding output need; matching reads them only for the advisories that match).

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { canonicalEcosystem, normalizePackageName, parseEcosystem } from '../ecosystems.js';
 import type { EnrichmentItem, ImportItem } from './importers/types.js';
-import { matchProjection } from './match-projection.js';
+import { expandEntries, projectEntries, type StoredEntry } from './match-projection.js';
 import type {
   AdvisoryIndex,
   ChangedPackage,
@@ -82,9 +82,9 @@ interface Tables {
     error: string | null;
   };
   advisory: { rowid: number; source: string; id: string; modified: string; withdrawn: number; hash: string; aliases: string; json: string };
-  /** `entries`: JSON of the {@link matchProjection} of the record's `affected` entries that name this package. */
+  /** `entries`: JSON of the projection (`match-projection.ts`) of the record's `affected` entries that name this package. */
   affected: { ecosystem: string; name: string; advisory: number; entries: string };
-  /** `advisories`: JSON of {@link PackageAdvisory}[], what one lookup returns (rebuilt by every update). */
+  /** `advisories`: JSON of {@link PackageAdvisory}[], what one lookup parses (rebuilt by every update). */
   package: { ecosystem: string; name: string; advisories: string };
   vuln: { id: string; aliases: string; withdrawn: number };
   enrichment: { cve: string; source: string; has_cvss: number; json: string };
@@ -266,10 +266,10 @@ export class SourceImport {
       const key = packageKey(a.package.ecosystem, a.package.name);
       const k = `${key.ecosystem}\u0000${key.name}`;
       const group = byKey.get(k);
-      if (group) group.entries.push(matchProjection(a));
-      else byKey.set(k, { ...key, entries: [matchProjection(a)] });
+      if (group) group.entries.push(a);
+      else byKey.set(k, { ...key, entries: [a] });
     }
-    for (const g of byKey.values()) this.writer.stmt.insertAffected.run(g.ecosystem, g.name, rowid, JSON.stringify(g.entries));
+    for (const g of byKey.values()) this.writer.stmt.insertAffected.run(g.ecosystem, g.name, rowid, JSON.stringify(projectEntries(g.entries, g.ecosystem)));
   }
 
   private addEnrichment(item: EnrichmentItem): void {
@@ -562,14 +562,11 @@ function rebuildGroups(db: Database.Database): void {
   }
 }
 
-/** One advisory of one package as the `package` table stores it: all a lookup parses. */
-interface PackageAdvisory {
-  rowid: number;
-  id: string;
-  withdrawn: boolean;
-  /** The {@link matchProjection} of the record's entries that name the package. */
-  match: OsvAffected[];
-}
+/**
+ * One advisory of one package as the `package` table stores it, all a lookup parses: the
+ * record's rowid, its id, 1 when withdrawn, and the projection of its entries naming the package.
+ */
+type PackageAdvisory = [rowid: number, id: string, withdrawn: 0 | 1, entries: StoredEntry[]];
 
 /**
  * Rebuilds the lookup table: per (ecosystem, name), the matching projection of every advisory
@@ -593,7 +590,7 @@ function rebuildPackages(db: Database.Database): void {
     const parts = [...byId.values()]
       .sort((a, b) => (a[4] < b[4] ? -1 : a[4] > b[4] ? 1 : 0))
       // The entries are stored JSON already: splice the text rather than parse and re-serialise it.
-      .map(([, , rowid, entries, id, , withdrawn]) => `{"rowid":${rowid},"id":${JSON.stringify(id)},"withdrawn":${withdrawn === 1},"match":${entries}}`);
+      .map(([, , rowid, entries, id, , withdrawn]) => `[${rowid},${JSON.stringify(id)},${withdrawn === 1 ? 1 : 0},${entries}]`);
     insert.run(ecosystem, name, `[${parts.join(',')}]`);
   };
   let start = 0;
@@ -652,19 +649,20 @@ class StoredAdvisory implements IndexedAdvisoryWithVulns {
   readonly id: string;
   readonly withdrawn: boolean;
   readonly match: OsvAffected[];
-  private readonly rowid: number;
   private entries?: OsvAffected[];
   private vulns?: string[];
 
   constructor(
     private readonly loader: RecordLoader,
     private readonly key: { ecosystem: string; name: string },
-    stored: PackageAdvisory,
+    private readonly rowid: number,
+    id: string,
+    withdrawn: boolean,
+    match: OsvAffected[],
   ) {
-    this.rowid = stored.rowid;
-    this.id = stored.id;
-    this.withdrawn = stored.withdrawn;
-    this.match = stored.match;
+    this.id = id;
+    this.withdrawn = withdrawn;
+    this.match = match;
   }
 
   get record(): OsvRecord {
@@ -783,7 +781,7 @@ export class VulnDb implements AdvisoryIndex {
     if (cached) return cached;
     const key = packageKey(ecosystem, name);
     const json = this.packageIndex().get(`${key.ecosystem}\u0000${key.name}`);
-    const out = json === undefined ? [] : (JSON.parse(json) as PackageAdvisory[]).map((p) => new StoredAdvisory(this.loader, key, p));
+    const out = json === undefined ? [] : (JSON.parse(json) as PackageAdvisory[]).map(([rowid, id, withdrawn, entries]) => new StoredAdvisory(this.loader, key, rowid, id, withdrawn === 1, expandEntries(entries)));
     if (this.lookupCache.size >= LOOKUP_CACHE_LIMIT) this.lookupCache.clear();
     this.lookupCache.set(raw, out);
     return out;

@@ -120,9 +120,10 @@ export interface IndexedAdvisory {
   withdrawn?: boolean;
   /**
    * When the index loads `record` and `affected` lazily: `affected` reduced to what range
-   * evaluation reads (range types and events, versions; `package` may be left out, as every
-   * entry names the looked-up package), entry for entry in the same order, so that matching
-   * loads the full entries only for a match.
+   * evaluation reads (range types and events, versions), entry for entry in the same order, so
+   * that matching loads the full entries only for a match. `package` may be left out (every
+   * entry names the looked-up package), and so may listed versions that the ranges already
+   * place inside them (no verdict changes).
    */
   match?: OsvAffected[];
   /** The `affected` entries of `record` that name the looked-up package. */
