@@ -84,7 +84,7 @@ interface Tables {
   advisory: { rowid: number; source: string; id: string; modified: string; withdrawn: number; hash: string; aliases: string; json: string };
   /** `entries`: JSON of the projection (`match-projection.ts`) of the record's `affected` entries that name this package. */
   affected: { ecosystem: string; name: string; advisory: number; entries: string };
-  /** `advisories`: JSON of {@link PackageAdvisory}[], what one lookup parses (rebuilt by every update). */
+  /** `advisories`: JSON of a {@link PackageRow}, what one lookup parses (rebuilt by every update). */
   package: { ecosystem: string; name: string; advisories: string };
   vuln: { id: string; aliases: string; withdrawn: number };
   enrichment: { cve: string; source: string; has_cvss: number; json: string };
@@ -563,10 +563,12 @@ function rebuildGroups(db: Database.Database): void {
 }
 
 /**
- * One advisory of one package as the `package` table stores it, all a lookup parses: the
- * record's rowid, its id, 1 when withdrawn, and the projection of its entries naming the package.
+ * One package's advisories as the `package` table stores them, all a lookup parses: the
+ * distinct projections of their entries naming the package (Alpine fixes a dozen CVEs in one
+ * release: one projection, parsed once and shared), then per advisory the record's rowid, its
+ * id, 1 when withdrawn, and the index of its projection.
  */
-type PackageAdvisory = [rowid: number, id: string, withdrawn: 0 | 1, entries: StoredEntry[]];
+type PackageRow = [projections: StoredEntry[][], advisories: [rowid: number, id: string, withdrawn: 0 | 1, projection: number][]];
 
 /**
  * Rebuilds the lookup table: per (ecosystem, name), the matching projection of every advisory
@@ -587,11 +589,16 @@ function rebuildPackages(db: Database.Database): void {
       const prev = byId.get(r[4]);
       if (!prev || r[5] > prev[5]) byId.set(r[4], r);
     }
+    // The entries are stored JSON already: splice the text rather than parse and re-serialise it.
+    const projections = new Map<string, number>();
     const parts = [...byId.values()]
       .sort((a, b) => (a[4] < b[4] ? -1 : a[4] > b[4] ? 1 : 0))
-      // The entries are stored JSON already: splice the text rather than parse and re-serialise it.
-      .map(([, , rowid, entries, id, , withdrawn]) => `[${rowid},${JSON.stringify(id)},${withdrawn === 1 ? 1 : 0},${entries}]`);
-    insert.run(ecosystem, name, `[${parts.join(',')}]`);
+      .map(([, , rowid, entries, id, , withdrawn]) => {
+        let index = projections.get(entries);
+        if (index === undefined) projections.set(entries, (index = projections.size));
+        return `[${rowid},${JSON.stringify(id)},${withdrawn === 1 ? 1 : 0},${index}]`;
+      });
+    insert.run(ecosystem, name, `[[${[...projections.keys()].join(',')}],[${parts.join(',')}]]`);
   };
   let start = 0;
   for (let i = 1; i <= rows.length; i++) {
@@ -771,9 +778,10 @@ export class VulnDb implements AdvisoryIndex {
   /**
    * {@inheritDoc AdvisoryIndex.advisoriesFor}
    *
-   * Parses only the matching projection (ids, withdrawn flags, `match`); each result's
-   * `record`, `affected` and `vulnerabilities` are read from the file when first used, which
-   * matching does only for advisories that match.
+   * Parses only the matching projection (ids, withdrawn flags, `match`, which advisories with
+   * identical entries share: do not mutate it); each result's `record`, `affected` and
+   * `vulnerabilities` are read from the file when first used, which matching does only for
+   * advisories that match.
    */
   advisoriesFor(ecosystem: string, name: string): IndexedAdvisoryWithVulns[] {
     const raw = `${ecosystem}\u0000${name}`;
@@ -781,7 +789,12 @@ export class VulnDb implements AdvisoryIndex {
     if (cached) return cached;
     const key = packageKey(ecosystem, name);
     const json = this.packageIndex().get(`${key.ecosystem}\u0000${key.name}`);
-    const out = json === undefined ? [] : (JSON.parse(json) as PackageAdvisory[]).map(([rowid, id, withdrawn, entries]) => new StoredAdvisory(this.loader, key, rowid, id, withdrawn === 1, expandEntries(entries)));
+    let out: IndexedAdvisoryWithVulns[] = [];
+    if (json !== undefined) {
+      const [projections, advisories] = JSON.parse(json) as PackageRow;
+      const match = projections.map(expandEntries);
+      out = advisories.map(([rowid, id, withdrawn, projection]) => new StoredAdvisory(this.loader, key, rowid, id, withdrawn === 1, match[projection]));
+    }
     if (this.lookupCache.size >= LOOKUP_CACHE_LIMIT) this.lookupCache.clear();
     this.lookupCache.set(raw, out);
     return out;
