@@ -71,21 +71,54 @@ export function packagesUnderKeys(inventory: Inventory, keys: ReadonlySet<string
  * index. Call inside the scan's transaction. Returns the new version number.
  */
 export async function storeInventory(db: Db, resource: { id: string; account_id: string }, inventory: Inventory, at: number): Promise<number> {
-  const last = await db.kysely
-    .selectFrom('inventories')
-    .select((eb) => eb.fn.max('version').as('v'))
-    .where('resource_id', '=', resource.id)
-    .executeTakeFirst();
-  const version = Number(last?.v ?? 0) + 1;
-  await db.kysely
-    .insertInto('inventories')
-    .values({ resource_id: resource.id, version, account_id: resource.account_id, created_at: at, package_count: inventory.packages.length, inventory: JSON.stringify(inventory) })
-    .execute();
-  await db.kysely.deleteFrom('inventory_packages').where('resource_id', '=', resource.id).execute();
-  const rows = inventoryPackageKeys(inventory).map((k) => ({ ecosystem: k.ecosystem, name: k.name, resource_id: resource.id, account_id: resource.account_id }));
-  for (let i = 0; i < rows.length; i += 500) await db.kysely.insertInto('inventory_packages').values(rows.slice(i, i + 500)).execute();
-  await db.kysely.updateTable('resources').set({ inventory_version: version }).where('id', '=', resource.id).execute();
+  const [version] = await storeInventories(db, [{ resource, inventory }], at);
   return version;
+}
+
+/**
+ * {@link storeInventory} for many resources (each at most once) with a bounded number of
+ * multi-row statements: bulk ingestion and seeding. Call inside a transaction. Returns the
+ * new version numbers, in order.
+ */
+export async function storeInventories(db: Db, items: readonly { resource: { id: string; account_id: string }; inventory: Inventory }[], at: number): Promise<number[]> {
+  const ids = items.map((i) => i.resource.id);
+  if (new Set(ids).size !== ids.length) throw new Error('storeInventories: a resource appears twice in one call');
+  const last = new Map<string, number>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await db.kysely
+      .selectFrom('inventories')
+      .select(['resource_id', (eb) => eb.fn.max('version').as('v')])
+      .where('resource_id', 'in', ids.slice(i, i + 1000))
+      .groupBy('resource_id')
+      .execute();
+    for (const r of rows) last.set(r.resource_id, Number(r.v));
+  }
+  const versions = items.map((i) => (last.get(i.resource.id) ?? 0) + 1);
+  const bodies = items.map(({ resource, inventory }, n) => ({
+    resource_id: resource.id,
+    version: versions[n],
+    account_id: resource.account_id,
+    created_at: at,
+    package_count: inventory.packages.length,
+    inventory: JSON.stringify(inventory),
+  }));
+  // A few bodies per statement: they are large, and the parameter count is not what limits here.
+  for (let i = 0; i < bodies.length; i += 50) await db.kysely.insertInto('inventories').values(bodies.slice(i, i + 50)).execute();
+  for (let i = 0; i < ids.length; i += 1000) await db.kysely.deleteFrom('inventory_packages').where('resource_id', 'in', ids.slice(i, i + 1000)).execute();
+  const rows = items.flatMap(({ resource, inventory }) => inventoryPackageKeys(inventory).map((k) => ({ ecosystem: k.ecosystem, name: k.name, resource_id: resource.id, account_id: resource.account_id })));
+  // In index order, so the inserts walk the primary key instead of jumping around it.
+  rows.sort((x, y) => (x.ecosystem < y.ecosystem ? -1 : x.ecosystem > y.ecosystem ? 1 : x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  for (let i = 0; i < rows.length; i += 5000) await db.kysely.insertInto('inventory_packages').values(rows.slice(i, i + 5000)).execute();
+  const byVersion = new Map<number, string[]>();
+  items.forEach((item, n) => {
+    const list = byVersion.get(versions[n]);
+    if (list) list.push(item.resource.id);
+    else byVersion.set(versions[n], [item.resource.id]);
+  });
+  for (const [version, list] of byVersion) {
+    for (let i = 0; i < list.length; i += 1000) await db.kysely.updateTable('resources').set({ inventory_version: version }).where('id', 'in', list.slice(i, i + 1000)).execute();
+  }
+  return versions;
 }
 
 /** The newest stored inventory of a resource (or a given version). */

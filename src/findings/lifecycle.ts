@@ -415,13 +415,27 @@ export async function recordScan(db: Db, input: ScanRecordInput): Promise<ScanRe
   });
 }
 
+/** What a scan row and the resource record of an inventory, without keeping the inventory. */
+export interface InventoryFacts {
+  status: ReturnType<typeof scanStatusOf>;
+  /** The OS as resources show it, when the inventory names one. */
+  os: string | undefined;
+  packageCount: number;
+}
+
+/** The {@link InventoryFacts} of an inventory. */
+export function inventoryFacts(inventory: Inventory): InventoryFacts {
+  const os = inventory.os ? inventory.os.ecosystem ?? inventory.os.prettyName ?? inventory.os.id : undefined;
+  return { status: scanStatusOf(inventory), os, packageCount: inventory.packages.length };
+}
+
 /** One resource's re-evaluation from its stored inventory (see {@link recordReevaluations}). */
 export interface ReevaluationInput {
   resourceId: string;
   /** The stored inventory version that was matched. */
   inventoryVersion: number;
-  /** That whole inventory (for the scan's status, OS and package count). */
-  inventory: Inventory;
+  /** Facts of that whole inventory (for the scan's status, OS and package count). */
+  inventory: InventoryFacts;
   /** The result of matching it, or only the packages of `scope`. */
   result: ScanResult;
   /** The packages matched again, when not all of them were (see {@link FindingsUpdate.scope}). */
@@ -483,9 +497,9 @@ export async function recordReevaluations(db: Db, inputs: readonly ReevaluationI
     const scans: ScansTable[] = [];
     const bySet = new Map<string, { status: string; os: string | null; ids: string[] }>();
     live.forEach(({ input, resource }, i) => {
-      const status = scanStatusOf(input.inventory);
+      const status = input.inventory.status;
       const billing = resource.type !== 'CONTAINER_IMAGE' ? 'NONE' : scanned.has(resource.id) ? 'IMAGE_RESCAN' : 'IMAGE_SCAN';
-      const os = (input.inventory.os ? input.inventory.os.ecosystem ?? input.inventory.os.prettyName ?? input.inventory.os.id : resource.os) ?? null;
+      const os = input.inventory.os ?? resource.os ?? null;
       const scanId = updates[i].scanId;
       scans.push({
         id: scanId,
@@ -495,7 +509,7 @@ export async function recordReevaluations(db: Db, inputs: readonly ReevaluationI
         billing,
         status,
         inventory_version: input.inventoryVersion,
-        package_count: input.inventory.packages.length,
+        package_count: input.inventory.packageCount,
         finding_count: input.scope ? openCount.get(resource.id) ?? 0 : input.result.findings.length,
         created_at: at,
         error: null,

@@ -2,12 +2,12 @@ import type { Db } from '../db/connect.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { EventRelay } from '../events/relay.js';
 import { indexedEcosystem, normalizePackageName, packagesUnderKeys } from '../findings/inventories.js';
-import { findingPackageKey, recordFailedScan, recordReevaluations, recordScan, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
+import { findingPackageKey, inventoryFacts, recordFailedScan, recordReevaluations, recordScan, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
 import type { ResourceInput } from '../findings/resources.js';
 import { getSettings } from '../findings/settings.js';
 import { expireRules } from '../findings/suppression.js';
 import type { Inventory } from '../inventory/types.js';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { EventsDatabase } from '../events/schema.js';
 import type { AnyKysely } from './kysely.js';
 import type { JobsDatabase } from './schema.js';
@@ -81,8 +81,14 @@ function imageResource(req: ImageScanRequest): ResourceInput {
   };
 }
 
-/** Resources re-evaluated per transaction: big enough that statements are few, small enough to hold a batch of inventories in memory. */
-const REEVALUATION_BATCH = 250;
+/** Inventories read and matched at a time: bounds the memory parsed inventories take. */
+const MATCH_BATCH = 250;
+/**
+ * Re-evaluated resources stored per transaction: larger transactions write each touched
+ * index page once for more findings, while one transaction still holds the SQLite write
+ * lock only for a second or two.
+ */
+const STORE_BATCH = 1000;
 
 /**
  * Re-matches resources from their stored inventories (no image pulled, no host asked): the
@@ -90,8 +96,9 @@ const REEVALUATION_BATCH = 250;
  * has only those packages matched again, and only their findings created, updated or closed:
  * a finding depends on its own package's advisories alone, and the change log names every
  * package whose advisories changed. Named resources are matched whole. Images outside their
- * rescan window and resources excluded by tag are left alone. Work is done in batches of
- * resources, each stored in one transaction with a bounded number of statements.
+ * rescan window and resources excluded by tag are left alone. Inventories are read and
+ * matched in batches, and results stored in transactions of many resources with a bounded
+ * number of statements each.
  */
 export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: ReevaluateJob, signal?: AbortSignal): Promise<ReevaluationStats> {
   const t0 = performance.now();
@@ -103,9 +110,25 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
   if (ids.length === 0) return stats;
   const settings = await getSettings(deps.db);
   const engine = deps.engine();
-  for (let i = 0; i < ids.length; i += REEVALUATION_BATCH) {
+  let pending: ReevaluationInput[] = [];
+  let pendingCount = 0;
+  const store = async () => {
+    const t = performance.now();
+    const { records } = await recordReevaluations(deps.db, pending);
+    stats.storeMs += performance.now() - t;
+    stats.reevaluated += records.length;
+    stats.skipped += pendingCount - records.length;
+    for (const rec of records) {
+      stats.created += rec.summary.created + rec.summary.reopened;
+      stats.updated += rec.summary.updated;
+      stats.closed += rec.summary.closed;
+    }
+    pending = [];
+    pendingCount = 0;
+  };
+  for (let i = 0; i < ids.length; i += MATCH_BATCH) {
     signal?.throwIfAborted();
-    const batch = ids.slice(i, i + REEVALUATION_BATCH);
+    const batch = ids.slice(i, i + MATCH_BATCH);
     const t1 = performance.now();
     const rows = await deps.db.kysely
       .selectFrom('resources as r')
@@ -113,32 +136,24 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
       .select(['r.id', 'r.tags', 'r.last_scan_status', 'r.inventory_version', 'i.inventory'])
       .where('r.id', 'in', batch)
       .execute();
-    const inputs: ReevaluationInput[] = [];
     for (const row of rows) {
       const tags = JSON.parse(row.tags) as Record<string, string>;
       if (row.last_scan_status === 'SCAN_ELIGIBILITY_EXPIRED' || tags[settings.excludeTag] === 'true' || row.inventory === null) continue;
       const inventory = JSON.parse(row.inventory) as Inventory;
       const keys = scoped.get(row.id);
       if (!keys) {
-        inputs.push({ resourceId: row.id, inventoryVersion: row.inventory_version, inventory, result: engine(inventory, {}) });
+        pending.push({ resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory), result: engine(inventory, {}) });
         continue;
       }
       const packages = packagesUnderKeys(inventory, keys);
       const scope = new Set(packages.map((p) => findingPackageKey(indexedEcosystem(p), p.name)));
-      inputs.push({ resourceId: row.id, inventoryVersion: row.inventory_version, inventory, result: engine({ ...inventory, packages }, {}), scope });
+      pending.push({ resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory), result: engine({ ...inventory, packages }, {}), scope });
     }
-    const t2 = performance.now();
-    const { records } = await recordReevaluations(deps.db, inputs);
-    stats.matchMs += t2 - t1;
-    stats.storeMs += performance.now() - t2;
-    stats.reevaluated += records.length;
-    stats.skipped += batch.length - records.length;
-    for (const rec of records) {
-      stats.created += rec.summary.created + rec.summary.reopened;
-      stats.updated += rec.summary.updated;
-      stats.closed += rec.summary.closed;
-    }
+    pendingCount += batch.length;
+    stats.matchMs += performance.now() - t1;
+    if (pendingCount >= STORE_BATCH) await store();
   }
+  if (pendingCount > 0) await store();
   return stats;
 }
 
@@ -160,13 +175,28 @@ export function watchAdvisoryDb(engine: AdvisoryEngine, queue: JobQueue): void {
 }
 
 /**
+ * The distinct ecosystems of the inverted index, by a loose index scan (one seek per
+ * ecosystem on the index's leading column) rather than reading millions of rows.
+ */
+async function indexedEcosystems(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ ecosystem: string }>`
+    WITH RECURSIVE e(x) AS (
+      SELECT MIN(ecosystem) FROM inventory_packages
+      UNION ALL
+      SELECT (SELECT MIN(ecosystem) FROM inventory_packages WHERE ecosystem > e.x) FROM e WHERE e.x IS NOT NULL
+    )
+    SELECT x AS ecosystem FROM e WHERE x IS NOT NULL`.execute(db.kysely);
+  return rows.map((r) => r.ecosystem);
+}
+
+/**
  * Resources whose latest inventory holds any changed package, each with the index keys
  * ({@link packageIndexKey}) it holds, through the inverted index with exact (ecosystem,
  * name) lookups only: a base ecosystem (`Debian`) is first expanded to the releases present
  * (`Debian:11`, `Debian:12`), so every lookup uses the index's key.
  */
 export async function resourcesHoldingKeys(db: Db, changed: readonly ChangedPackage[]): Promise<Map<string, Set<string>>> {
-  const present = (await db.kysely.selectFrom('inventory_packages').select('ecosystem').distinct().execute()).map((r) => r.ecosystem);
+  const present = changed.some((c) => !c.ecosystem.includes(':')) ? await indexedEcosystems(db) : [];
   const names = new Map<string, Set<string>>();
   for (const c of changed) {
     const targets = c.ecosystem.includes(':') ? [c.ecosystem] : present.filter((e) => e === c.ecosystem || e.startsWith(`${c.ecosystem}:`));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
 import { packagesUnderKeys, packageIndexKey } from '../../src/findings/inventories.js';
-import { recordReevaluations, recordScan } from '../../src/findings/lifecycle.js';
+import { inventoryFacts, recordReevaluations, recordScan } from '../../src/findings/lifecycle.js';
 import type { Inventory, Package } from '../../src/inventory/types.js';
 import { AdvisoryEngine } from '../../src/jobs/engine.js';
 import { reevaluate, resourcesHoldingKeys } from '../../src/jobs/handlers.js';
@@ -119,6 +119,9 @@ describe.each(dialectCases())('re-evaluation after an advisory update on $name',
     const holding = await resourcesHoldingKeys(db, changed);
     expect([...holding.keys()].sort()).toEqual([ids['web-1'], ids['web-2'], ids.excluded].sort());
     expect([...holding.get(ids['web-1'])!].sort()).toEqual(['Debian:12\u0000openssl', 'npm\u0000lodash', 'npm\u0000minimist']);
+    // A change named without a release reaches every release the index holds.
+    expect([...(await resourcesHoldingKeys(db, [{ ecosystem: 'Debian', name: 'openssl' }])).keys()]).toEqual([ids['web-1']]);
+    expect([...(await resourcesHoldingKeys(db, [{ ecosystem: 'Debian:11', name: 'openssl' }])).keys()]).toEqual([]);
 
     const stats = await reevaluate({ db, engine: () => engine.current() }, { changed });
     expect(stats).toMatchObject({ candidates: 3, reevaluated: 2, skipped: 1, created: 2, updated: 1, closed: 1 });
@@ -175,7 +178,7 @@ describe.each(dialectCases())('re-evaluation after an advisory update on $name',
 
     const inv = host('web-2', [npm('express', '4.1.0')]);
     await recordScan(db, { accountId: 'acme', resource: { id: ids['web-2'] }, inventory: inv, result: engine.current()(inv, {}), trigger: 'SUBMITTED' });
-    const { records, stale } = await recordReevaluations(db, [{ resourceId: ids['web-2'], inventoryVersion: 1, inventory: inv, result: engine.current()(inv, {}) }]);
+    const { records, stale } = await recordReevaluations(db, [{ resourceId: ids['web-2'], inventoryVersion: 1, inventory: inventoryFacts(inv), result: engine.current()(inv, {}) }]);
     expect(records).toEqual([]);
     expect(stale).toEqual([ids['web-2']]);
   });
