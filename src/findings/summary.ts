@@ -11,17 +11,18 @@
  *   fixable counts.
  *
  * Both are maintained the same way whatever writes findings (scans, re-evaluation,
- * suppression, deletes, retention): database triggers record which resources,
- * vulnerabilities, packages and layers changed in `finding_summary_dirty`, and
+ * suppression, deletes, retention): database triggers append the resource,
+ * vulnerability, package and layer of each changed finding to `finding_summary_marks`, and
  * {@link refreshSummary} recomputes exactly those groups from the findings before a
  * summary is read. A recomputed group is the same grouped query a full aggregation runs,
  * restricted to that group, so the summary cannot drift from it. Triggers fire only when a
  * column the summary depends on changes on an ACTIVE finding: re-observing an unchanged
  * finding (the bulk of a rescan or re-evaluation) costs nothing.
  *
- * On PostgreSQL a dirty mark carries its transaction id, so concurrent writers never wait
- * on each other's marks, and a refresh takes (DELETE … RETURNING) only marks committed
- * before it: a writer still in flight keeps its marks for the next refresh.
+ * Marks are appended, never updated (one cheap insert per changed finding, no uniqueness
+ * check), so concurrent writers never wait on each other; a refresh takes them with
+ * DELETE … RETURNING, which on PostgreSQL sees only marks committed before it: a writer
+ * still in flight keeps its marks for the next refresh.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Db } from '../db/connect.js';
@@ -73,9 +74,17 @@ const WATCHED = [
   'resource_id', 'account_id', 'resource_type', 'resource_name', 'image_registry', 'image_repository', 'image_digest',
 ] as const;
 
-/** The keys a finding row marks dirty (`row` is NEW or OLD, or a transition-table alias). */
-function markValues(row: string): string[] {
-  return [`('RESOURCE', ${row}.resource_id)`, ...GROUP_KINDS.map((k) => `('${k}', ${row}.${GROUP_SPECS[k].dirtyColumn})`)];
+/** The columns of a mark: the finding's resource and group keys. */
+const MARK_COLUMNS = ['resource_id', 'vulnerability_id', 'package_name', 'layer'] as const;
+
+/** The mark's values from a finding row (`NEW`, `OLD` or a transition-table alias). */
+function markOf(row: string): string {
+  return MARK_COLUMNS.map((c) => `${row}.${c}`).join(', ');
+}
+
+/** True when OLD and NEW differ in a key a mark records (then both are marked). */
+function keysMoved(distinct: string): string {
+  return MARK_COLUMNS.map((c) => `OLD.${c} ${distinct} NEW.${c}`).join(' OR ');
 }
 
 /** Creates the summary tables (empty). */
@@ -115,48 +124,42 @@ export async function createSummaryTables(db: Kysely<unknown>, dialect: DialectN
     .addPrimaryKeyConstraint('finding_group_summary_pk', ['kind', 'k1', 'k2'])
     .execute();
   await db.schema.createIndex('finding_group_summary_k2').on('finding_group_summary').columns(['kind', 'k2']).execute();
-  await db.schema
-    .createTable('finding_summary_dirty')
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('k', 'text', (c) => c.notNull())
-    // The marking transaction on PostgreSQL (0 on SQLite, whose writers are serialised).
-    .addColumn('tx', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addPrimaryKeyConstraint('finding_summary_dirty_pk', ['kind', 'k', 'tx'])
-    .execute();
+}
+
+/** Creates the table the triggers append marks to. */
+export async function createSummaryMarks(db: Kysely<unknown>): Promise<void> {
+  // No key: an append is one b-tree insert at the end, and marks are only ever taken whole.
+  let t = db.schema.createTable('finding_summary_marks');
+  for (const c of MARK_COLUMNS) t = t.addColumn(c, 'text');
+  await t.execute();
 }
 
 /** Installs the triggers that mark summaries dirty when findings change. */
 export async function createSummaryTriggers<DB>(db: Kysely<DB>, dialect: DialectName): Promise<void> {
   const changed = (eq: (c: string) => string) => WATCHED.map((c) => eq(c)).join(' OR ');
+  const insertMark = (row: string) => `INSERT INTO finding_summary_marks (${MARK_COLUMNS.join(', ')}) VALUES (${markOf(row)});`;
   if (dialect === 'sqlite') {
-    const mark = (row: string) => {
-      const selects = markValues(row).map((v) => {
-        const [kind, k] = v.slice(1, -1).split(', ');
-        return `SELECT ${kind} AS kind, ${k} AS k`;
-      });
-      return `INSERT INTO finding_summary_dirty (kind, k) SELECT kind, k FROM (${selects.join(' UNION ALL ')}) WHERE k IS NOT NULL ON CONFLICT DO NOTHING;`;
-    };
-    await sql.raw(`CREATE TRIGGER finding_summary_ins AFTER INSERT ON findings WHEN NEW.status = 'ACTIVE' BEGIN ${mark('NEW')} END`).execute(db);
-    await sql.raw(`CREATE TRIGGER finding_summary_del AFTER DELETE ON findings WHEN OLD.status = 'ACTIVE' BEGIN ${mark('OLD')} END`).execute(db);
+    await sql.raw(`CREATE TRIGGER finding_summary_ins AFTER INSERT ON findings WHEN NEW.status = 'ACTIVE' BEGIN ${insertMark('NEW')} END`).execute(db);
+    await sql.raw(`CREATE TRIGGER finding_summary_del AFTER DELETE ON findings WHEN OLD.status = 'ACTIVE' BEGIN ${insertMark('OLD')} END`).execute(db);
     await sql
       .raw(
         `CREATE TRIGGER finding_summary_upd AFTER UPDATE OF ${WATCHED.join(', ')} ON findings
          WHEN (OLD.status = 'ACTIVE' OR NEW.status = 'ACTIVE') AND (${changed((c) => `OLD.${c} IS NOT NEW.${c}`)})
-         BEGIN ${mark('OLD')} ${mark('NEW')} END`,
+         BEGIN
+           ${insertMark('OLD')}
+           INSERT INTO finding_summary_marks (${MARK_COLUMNS.join(', ')}) SELECT ${markOf('NEW')} WHERE ${keysMoved('IS NOT')};
+         END`,
       )
       .execute(db);
     return;
   }
-  const values = (row: string) => markValues(row).join(', ');
   // Inserts come in multi-row statements: one set-based mark per statement.
   await sql
     .raw(
       `CREATE OR REPLACE FUNCTION finding_summary_mark_ins() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-         INSERT INTO finding_summary_dirty (kind, k, tx)
-           SELECT DISTINCT d.kind, d.k, txid_current() FROM new_rows n CROSS JOIN LATERAL (VALUES ${values('n')}) AS d(kind, k)
-           WHERE n.status = 'ACTIVE' AND d.k IS NOT NULL
-           ON CONFLICT DO NOTHING;
+         INSERT INTO finding_summary_marks (${MARK_COLUMNS.join(', ')})
+           SELECT DISTINCT ${markOf('n')} FROM new_rows n WHERE n.status = 'ACTIVE';
          RETURN NULL;
        END $$`,
     )
@@ -168,15 +171,13 @@ export async function createSummaryTriggers<DB>(db: Kysely<DB>, dialect: Dialect
     .raw(
       `CREATE OR REPLACE FUNCTION finding_summary_mark_row() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-         IF TG_OP <> 'INSERT' THEN
-           INSERT INTO finding_summary_dirty (kind, k, tx)
-             SELECT d.kind, d.k, txid_current() FROM (VALUES ${values('OLD')}) AS d(kind, k) WHERE d.k IS NOT NULL
-             ON CONFLICT DO NOTHING;
-         END IF;
-         IF TG_OP <> 'DELETE' THEN
-           INSERT INTO finding_summary_dirty (kind, k, tx)
-             SELECT d.kind, d.k, txid_current() FROM (VALUES ${values('NEW')}) AS d(kind, k) WHERE d.k IS NOT NULL
-             ON CONFLICT DO NOTHING;
+         IF TG_OP = 'DELETE' THEN
+           ${insertMark('OLD')}
+         ELSE
+           ${insertMark('OLD')}
+           IF ${keysMoved('IS DISTINCT FROM')} THEN
+             ${insertMark('NEW')}
+           END IF;
          END IF;
          RETURN NULL;
        END $$`,
@@ -238,7 +239,7 @@ export async function rebuildSummary(db: Db): Promise<void> {
 
 /** Empties the summaries and their dirty marks and fills them from the findings. */
 export async function fillSummary(db: Kysely<unknown>): Promise<void> {
-  await sql`DELETE FROM finding_summary_dirty`.execute(db);
+  await sql`DELETE FROM finding_summary_marks`.execute(db);
   await sql`DELETE FROM finding_resource_summary`.execute(db);
   await sql`DELETE FROM finding_group_summary`.execute(db);
   await sql`INSERT INTO finding_resource_summary (${RESOURCE_COLUMNS}) ${resourceRows(sql`1 = 1`)}`.execute(db);
@@ -258,17 +259,19 @@ const BATCH = 500;
  * since the last refresh. Cheap when nothing changed (one probe of an empty table).
  */
 export async function refreshSummary(db: Db): Promise<void> {
-  const pending = await sql<{ one: number }>`SELECT 1 AS one FROM finding_summary_dirty LIMIT 1`.execute(db.kysely);
+  const pending = await sql<{ one: number }>`SELECT 1 AS one FROM finding_summary_marks LIMIT 1`.execute(db.kysely);
   if (pending.rows.length === 0) return;
   await db.kysely.transaction().execute(async (tx) => {
     const trx = tx as unknown as Kysely<unknown>;
     await lockRefresh(trx, db.dialect);
-    const taken = await sql<{ kind: DirtyKind; k: string }>`DELETE FROM finding_summary_dirty RETURNING kind, k`.execute(trx);
-    const keys = new Map<DirtyKind, Set<string>>();
+    const taken = await sql<Record<(typeof MARK_COLUMNS)[number], string | null>>`DELETE FROM finding_summary_marks RETURNING ${sql.raw(MARK_COLUMNS.join(', '))}`.execute(trx);
+    const keys = new Map<DirtyKind, Set<string>>([['RESOURCE', new Set()], ...GROUP_KINDS.map((k) => [k, new Set<string>()] as [DirtyKind, Set<string>])]);
     for (const r of taken.rows) {
-      let set = keys.get(r.kind);
-      if (!set) keys.set(r.kind, (set = new Set()));
-      set.add(r.k);
+      if (r.resource_id !== null) keys.get('RESOURCE')!.add(r.resource_id);
+      for (const kind of GROUP_KINDS) {
+        const k = r[GROUP_SPECS[kind].dirtyColumn as (typeof MARK_COLUMNS)[number]];
+        if (k !== null) keys.get(kind)!.add(k);
+      }
     }
     for (const [kind, set] of keys) {
       const all = [...set];

@@ -89,7 +89,7 @@ async function snapshot(db: Db): Promise<unknown> {
 async function expectRefreshEqualsRebuild(db: Db): Promise<void> {
   await refreshSummary(db);
   const refreshed = await snapshot(db);
-  const dirty = await sql<{ n: number }>`SELECT count(*) AS n FROM finding_summary_dirty`.execute(db.kysely);
+  const dirty = await sql<{ n: number }>`SELECT count(*) AS n FROM finding_summary_marks`.execute(db.kysely);
   expect(Number(dirty.rows[0].n)).toBe(0);
   await rebuildSummary(db);
   expect(refreshed).toEqual(await snapshot(db));
