@@ -103,14 +103,45 @@ interface RangeResult {
   fixesAbove: string[];
 }
 
-/** The OSV walk over one range's sorted events. Throws InvalidVersionError on unparseable input. */
-function evaluateRange(scheme: VersionScheme, version: string, events: OsvEvent[]): RangeResult {
+/** A range's bounds in walking order under one scheme, or the error its first unreadable bound gave. */
+function sortBounds(scheme: VersionScheme, events: readonly OsvEvent[]): Bound[] {
   const bounds = events.map(eventBound).filter((b): b is Bound => b !== undefined);
   // A range without `introduced` is malformed; reading it as introduced at "0" errs towards
   // reporting, which is the safe side for a scanner.
   if (!bounds.some((b) => b.kind === 'introduced')) bounds.unshift({ kind: 'introduced', value: '0', special: -1 });
   for (const b of bounds) if (b.special === 0) scheme.parse(b.value);
   bounds.sort((a, b) => compareBounds(scheme, a, b));
+  return bounds;
+}
+
+// Matching evaluates the same advisory ranges against many versions: each events array's
+// sorted bounds are kept per scheme for as long as the array lives (callers never mutate
+// advisory data once evaluated). A cache only: the walk below is the same either way.
+const sortedBoundsCache = new WeakMap<readonly OsvEvent[], Map<string, readonly Bound[] | InvalidVersionError>>();
+
+function sortedBounds(scheme: VersionScheme, events: readonly OsvEvent[]): readonly Bound[] {
+  let perScheme = sortedBoundsCache.get(events);
+  if (!perScheme) {
+    perScheme = new Map();
+    sortedBoundsCache.set(events, perScheme);
+  }
+  let cached = perScheme.get(scheme.id);
+  if (cached === undefined) {
+    try {
+      cached = sortBounds(scheme, events);
+    } catch (err) {
+      if (!(err instanceof InvalidVersionError)) throw err;
+      cached = err;
+    }
+    perScheme.set(scheme.id, cached);
+  }
+  if (cached instanceof InvalidVersionError) throw cached;
+  return cached;
+}
+
+/** The OSV walk over one range's sorted events. Throws InvalidVersionError on unparseable input. */
+function evaluateRange(scheme: VersionScheme, version: string, events: readonly OsvEvent[]): RangeResult {
+  const bounds = sortedBounds(scheme, events);
   let affected = false;
   for (const b of bounds) {
     const c = versionVsBound(scheme, version, b);

@@ -238,6 +238,18 @@ describe('evaluateAffected', () => {
     expect(verdict).toEqual({ affected: true, matchedRanges: [0], inVersionsList: false, fixedVersion: '2.0', fixStatus: 'fixed', skippedRanges: [] });
   });
 
+  it('orders one range object by each ecosystem it is evaluated in, again and again (sorted bounds are cached per scheme)', () => {
+    // "1.0~rc1" is a Debian pre-release below 1.0 and no PEP 440 version at all.
+    const shared: OsvAffected = { ranges: [eco([{ fixed: '1.0' }, { introduced: '1.0~rc1' }])] };
+    for (let round = 0; round < 2; round++) {
+      expect(evaluateAffected('1.0~rc2', shared, { ecosystem: 'Debian:12' })).toMatchObject({ affected: true, fixedVersion: '1.0' });
+      expect(evaluateAffected('0.9', shared, { ecosystem: 'Debian:12' })).toMatchObject({ affected: false });
+      const pypi = evaluateAffected('0.9', shared, { ecosystem: 'PyPI' });
+      expect(pypi.affected).toBe('unknown');
+      expect(pypi.reason).toMatch(/range 0 \(ECOSYSTEM\): invalid pep440 version "1\.0~rc1"/);
+    }
+  });
+
   it('has no ecosystem to order ECOSYSTEM ranges by without one', () => {
     const verdict = evaluateAffected('1.0', { ranges: [eco([{ introduced: '0' }])] });
     expect(verdict.affected).toBe(false);
