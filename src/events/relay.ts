@@ -104,7 +104,9 @@ export class EventRelay {
     while ((await this.findingEvents()) > 0) {
       // keep going while full batches arrive
     }
-    await this.scans();
+    while (await this.scans()) {
+      // keep going while full batches arrive
+    }
     await this.rules();
   }
 
@@ -152,7 +154,9 @@ export class EventRelay {
       ])
       .where('fe.id', '>', Math.max(0, cursor - this.overlapIds))
       .orderBy('fe.id')
-      .limit(1000)
+      // The overlap holds at most overlapIds rows: room for 1,000 new ones after it, so a
+      // full overlap can never keep the cursor from moving.
+      .limit(this.overlapIds + 1000)
       .execute();
     const inputs: EventInput[] = [];
     let max = cursor;
@@ -208,13 +212,18 @@ export class EventRelay {
     }
     await this.publisher.publish(inputs);
     if (max > cursor) await this.saveState('finding_events', String(max));
-    return rows.length === 1000 ? advanced : 0;
+    return rows.length === this.overlapIds + 1000 ? advanced : 0;
   }
 
-  /** Publishes `vigil.scan.completed` and coverage changes for new scan rows. */
-  private async scans(): Promise<void> {
+  /**
+   * Publishes `vigil.scan.completed` and coverage changes for new scan rows; returns true
+   * when a full batch of new rows was read (there may be more). The overlap (scans of the
+   * last overlapMs up to the cursor) is re-read whole and new rows come after it, so a busy
+   * overlap — a re-evaluation stores thousands of scans in seconds — cannot hold the cursor.
+   */
+  private async scans(): Promise<boolean> {
     const cursor = Number((await this.state('scans')) ?? 0);
-    const rows = await this.db
+    const query = () => this.db
       .selectFrom('scans as s')
       .innerJoin('resources as r', 'r.id', 's.resource_id')
       .select([
@@ -232,10 +241,11 @@ export class EventRelay {
         'r.name as resource_name',
         'r.tags as resource_tags',
       ])
-      .where('s.created_at', '>=', Math.max(0, cursor - this.overlapMs))
       .orderBy('s.created_at')
-      .limit(2000)
-      .execute();
+      .orderBy('s.id');
+    const overlap = cursor > 0 ? await query().where('s.created_at', '>=', Math.max(0, cursor - this.overlapMs)).where('s.created_at', '<=', cursor).execute() : [];
+    const fresh = await query().where('s.created_at', cursor > 0 ? '>' : '>=', cursor).limit(2000).execute();
+    const rows = [...overlap, ...fresh];
     let max = cursor;
     const inputs: EventInput[] = [];
     // Rows re-read from the overlap whose event is already published need no more queries.
@@ -307,6 +317,7 @@ export class EventRelay {
     }
     await this.publisher.publish(inputs);
     if (max > cursor) await this.saveState('scans', String(max));
+    return fresh.length === 2000;
   }
 
   /** Publishes `vigil.suppression-rule.changed` for rules created, changed or deleted. */
