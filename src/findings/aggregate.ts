@@ -99,7 +99,7 @@ const SORT_EXPR: Record<AggregationSort, string> = {
 /** Groupings the resource summary answers (their keys, labels and filters are resource columns or the severity). */
 const RESOURCE_GROUPINGS = new Set<AggregationType>(['CONTAINER_IMAGE', 'HOST', 'REPOSITORY', 'ACCOUNT', 'SEVERITY']);
 /** Groupings kept organization-wide in the group summary. */
-const GROUP_SUMMARY_KINDS: Partial<Record<AggregationType, GroupKind>> = { VULNERABILITY: 'VULNERABILITY', PACKAGE: 'PACKAGE', IMAGE_LAYER: 'IMAGE_LAYER' };
+const GROUP_SUMMARY_KINDS: Partial<Record<AggregationType, GroupKind>> = { VULNERABILITY: 'VULNERABILITY' };
 
 /** Where an aggregation reads its groups from. */
 type Source = { from: 'findings' } | { from: 'resource-summary'; criteria: FilterCriteria } | { from: 'group-summary'; kind: GroupKind };
