@@ -94,8 +94,19 @@ interface Tables {
   change: { update_id: number; at: string; kind: string; advisory_id: string; source: string; ecosystem: string | null; name: string | null };
 }
 
-/** What happened to an advisory in an update. */
-export type ChangeKind = AdvisoryChangeKind | 'kev-added';
+/**
+ * What happened to an advisory in an update, or to a CVE's enrichment: newly in the KEV
+ * catalog, CVSS vectors changed, or EPSS score moved by at least {@link EPSS_CHANGE_LOGGED}.
+ */
+export type ChangeKind = AdvisoryChangeKind | 'kev-added' | 'cvss-changed' | 'epss-changed';
+
+/**
+ * The EPSS score change (absolute, 0–1) that is logged. Scores move a little every day for
+ * nearly every CVE; logging each move would have continuous re-evaluation re-match everything
+ * daily for figures no one acts on. Five percentage points of exploitation probability is a
+ * move worth re-scoring for.
+ */
+export const EPSS_CHANGE_LOGGED = 0.05;
 
 /** What happened to an advisory record in an update. */
 export type AdvisoryChangeKind = 'added' | 'modified' | 'withdrawn' | 'removed';
@@ -194,6 +205,18 @@ export interface SourceResult {
   changes: Record<AdvisoryChangeKind, number>;
   /** CVEs newly in the KEV catalog (their packages are in the change log: their risk changed). */
   kevAdded: number;
+  /** CVEs whose CVSS vectors from this source changed (logged with their packages). */
+  cvssChanged: number;
+  /** CVEs whose EPSS score from this source moved by at least {@link EPSS_CHANGE_LOGGED}. */
+  epssChanged: number;
+}
+
+/** A CVE's CVSS vectors as one comparable string ('' for none). */
+function cvssKey(vectors: readonly CvssVector[] | undefined): string {
+  return (vectors ?? [])
+    .map((v) => `${v.source}|${v.version}|${v.vector}`)
+    .sort()
+    .join('\n');
 }
 
 const MAX_WARNINGS_KEPT = 50;
@@ -212,6 +235,9 @@ export class SourceImport {
   private readonly old: Map<string, { hash: string; withdrawn: number; packages: ChangedPackage[] }>;
   private readonly oldKev: Set<string>;
   private readonly kevSeen = new Set<string>();
+  private readonly oldCvss = new Map<string, string>();
+  private readonly oldEpss: Map<string, number>;
+  private readonly epssSeen = new Map<string, number>();
 
   constructor(
     private readonly writer: VulnDbWriter,
@@ -228,6 +254,10 @@ export class SourceImport {
       this.old.set(r.id, { hash: r.hash, withdrawn: r.withdrawn, packages: pkgs.all(r.rowid) as ChangedPackage[] });
     }
     this.oldKev = new Set(db.prepare('SELECT cve FROM kev WHERE source = ?').pluck().all(name) as string[]);
+    for (const [cve, json] of db.prepare('SELECT cve, json FROM enrichment WHERE source = ? AND has_cvss = 1').raw().all(name) as [string, string][]) {
+      this.oldCvss.set(cve, cvssKey((JSON.parse(json) as EnrichmentItem).cvss));
+    }
+    this.oldEpss = new Map(db.prepare('SELECT cve, score FROM epss WHERE source = ?').raw().all(name) as [string, number][]);
     db.prepare('DELETE FROM affected WHERE advisory IN (SELECT rowid FROM advisory WHERE source = ?)').run(name);
     for (const table of ['advisory', 'enrichment', 'kev', 'epss']) db.prepare(`DELETE FROM ${table} WHERE source = ?`).run(name);
   }
@@ -278,7 +308,10 @@ export class SourceImport {
       this.writer.stmt.insertKev.run(cve, this.name, JSON.stringify(item.kev));
       this.kevSeen.add(cve);
     }
-    if (item.epss) this.writer.stmt.insertEpss.run(cve, this.name, item.epss.score, item.epss.percentile, item.epss.date ?? null);
+    if (item.epss) {
+      this.writer.stmt.insertEpss.run(cve, this.name, item.epss.score, item.epss.percentile, item.epss.date ?? null);
+      this.epssSeen.set(cve, item.epss.score);
+    }
     if (!item.cvss?.length && !item.cwes?.length && !item.references?.length) {
       this.records++;
       return;
@@ -304,7 +337,7 @@ export class SourceImport {
     const at = nowIso();
     const insertChange = db.prepare('INSERT INTO change (update_id, at, kind, advisory_id, source, ecosystem, name) VALUES (?, ?, ?, ?, ?, ?, ?)');
     const log = (kind: ChangeKind, id: string, packages: ChangedPackage[]): void => {
-      if (kind !== 'kev-added') changes[kind]++;
+      if (kind in changes) changes[kind as AdvisoryChangeKind]++;
       if (packages.length === 0) insertChange.run(this.writer.updateId, at, kind, id, this.name, null, null);
       for (const p of packages) insertChange.run(this.writer.updateId, at, kind, id, this.name, p.ecosystem, p.name);
     };
@@ -327,11 +360,11 @@ export class SourceImport {
     // A CVE newly known to be exploited changes the risk of every package it affects.
     // (Groups are those of the previous build; a CVE first seen in this update is logged
     // through its advisory instead.)
+    const pkgsOf = db.prepare(
+      'SELECT DISTINCT f.ecosystem AS ecosystem, f.name AS name FROM vuln_id v JOIN vuln_member m ON m.vuln = v.vuln JOIN affected f ON f.advisory = m.advisory WHERE v.alias = ?',
+    );
     let kevAdded = 0;
     if (this.oldKev.size > 0 || this.kevSeen.size > 0) {
-      const pkgsOf = db.prepare(
-        'SELECT DISTINCT f.ecosystem AS ecosystem, f.name AS name FROM vuln_id v JOIN vuln_member m ON m.vuln = v.vuln JOIN affected f ON f.advisory = m.advisory WHERE v.alias = ?',
-      );
       const firstImport = this.oldKev.size === 0;
       for (const cve of this.kevSeen) {
         if (this.oldKev.has(cve)) continue;
@@ -339,6 +372,32 @@ export class SourceImport {
         // A first import of the catalog would log every package of every KEV CVE: the
         // advisories themselves are what a first import is about, so only count it.
         if (!firstImport) log('kev-added', cve, pkgsOf.all(cve) as ChangedPackage[]);
+      }
+    }
+    // New CVSS vectors and large EPSS moves change findings' scores the same way; a source's
+    // first import only brings them in (nothing was scored with it before), so nothing is logged.
+    // Only CVEs that affect some package are logged: NVD rescores thousands that no advisory
+    // names, and the log is for re-evaluating packages.
+    const logForPackages = (kind: ChangeKind, cve: string): void => {
+      const packages = pkgsOf.all(cve) as ChangedPackage[];
+      if (packages.length > 0) log(kind, cve, packages);
+    };
+    let cvssChanged = 0;
+    if (this.oldCvss.size > 0) {
+      const now = new Map<string, string>();
+      for (const [cve, e] of this.enrich) if (e.cvss?.length) now.set(cve, cvssKey(e.cvss));
+      for (const cve of new Set([...this.oldCvss.keys(), ...now.keys()])) {
+        if ((this.oldCvss.get(cve) ?? '') === (now.get(cve) ?? '')) continue;
+        cvssChanged++;
+        logForPackages('cvss-changed', cve);
+      }
+    }
+    let epssChanged = 0;
+    if (this.oldEpss.size > 0) {
+      for (const cve of new Set([...this.oldEpss.keys(), ...this.epssSeen.keys()])) {
+        if (Math.abs((this.oldEpss.get(cve) ?? 0) - (this.epssSeen.get(cve) ?? 0)) < EPSS_CHANGE_LOGGED) continue;
+        epssChanged++;
+        logForPackages('epss-changed', cve);
       }
     }
     db.prepare(
@@ -349,7 +408,7 @@ export class SourceImport {
          skipped = excluded.skipped, warnings = excluded.warnings, error = NULL`,
     ).run(this.name, this.kind, this.location, fingerprint ?? null, at, at, this.records, this.skipped, JSON.stringify(this.warnings));
     db.exec('RELEASE source_import');
-    return { records: this.records, skipped: this.skipped, warnings: this.warnings, changes, kevAdded };
+    return { records: this.records, skipped: this.skipped, warnings: this.warnings, changes, kevAdded, cvssChanged, epssChanged };
   }
 
   /** Abandons the source's new rows; its previous rows stay, and the error is recorded. */

@@ -49,6 +49,10 @@ export interface UnitReport {
   changes?: Record<AdvisoryChangeKind, number>;
   /** CVEs newly in the KEV catalog. */
   kevAdded?: number;
+  /** CVEs whose CVSS vectors from this source changed (logged as `cvss-changed`). */
+  cvssChanged?: number;
+  /** CVEs whose EPSS score moved by at least `EPSS_CHANGE_LOGGED` (logged as `epss-changed`). */
+  epssChanged?: number;
   requests: number;
   error?: string;
   durationMs: number;
@@ -215,6 +219,8 @@ async function updateUnit(
       warnings: result.warnings,
       changes: result.changes,
       ...(result.kevAdded ? { kevAdded: result.kevAdded } : {}),
+      ...(result.cvssChanged ? { cvssChanged: result.cvssChanged } : {}),
+      ...(result.epssChanged ? { epssChanged: result.epssChanged } : {}),
       requests,
       durationMs: performance.now() - t0,
     };

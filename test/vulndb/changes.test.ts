@@ -157,6 +157,50 @@ describe('change log', () => {
     expect(changesSince(dbPath, since)).toEqual([{ ecosystem: 'npm', name: 'minimist' }]);
   });
 
+  it('changed CVSS vectors and large EPSS moves log the packages they affect', async () => {
+    // NVD: the real record of minimist's CVE, rescored between two updates.
+    const nvdDir = join(work, 'nvd');
+    await mkdir(nvdDir);
+    const nvdRecord = JSON.parse(await readFile(join(vulndataDir, 'nvd/CVE-2021/CVE-2021-449xx/CVE-2021-44906.json'), 'utf8')) as {
+      metrics: { cvssMetricV31: { cvssData: { vectorString: string } }[] };
+    };
+    await writeFile(join(nvdDir, 'CVE-2021-44906.json'), JSON.stringify(nvdRecord));
+    // EPSS in FIRST's daily layout: Spring4Shell's CVE and minimist's.
+    const epssFile = join(work, 'epss_scores-2026-01-01.csv');
+    const epss = (spring: number, minimist: number) =>
+      writeFile(epssFile, `#model_version:v2025.03.14,score_date:2026-01-01T00:00:00+0000\ncve,epss,percentile\nCVE-2022-22965,${spring},0.99\nCVE-2021-44906,${minimist},0.9\n`);
+    await epss(0.9, 0.04);
+    const first = await updateVulnDb({ dbPath, sources: [`nvd=${nvdDir}`, `epss=${epssFile}`] });
+    // A source's first import brings scores in; nothing was scored with them before.
+    expect(first.units.map((u) => [u.cvssChanged, u.epssChanged])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    await tick();
+    const since = new Date();
+    nvdRecord.metrics.cvssMetricV31[0].cvssData.vectorString = 'CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H';
+    await writeFile(join(nvdDir, 'CVE-2021-44906.json'), JSON.stringify(nvdRecord));
+    // Spring4Shell's score drops by 0.4 (logged); minimist's moves by 0.02 (below EPSS_CHANGE_LOGGED).
+    await epss(0.5, 0.06);
+    const second = await updateVulnDb({ dbPath, sources: [`nvd=${nvdDir}`, `epss=${epssFile}`] });
+    expect(second.units.map((u) => [u.cvssChanged, u.epssChanged])).toEqual([
+      [1, undefined],
+      [undefined, 1],
+    ]);
+    const db = new VulnDb(dbPath);
+    try {
+      const log = (await db.changes(since)).map((c) => [c.kind, c.advisoryId, c.ecosystem, c.name]).sort((x, y) => (x.join() < y.join() ? -1 : 1));
+      expect(log).toEqual([
+        ['cvss-changed', 'CVE-2021-44906', 'npm', 'minimist'],
+        ...['org.springframework.boot:spring-boot-starter-web', 'org.springframework.boot:spring-boot-starter-webflux', 'org.springframework:spring-beans', 'org.springframework:spring-webflux', 'org.springframework:spring-webmvc'].map(
+          (name) => ['epss-changed', 'CVE-2022-22965', 'Maven', name],
+        ),
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('vigil db changes --since lists the log as JSON', async () => {
     const r = await runVigil(['db', 'changes', '--since', '1h', '--json', '--vulndb', dbPath]);
     expect(r.code).toBe(0);
