@@ -256,16 +256,31 @@ async function lockRefresh(trx: Kysely<unknown>, dialect: DialectName): Promise<
 /** Keys recomputed per statement. */
 const BATCH = 500;
 
+/** Options of {@link refreshSummary}. */
+export interface RefreshOptions {
+  /**
+   * Above this many marks a full rebuild is cheaper than recomputing group by group (and
+   * keeps a long-unread backlog out of memory). Default 200,000.
+   */
+  fullAbove?: number;
+}
+
 /**
  * Brings the summaries up to date with the findings: recomputes the groups marked dirty
  * since the last refresh. Cheap when nothing changed (one probe of an empty table).
  */
-export async function refreshSummary(db: Db): Promise<void> {
-  const pending = await sql<{ one: number }>`SELECT 1 AS one FROM finding_summary_marks LIMIT 1`.execute(db.kysely);
-  if (pending.rows.length === 0) return;
+export async function refreshSummary(db: Db, opts: RefreshOptions = {}): Promise<void> {
+  const fullAbove = opts.fullAbove ?? 200_000;
+  const pending = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM finding_summary_marks LIMIT ${fullAbove + 1}) AS m`.execute(db.kysely);
+  const marks = Number(pending.rows[0]?.n ?? 0);
+  if (marks === 0) return;
   await db.kysely.transaction().execute(async (tx) => {
     const trx = tx as unknown as Kysely<unknown>;
     await lockRefresh(trx, db.dialect);
+    if (marks > fullAbove) {
+      await fillSummary(trx);
+      return;
+    }
     const taken = await sql<Record<(typeof MARK_COLUMNS)[number], string | null>>`DELETE FROM finding_summary_marks RETURNING ${sql.raw(MARK_COLUMNS.join(', '))}`.execute(trx);
     const keys = new Map<DirtyKind, Set<string>>([['RESOURCE', new Set()], ...GROUP_KINDS.map((k) => [k, new Set<string>()] as [DirtyKind, Set<string>])]);
     for (const r of taken.rows) {

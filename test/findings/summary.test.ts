@@ -173,6 +173,14 @@ describe.each(dialectCases())('findings summary on $name', (dialect) => {
     await expectSummaryMatchesFullAggregation(db);
     expect(await snapshot(db)).toEqual(before);
 
+    // A backlog of marks above the threshold is settled by a full rebuild instead.
+    await createRule(db, { accountId: 'globex', name: 'zlib', reason: 'x', criteria: { packageName: eq('zlib1g') }, createdBy: 'k1' }, T0 + 4 * HOUR);
+    await refreshSummary(db, { fullAbove: 0 });
+    const marks = await sql<{ n: number }>`SELECT count(*) AS n FROM finding_summary_marks`.execute(db.kysely);
+    expect(Number(marks.rows[0].n)).toBe(0);
+    await expectSummaryMatchesFullAggregation(db);
+    await expectRefreshEqualsRebuild(db);
+
     const web = await aggregateFindings(db, 'ALL', { type: 'CONTAINER_IMAGE', criteria: { imageRepository: eq('shop/web') }, limit: 5 });
     expect(web.rows).toHaveLength(1);
     expect(await deleteResource(db, 'ALL', web.rows[0].key.resourceId)).toBe(true);
