@@ -2,7 +2,8 @@
  * Findings search and aggregation at scale: seeds 1,000,000 findings over 10,000
  * resources and 100 accounts (scripts/seed-findings.ts) into SQLite and into a throwaway
  * PostgreSQL on loopback, then times filtered, sorted, cursor-paged searches and
- * aggregations as the API runs them (store calls, without HTTP). Goal: p99 under 50 ms
+ * aggregations as the API runs them (store calls, without HTTP), and what the first
+ * aggregation after a change pays to refresh the findings summary. Goal: p99 under 50 ms
  * for search on SQLite.
  *
  * The SQLite database is kept in `$VIGIL_BENCH_DIR` (default /tmp/vigil-bench) and reused
