@@ -67,11 +67,14 @@ export function projectEntries(entries: readonly OsvAffected[], ecosystem: strin
   });
 }
 
+// Most ranges open at "0": one shared (frozen) event instead of one per range.
+const INTRODUCED_ZERO: OsvEvent = Object.freeze({ introduced: '0' });
+
 function event(code: string, value: string): OsvEvent {
   // One literal per kind keeps each event object's shape fixed.
   switch (code) {
     case 'i':
-      return { introduced: value };
+      return value === '0' ? INTRODUCED_ZERO : { introduced: value };
     case 'f':
       return { fixed: value };
     case 'l':

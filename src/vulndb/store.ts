@@ -624,10 +624,10 @@ function rebuildGroups(db: Database.Database): void {
 /**
  * One package's advisories as the `package` table stores them, all a lookup parses: the
  * distinct projections of their entries naming the package (Alpine fixes a dozen CVEs in one
- * release: one projection, parsed once and shared), then per advisory the record's rowid, its
- * id, 1 when withdrawn, and the index of its projection.
+ * release: one projection, parsed once and shared), then, four values per advisory in one
+ * flat array, the record's rowid, its id, 1 when withdrawn, and the index of its projection.
  */
-type PackageRow = [projections: StoredEntry[][], advisories: [rowid: number, id: string, withdrawn: 0 | 1, projection: number][]];
+type PackageRow = [projections: StoredEntry[][], advisories: (number | string)[]];
 
 /**
  * Rebuilds the lookup table: per (ecosystem, name), the matching projection of every advisory
@@ -655,7 +655,7 @@ function rebuildPackages(db: Database.Database): void {
       .map(([, , rowid, entries, id, , withdrawn]) => {
         let index = projections.get(entries);
         if (index === undefined) projections.set(entries, (index = projections.size));
-        return `[${rowid},${JSON.stringify(id)},${withdrawn === 1 ? 1 : 0},${index}]`;
+        return `${rowid},${JSON.stringify(id)},${withdrawn === 1 ? 1 : 0},${index}`;
       });
     insert.run(ecosystem, name, `[[${[...projections.keys()].join(',')}],[${parts.join(',')}]]`);
   };
@@ -719,8 +719,8 @@ class StoredAdvisory implements IndexedAdvisoryWithVulns {
   private vulns?: string[];
 
   constructor(
-    private readonly loader: RecordLoader,
-    private readonly key: { ecosystem: string; name: string },
+    /** Shared by the results of one lookup. */
+    private readonly context: { loader: RecordLoader; key: { ecosystem: string; name: string } },
     private readonly rowid: number,
     id: string,
     withdrawn: boolean,
@@ -732,7 +732,7 @@ class StoredAdvisory implements IndexedAdvisoryWithVulns {
   }
 
   get record(): OsvRecord {
-    return this.loader.record(this.rowid);
+    return this.context.loader.record(this.rowid);
   }
 
   /** The record's entries naming the package, chosen by the same key as the projection. */
@@ -740,13 +740,13 @@ class StoredAdvisory implements IndexedAdvisoryWithVulns {
     this.entries ??= (this.record.affected ?? []).filter((a) => {
       if (!a.package) return false;
       const k = packageKey(a.package.ecosystem, a.package.name);
-      return k.ecosystem === this.key.ecosystem && k.name === this.key.name;
+      return k.ecosystem === this.context.key.ecosystem && k.name === this.context.key.name;
     });
     return this.entries;
   }
 
   get vulnerabilities(): string[] {
-    this.vulns ??= this.loader.vulnerabilities(this.rowid);
+    this.vulns ??= this.context.loader.vulnerabilities(this.rowid);
     return this.vulns;
   }
 
@@ -827,9 +827,8 @@ export class VulnDb implements AdvisoryIndex {
   private packageIndex(): Map<string, string> {
     if (this.packageTexts) return this.packageTexts;
     const texts = new Map<string, string>();
-    for (const [ecosystem, name, json] of this.db.prepare('SELECT ecosystem, name, advisories FROM package').raw().all() as [string, string, string][]) {
-      texts.set(`${ecosystem}\u0000${name}`, json);
-    }
+    // The key is joined in SQL: two strings per row cross into JavaScript instead of three.
+    for (const [key, json] of this.db.prepare("SELECT ecosystem || char(0) || name, advisories FROM package").raw().all() as [string, string][]) texts.set(key, json);
     this.packageTexts = texts;
     return texts;
   }
@@ -850,9 +849,13 @@ export class VulnDb implements AdvisoryIndex {
     const json = this.packageIndex().get(`${key.ecosystem}\u0000${key.name}`);
     let out: IndexedAdvisoryWithVulns[] = [];
     if (json !== undefined) {
-      const [projections, advisories] = JSON.parse(json) as PackageRow;
+      const [projections, flat] = JSON.parse(json) as PackageRow;
       const match = projections.map(expandEntries);
-      out = advisories.map(([rowid, id, withdrawn, projection]) => new StoredAdvisory(this.loader, key, rowid, id, withdrawn === 1, match[projection]));
+      const context = { loader: this.loader, key };
+      out = new Array<IndexedAdvisoryWithVulns>(flat.length / 4);
+      for (let i = 0; i < flat.length; i += 4) {
+        out[i / 4] = new StoredAdvisory(context, flat[i] as number, flat[i + 1] as string, flat[i + 2] === 1, match[flat[i + 3] as number]);
+      }
     }
     if (this.lookupCache.size >= LOOKUP_CACHE_LIMIT) this.lookupCache.clear();
     this.lookupCache.set(raw, out);
