@@ -59,10 +59,20 @@ export function inventoryPackageKeys(inventory: Inventory): ChangedPackage[] {
  * keys can affect.
  */
 export function packagesUnderKeys(inventory: Inventory, keys: ReadonlySet<string>): Package[] {
+  // Names by ecosystem, so packages of other ecosystems (most of an inventory) cost one lookup.
+  const names = new Map<string, Set<string>>();
+  for (const key of keys) {
+    const cut = key.indexOf('\u0000');
+    const ecosystem = key.slice(0, cut);
+    let set = names.get(ecosystem);
+    if (!set) names.set(ecosystem, (set = new Set()));
+    set.add(key.slice(cut + 1));
+  }
   return inventory.packages.filter((p) => {
     const ecosystem = indexedEcosystem(p);
-    if (!ecosystem) return false;
-    return keys.has(packageIndexKey(ecosystem, p.name)) || (p.source !== undefined && keys.has(packageIndexKey(ecosystem, p.source.name)));
+    const wanted = names.get(ecosystem);
+    if (!wanted) return false;
+    return wanted.has(normalizePackageName(ecosystem, p.name)) || (p.source !== undefined && wanted.has(normalizePackageName(ecosystem, p.source.name)));
   });
 }
 
