@@ -19,29 +19,41 @@ export interface ComposerVersion {
 function isDigit(c: string | undefined): boolean {
   return c !== undefined && c >= '0' && c <= '9';
 }
-function isAlnumOrHash(c: string): boolean {
-  return /[0-9A-Za-z#]/.test(c);
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
+function isAlnumOrHashCode(c: number): boolean {
+  return isDigitCode(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 35;
+}
+
+const DOT = 46;
 
 /** PHP's `php_canonicalize_version()` (with `#` kept): `1.0RC1-2` → `1.0.RC.1.2`. */
 export function canonicalizePhpVersion(v: string): string {
   if (v === '') return '';
+  // Character codes rather than one-character strings and regexes: this runs once per parse,
+  // over every character (PHP's loop, transliterated: lp is the previous input character, lq
+  // the last output character).
   let out = v[0]!;
-  let lp = v[0]!;
+  let lp = v.charCodeAt(0);
+  let lq = lp;
   for (let i = 1; i < v.length; i++) {
-    const ch = v[i]!;
-    const lq = out[out.length - 1];
-    const dig = (x: string): boolean => isDigit(x) && x !== '.';
-    const ndig = (x: string): boolean => !isDigit(x) && x !== '.';
-    if (ch === '-' || ch === '_' || ch === '+') {
-      if (lq !== '.') out += '.';
-    } else if ((ndig(lp) && dig(ch)) || (dig(lp) && ndig(ch))) {
-      if (lq !== '.') out += '.';
-      out += ch;
-    } else if (!isAlnumOrHash(ch)) {
-      if (lq !== '.') out += '.';
+    const ch = v.charCodeAt(i);
+    const chDigit = isDigitCode(ch);
+    const lpDigit = isDigitCode(lp);
+    if (ch === 45 /* - */ || ch === 95 /* _ */ || ch === 43 /* + */) {
+      if (lq !== DOT) out += '.';
+      lq = DOT;
+    } else if ((!lpDigit && lp !== DOT && chDigit) || (lpDigit && !chDigit && ch !== DOT)) {
+      if (lq !== DOT) out += '.';
+      out += v[i];
+      lq = ch;
+    } else if (!isAlnumOrHashCode(ch)) {
+      if (lq !== DOT) out += '.';
+      lq = DOT;
     } else {
-      out += ch;
+      out += v[i];
+      lq = ch;
     }
     lp = ch;
   }
