@@ -77,11 +77,20 @@ class Warnings {
   }
 }
 
+// Every package of an inventory names one of a few ecosystem strings: parse each once
+// (bounded, as the strings come from scanned files).
+const ecosystemsByString = new Map<string, { raw: string; info: EcosystemInfo } | undefined>();
+const ECOSYSTEMS_KEPT = 1_000;
+
 /** The ecosystem a package is matched in, or undefined when it cannot be known. */
 function ecosystemOf(pkg: Package): { raw: string; info: EcosystemInfo } | undefined {
   if (pkg.ecosystem) {
+    if (ecosystemsByString.has(pkg.ecosystem)) return ecosystemsByString.get(pkg.ecosystem);
     const parsed = tryParseEcosystem(pkg.ecosystem);
-    return parsed ? { raw: pkg.ecosystem, info: parsed.info } : undefined;
+    const eco = parsed ? { raw: pkg.ecosystem, info: parsed.info } : undefined;
+    if (ecosystemsByString.size >= ECOSYSTEMS_KEPT) ecosystemsByString.clear();
+    ecosystemsByString.set(pkg.ecosystem, eco);
+    return eco;
   }
   // Language packages know their ecosystem from their PURL type even when no OS was found.
   const info = languageEcosystemForPurlType(pkg.purlType);
@@ -203,20 +212,22 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
     const matcher = eco.info.kind === 'os' ? distroMatcher : ecosystemMatcher;
     const key = matcher.lookupKey(pkg, eco.raw);
     const nameKey = `${key.ecosystem}\u0000${key.name}`;
+    let candidates = candidatesByName.get(nameKey);
+    if (!candidates) {
+      if (!namesByEcosystem.has(key.ecosystem)) namesByEcosystem.set(key.ecosystem, index.packageNames?.(key.ecosystem));
+      candidates = lookupCandidates(index, key, namesByEcosystem.get(key.ecosystem));
+      if (candidatesByName.size >= CANDIDATE_CACHE_LIMIT) candidatesByName.clear();
+      candidatesByName.set(nameKey, candidates);
+    }
+    stats.matchedPackages++;
+    // Most packages have no advisory at all: nothing to evaluate, warn about or remember.
+    if (candidates.advisories.length === 0) continue;
     const cacheKey = `${nameKey}\u0000${key.version}`;
     let found = cache.get(cacheKey);
     if (!found) {
-      let candidates = candidatesByName.get(nameKey);
-      if (!candidates) {
-        if (!namesByEcosystem.has(key.ecosystem)) namesByEcosystem.set(key.ecosystem, index.packageNames?.(key.ecosystem));
-        candidates = lookupCandidates(index, key, namesByEcosystem.get(key.ecosystem));
-        if (candidatesByName.size >= CANDIDATE_CACHE_LIMIT) candidatesByName.clear();
-        candidatesByName.set(nameKey, candidates);
-      }
       found = evaluateCandidates(candidates, key, (reason) => warnings.add({ reason }));
       cache.set(cacheKey, found);
     }
-    stats.matchedPackages++;
     if (found.matches.length === 0) continue;
 
     const groups = groupByVulnerability(found.matches);
