@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openDatabase, type Db } from '../src/db/connect.js';
@@ -166,6 +166,8 @@ async function reevaluationBench(dir: string): Promise<void> {
     const changed = changesSince(vulndb, since);
     report(`advisory update importing the delta (${changed.length.toLocaleString('en-US')} changed packages)`, updateMs / 1000, 's');
 
+    // The machine is shared: say how busy it was next to the figure that has a goal.
+    console.log(`  (load average before re-evaluation: ${loadavg().map((n) => n.toFixed(2)).join(', ')})`);
     let stats: Awaited<ReturnType<typeof reevaluate>> | undefined;
     const incMs = await timeIt(async () => {
       stats = await reevaluate({ db, engine: () => engine.current() }, { changed });
