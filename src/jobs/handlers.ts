@@ -89,6 +89,8 @@ const MATCH_BATCH = 250;
  * lock only for a second or two.
  */
 const STORE_BATCH = 1000;
+/** Findings of pending results that start a transaction before STORE_BATCH resources are reached. */
+const STORE_FINDINGS = 50_000;
 
 /**
  * Re-matches resources from their stored inventories (no image pulled, no host asked): the
@@ -111,49 +113,61 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
   const settings = await getSettings(deps.db);
   const engine = deps.engine();
   let pending: ReevaluationInput[] = [];
-  let pendingCount = 0;
+  let pendingFindings = 0;
   const store = async () => {
     const t = performance.now();
-    const { records } = await recordReevaluations(deps.db, pending);
+    const { records, stale } = await recordReevaluations(deps.db, pending);
     stats.storeMs += performance.now() - t;
     stats.reevaluated += records.length;
-    stats.skipped += pendingCount - records.length;
+    stats.skipped += stale.length;
     for (const rec of records) {
       stats.created += rec.summary.created + rec.summary.reopened;
       stats.updated += rec.summary.updated;
       stats.closed += rec.summary.closed;
     }
     pending = [];
-    pendingCount = 0;
+    pendingFindings = 0;
   };
   for (let i = 0; i < ids.length; i += MATCH_BATCH) {
     signal?.throwIfAborted();
     const batch = ids.slice(i, i + MATCH_BATCH);
-    const t1 = performance.now();
+    let t1 = performance.now();
     const rows = await deps.db.kysely
       .selectFrom('resources as r')
       .leftJoin('inventories as i', (join) => join.onRef('i.resource_id', '=', 'r.id').onRef('i.version', '=', 'r.inventory_version'))
       .select(['r.id', 'r.tags', 'r.last_scan_status', 'r.inventory_version', 'i.inventory'])
       .where('r.id', 'in', batch)
       .execute();
+    stats.skipped += batch.length - rows.length;
     for (const row of rows) {
       const tags = JSON.parse(row.tags) as Record<string, string>;
-      if (row.last_scan_status === 'SCAN_ELIGIBILITY_EXPIRED' || tags[settings.excludeTag] === 'true' || row.inventory === null) continue;
-      const inventory = JSON.parse(row.inventory) as Inventory;
-      const keys = scoped.get(row.id);
-      if (!keys) {
-        pending.push({ resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory), result: engine(inventory, {}) });
+      if (row.last_scan_status === 'SCAN_ELIGIBILITY_EXPIRED' || tags[settings.excludeTag] === 'true' || row.inventory === null) {
+        stats.skipped++;
         continue;
       }
-      const packages = packagesUnderKeys(inventory, keys);
-      const scope = new Set(packages.map((p) => findingPackageKey(indexedEcosystem(p), p.name)));
-      pending.push({ resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory), result: engine({ ...inventory, packages }, {}), scope });
+      const inventory = JSON.parse(row.inventory) as Inventory;
+      const keys = scoped.get(row.id);
+      let input: ReevaluationInput;
+      if (!keys) {
+        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory), result: engine(inventory, {}) };
+      } else {
+        const packages = packagesUnderKeys(inventory, keys);
+        const scope = new Set(packages.map((p) => findingPackageKey(indexedEcosystem(p), p.name)));
+        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory), result: engine({ ...inventory, packages }, {}), scope };
+      }
+      pending.push(input);
+      pendingFindings += input.result.findings.length;
+      // Results wait for a transaction of STORE_BATCH resources, or fewer when they hold many
+      // findings (whole images re-matched), so memory stays bounded.
+      if (pending.length >= STORE_BATCH || pendingFindings >= STORE_FINDINGS) {
+        stats.matchMs += performance.now() - t1;
+        await store();
+        t1 = performance.now();
+      }
     }
-    pendingCount += batch.length;
     stats.matchMs += performance.now() - t1;
-    if (pendingCount >= STORE_BATCH) await store();
   }
-  if (pendingCount > 0) await store();
+  if (pending.length > 0) await store();
   return stats;
 }
 
