@@ -195,7 +195,7 @@ async function pushLatencyBench(dir: string): Promise<void> {
   writeFileSync(join(osvDir, 'DSA-1.json'), JSON.stringify(osv('DSA-1', 'Debian:12', 'openssl', '99.0.0-1')));
   await updateVulnDb({ dbPath: vulndb, sources: [`osv=${osvDir}`] });
   Object.assign(process.env, { VIGIL_VULNDB: vulndb, VIGIL_DATA_DIR: dir, VIGIL_WEBHOOK_ALLOW_LOOPBACK: '1', VIGIL_DB_UPDATE_EVERY_MINUTES: '0' });
-  const server = await startServer({ listen: { host: '127.0.0.1', port: 0 }, database: `sqlite:${join(dir, 'push.db')}`, vulndb, log: log.child({ bench: true }) });
+  const server = await startServer({ listen: { host: '127.0.0.1', port: 0 }, database: `sqlite:${join(dir, 'push.db')}`, vulndb, log: log.child({ bench: true }, { level: 'warn' }) });
   const receiver = new WebhookReceiver();
   await receiver.start();
   const port = await freePort();
