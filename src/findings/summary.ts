@@ -11,8 +11,8 @@
  *   score, exploited and fixable counts.
  *
  * Both are maintained the same way whatever writes findings (scans, re-evaluation,
- * suppression, deletes, retention): database triggers append the resource,
- * vulnerability, package and layer of each changed finding to `finding_summary_marks`, and
+ * suppression, deletes, retention): database triggers append the resource and
+ * vulnerability of each changed finding to `finding_summary_marks`, and
  * {@link refreshSummary} recomputes exactly those groups from the findings before a
  * summary is read. A recomputed group is the same grouped query a full aggregation runs,
  * restricted to that group, so the summary cannot drift from it. Triggers fire only when a
@@ -72,12 +72,11 @@ const GROUP_KINDS = Object.keys(GROUP_SPECS) as GroupKind[];
 
 /** The findings columns whose change on an ACTIVE finding can change a summary. */
 const WATCHED = [
-  'status', 'severity', 'score', 'exploited', 'fix_available', 'title', 'vulnerability_id', 'package_name', 'package_ecosystem', 'layer',
-  'resource_id', 'account_id', 'resource_type', 'resource_name', 'image_registry', 'image_repository', 'image_digest',
+  'status', 'severity', 'score', 'exploited', 'fix_available', 'title', 'vulnerability_id', 'resource_id', 'account_id', 'resource_type', 'resource_name', 'image_registry', 'image_repository', 'image_digest',
 ] as const;
 
-/** The columns of a mark: the finding's resource and group keys (package and layer are recorded for groupings to come). */
-const MARK_COLUMNS = ['resource_id', 'vulnerability_id', 'package_name', 'layer'] as const;
+/** The columns of a mark: the finding's resource and vulnerability, the keys the summaries are recomputed by. */
+const MARK_COLUMNS = ['resource_id', 'vulnerability_id'] as const;
 
 /** The mark's values from a finding row (`NEW`, `OLD` or a transition-table alias). */
 function markOf(row: string): string {
@@ -89,7 +88,7 @@ function keysMoved(distinct: string): string {
   return MARK_COLUMNS.map((c) => `OLD.${c} ${distinct} NEW.${c}`).join(' OR ');
 }
 
-/** Creates the summary tables (empty). */
+/** Creates the summary tables and the marks table the triggers append to (all empty). */
 export async function createSummaryTables(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const real = dialect === 'postgres' ? 'double precision' : 'real';
   await db.schema
@@ -126,14 +125,10 @@ export async function createSummaryTables(db: Kysely<unknown>, dialect: DialectN
     .addPrimaryKeyConstraint('finding_group_summary_pk', ['kind', 'k1', 'k2'])
     .execute();
   await db.schema.createIndex('finding_group_summary_k2').on('finding_group_summary').columns(['kind', 'k2']).execute();
-}
-
-/** Creates the table the triggers append marks to. */
-export async function createSummaryMarks(db: Kysely<unknown>): Promise<void> {
   // No key: an append is one b-tree insert at the end, and marks are only ever taken whole.
-  let t = db.schema.createTable('finding_summary_marks');
-  for (const c of MARK_COLUMNS) t = t.addColumn(c, 'text');
-  await t.execute();
+  let marks = db.schema.createTable('finding_summary_marks');
+  for (const c of MARK_COLUMNS) marks = marks.addColumn(c, 'text');
+  await marks.execute();
 }
 
 /** Installs the triggers that mark summaries dirty when findings change. */

@@ -13,7 +13,6 @@ import { findingsAccountSorts } from './0003-findings-account-sorts.js';
 import { findingsAccountLookups } from './0004-findings-account-lookups.js';
 import { findingSummary } from './0005-finding-summary.js';
 import { findingsTrendIndexes } from './0006-findings-trend-indexes.js';
-import { findingSummaryMarks } from './0007-finding-summary-marks.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -25,6 +24,5 @@ export const migrations: readonly VigilMigration[] = [
   findingsAccountLookups,
   findingSummary,
   findingsTrendIndexes,
-  findingSummaryMarks,
   continuousMigration,
 ];
