@@ -3,6 +3,8 @@
  * normalised package name) → resource that lets an advisory update find the inventories
  * to re-match without rescanning targets.
  */
+import { sql } from 'kysely';
+import { chunks } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import { languageEcosystemForPurlType, normalizePackageName as normalizeForEcosystem } from '../ecosystems.js';
 import type { Inventory, Package } from '../inventory/types.js';
@@ -94,11 +96,11 @@ export async function storeInventories(db: Db, items: readonly { resource: { id:
   const ids = items.map((i) => i.resource.id);
   if (new Set(ids).size !== ids.length) throw new Error('storeInventories: a resource appears twice in one call');
   const last = new Map<string, number>();
-  for (let i = 0; i < ids.length; i += 1000) {
+  for (const slice of chunks(ids, 1000)) {
     const rows = await db.kysely
       .selectFrom('inventories')
       .select(['resource_id', (eb) => eb.fn.max('version').as('v')])
-      .where('resource_id', 'in', ids.slice(i, i + 1000))
+      .where('resource_id', 'in', slice)
       .groupBy('resource_id')
       .execute();
     for (const r of rows) last.set(r.resource_id, Number(r.v));
@@ -113,12 +115,12 @@ export async function storeInventories(db: Db, items: readonly { resource: { id:
     inventory: JSON.stringify(inventory),
   }));
   // A few bodies per statement: they are large, and the parameter count is not what limits here.
-  for (let i = 0; i < bodies.length; i += 50) await db.kysely.insertInto('inventories').values(bodies.slice(i, i + 50)).execute();
-  for (let i = 0; i < ids.length; i += 1000) await db.kysely.deleteFrom('inventory_packages').where('resource_id', 'in', ids.slice(i, i + 1000)).execute();
+  for (const slice of chunks(bodies, 50)) await db.kysely.insertInto('inventories').values(slice).execute();
+  for (const slice of chunks(ids, 1000)) await db.kysely.deleteFrom('inventory_packages').where('resource_id', 'in', slice).execute();
   const rows = items.flatMap(({ resource, inventory }) => inventoryPackageKeys(inventory).map((k) => ({ ecosystem: k.ecosystem, name: k.name, resource_id: resource.id, account_id: resource.account_id })));
   // In index order, so the inserts walk the primary key instead of jumping around it.
   rows.sort((x, y) => (x.ecosystem < y.ecosystem ? -1 : x.ecosystem > y.ecosystem ? 1 : x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-  for (let i = 0; i < rows.length; i += 5000) await db.kysely.insertInto('inventory_packages').values(rows.slice(i, i + 5000)).execute();
+  for (const slice of chunks(rows, 5000)) await db.kysely.insertInto('inventory_packages').values(slice).execute();
   const byVersion = new Map<number, string[]>();
   items.forEach((item, n) => {
     const list = byVersion.get(versions[n]);
@@ -126,7 +128,7 @@ export async function storeInventories(db: Db, items: readonly { resource: { id:
     else byVersion.set(versions[n], [item.resource.id]);
   });
   for (const [version, list] of byVersion) {
-    for (let i = 0; i < list.length; i += 1000) await db.kysely.updateTable('resources').set({ inventory_version: version }).where('id', 'in', list.slice(i, i + 1000)).execute();
+    for (const slice of chunks(list, 1000)) await db.kysely.updateTable('resources').set({ inventory_version: version }).where('id', 'in', slice).execute();
   }
   return versions;
 }
@@ -152,29 +154,52 @@ export async function listInventoryVersions(db: Db, resourceId: string): Promise
 }
 
 /**
- * Resources whose latest inventory holds any of these packages: what an advisory update
- * must re-match. An ecosystem without a release (`Debian`) matches every release
- * (`Debian:11`, `Debian:12`).
+ * The distinct ecosystems of the inverted index, by a loose index scan (one seek per
+ * ecosystem on the index's leading column) rather than reading millions of rows.
  */
-export async function resourcesHoldingPackages(db: Db, changed: readonly ChangedPackage[]): Promise<string[]> {
-  const found = new Set<string>();
-  for (let i = 0; i < changed.length; i += 200) {
-    const batch = changed.slice(i, i + 200);
-    const rows = await db.kysely
-      .selectFrom('inventory_packages')
-      .select('resource_id')
-      .distinct()
-      .where((eb) =>
-        eb.or(
-          batch.map((c) => {
-            const name = normalizePackageName(c.ecosystem, c.name);
-            if (c.ecosystem.includes(':')) return eb.and([eb('ecosystem', '=', c.ecosystem), eb('name', '=', name)]);
-            return eb.and([eb.or([eb('ecosystem', '=', c.ecosystem), eb('ecosystem', 'like', `${c.ecosystem}:%`)]), eb('name', '=', name)]);
-          }),
-        ),
-      )
-      .execute();
-    for (const r of rows) found.add(r.resource_id);
+async function indexedEcosystems(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ ecosystem: string }>`
+    WITH RECURSIVE e(x) AS (
+      SELECT MIN(ecosystem) FROM inventory_packages
+      UNION ALL
+      SELECT (SELECT MIN(ecosystem) FROM inventory_packages WHERE ecosystem > e.x) FROM e WHERE e.x IS NOT NULL
+    )
+    SELECT x AS ecosystem FROM e WHERE x IS NOT NULL`.execute(db.kysely);
+  return rows.map((r) => r.ecosystem);
+}
+
+/**
+ * Resources whose latest inventory holds any changed package, each with the index keys
+ * ({@link packageIndexKey}) it holds, through the inverted index with exact (ecosystem,
+ * name) lookups only: a base ecosystem (`Debian`) is first expanded to the releases present
+ * (`Debian:11`, `Debian:12`), so every lookup uses the index's key.
+ */
+export async function resourcesHoldingKeys(db: Db, changed: readonly ChangedPackage[]): Promise<Map<string, Set<string>>> {
+  const present = changed.some((c) => !c.ecosystem.includes(':')) ? await indexedEcosystems(db) : [];
+  const names = new Map<string, Set<string>>();
+  for (const c of changed) {
+    const targets = c.ecosystem.includes(':') ? [c.ecosystem] : present.filter((e) => e === c.ecosystem || e.startsWith(`${c.ecosystem}:`));
+    for (const eco of targets) {
+      let set = names.get(eco);
+      if (!set) names.set(eco, (set = new Set()));
+      set.add(normalizePackageName(eco, c.name));
+    }
   }
-  return [...found].sort();
+  const found = new Map<string, Set<string>>();
+  for (const [eco, set] of names) {
+    for (const slice of chunks([...set], 1000)) {
+      const rows = await db.kysely
+        .selectFrom('inventory_packages')
+        .select(['resource_id', 'name'])
+        .where('ecosystem', '=', eco)
+        .where('name', 'in', slice)
+        .execute();
+      for (const r of rows) {
+        let keys = found.get(r.resource_id);
+        if (!keys) found.set(r.resource_id, (keys = new Set()));
+        keys.add(`${eco}\u0000${r.name}`);
+      }
+    }
+  }
+  return found;
 }

@@ -5,6 +5,7 @@
  * resource's ACTIVE findings.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { chunks, rowsPerStatement } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { FindingsTable, ResourcesTable, ScansTable } from '../db/schema.js';
 import type { Inventory } from '../inventory/types.js';
@@ -91,21 +92,6 @@ interface EventRow {
   at: number;
   event: string;
   detail: string;
-}
-
-/** Bound parameters one statement may carry on either dialect (SQLite allows 32,766, PostgreSQL 65,535). */
-const PARAMETER_BUDGET = 30_000;
-
-/** Rows per multi-row statement for a table row of `columns` values. */
-function rowsPerStatement(columns: number): number {
-  return Math.max(1, Math.floor(PARAMETER_BUDGET / columns));
-}
-
-/** Splits a list into slices of at most `size`. */
-function chunks<T>(list: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
 }
 
 /**

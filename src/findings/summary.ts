@@ -25,6 +25,7 @@
  * still in flight keeps its marks for the next refresh.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { chunks } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { DialectName } from '../db/migrations/types.js';
 import type { FilterCriteria } from './criteria.js';
@@ -286,9 +287,8 @@ export async function refreshSummary(db: Db, opts: RefreshOptions = {}): Promise
       }
     }
     for (const [kind, set] of keys) {
-      const all = [...set];
-      for (let i = 0; i < all.length; i += BATCH) {
-        const batch = sql.join(all.slice(i, i + BATCH).map((k) => sql`${k}`));
+      for (const slice of chunks([...set], BATCH)) {
+        const batch = sql.join(slice.map((k) => sql`${k}`));
         if (kind === 'RESOURCE') {
           await sql`DELETE FROM finding_resource_summary WHERE resource_id IN (${batch})`.execute(trx);
           await sql`INSERT INTO finding_resource_summary (${RESOURCE_COLUMNS}) ${resourceRows(sql`findings.resource_id IN (${batch})`)}`.execute(trx);

@@ -1,13 +1,14 @@
+import { chunks } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { EventRelay } from '../events/relay.js';
-import { indexedEcosystem, normalizePackageName, packagesUnderKeys } from '../findings/inventories.js';
+import { indexedEcosystem, packagesUnderKeys, resourcesHoldingKeys } from '../findings/inventories.js';
 import { findingPackageKey, inventoryFacts, recordFailedScan, recordReevaluations, recordScan, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
 import type { ResourceInput } from '../findings/resources.js';
 import { getSettings } from '../findings/settings.js';
 import { expireRules } from '../findings/suppression.js';
 import type { Inventory } from '../inventory/types.js';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { EventsDatabase } from '../events/schema.js';
 import type { AnyKysely } from './kysely.js';
 import type { JobsDatabase } from './schema.js';
@@ -128,9 +129,8 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
     pending = [];
     pendingFindings = 0;
   };
-  for (let i = 0; i < ids.length; i += MATCH_BATCH) {
+  for (const batch of chunks(ids, MATCH_BATCH)) {
     signal?.throwIfAborted();
-    const batch = ids.slice(i, i + MATCH_BATCH);
     let t1 = performance.now();
     const rows = await deps.db.kysely
       .selectFrom('resources as r')
@@ -186,63 +186,6 @@ export function watchAdvisoryDb(engine: AdvisoryEngine, queue: JobQueue): void {
       .send('reevaluate', { changed, reason: 'advisory database updated' } satisfies ReevaluateJob, { singletonKey: `db:${previousMtime}` })
       .catch((err: unknown) => log.error({ err }, 'queueing re-evaluation failed'));
   });
-}
-
-/**
- * The distinct ecosystems of the inverted index, by a loose index scan (one seek per
- * ecosystem on the index's leading column) rather than reading millions of rows.
- */
-async function indexedEcosystems(db: Db): Promise<string[]> {
-  const { rows } = await sql<{ ecosystem: string }>`
-    WITH RECURSIVE e(x) AS (
-      SELECT MIN(ecosystem) FROM inventory_packages
-      UNION ALL
-      SELECT (SELECT MIN(ecosystem) FROM inventory_packages WHERE ecosystem > e.x) FROM e WHERE e.x IS NOT NULL
-    )
-    SELECT x AS ecosystem FROM e WHERE x IS NOT NULL`.execute(db.kysely);
-  return rows.map((r) => r.ecosystem);
-}
-
-/**
- * Resources whose latest inventory holds any changed package, each with the index keys
- * ({@link packageIndexKey}) it holds, through the inverted index with exact (ecosystem,
- * name) lookups only: a base ecosystem (`Debian`) is first expanded to the releases present
- * (`Debian:11`, `Debian:12`), so every lookup uses the index's key.
- */
-export async function resourcesHoldingKeys(db: Db, changed: readonly ChangedPackage[]): Promise<Map<string, Set<string>>> {
-  const present = changed.some((c) => !c.ecosystem.includes(':')) ? await indexedEcosystems(db) : [];
-  const names = new Map<string, Set<string>>();
-  for (const c of changed) {
-    const targets = c.ecosystem.includes(':') ? [c.ecosystem] : present.filter((e) => e === c.ecosystem || e.startsWith(`${c.ecosystem}:`));
-    for (const eco of targets) {
-      let set = names.get(eco);
-      if (!set) names.set(eco, (set = new Set()));
-      set.add(normalizePackageName(eco, c.name));
-    }
-  }
-  const found = new Map<string, Set<string>>();
-  for (const [eco, set] of names) {
-    const list = [...set];
-    for (let i = 0; i < list.length; i += 1000) {
-      const rows = await db.kysely
-        .selectFrom('inventory_packages')
-        .select(['resource_id', 'name'])
-        .where('ecosystem', '=', eco)
-        .where('name', 'in', list.slice(i, i + 1000))
-        .execute();
-      for (const r of rows) {
-        let keys = found.get(r.resource_id);
-        if (!keys) found.set(r.resource_id, (keys = new Set()));
-        keys.add(`${eco}\u0000${r.name}`);
-      }
-    }
-  }
-  return found;
-}
-
-/** The ids of {@link resourcesHoldingKeys}, sorted. */
-export async function resourcesHolding(db: Db, changed: readonly ChangedPackage[]): Promise<string[]> {
-  return [...(await resourcesHoldingKeys(db, changed)).keys()].sort();
 }
 
 /** Registers every job handler and the final-failure handling on the queue. */

@@ -9,7 +9,7 @@ import { aggregateFindings } from '../../src/findings/aggregate.js';
 import { parseCriteria, type FilterCriteria } from '../../src/findings/criteria.js';
 import { coverageOf, coverageStatistics, listCoverage } from '../../src/findings/coverage.js';
 import { exportFindings } from '../../src/findings/export.js';
-import { loadInventory, resourcesHoldingPackages } from '../../src/findings/inventories.js';
+import { loadInventory, resourcesHoldingKeys } from '../../src/findings/inventories.js';
 import { recordFailedScan, recordScan, sweepClosedFindings } from '../../src/findings/lifecycle.js';
 import { upsertResource } from '../../src/findings/resources.js';
 import { countFindings, getFinding, searchFindings, type SortCriteria } from '../../src/findings/search.js';
@@ -21,6 +21,11 @@ import { dialectCases } from '../helpers/postgres.js';
 import { finding, inventory, pkg, result } from './fixtures.js';
 
 const T0 = Date.UTC(2026, 10, 1, 0, 0, 0);
+
+/** Ids of the resources whose latest inventory holds any of the packages. */
+async function resourcesHolding(db: Db, changed: { ecosystem: string; name: string }[]): Promise<string[]> {
+  return [...(await resourcesHoldingKeys(db, changed)).keys()].sort();
+}
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
@@ -97,12 +102,12 @@ describe.each(dialectCases())('findings store on $name', (dialect) => {
       const resourceId = res.findings[0].resource.id;
       expect((await loadInventory(db, resourceId))!.version).toBe(3);
       expect((await loadInventory(db, resourceId, 1))!.inventory.packages.map((p) => p.name)).toEqual(['openssl', 'zlib1g']);
-      expect(await resourcesHoldingPackages(db, [{ ecosystem: 'Debian:12', name: 'zlib1g' }])).toEqual([resourceId]);
-      expect(await resourcesHoldingPackages(db, [{ ecosystem: 'Debian', name: 'openssl' }])).toEqual([resourceId]);
-      expect(await resourcesHoldingPackages(db, [{ ecosystem: 'Debian:11', name: 'openssl' }])).toEqual([]);
+      expect(await resourcesHolding(db, [{ ecosystem: 'Debian:12', name: 'zlib1g' }])).toEqual([resourceId]);
+      expect(await resourcesHolding(db, [{ ecosystem: 'Debian', name: 'openssl' }])).toEqual([resourceId]);
+      expect(await resourcesHolding(db, [{ ecosystem: 'Debian:11', name: 'openssl' }])).toEqual([]);
       const smaller = inventory('web-1', [openssl]);
       await recordScan(db, { accountId: 'acme', resource: { id: resourceId }, inventory: smaller, result: result(smaller, [a]), trigger: 'SUBMITTED', at: T0 + 3 * HOUR });
-      expect(await resourcesHoldingPackages(db, [{ ecosystem: 'Debian:12', name: 'zlib1g' }])).toEqual([]);
+      expect(await resourcesHolding(db, [{ ecosystem: 'Debian:12', name: 'zlib1g' }])).toEqual([]);
       // The zlib finding closed with the package gone.
       expect(await countFindings(db, ['acme'], { status: [{ comparison: 'EQUALS', value: 'CLOSED' }] })).toBe(1);
     });
