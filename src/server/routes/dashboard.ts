@@ -20,7 +20,7 @@ import { getSettings } from '../../findings/settings.js';
 import { GROUP_SEVERITY_COLUMNS, refreshSummary } from '../../findings/summary.js';
 import type { Severity } from '../../matching/types.js';
 import { getAccount, scopeOf } from '../accounts.js';
-import type { RouteModule } from '../router.js';
+import type { RouteModule, ServerContext } from '../router.js';
 import { readScope } from './common.js';
 
 const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED'];
@@ -497,9 +497,63 @@ function scopeKey(scope: AccountScope): string {
   return scope === 'ALL' ? 'ALL' : [...scope].sort().join(',');
 }
 
+/** The overview of a scope, computed once per data version. */
+function cachedOverview(db: Db, scope: AccountScope, top: number): Promise<OverviewFigures> {
+  return cached(db, `overview|${scopeKey(scope)}|${top}`, () => overviewFigures(db, scope, { top }));
+}
+
+/** The trend ends today: the day is part of the key so it rolls over at midnight UTC. */
+function cachedTrend(db: Db, scope: AccountScope, days: number): Promise<TrendPoint[]> {
+  const day = Math.floor(Date.now() / DAY);
+  return cached(db, `trend|${scopeKey(scope)}|${days}|${day}`, () => trendFigures(db, scope, { days }));
+}
+
+function cachedMttr(db: Db, scope: AccountScope, weeks: number): Promise<MttrFigures> {
+  return cached(db, `mttr|${scopeKey(scope)}|${weeks}|${weekStart(Date.now())}`, () => mttrFigures(db, scope, { weeks }));
+}
+
+/** How often the organization-wide figures are checked against the data, and recomputed if it changed. */
+const WARM_INTERVAL_MS = 30_000;
+
+/**
+ * Keeps the delegated administrator's default view (every account; the dashboard's default
+ * windows) computed ahead of requests, from start-up and again whenever the data changed:
+ * at a million findings that view takes the better part of a second to compute, and the
+ * first visit after a restart or a scan should not wait for it. An unchanged database
+ * costs one look at two index ends per check.
+ */
+function keepOrganizationFiguresWarm(db: Db, log: ServerContext['log']): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const warm = () => {
+    if (stopped) return;
+    running = Promise.all([cachedOverview(db, 'ALL', DEFAULT_TOP), cachedTrend(db, 'ALL', DEFAULT_DAYS), cachedMttr(db, 'ALL', DEFAULT_WEEKS)]).catch((err: unknown) => {
+      if (!stopped) log.warn({ err }, 'could not compute the dashboard figures ahead of requests');
+    });
+  };
+  const timer = setInterval(warm, WARM_INTERVAL_MS).unref();
+  setImmediate(warm);
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+const DEFAULT_TOP = 5;
+const DEFAULT_DAYS = 30;
+const DEFAULT_WEEKS = 12;
+
 /** The dashboard's routes: who am I, overview, trend and MTTR, each scoped like every read. */
 export const dashboardRoutes: RouteModule = (r) => {
   const { db } = r.ctx;
+  let warmer: ReturnType<typeof keepOrganizationFiguresWarm> | undefined;
+  r.app.addHook('onReady', async () => {
+    warmer = keepOrganizationFiguresWarm(db, r.ctx.log);
+  });
+  r.app.addHook('onClose', async () => warmer?.stop());
   r.route({
     method: 'GET',
     url: '/api/v1/dashboard/session',
@@ -541,10 +595,9 @@ export const dashboardRoutes: RouteModule = (r) => {
     summary: 'Overview figures: coverage, active findings by severity, exploited, fixable, riskiest resources, top vulnerabilities',
     tag: 'dashboard',
     roles: ['viewer'],
-    query: scopeQuery.extend({ top: z.coerce.number().int().min(1).max(50).default(5) }),
+    query: scopeQuery.extend({ top: z.coerce.number().int().min(1).max(50).default(DEFAULT_TOP) }),
     async handler({ principal, query }) {
-      const scope = readScope(principal, query.accountId);
-      return cached(db, `overview|${scopeKey(scope)}|${query.top}`, () => overviewFigures(db, scope, { top: query.top }));
+      return cachedOverview(db, readScope(principal, query.accountId), query.top);
     },
   });
   r.route({
@@ -553,12 +606,9 @@ export const dashboardRoutes: RouteModule = (r) => {
     summary: 'Open critical and high findings at the end of each of the last N days',
     tag: 'dashboard',
     roles: ['viewer'],
-    query: scopeQuery.extend({ days: z.coerce.number().int().min(1).max(366).default(30) }),
+    query: scopeQuery.extend({ days: z.coerce.number().int().min(1).max(366).default(DEFAULT_DAYS) }),
     async handler({ principal, query }) {
-      const scope = readScope(principal, query.accountId);
-      // The trend ends today: the day is part of the key so it rolls over at midnight UTC.
-      const day = Math.floor(Date.now() / DAY);
-      return { points: await cached(db, `trend|${scopeKey(scope)}|${query.days}|${day}`, () => trendFigures(db, scope, { days: query.days })) };
+      return { points: await cachedTrend(db, readScope(principal, query.accountId), query.days) };
     },
   });
   r.route({
@@ -567,11 +617,9 @@ export const dashboardRoutes: RouteModule = (r) => {
     summary: 'Mean time to remediate (first observed to closed) by severity, overall and per week',
     tag: 'dashboard',
     roles: ['viewer'],
-    query: scopeQuery.extend({ weeks: z.coerce.number().int().min(1).max(104).default(12) }),
+    query: scopeQuery.extend({ weeks: z.coerce.number().int().min(1).max(104).default(DEFAULT_WEEKS) }),
     async handler({ principal, query }) {
-      const scope = readScope(principal, query.accountId);
-      const week = weekStart(Date.now());
-      return cached(db, `mttr|${scopeKey(scope)}|${query.weeks}|${week}`, () => mttrFigures(db, scope, { weeks: query.weeks }));
+      return cachedMttr(db, readScope(principal, query.accountId), query.weeks);
     },
   });
 };
