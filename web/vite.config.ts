@@ -12,9 +12,9 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    // The size that matters is the gzipped total (goal < 500 KB, measured by bench/dashboard.ts);
-    // React, recharts and TanStack Table in one chunk load faster than a waterfall of small ones.
-    chunkSizeWarningLimit: 1000,
+    // Each page is its own chunk (web/src/pages/index.ts); the sizes that matter are measured
+    // gzipped by bench/dashboard.ts.
+    chunkSizeWarningLimit: 600,
   },
   server: {
     proxy: { '/api': process.env.VIGIL_URL ?? 'http://127.0.0.1:8080' },

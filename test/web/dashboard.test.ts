@@ -98,6 +98,28 @@ describe('dashboard', () => {
     await dark.context().close();
   });
 
+  it('keeps the session across a reload and ends it once the key is revoked', async () => {
+    const created = await server.api<{ key: string; info: { id: string } }>(admin, 'POST', '/api/v1/keys', { role: 'viewer', name: 'reload test' });
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(server.url + '/overview');
+    await page.getByLabel('API key').fill(created.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('[data-testid="stat-total"]');
+
+    // The reload shows the dashboard straight away, from the stored session.
+    await page.reload();
+    await page.waitForSelector('[data-testid="stat-total"]');
+    expect(await page.getByLabel('API key').count()).toBe(0);
+
+    // The background check of the stored key signs the tab out when the server refuses it.
+    await server.api(admin, 'DELETE', `/api/v1/keys/${created.info.id}`);
+    await page.reload();
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate(() => [sessionStorage.getItem('vigil.apiKey'), sessionStorage.getItem('vigil.principal')])).toEqual([null, null]);
+    await ctx.close();
+  });
+
   it('narrows to one account from the account switch', async () => {
     const page = await open('/overview');
     await page.waitForSelector('[data-testid="stat-total"]');

@@ -5,33 +5,35 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { Principal } from './api.js';
-import { listAccounts } from './api.js';
+import { ApiError, listAccounts } from './api.js';
 import { PAGES, navigate, useLocation } from './router.js';
-import { SessionProvider, signIn, storedKey, useSession } from './session.js';
+import type { PagePath } from './router.js';
+import { SessionProvider, forgetSession, signIn, storedKey, storedSession, useSession } from './session.js';
 import { useTheme } from './theme.js';
 import type { Theme } from './theme.js';
 import { useApi } from './use-api.js';
-import { Link } from './components/ui.js';
-import { OverviewPage } from './pages/overview.js';
-import { FindingsPage } from './pages/findings.js';
-import { SuppressionRulesPage } from './pages/suppression-rules.js';
-import { ResourcesPage } from './pages/resources.js';
-import { AccountsPage } from './pages/accounts.js';
-import { IntegrationsPage } from './pages/integrations.js';
+import { ErrorNotice, Link, Loading } from './components/ui.js';
+import { usePage } from './pages/index.js';
 
 /** The whole dashboard. */
 export function App(): ReactNode {
   const [theme, toggleTheme] = useTheme();
-  const [auth, setAuth] = useState<{ key: string; principal: Principal } | null>(null);
-  const [checking, setChecking] = useState(() => storedKey() !== null);
+  const [auth, setAuth] = useState<{ key: string; principal: Principal } | null>(storedSession);
+  // A key stored without its principal (or not at all) must be checked before anything shows.
+  const [checking, setChecking] = useState(() => auth === null && storedKey() !== null);
 
-  // A reload keeps the session: verify the stored key once.
+  // A reload keeps the session: check the stored key once. A restored session is already
+  // on screen; it ends only when the server refuses the key, not when the server is down.
   useEffect(() => {
     const key = storedKey();
     if (!key) return;
     signIn(key)
-      .then((principal) => setAuth({ key, principal }))
-      .catch(() => sessionStorage.clear())
+      .then((principal) => setAuth((cur) => (cur?.key === key && JSON.stringify(cur.principal) === JSON.stringify(principal) ? cur : { key, principal })))
+      .catch((err: unknown) => {
+        if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) return;
+        forgetSession();
+        setAuth(null);
+      })
       .finally(() => setChecking(false));
   }, []);
 
@@ -145,16 +147,18 @@ function Shell(props: { theme: Theme; toggleTheme(): void }): ReactNode {
           </div>
         </header>
         <main id="main" tabIndex={-1}>
-          {page?.path === '/overview' ? <OverviewPage /> : null}
-          {page?.path === '/findings' ? <FindingsPage /> : null}
-          {page?.path === '/suppression-rules' ? <SuppressionRulesPage /> : null}
-          {page?.path === '/resources' ? <ResourcesPage /> : null}
-          {page?.path === '/accounts' ? <AccountsPage /> : null}
-          {page?.path === '/integrations' ? <IntegrationsPage /> : null}
+          {page ? <PageView path={page.path} /> : null}
         </main>
       </div>
     </div>
   );
+}
+
+/** The page at `path`, once its code has arrived. */
+function PageView(props: { path: PagePath }): ReactNode {
+  const { component: Page, error } = usePage(props.path);
+  if (error) return <ErrorNotice error={error} what="This page's code (reload to fetch the current version)" />;
+  return Page ? <Page /> : <Loading />;
 }
 
 const SHORTCUTS = ['o', 'f', 's', 'r', 'a', 'i'];

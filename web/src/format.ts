@@ -43,6 +43,13 @@ export function num(n: number | undefined | null): string {
   return n === undefined || n === null ? '—' : n.toLocaleString('en-US');
 }
 
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact' });
+
+/** A count in few characters for chart axes: 950, 12K, 1.2M. */
+export function compactNum(n: number): string {
+  return COMPACT.format(n);
+}
+
 /** A money amount. */
 export function money(n: number | undefined, currency = 'USD'): string {
   if (n === undefined) return '—';

@@ -10,6 +10,7 @@ import type { ApiContext, Principal } from './api.js';
 import { eventStreamPath, whoami } from './api.js';
 
 const KEY_STORE = 'vigil.apiKey';
+const PRINCIPAL_STORE = 'vigil.principal';
 const ACCOUNT_STORE = 'vigil.account';
 
 /** One event from the server's stream. */
@@ -48,19 +49,43 @@ export function storedKey(): string | null {
   return sessionStorage.getItem(KEY_STORE);
 }
 
-/** Checks a key against the server and keeps it for this tab. */
+/**
+ * The key and the principal it was verified as, when this tab signed in before: a reload
+ * shows the dashboard at once and checks the key again in the background.
+ */
+export function storedSession(): { key: string; principal: Principal } | null {
+  const key = sessionStorage.getItem(KEY_STORE);
+  const principal = sessionStorage.getItem(PRINCIPAL_STORE);
+  if (!key || !principal) return null;
+  try {
+    return { key, principal: JSON.parse(principal) as Principal };
+  } catch {
+    return null;
+  }
+}
+
+/** Checks a key against the server and keeps it, with its principal, for this tab. */
 export async function signIn(key: string): Promise<Principal> {
   const principal = await whoami({ key });
   sessionStorage.setItem(KEY_STORE, key);
+  sessionStorage.setItem(PRINCIPAL_STORE, JSON.stringify(principal));
   return principal;
+}
+
+/** The account the delegated administrator narrowed this tab to (no one else narrows). */
+export function initialAccount(principal: Principal): string | undefined {
+  return principal.delegatedAdmin ? (sessionStorage.getItem(ACCOUNT_STORE) ?? undefined) : undefined;
+}
+
+/** Forgets this tab's session. */
+export function forgetSession(): void {
+  for (const k of [KEY_STORE, PRINCIPAL_STORE, ACCOUNT_STORE]) sessionStorage.removeItem(k);
 }
 
 /** Provides the session for a verified key. */
 export function SessionProvider(props: { apiKey: string; principal: Principal; onSignOut(): void; children: ReactNode }): ReactNode {
   const { apiKey, principal, onSignOut } = props;
-  const [account, setAccountState] = useState<string | undefined>(() =>
-    principal.delegatedAdmin ? (sessionStorage.getItem(ACCOUNT_STORE) ?? undefined) : undefined,
-  );
+  const [account, setAccountState] = useState<string | undefined>(() => initialAccount(principal));
   const [liveTick, setLiveTick] = useState(0);
   const [live, setLive] = useState<Session['live']>('connecting');
   const [lastEvent, setLastEvent] = useState<LiveEvent>();
@@ -73,8 +98,7 @@ export function SessionProvider(props: { apiKey: string; principal: Principal; o
   }, []);
 
   const signOut = useCallback(() => {
-    sessionStorage.removeItem(KEY_STORE);
-    sessionStorage.removeItem(ACCOUNT_STORE);
+    forgetSession();
     onSignOut();
   }, [onSignOut]);
 

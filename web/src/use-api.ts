@@ -6,6 +6,29 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiContext } from './api.js';
 import { useSession } from './session.js';
 
+/** How long a load started ahead of its component is good for. */
+const EARLY_TTL_MS = 10_000;
+const early = new Map<string, { result: Promise<unknown>; at: number }>();
+const earlyId = (key: string, ctx: ApiContext) => `${key}\u0000${ctx.key}\u0000${ctx.account ?? ''}`;
+
+/**
+ * Starts a load before the component that shows it exists (a page's data while the page's
+ * code arrives); that component's first {@link useApi} call with the same key and context
+ * takes it over instead of asking again.
+ */
+export function prefetch<T>(load: (ctx: ApiContext) => Promise<T>, key: string, ctx: ApiContext): void {
+  const result = load(ctx);
+  result.catch(() => undefined);
+  early.set(earlyId(key, ctx), { result, at: Date.now() });
+}
+
+function takeEarly(key: string, ctx: ApiContext): Promise<unknown> | undefined {
+  const id = earlyId(key, ctx);
+  const e = early.get(id);
+  early.delete(id);
+  return e && Date.now() - e.at < EARLY_TTL_MS ? e.result : undefined;
+}
+
 /** State of one load. */
 export interface Loaded<T> {
   data?: T;
@@ -31,8 +54,8 @@ export function useApi<T>(load: (ctx: ApiContext) => Promise<T>, key: string, op
     if (!enabled) return;
     const abort = new AbortController();
     setState((s) => ({ ...s, loading: true }));
-    loadRef
-      .current({ ...ctx, signal: abort.signal })
+    const result = (takeEarly(key, ctx) as Promise<T> | undefined) ?? loadRef.current({ ...ctx, signal: abort.signal });
+    result
       .then((data) => {
         if (!abort.signal.aborted) setState({ data, loading: false });
       })

@@ -3,22 +3,24 @@
  * MTTR, the riskiest images, hosts and repositories, and the top vulnerabilities. Every
  * figure links into the findings explorer with the matching filter.
  */
+import { useCallback } from 'react';
 import type { ReactNode } from 'react';
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { AggregationRow, Severity } from '../api.js';
-import { SEVERITIES, getMttr, getOverview, getTrend } from '../api.js';
+import { SEVERITIES } from '../api.js';
+import { Plot, PlotFigure } from '../components/plot-figure.js';
 import { Card, Empty, ErrorNotice, Link, Loading, PageHeader, SeverityBar, SeverityCountsCells } from '../components/ui.js';
-import { dateTime, enumLabel, num, severityColor, severityLabel, shortName } from '../format.js';
+import { compactNum, dateTime, enumLabel, num, severityColor, severityLabel, shortName } from '../format.js';
 import { href } from '../router.js';
 import { useApi } from '../use-api.js';
+import { overviewQueries } from './overview-queries.js';
 
 const ACTIVE = { status: 'ACTIVE' };
 
 /** The overview page. */
 export function OverviewPage(): ReactNode {
-  const overview = useApi(getOverview, 'overview', { live: true });
-  const trend = useApi((ctx) => getTrend(ctx, 30), 'trend', { live: true });
-  const mttr = useApi((ctx) => getMttr(ctx, 12), 'mttr', { live: true });
+  const overview = useApi(overviewQueries.overview, 'overview', { live: true });
+  const trend = useApi(overviewQueries.trend, 'trend', { live: true });
+  const mttr = useApi(overviewQueries.mttr, 'mttr', { live: true });
   const o = overview.data;
 
   return (
@@ -95,25 +97,30 @@ function Stat(props: { label: string; value: number; of?: number; to: string; se
   );
 }
 
+function severityRows(counts: Partial<Record<Severity, number>>) {
+  return SEVERITIES.map((s) => ({ severity: s, label: severityLabel(s), color: severityColor(s), count: counts[s] ?? 0 }));
+}
+
 function SeverityChart(props: { counts: Partial<Record<Severity, number>> }): ReactNode {
-  const data = SEVERITIES.map((s) => ({ severity: s, label: severityLabel(s), count: props.counts[s] ?? 0 }));
+  const { counts } = props;
+  const data = severityRows(counts);
+  const plot = useCallback((width: number): Plot.PlotOptions => {
+    const rows = severityRows(counts);
+    return {
+      marginLeft: 96,
+      marginRight: 24,
+      x: { grid: true, label: null, tickFormat: compactNum, ticks: width / 90 },
+      y: { label: null, domain: rows.map((d) => d.label) },
+      color: { type: 'identity' },
+      marks: [
+        Plot.barX(rows, { x: 'count', y: 'label', fill: 'color', rx: 2, tip: true, title: (d: (typeof rows)[number]) => `${d.label}: ${num(d.count)}` }),
+        Plot.ruleX([0], { stroke: 'var(--grid)' }),
+      ],
+    };
+  }, [counts]);
   return (
     <div className="chart-row">
-      <div className="chart" style={{ height: 200 }} role="img" aria-label={data.map((d) => `${d.label} ${d.count}`).join(', ')}>
-        <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={data} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
-            <CartesianGrid horizontal={false} stroke="var(--grid)" />
-            <XAxis type="number" allowDecimals={false} stroke="var(--muted)" fontSize={12} />
-            <YAxis type="category" dataKey="label" width={70} stroke="var(--muted)" fontSize={12} />
-            <Tooltip cursor={{ fill: 'var(--hover)' }} contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }} />
-            <Bar dataKey="count" name="Findings" radius={[0, 3, 3, 0]} isAnimationActive={false}>
-              {data.map((d) => (
-                <Cell key={d.severity} fill={severityColor(d.severity)} />
-              ))}
-            </Bar>
-          </BarChart>
-        </ResponsiveContainer>
-      </div>
+      <PlotFigure height={200} label={data.map((d) => `${d.label} ${d.count}`).join(', ')} plot={plot} testId="severity-chart" />
       <ul className="sev-list">
         {data.map((d) => (
           <li key={d.severity}>
@@ -183,27 +190,73 @@ function CoverageBlock(props: { coverage: { byType: { type: string; active: numb
   );
 }
 
-function TrendChart(props: { points: { date: string; CRITICAL: number; HIGH: number }[] }): ReactNode {
-  if (!props.points.length) return <Empty>No history yet.</Empty>;
+type TrendPoint = { date: string; CRITICAL: number; HIGH: number };
+
+function TrendChart(props: { points: TrendPoint[] }): ReactNode {
+  const { points } = props;
+  const plot = useCallback((width: number): Plot.PlotOptions => {
+    // Long form, high first so critical stacks on top of it.
+    const rows = points.flatMap((p) => (['HIGH', 'CRITICAL'] as const).map((s) => ({ date: new Date(p.date), severity: severityLabel(s), color: severityColor(s), n: p[s] })));
+    return {
+      marginLeft: 48,
+      marginRight: 16,
+      x: { type: 'utc', label: null, ticks: width / 80, tickFormat: '%m-%d' },
+      y: { grid: true, label: null, tickFormat: (n: number) => num(n) },
+      color: { type: 'identity' },
+      marks: [
+        Plot.areaY(rows, { x: 'date', y: 'n', z: 'severity', fill: 'color', fillOpacity: 0.4, curve: 'monotone-x', order: null }),
+        Plot.lineY(rows, Plot.stackY2({ x: 'date', y: 'n', z: 'severity', stroke: 'color', curve: 'monotone-x', order: null })),
+        // One tip per day, above both layers.
+        Plot.tip(points, Plot.pointerX({ x: (p: TrendPoint) => new Date(p.date), y: (p: TrendPoint) => p.CRITICAL + p.HIGH, title: (p: TrendPoint) => `${p.date}\nCritical ${num(p.CRITICAL)}\nHigh ${num(p.HIGH)}` })),
+      ],
+    };
+  }, [points]);
+  if (!points.length) return <Empty>No history yet.</Empty>;
+  const last = points.at(-1)!;
   return (
-    <div className="chart" style={{ height: 240 }} role="img" aria-label={`Open critical and high findings per day; latest: ${props.points.at(-1)?.CRITICAL ?? 0} critical, ${props.points.at(-1)?.HIGH ?? 0} high`}>
-      <ResponsiveContainer width="100%" height="100%">
-        <AreaChart data={props.points} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-          <CartesianGrid stroke="var(--grid)" vertical={false} />
-          <XAxis dataKey="date" stroke="var(--muted)" fontSize={12} tickFormatter={(d: string) => d.slice(5)} minTickGap={24} />
-          <YAxis allowDecimals={false} stroke="var(--muted)" fontSize={12} width={48} />
-          <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }} />
-          <Legend />
-          <Area type="monotone" dataKey="HIGH" name="High" stackId="1" stroke={severityColor('HIGH')} fill={severityColor('HIGH')} fillOpacity={0.35} isAnimationActive={false} />
-          <Area type="monotone" dataKey="CRITICAL" name="Critical" stackId="1" stroke={severityColor('CRITICAL')} fill={severityColor('CRITICAL')} fillOpacity={0.5} isAnimationActive={false} />
-        </AreaChart>
-      </ResponsiveContainer>
-    </div>
+    <>
+      <PlotFigure height={220} label={`Open critical and high findings per day; latest: ${last.CRITICAL} critical, ${last.HIGH} high`} plot={plot} testId="trend-chart" />
+      <Swatches severities={['CRITICAL', 'HIGH']} />
+    </>
   );
 }
 
+/** The legend of a chart whose series are severities. */
+function Swatches(props: { severities: Severity[] }): ReactNode {
+  return (
+    <ul className="swatches" aria-hidden="true">
+      {props.severities.map((s) => (
+        <li key={s}>
+          <span className={`swatch sev-bg-${s.toLowerCase()}`} />
+          {severityLabel(s)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const MTTR_LINES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
+
 function MttrBlock(props: { mttr: { bySeverity: { severity: Severity; closed: number; meanDays: number | null }[]; trend: ({ week: string } & Partial<Record<Severity, number | null>>)[] } }): ReactNode {
   const shown = props.mttr.bySeverity.filter((s) => s.severity !== 'UNTRIAGED' && s.severity !== 'INFORMATIONAL');
+  const { trend } = props.mttr;
+  const plot = useCallback((width: number): Plot.PlotOptions => {
+    // Weeks without a closed finding of a severity have no point; its line joins the weeks around them.
+    const rows = trend.flatMap((w) =>
+      MTTR_LINES.flatMap((s) => (w[s] === null || w[s] === undefined ? [] : [{ week: new Date(w.week), severity: severityLabel(s), color: severityColor(s), days: w[s] }])),
+    );
+    return {
+      marginLeft: 48,
+      marginRight: 16,
+      x: { type: 'utc', label: null, ticks: width / 110, tickFormat: '%m-%d' },
+      y: { grid: true, label: null, tickFormat: (n: number) => `${n} d` },
+      color: { type: 'identity' },
+      marks: [
+        Plot.lineY(rows, { x: 'week', y: 'days', z: 'severity', stroke: 'color', curve: 'monotone-x' }),
+        Plot.tip(rows, Plot.pointer({ x: 'week', y: 'days', title: (d: (typeof rows)[number]) => `Week of ${d.week.toISOString().slice(0, 10)} · ${d.severity}: ${d.days.toFixed(1)} d` })),
+      ],
+    };
+  }, [trend]);
   return (
     <div className="mttr">
       <div className="mttr-figures" data-testid="mttr">
@@ -218,19 +271,10 @@ function MttrBlock(props: { mttr: { bySeverity: { severity: Severity; closed: nu
       {props.mttr.trend.every((w) => SEVERITIES.every((s) => w[s] === null || w[s] === undefined)) ? (
         <Empty>No findings were closed in the last {props.mttr.trend.length} weeks: the trend starts with the first fix.</Empty>
       ) : (
-      <div className="chart" style={{ height: 170 }} role="img" aria-label="Weekly mean days to remediate per severity">
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={props.mttr.trend} margin={{ left: 0, right: 16, top: 8, bottom: 0 }}>
-            <CartesianGrid stroke="var(--grid)" vertical={false} />
-            <XAxis dataKey="week" stroke="var(--muted)" fontSize={12} tickFormatter={(d: string) => d.slice(5)} />
-            <YAxis stroke="var(--muted)" fontSize={12} width={40} unit=" d" />
-            <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }} />
-            {(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const).map((s) => (
-              <Line key={s} type="monotone" dataKey={s} name={severityLabel(s)} stroke={severityColor(s)} dot={false} connectNulls isAnimationActive={false} />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
+        <>
+          <PlotFigure height={170} label="Weekly mean days to remediate per severity" plot={plot} testId="mttr-chart" />
+          <Swatches severities={[...MTTR_LINES]} />
+        </>
       )}
       <p className="muted small">First observed → closed, for findings closed in each week.</p>
     </div>
