@@ -6,13 +6,10 @@
  * `@cyclonedx/cdxgen` installs (once, into a cache under the temp dir), it inventories the
  * same tree for comparison.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { nodeModules } from '../src/inventory/extractors/javascript/node-modules.js';
 import { packageLockJson } from '../src/inventory/extractors/javascript/package-lock-json.js';
 import { pnpmLock } from '../src/inventory/extractors/javascript/pnpm-lock.js';
@@ -20,24 +17,10 @@ import { yarnLock } from '../src/inventory/extractors/javascript/yarn-lock.js';
 import { scanTarget } from '../src/inventory/index.js';
 import type { Extractor, FileRef, FoundPackage } from '../src/inventory/types.js';
 import type { Bench } from './benches.js';
+import { cdxgen, runCdxgen } from './cdxgen.js';
 import { report, timeIt } from './report.js';
 
 const TREE_PACKAGES = 1500;
-const run = promisify(execFile);
-const CDXGEN_DIR = join(tmpdir(), 'vigil-lang-work', 'cdxgen');
-
-/** The cdxgen executable, installed on first use; undefined when it cannot be installed. */
-async function cdxgen(): Promise<string | undefined> {
-  const bin = join(CDXGEN_DIR, 'node_modules/.bin/cdxgen');
-  if (existsSync(bin)) return bin;
-  try {
-    await mkdir(CDXGEN_DIR, { recursive: true });
-    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', CDXGEN_DIR, '@cyclonedx/cdxgen@12'], { maxBuffer: 64 * 1024 * 1024 });
-    return existsSync(bin) ? bin : undefined;
-  } catch {
-    return undefined;
-  }
-}
 const LOCK_PACKAGES = 20_000;
 
 /** A file read into memory first, so the extractor's own cost is what gets timed. */
@@ -131,10 +114,8 @@ export const langExtractBench: Bench = {
 
       const peer = await cdxgen();
       if (peer) {
-        const out = join(dir, 'cdxgen.json');
-        const ms = await timeIt(() => run(peer, ['-t', 'js', '--no-install-deps', '-o', out, tree], { env: { ...process.env, FETCH_LICENSE: 'false' }, maxBuffer: 64 * 1024 * 1024 }));
-        const components = ((JSON.parse(await readFile(out, 'utf8')) as { components?: unknown[] }).components ?? []).length;
-        report(`cdxgen 12 on the same tree (${components} components found)`, Math.round(ms), 'ms');
+        const { seconds, components } = await runCdxgen(peer, ['-t', 'js', '--no-install-deps', tree], join(dir, 'cdxgen.json'));
+        report(`cdxgen 12 on the same tree (${components} components found)`, Math.round(seconds * 1000), 'ms');
       } else {
         console.log('  cdxgen: could not be installed; no comparison');
       }
