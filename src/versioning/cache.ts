@@ -1,3 +1,4 @@
+import { BoundedCache } from '../bounded-cache.js';
 import type { SchemeId } from '../ecosystems.js';
 import { InvalidVersionError, type VersionScheme } from './types.js';
 
@@ -26,29 +27,11 @@ export interface SchemeRules<T> {
  * versions (and of rejections, so a bad version that recurs costs one map lookup too).
  */
 export function defineScheme<T>(rules: SchemeRules<T>): TypedVersionScheme<T> {
-  // Two generations: hits in the old one are promoted; when the young one fills, the old one is
-  // dropped whole. Bounded like an LRU without per-entry bookkeeping (and without deleting from
-  // the front of a Map, which V8 makes quadratic).
-  const half = Math.max(1, Math.floor((rules.cacheSize ?? DEFAULT_CACHE_SIZE) / 2));
-  let young = new Map<string, T | InvalidVersionError>();
-  let old = new Map<string, T | InvalidVersionError>();
-
-  function remember(version: string, value: T | InvalidVersionError): void {
-    if (young.size >= half) {
-      old = young;
-      young = new Map();
-    }
-    young.set(version, value);
-  }
+  const cache = new BoundedCache<string, T | InvalidVersionError>(rules.cacheSize ?? DEFAULT_CACHE_SIZE);
 
   function lookup(version: string): T | InvalidVersionError {
-    const hit = young.get(version);
+    const hit = cache.get(version);
     if (hit !== undefined) return hit;
-    const aged = old.get(version);
-    if (aged !== undefined) {
-      remember(version, aged);
-      return aged;
-    }
     let value: T | InvalidVersionError;
     try {
       value = rules.parse(version);
@@ -56,7 +39,7 @@ export function defineScheme<T>(rules: SchemeRules<T>): TypedVersionScheme<T> {
       if (!(err instanceof InvalidVersionError)) throw err;
       value = err;
     }
-    remember(version, value);
+    cache.set(version, value);
     return value;
   }
 

@@ -3,6 +3,7 @@
  * trusted from the feed), and the vectors of a merged vulnerability with their sources.
  */
 import cvss from 'ae-cvss-calculator';
+import { BoundedCache } from '../bounded-cache.js';
 import type { CvssSource, CvssVector, OsvRecord, OsvSeverity, Vulnerability } from './types.js';
 
 const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = cvss;
@@ -18,7 +19,7 @@ export function cvssVersionOf(vector: string): CvssVector['version'] | undefined
 }
 
 // Advisories repeat the same few thousand vectors; computing a v4.0 score is not free.
-const scoreCache = new Map<string, number | null>();
+const scoreCache = new BoundedCache<string, number | null>(20_000);
 
 /** The base score of a vector, or undefined when the vector is not valid CVSS. */
 export function cvssBaseScore(vector: string): number | undefined {

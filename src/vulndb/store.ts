@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import { BoundedCache } from '../bounded-cache.js';
 import { canonicalEcosystem, normalizePackageName, parseEcosystem } from '../ecosystems.js';
 import type { EnrichmentItem, ImportItem } from './importers/types.js';
 import { expandEntries, projectEntries, type StoredEntry } from './match-projection.js';
@@ -698,7 +699,10 @@ export interface IndexedAdvisoryWithVulns extends IndexedAdvisory {
   vulnerabilities: string[];
 }
 
-const LOOKUP_CACHE_LIMIT = 200_000;
+/** Package lookups kept parsed: a scan asks for hundreds, re-evaluation for every package of every inventory. */
+const LOOKUP_CACHE_SIZE = 200_000;
+/** Full advisory records kept parsed (only matched advisories are read; a PyPI record can be tens of KB). */
+const RECORD_CACHE_SIZE = 20_000;
 
 /** How a {@link StoredAdvisory} reads what it loads lazily. */
 interface RecordLoader {
@@ -770,8 +774,8 @@ export class VulnDb implements AdvisoryIndex {
   private readonly kevRows: Database.Statement;
   private readonly epssRows: Database.Statement;
   private readonly recordJson: Database.Statement;
-  private readonly recordCache = new Map<number, OsvRecord>();
-  private readonly lookupCache = new Map<string, IndexedAdvisoryWithVulns[]>();
+  private readonly recordCache = new BoundedCache<number, OsvRecord>(RECORD_CACHE_SIZE);
+  private readonly lookupCache = new BoundedCache<string, IndexedAdvisoryWithVulns[]>(LOOKUP_CACHE_SIZE);
 
   /** Opens `path` read-only; throws {@link VulnDbOpenError} naming the file when it cannot. */
   constructor(readonly path: string) {
@@ -857,7 +861,6 @@ export class VulnDb implements AdvisoryIndex {
         out[i / 4] = new StoredAdvisory(context, flat[i] as number, flat[i + 1] as string, flat[i + 2] === 1, match[flat[i + 3] as number]);
       }
     }
-    if (this.lookupCache.size >= LOOKUP_CACHE_LIMIT) this.lookupCache.clear();
     this.lookupCache.set(raw, out);
     return out;
   }
