@@ -88,6 +88,8 @@ const AGGREGATIONS: { label: string; make(r: () => number): { scope: AccountScop
   { label: 'organization, by VULNERABILITY, CRITICAL only (no summary)', make: () => ({ scope: 'ALL', req: { type: 'VULNERABILITY', criteria: { severity: eq('CRITICAL') }, sortBy: 'AFFECTED_RESOURCES', limit: 20 } }) },
   { label: 'organization, by SEVERITY', make: () => ({ scope: 'ALL', req: { type: 'SEVERITY', criteria: {}, limit: 10 } }) },
   { label: 'organization, by REPOSITORY, sorted TOTAL', make: () => ({ scope: 'ALL', req: { type: 'REPOSITORY', criteria: {}, sortBy: 'TOTAL', limit: 20 } }) },
+  { label: 'organization, by PACKAGE (covering index)', make: () => ({ scope: 'ALL', req: { type: 'PACKAGE', criteria: {}, limit: 20 } }) },
+  { label: 'organization, by IMAGE_LAYER (covering index)', make: () => ({ scope: 'ALL', req: { type: 'IMAGE_LAYER', criteria: {}, limit: 20 } }) },
 ];
 
 async function time(fn: () => Promise<unknown>): Promise<number> {

@@ -27,7 +27,7 @@ export const findingsTrendIndexes: VigilMigration = {
  * through the (status, closed_at, …) index for a sorted page (seconds instead of
  * milliseconds). A database never analysed has no statistics for any index and is left as it is.
  */
-async function refreshStatistics(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+export async function refreshStatistics(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   if (dialect === 'sqlite') {
     const stats = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'`.execute(db);
     if (stats.rows.length === 0) return;

@@ -13,6 +13,7 @@ import { findingsAccountSorts } from './0003-findings-account-sorts.js';
 import { findingsAccountLookups } from './0004-findings-account-lookups.js';
 import { findingSummary } from './0005-finding-summary.js';
 import { findingsTrendIndexes } from './0006-findings-trend-indexes.js';
+import { findingsGroupIndexes } from './0007-findings-group-indexes.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -24,5 +25,6 @@ export const migrations: readonly VigilMigration[] = [
   findingsAccountLookups,
   findingSummary,
   findingsTrendIndexes,
+  findingsGroupIndexes,
   continuousMigration,
 ];
