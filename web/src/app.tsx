@@ -6,7 +6,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { Principal } from './api.js';
 import { ApiError, listAccounts } from './api.js';
-import { PAGES, navigate, useLocation } from './router.js';
+import { PAGES, navigate, pageAt, useLocation } from './router.js';
 import type { PagePath } from './router.js';
 import { SessionProvider, forgetSession, signIn, storedKey, storedSession, useSession } from './session.js';
 import { useTheme } from './theme.js';
@@ -96,7 +96,7 @@ function SignIn(props: { theme: Theme; toggleTheme(): void; onSignedIn(key: stri
 function Shell(props: { theme: Theme; toggleTheme(): void }): ReactNode {
   const { path } = useLocation();
   const session = useSession();
-  const page = PAGES.find((p) => path === p.path || path.startsWith(`${p.path}/`));
+  const page = pageAt(path);
 
   useEffect(() => {
     if (!page) navigate('/overview', undefined, { replace: true });

@@ -17,6 +17,11 @@ export const PAGES = [
 /** One of the page paths. */
 export type PagePath = (typeof PAGES)[number]['path'];
 
+/** The page a path belongs to (itself or one below it), if any. */
+export function pageAt(pathname: string): (typeof PAGES)[number] | undefined {
+  return PAGES.find((p) => pathname === p.path || pathname.startsWith(`${p.path}/`));
+}
+
 const NAV_EVENT = 'vigil:navigate';
 
 function subscribe(cb: () => void): () => void {

@@ -10,7 +10,7 @@
 import { useEffect, useReducer } from 'react';
 import type { ComponentType } from 'react';
 import type { ApiContext } from '../api.js';
-import type { PagePath } from '../router.js';
+import { pageAt, type PagePath } from '../router.js';
 import { prefetch } from '../use-api.js';
 import { overviewQueries } from './overview-queries.js';
 
@@ -66,7 +66,7 @@ const prefetchers: Partial<Record<PagePath, (ctx: ApiContext) => void>> = {
  * for a tab already signed in, the page's data.
  */
 export function preloadPage(pathname: string, ctx?: ApiContext): void {
-  const path = (Object.keys(loaders) as PagePath[]).find((p) => pathname === p || pathname.startsWith(`${p}/`)) ?? '/overview';
+  const path = pageAt(pathname)?.path ?? '/overview';
   load(path);
   if (ctx) prefetchers[path]?.(ctx);
 }
