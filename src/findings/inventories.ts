@@ -78,6 +78,9 @@ export function packagesUnderKeys(inventory: Inventory, keys: ReadonlySet<string
   });
 }
 
+/** Stored inventories kept per resource, newest first; older versions are deleted as new ones arrive. */
+export const INVENTORY_VERSIONS_KEPT = 10;
+
 /**
  * Stores a new inventory version for the resource and rewrites its rows of the inverted
  * index. Call inside the scan's transaction. Returns the new version number.
@@ -128,7 +131,13 @@ export async function storeInventories(db: Db, items: readonly { resource: { id:
     else byVersion.set(versions[n], [item.resource.id]);
   });
   for (const [version, list] of byVersion) {
-    for (const slice of chunks(list, 1000)) await db.kysely.updateTable('resources').set({ inventory_version: version }).where('id', 'in', slice).execute();
+    for (const slice of chunks(list, 1000)) {
+      await db.kysely.updateTable('resources').set({ inventory_version: version }).where('id', 'in', slice).execute();
+      // Hosts report every few hours and CI rescans on every push: only recent versions are kept.
+      if (version > INVENTORY_VERSIONS_KEPT) {
+        await db.kysely.deleteFrom('inventories').where('resource_id', 'in', slice).where('version', '<=', version - INVENTORY_VERSIONS_KEPT).execute();
+      }
+    }
   }
   return versions;
 }

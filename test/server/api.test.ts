@@ -5,6 +5,7 @@
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INVENTORY_VERSIONS_KEPT } from '../../src/findings/inventories.js';
 import { toCycloneDxJson, toSpdxJson } from '../../src/inventory/sbom/index.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { dialectCases } from '../helpers/postgres.js';
@@ -76,6 +77,21 @@ describe.each(dialectCases())('API on $name', (dialect) => {
     expect(res.json().result.findings.map((f: { id: string }) => f.id).sort()).toEqual(['CVE-2020-8203', 'CVE-2021-44906']);
     const inventories = await t.call(t.keys.globex.viewer, { method: 'GET', url: `/api/v1/resources/${res.json().resource.id}/inventories/latest` });
     expect(inventories.json().packages.map((p: { name: string }) => p.name).sort()).toEqual(['left-pad', 'lodash', 'minimist']);
+  });
+
+  it(`keeps the newest ${INVENTORY_VERSIONS_KEPT} inventories of a resource that reports again and again`, async () => {
+    const reports = INVENTORY_VERSIONS_KEPT + 3;
+    let id = '';
+    for (let i = 0; i < reports; i++) {
+      const res = await t.call(t.keys.globex.scanner, { method: 'POST', url: '/api/v1/scans', payload: { resource: { type: 'HOST', name: 'busy-host' }, inventory: npmInventory('busy-host') } });
+      expect(res.statusCode, res.body).toBe(201);
+      id = res.json().resource.id;
+    }
+    const listed = await t.call(t.keys.globex.viewer, { method: 'GET', url: `/api/v1/resources/${id}/inventories` });
+    const versions = (listed.json().inventories as { version: number }[]).map((v) => v.version).sort((a, b) => a - b);
+    expect(versions).toEqual(Array.from({ length: INVENTORY_VERSIONS_KEPT }, (_, i) => reports - INVENTORY_VERSIONS_KEPT + 1 + i));
+    expect((await t.call(t.keys.globex.viewer, { method: 'GET', url: `/api/v1/resources/${id}/inventories/1` })).statusCode).toBe(404);
+    expect((await t.call(t.keys.globex.viewer, { method: 'GET', url: `/api/v1/resources/${id}/inventories/latest` })).statusCode).toBe(200);
   });
 
   it.each<[string, unknown, number, RegExp]>([
