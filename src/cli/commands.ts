@@ -21,4 +21,5 @@ export const commands: CommandEntry[] = [
   { name: 'scan', load: async () => (await import('./scan.js')).registerScan },
   { name: 'version', load: async () => (await import('./version.js')).registerVersion },
   { name: 'worker', load: async () => (await import('./worker.js')).registerWorker },
+  { name: 'agent', load: async () => (await import('./agent.js')).registerAgent },
 ];

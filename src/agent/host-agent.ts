@@ -1,0 +1,89 @@
+/**
+ * The host agent behind `vigil agent`: inventories the host's root filesystem (OS and
+ * language packages) and files it with a Vigil server as a HOST resource, once or on an
+ * interval. The server matches, scores and tracks it like any scan, and re-evaluates the
+ * stored inventory when advisories change, so the agent only has to report what is
+ * installed; a host that stops reporting turns STALE_INVENTORY in coverage.
+ */
+import { scanTarget } from '../inventory/index.js';
+import type { Logger } from '../log.js';
+import type { ScanContext } from '../matching/types.js';
+import { submitInventory, type SubmitResult } from '../server/client.js';
+
+/** Where and as what the host reports. */
+export interface HostReportOptions {
+  server: string;
+  apiKey: string;
+  /** The host's root filesystem (`/` on the host itself). */
+  root: string;
+  /** The HOST resource's name, unique in the account (the host name by default). */
+  name: string;
+  tags?: Record<string, string>;
+  context?: ScanContext;
+  accountId?: string;
+  signal?: AbortSignal;
+}
+
+/** Inventories the host and files it with the server; returns the server's answer. */
+export async function reportHost(opts: HostReportOptions): Promise<SubmitResult> {
+  const scanned = await scanTarget(`dir:${opts.root}`, { signal: opts.signal });
+  const inventory = { ...scanned, target: { type: 'host' as const, name: opts.name } };
+  return submitInventory({
+    server: opts.server,
+    apiKey: opts.apiKey,
+    inventory,
+    context: opts.context,
+    resource: { type: 'HOST', name: opts.name, tags: opts.tags },
+    accountId: opts.accountId,
+    signal: opts.signal,
+  });
+}
+
+/** How long after a failed report the agent tries again, at first and at most. */
+const RETRY_MS = { first: 30_000, max: 15 * 60_000 };
+
+/**
+ * Reports now and then every `intervalMs` (±10 %, so a fleet started together does not
+ * report together) until `signal` aborts. A failed report is logged and retried sooner,
+ * backing off from 30 s to 15 min (never later than the interval).
+ */
+export async function runAgent(opts: HostReportOptions & { intervalMs: number; log: Logger; signal: AbortSignal }): Promise<void> {
+  let retry = RETRY_MS.first;
+  while (!opts.signal.aborted) {
+    let wait: number;
+    try {
+      const started = Date.now();
+      const res = await reportHost(opts);
+      opts.log.info({ resource: res.resource.id, name: res.resource.name, inventoryVersion: res.inventoryVersion, findings: res.summary, ms: Date.now() - started }, 'host reported');
+      retry = RETRY_MS.first;
+      wait = opts.intervalMs * (0.9 + Math.random() * 0.2);
+    } catch (err) {
+      if (opts.signal.aborted) return;
+      opts.log.error({ err: err instanceof Error ? err.message : String(err), retryInMs: Math.min(retry, opts.intervalMs) }, 'host report failed');
+      wait = Math.min(retry, opts.intervalMs);
+      retry = Math.min(retry * 2, RETRY_MS.max);
+    }
+    await sleep(wait, opts.signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** A duration such as `90s`, `15m`, `6h` or `1d`, in milliseconds; undefined when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const ms = Number(m[1]) * unit;
+  return ms > 0 ? ms : undefined;
+}

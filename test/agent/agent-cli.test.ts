@@ -1,0 +1,135 @@
+/**
+ * `vigil agent` as an operator runs it: against a real server on loopback, reporting the
+ * debootstrapped Debian root filesystem (its dpkg database must arrive whole, as
+ * `dpkg-query` lists it) and a host with an npm application (its findings must appear under
+ * the HOST resource), once and on an interval until SIGTERM.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDuration } from '../../src/agent/host-agent.js';
+import { runVigil } from '../helpers/cli.js';
+import { debianRootfs } from '../helpers/images.js';
+import { dialectCases } from '../helpers/postgres.js';
+import { startTestApp, type TestApp } from '../server/harness.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+interface StoredResource {
+  id: string;
+  type: string;
+  name: string;
+  tags: Record<string, string>;
+  os?: string;
+}
+
+describe.each(dialectCases().filter((d) => d.name === 'sqlite'))('vigil agent on $name', (dialect) => {
+  let t: TestApp;
+  let url: string;
+  let work: string;
+  let appHost: string;
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = t.app.server.address();
+    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    work = mkdtempSync(join(tmpdir(), 'vigil-agent-'));
+    appHost = join(work, 'app-host');
+    mkdirSync(join(appHost, 'etc'), { recursive: true });
+    mkdirSync(join(appHost, 'srv', 'shop'), { recursive: true });
+    writeFileSync(join(appHost, 'etc', 'os-release'), 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n');
+    writeFileSync(
+      join(appHost, 'srv', 'shop', 'package-lock.json'),
+      JSON.stringify({ name: 'shop', version: '1.0.0', lockfileVersion: 3, packages: { '': { name: 'shop' }, 'node_modules/lodash': { version: '4.17.15' }, 'node_modules/minimist': { version: '1.2.0' } } }),
+    );
+  }, 600_000);
+  afterAll(async () => {
+    await t?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function hostNamed(name: string): Promise<StoredResource | undefined> {
+    const res = await t.call(t.keys.acme.viewer, { method: 'GET', url: '/api/v1/resources?resourceType=HOST' });
+    return (res.json().resources as StoredResource[]).find((r) => r.name === name);
+  }
+
+  it('files the root filesystem as a HOST resource with every installed dpkg package', async () => {
+    const rootfs = await debianRootfs();
+    const res = await runVigil(['agent', '--once', '--root', rootfs, '--name', 'bookworm-1', '--tag', 'env=prod', '--server', url], { env: { VIGIL_API_KEY: t.keys.acme.scanner } });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^HOST bookworm-1 \(\S+\): inventory 1 reported, \d+ findings\n$/);
+
+    const host = await hostNamed('bookworm-1');
+    expect(host).toMatchObject({ type: 'HOST', tags: { env: 'prod' }, os: 'Debian:12' });
+    const inv = (await t.call(t.keys.acme.viewer, { method: 'GET', url: `/api/v1/resources/${host!.id}/inventories/latest` })).json() as {
+      target: { type: string; name: string };
+      packages: { name: string; version: string; ecosystem: string }[];
+    };
+    expect(inv.target).toMatchObject({ type: 'host', name: 'bookworm-1' });
+    const dpkg = execFileSync('dpkg-query', [`--admindir=${rootfs}/var/lib/dpkg`, '-W', '-f', '${Package}\t${Version}\n'], { encoding: 'utf8' }).trim().split('\n').sort();
+    const reported = inv.packages.filter((p) => p.ecosystem.startsWith('Debian')).map((p) => `${p.name}\t${p.version}`).sort();
+    expect(reported).toEqual(dpkg);
+  });
+
+  it('reports the findings of applications installed on the host', async () => {
+    const res = await runVigil(['agent', '--once', '--root', appHost, '--name', 'shop-1', '--server', url], { env: { VIGIL_API_KEY: t.keys.acme.scanner } });
+    expect(res.code).toBe(0);
+    const host = await hostNamed('shop-1');
+    const found = await t.call(t.keys.acme.viewer, { method: 'POST', url: '/api/v1/findings/search', payload: { filterCriteria: { resourceId: [{ comparison: 'EQUALS', value: host!.id }] } } });
+    expect((found.json().findings as { vulnerabilityId: string }[]).map((f) => f.vulnerabilityId).sort()).toEqual(['CVE-2020-8203', 'CVE-2021-44906']);
+  });
+
+  it('reports again on its interval and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `${root}/src/cli/main.ts`, 'agent', '--root', appHost, '--name', 'shop-2', '--interval', '1s', '--server', url], {
+      env: { ...process.env, VIGIL_API_KEY: t.keys.acme.scanner, VIGIL_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const deadline = Date.now() + 60_000;
+    while ((log.match(/"host reported"/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect((log.match(/"host reported"/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    expect(log).toMatch(/"agent stopped"/);
+    const host = await hostNamed('shop-2');
+    const versions = (await t.call(t.keys.acme.viewer, { method: 'GET', url: `/api/v1/resources/${host!.id}/inventories` })).json().inventories as unknown[];
+    expect(versions.length).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+
+  it.each<[string, string[], Record<string, string>, number, RegExp]>([
+    ['no key', ['--once'], { VIGIL_API_KEY: '' }, 2, /needs --api-key/],
+    ['a bad interval', ['--interval', 'soon'], {}, 2, /--interval "soon": expected a duration/],
+    ['a malformed tag', ['--once', '--tag', 'novalue'], {}, 2, /--tag "novalue": expected key=value/],
+    ['a viewer key', ['--once'], { role: 'viewer' }, 1, /host report to .* failed: .*HTTP 403/],
+    ['an unreachable server', ['--once', '--server', 'http://127.0.0.1:9'], {}, 1, /host report to http:\/\/127\.0\.0\.1:9 failed/],
+  ])('fails clearly with %s', async (_name, args, env, code, message) => {
+    const key = env.role === 'viewer' ? t.keys.acme.viewer : t.keys.acme.scanner;
+    const server = args.includes('--server') ? [] : ['--server', url];
+    const res = await runVigil(['agent', '--root', appHost, '--name', 'shop-3', ...server, ...args], { env: { VIGIL_API_KEY: key, ...(env.role ? {} : env) } });
+    expect(res.code).toBe(code);
+    expect(res.stderr).toMatch(message);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each<[string, number | undefined]>([
+    ['90s', 90_000],
+    ['15m', 900_000],
+    ['6h', 21_600_000],
+    ['1.5d', 129_600_000],
+    ['250ms', 250],
+    ['0s', undefined],
+    ['6', undefined],
+    ['h', undefined],
+    ['-1h', undefined],
+  ])('%s → %s', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+});
