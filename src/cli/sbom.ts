@@ -1,6 +1,6 @@
 /**
  * `vigil sbom <target> [--format cyclonedx-json|spdx-json|json] [-o FILE]`: inventories a
- * target (directory, image layout or archive, registry image, SBOM, lockfile) and writes it
+ * target (directory, image layout or archive, registry image, host over SSH, SBOM, lockfile) and writes it
  * as CycloneDX 1.6, SPDX 2.3 or Vigil's inventory JSON. The target options and the progress
  * display are exported for other commands that scan targets.
  */
@@ -24,6 +24,8 @@ export interface TargetFlags {
   maxEntries?: string;
   maxLayers?: string;
   maxFileBytes?: string;
+  sshKey?: string;
+  sshKnownHosts?: string;
 }
 
 /** Adds the flags every target-scanning command takes. */
@@ -37,7 +39,9 @@ export function addTargetOptions(cmd: Command): Command {
     .option('--max-decompressed-bytes <n>', 'stop when layers decompress to more than this many bytes')
     .option('--max-entries <n>', 'stop past this many files across all layers')
     .option('--max-layers <n>', 'refuse images with more layers')
-    .option('--max-file-bytes <n>', 'skip (with a warning) files larger than this');
+    .option('--max-file-bytes <n>', 'skip (with a warning) files larger than this')
+    .option('--ssh-key <file>', 'private key for ssh: targets (default ~/.ssh/id_ed25519, id_ecdsa or id_rsa; or ssh-agent)')
+    .option('--ssh-known-hosts <file>', 'known hosts for ssh: targets (default ~/.ssh/known_hosts)');
 }
 
 function positive(name: string, value: string | undefined): number | undefined {
@@ -58,6 +62,7 @@ export function scanOptionsFrom(flags: TargetFlags): ScanOptions {
           ? { username: flags.registryUsername, password: flags.registryPassword, token: flags.registryToken }
           : undefined,
     },
+    ssh: { privateKeyPath: flags.sshKey, knownHostsPath: flags.sshKnownHosts },
     limits: {
       maxDecompressedBytes: positive('max-decompressed-bytes', flags.maxDecompressedBytes),
       maxEntries: positive('max-entries', flags.maxEntries),

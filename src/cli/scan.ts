@@ -22,6 +22,7 @@ import { updateVulnDb } from '../vulndb/update.js';
 import type { RegisterCommand } from './commands.js';
 import { submitInventory } from '../server/client.js';
 import { CliError } from './errors.js';
+import { addTargetOptions, scanOptionsFrom, type TargetFlags } from './sbom.js';
 
 /** The default ignore file, read from the working directory when present. */
 export const DEFAULT_IGNORE_FILE = '.vigilignore.yaml';
@@ -29,7 +30,7 @@ export const DEFAULT_IGNORE_FILE = '.vigilignore.yaml';
 /** How old the database may get before a scan refreshes it (or warns, offline). */
 const MAX_DB_AGE_MS = 24 * 60 * 60 * 1000;
 
-interface ScanOptions {
+interface ScanOptions extends TargetFlags {
   format: string;
   output?: string;
   severity?: string;
@@ -135,7 +136,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
   try {
     let inventory;
     try {
-      inventory = await scanTarget(target, {});
+      inventory = await scanTarget(target, scanOptionsFrom(opts));
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
@@ -166,10 +167,10 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
 
 /** Registers `vigil scan`. */
 export const registerScan: RegisterCommand = (program: Command) => {
-  program
+  const cmd = program
     .command('scan')
     .description('Find known vulnerabilities in a target (image, root filesystem, directory, lockfile or SBOM) and score them in context')
-    .argument('<target>', 'what to scan: dir:PATH, oci-dir:PATH, docker-archive:FILE, oci-archive:FILE, registry:REF, sbom:FILE, or a path')
+    .argument('<target>', 'what to scan: dir:PATH, oci-dir:PATH, docker-archive:FILE, oci-archive:FILE, registry:REF, ssh:[USER@]HOST[:PORT][/ROOT], sbom:FILE, or a path')
     .option('-f, --format <format>', `output format: ${SCAN_FORMATS.join(', ')}`, 'table')
     .option('-o, --output <file>', 'write the report to FILE instead of standard output')
     .option('--severity <list>', 'report only these severities (comma-separated, e.g. CRITICAL,HIGH)')
@@ -181,8 +182,8 @@ export const registerScan: RegisterCommand = (program: Command) => {
     .option('--include-os-owned', 'also match language packages installed by OS packages (the distribution covers them by default)')
     .option('--ignore-file <file>', `accepted vulnerabilities (default: ${DEFAULT_IGNORE_FILE} when present)`)
     .option('--server <url>', 'send the inventory to a Vigil server, which matches, stores and tracks it (needs --api-key)')
-    .option('--api-key <key>', 'API key with the scanner role for --server (default: $VIGIL_API_KEY)')
-    .action(async (target: string, opts: ScanOptions) => {
-      await scanAction(target, opts, program.version() ?? '0.0.0');
-    });
+    .option('--api-key <key>', 'API key with the scanner role for --server (default: $VIGIL_API_KEY)');
+  addTargetOptions(cmd).action(async (target: string, opts: ScanOptions) => {
+    await scanAction(target, opts, program.version() ?? '0.0.0');
+  });
 };

@@ -8,6 +8,7 @@ import { extractors as registered } from './registry.js';
 import { readSbomFile } from './sbom/read.js';
 import { openSource, parseTarget } from './sources/index.js';
 import type { RegistryOptions } from './sources/registry.js';
+import type { SshOptions } from './sources/ssh.js';
 import type { Extractor, Inventory, ScanWarning } from './types.js';
 
 export { TargetError } from './errors.js';
@@ -22,6 +23,8 @@ export interface ScanOptions {
   platform?: string;
   /** Credentials and transport for `registry:` targets. */
   registry?: RegistryOptions;
+  /** Credentials and known hosts for `ssh:` targets. */
+  ssh?: SshOptions;
   signal?: AbortSignal;
   /** The extractors to run (default: the registry's). */
   extractors?: readonly Extractor[];
@@ -31,7 +34,8 @@ export interface ScanOptions {
 
 /**
  * Inventories one target: `dir:PATH`, `oci-dir:PATH[:TAG]`, `docker-archive:FILE`,
- * `oci-archive:FILE[:TAG]`, `registry:HOST/REPO[:TAG|@DIGEST]`, `sbom:FILE`, `file:PATH`, or
+ * `oci-archive:FILE[:TAG]`, `registry:HOST/REPO[:TAG|@DIGEST]`, `sbom:FILE`, `file:PATH`,
+ * `ssh:[USER@]HOST[:PORT][/ROOT]`, or
  * a path / image reference without a scheme (auto-detected). Throws {@link TargetError} for
  * a target that cannot be read; problems with single files become warnings.
  */
@@ -44,6 +48,7 @@ export async function scanTarget(ref: string, options: ScanOptions = {}): Promis
     limits,
     platform: options.platform,
     registry: options.registry,
+    ssh: options.ssh,
     signal: options.signal,
     warn: (reason) => openWarnings.push({ reason }),
   });

@@ -23,19 +23,30 @@ const ENTRIES_PER_YIELD = 256;
 /** Files below this size are read synchronously; larger ones (binaries, archives) are not. */
 const SYNC_READ_BYTES = 1024 * 1024;
 /** Pseudo-filesystems of a live root: nothing installed lives there, and /proc never ends. */
-const SKIPPED_DIRS = new Set(['/proc', '/sys', '/dev']);
+export const SKIPPED_DIRS = new Set(['/proc', '/sys', '/dev']);
 
 /** Where a path inside the root leads on disk, or why it leads nowhere. */
 export type Resolved =
   | { ok: true; diskPath: string; path: string; size: number; clamped: boolean }
   | { ok: false; reason: 'missing' | 'loop' | 'not-a-file'; path: string };
 
+/** What {@link resolveInRoot} needs of a filesystem (local, or remote over SFTP). */
+export interface LinkFs {
+  /** Joins path components the filesystem's way. */
+  join(...parts: string[]): string;
+  /** The entry itself (not what a symlink points to); throws when it does not exist. */
+  lstat(path: string): Promise<{ isSymbolicLink(): boolean; isDirectory(): boolean; isFile(): boolean; size: number }>;
+  readlink(path: string): Promise<string>;
+}
+
+const localFs: LinkFs = { join, lstat: async (p) => lstatSync(p), readlink };
+
 /**
  * Resolves `path` inside `root` the way `chroot root` would: symlinks are followed one
  * component at a time, absolute targets restart at `root`, `..` stops at `root`. Every
  * component is checked with lstat, so the returned disk path contains no symlink.
  */
-export async function resolveInRoot(root: string, path: string): Promise<Resolved> {
+export async function resolveInRoot(root: string, path: string, fs: LinkFs = localFs): Promise<Resolved> {
   let pending = path.split('/').filter((p) => p !== '' && p !== '.');
   let done: string[] = [];
   let hops = 0;
@@ -48,16 +59,16 @@ export async function resolveInRoot(root: string, path: string): Promise<Resolve
       done.pop();
       continue;
     }
-    const disk = join(root, ...done, part);
+    const disk = fs.join(root, ...done, part);
     let st;
     try {
-      st = lstatSync(disk);
+      st = await fs.lstat(disk);
     } catch {
       return { ok: false, reason: 'missing', path: '/' + [...done, part].join('/') };
     }
     if (st.isSymbolicLink()) {
       if (++hops > MAX_SYMLINK_HOPS) return { ok: false, reason: 'loop', path };
-      const target = await readlink(disk);
+      const target = await fs.readlink(disk);
       if (target.startsWith('/')) done = [];
       pending = [...target.split('/').filter((p) => p !== ''), ...pending];
       continue;
@@ -66,10 +77,16 @@ export async function resolveInRoot(root: string, path: string): Promise<Resolve
     done.push(part);
     if (pending.length === 0) {
       if (!st.isFile()) return { ok: false, reason: 'not-a-file', path: '/' + done.join('/') };
-      return { ok: true, diskPath: join(root, ...done), path: '/' + done.join('/'), size: st.size, clamped };
+      return { ok: true, diskPath: fs.join(root, ...done), path: '/' + done.join('/'), size: st.size, clamped };
     }
   }
   return { ok: false, reason: 'not-a-file', path: '/' };
+}
+
+/** The warning for a symlink that {@link resolveInRoot} could not follow. */
+export function unresolvedLinkReason(r: Extract<Resolved, { ok: false }>): string {
+  const why = r.reason === 'loop' ? 'symlink loop' : r.reason === 'missing' ? `symlink to missing ${r.path}` : `symlink to ${r.path}, not a regular file`;
+  return `${why}; not followed`;
 }
 
 /** A {@link FileRef} over a file on disk, refusing to read past `limit` bytes. */
@@ -195,8 +212,7 @@ export class DirectorySource implements Source {
   private async followLink(path: string, handlers: WalkHandlers, view: FileView, limit: number): Promise<void> {
     const r = await resolveInRoot(this.root, path);
     if (!r.ok) {
-      const why = r.reason === 'loop' ? 'symlink loop' : r.reason === 'missing' ? `symlink to missing ${r.path}` : `symlink to ${r.path}, not a regular file`;
-      handlers.warn({ path, reason: `${why}; not followed` });
+      handlers.warn({ path, reason: unresolvedLinkReason(r) });
       return;
     }
     if (r.clamped) handlers.warn({ path, reason: `symlink points above the target root; resolved inside it as ${r.path}` });

@@ -1,6 +1,6 @@
 /**
  * Turns a target string into a {@link Source}: Syft-style scheme prefixes (`dir:`, `oci-dir:`,
- * `docker-archive:`, `oci-archive:`, `registry:`, `file:`), or auto-detection when there is
+ * `docker-archive:`, `oci-archive:`, `registry:`, `file:`, `ssh:`), or auto-detection when there is
  * none. `sbom:` targets are read by the SBOM readers, not walked, and are handled by the
  * caller.
  */
@@ -15,10 +15,11 @@ import { parsePlatform } from './image.js';
 import { LayoutImageSource } from './oci-layout.js';
 import { RegistrySource, type RegistryOptions } from './registry.js';
 import { SingleFileSource } from './single-file.js';
+import { SshSource, type SshOptions } from './ssh.js';
 import { TarIndex } from './tar-index.js';
 
 /** The schemes a target may start with. */
-export const SCHEMES = ['dir', 'oci-dir', 'docker-archive', 'oci-archive', 'registry', 'sbom', 'file'] as const;
+export const SCHEMES = ['dir', 'oci-dir', 'docker-archive', 'oci-archive', 'registry', 'sbom', 'file', 'ssh'] as const;
 /** One target scheme. */
 export type Scheme = (typeof SCHEMES)[number];
 
@@ -37,6 +38,8 @@ export interface OpenOptions {
   /** `os/arch[/variant]` for multi-platform images; default linux/amd64. */
   platform?: string;
   registry?: RegistryOptions;
+  /** Credentials and known hosts for `ssh:` targets. */
+  ssh?: SshOptions;
   signal?: AbortSignal;
   /** Problems found while opening (e.g. an archive with several images). */
   warn(reason: string): void;
@@ -140,6 +143,8 @@ export async function openSource(ref: TargetRef, opts: OpenOptions): Promise<Sou
       return DockerArchiveSource.open(ref.value, ref.raw, opts.limits, opts.warn);
     case 'registry':
       return RegistrySource.open(ref.value, ref.raw, platform, opts.limits, opts.registry ?? {}, opts.signal);
+    case 'ssh':
+      return SshSource.open(ref.value, ref.raw, opts.ssh, opts.signal);
     case 'sbom':
       throw new TargetError(ref.raw, 'an SBOM is read, not walked');
   }
