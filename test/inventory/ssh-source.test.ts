@@ -4,7 +4,7 @@
  * checked before logging in, and every failure names the target.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,11 +86,15 @@ describe('ssh: addresses and known_hosts', () => {
   it('finds plain, bracketed-port and hashed entries, and honours @revoked', () => {
     const key = Buffer.from('key-one').toString('base64');
     const other = Buffer.from('key-two').toString('base64');
-    // ssh-keygen -H hashes "web-1" with this salt as HMAC-SHA1.
-    const salt = Buffer.from('0123456789abcdef0123').toString('base64');
-    const hash = execFileSync('sh', ['-c', `printf %s web-1 | openssl dgst -sha1 -mac HMAC -macopt hexkey:$(printf %s 0123456789abcdef0123 | od -An -tx1 | tr -d ' \\n') -binary | base64`], { encoding: 'utf8' }).trim();
-    const text = [`# comment`, `web-1,10.0.0.1 ssh-ed25519 ${key}`, `[web-2]:2222 ssh-ed25519 ${other}`, `|1|${salt}|${hash} ssh-ed25519 ${other}`, `@revoked * ssh-ed25519 ${other}`].join('\n');
+    // A hashed entry as OpenSSH writes it: `ssh-keygen -H` rewrites the file in place.
+    const file = join(work, 'known_hosts_hashed');
+    writeFileSync(file, `web-1 ssh-ed25519 ${other}\n`);
+    execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    const hashed = readFileSync(file, 'utf8').trim();
+    expect(hashed).toMatch(/^\|1\|/);
+    const text = ['# comment', `web-1,10.0.0.1 ssh-ed25519 ${key}`, `[web-2]:2222 ssh-ed25519 ${other}`, hashed, `@revoked * ssh-ed25519 ${other}`].join('\n');
     expect(knownHostKeys(text, 'web-1', 22).keys.map((k) => k.toString())).toEqual(['key-one', 'key-two']);
+    expect(knownHostKeys(text, '10.0.0.1', 22).keys.map((k) => k.toString())).toEqual(['key-one']);
     expect(knownHostKeys(text, 'web-2', 2222).keys.map((k) => k.toString())).toEqual(['key-two']);
     expect(knownHostKeys(text, 'web-2', 22).keys).toEqual([]);
     expect(knownHostKeys(text, 'web-1', 22).revoked.map((k) => k.toString())).toEqual(['key-two']);
