@@ -14,10 +14,10 @@ import type { FileView, Source, WalkHandlers, WalkOptions } from '../walk.js';
 
 const MAX_SYMLINK_HOPS = 40;
 /**
- * Listing and per-file calls are synchronous: each is a few microseconds, while a promise-based
- * readdir, lstat or open/read/close takes a thread-pool round trip per call (0.1–0.4 ms each on a VM), which made
- * a walk of small manifests I/O-latency bound. The walk yields to the event loop every this
- * many entries so a server process stays responsive.
+ * Listing and per-file calls are synchronous: each takes a few microseconds, while a
+ * promise-based readdir, lstat or open/read/close costs a thread-pool round trip per call
+ * (0.1–0.4 ms on a VM), which made a walk of small manifests latency-bound. The walk yields
+ * to the event loop every this many entries so a server process stays responsive.
  */
 const ENTRIES_PER_YIELD = 256;
 /** Files below this size are read synchronously; larger ones (binaries, archives) are not. */
@@ -83,10 +83,28 @@ export async function resolveInRoot(root: string, path: string, fs: LinkFs = loc
   return { ok: false, reason: 'not-a-file', path: '/' };
 }
 
-/** The warning for a symlink that {@link resolveInRoot} could not follow. */
-export function unresolvedLinkReason(r: Extract<Resolved, { ok: false }>): string {
-  const why = r.reason === 'loop' ? 'symlink loop' : r.reason === 'missing' ? `symlink to missing ${r.path}` : `symlink to ${r.path}, not a regular file`;
-  return `${why}; not followed`;
+/**
+ * A wanted symlink met by a walk: its target, resolved inside the root, is handed over under
+ * the link's name (through `ref`), or a warning says why it cannot be.
+ */
+export async function followLink(
+  root: string,
+  path: string,
+  fs: LinkFs,
+  handlers: WalkHandlers,
+  view: FileView,
+  ref: (target: Extract<Resolved, { ok: true }>) => FileRef,
+): Promise<void> {
+  const r = await resolveInRoot(root, path, fs);
+  if (!r.ok) {
+    const why = r.reason === 'loop' ? 'symlink loop' : r.reason === 'missing' ? `symlink to missing ${r.path}` : `symlink to ${r.path}, not a regular file`;
+    handlers.warn({ path, reason: `${why}; not followed` });
+    return;
+  }
+  if (r.clamped) handlers.warn({ path, reason: `symlink points above the target root; resolved inside it as ${r.path}` });
+  // The target, when wanted under its own name, is handed over by the walk itself.
+  if (handlers.wanted(r.path, r.size)) return;
+  await handlers.file(ref(r), [], view);
 }
 
 /** A {@link FileRef} over a file on disk, refusing to read past `limit` bytes. */
@@ -200,25 +218,13 @@ export class DirectorySource implements Source {
           await handlers.file(diskRef(path, join(root, path), size, limits.maxFileBytes), [], view);
         } else if (d.isSymbolicLink()) {
           if (!handlers.wanted(path, 0)) continue;
-          await this.followLink(path, handlers, view, limits.maxFileBytes);
+          await followLink(root, path, localFs, handlers, view, (r) => diskRef(path, r.diskPath, r.size, limits.maxFileBytes));
         } else if (handlers.wanted(path, 0)) {
           handlers.warn({ path, reason: 'wanted file is not a regular file (device, socket or FIFO); not read' });
         }
       }
     };
     await visit('');
-  }
-
-  private async followLink(path: string, handlers: WalkHandlers, view: FileView, limit: number): Promise<void> {
-    const r = await resolveInRoot(this.root, path);
-    if (!r.ok) {
-      handlers.warn({ path, reason: unresolvedLinkReason(r) });
-      return;
-    }
-    if (r.clamped) handlers.warn({ path, reason: `symlink points above the target root; resolved inside it as ${r.path}` });
-    // The target, when wanted under its own name, is handed over by the walk itself.
-    if (handlers.wanted(r.path, r.size)) return;
-    await handlers.file(diskRef(path, r.diskPath, r.size, limit), [], view);
   }
 
   async close(): Promise<void> {}

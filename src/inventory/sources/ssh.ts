@@ -13,7 +13,7 @@ import { TargetError, describeError } from '../errors.js';
 import { LimitExceededError } from '../limits.js';
 import type { FileRef, TargetInfo } from '../types.js';
 import type { FileView, Source, WalkHandlers, WalkOptions } from '../walk.js';
-import { SKIPPED_DIRS, resolveInRoot, unresolvedLinkReason, type LinkFs } from './directory.js';
+import { SKIPPED_DIRS, followLink, resolveInRoot, type LinkFs } from './directory.js';
 import { knownHostKeys } from './known-hosts.js';
 
 /** Credentials and trust for `ssh:` targets. */
@@ -174,10 +174,7 @@ export class SshSource implements Source {
           }
           await handlers.file(this.ref(path, posix.join(root, path), size, limits.maxFileBytes), [], view);
         } else if (type === 0o120000) {
-          if (!handlers.wanted(path, 0)) continue;
-          const r = await resolveInRoot(root, path, this.fs);
-          if (!r.ok) handlers.warn({ path, reason: unresolvedLinkReason(r) });
-          else if (!handlers.wanted(r.path, r.size)) await handlers.file(this.ref(path, r.diskPath, r.size, limits.maxFileBytes), [], view);
+          if (handlers.wanted(path, 0)) await followLink(root, path, this.fs, handlers, view, (r) => this.ref(path, r.diskPath, r.size, limits.maxFileBytes));
         }
       }
     };
