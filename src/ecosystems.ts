@@ -2,6 +2,7 @@
  * The one table of ecosystems Vigil knows: OSV ecosystem name ↔ version scheme ↔ PURL type.
  * Adding an ecosystem means adding a line here (and a scheme, an extractor and their tests).
  */
+import { BoundedCache } from './bounded-cache.js';
 
 /** Identifiers of the version schemes in `src/versioning/`. */
 export type SchemeId =
@@ -98,21 +99,25 @@ const byName = new Map<string, EcosystemInfo>(ECOSYSTEMS.map((e) => [e.name.toLo
  * (users type `debian:12`), but the returned `info.name` is OSV's spelling.
  */
 export function parseEcosystem(ecosystem: string): ParsedEcosystem {
-  const colon = ecosystem.indexOf(':');
-  const base = colon < 0 ? ecosystem : ecosystem.slice(0, colon);
-  const info = byName.get(base.trim().toLowerCase());
-  if (!info) throw new UnknownEcosystemError(ecosystem);
-  const release = colon < 0 ? undefined : ecosystem.slice(colon + 1) || undefined;
-  return { raw: ecosystem, info, release };
+  const parsed = tryParseEcosystem(ecosystem);
+  if (!parsed) throw new UnknownEcosystemError(ecosystem);
+  return parsed;
 }
+
+// Matching asks for the same few ecosystem strings once per package: each is parsed once.
+// Bounded, as the strings come from scanned files and advisories.
+const parsedEcosystems = new BoundedCache<string, ParsedEcosystem | null>(1_000);
 
 /** Like {@link parseEcosystem}, but `undefined` instead of an error. */
 export function tryParseEcosystem(ecosystem: string): ParsedEcosystem | undefined {
-  try {
-    return parseEcosystem(ecosystem);
-  } catch {
-    return undefined;
+  let parsed = parsedEcosystems.get(ecosystem);
+  if (parsed === undefined) {
+    const colon = ecosystem.indexOf(':');
+    const info = byName.get((colon < 0 ? ecosystem : ecosystem.slice(0, colon)).trim().toLowerCase());
+    parsed = info ? { raw: ecosystem, info, release: colon < 0 ? undefined : ecosystem.slice(colon + 1) || undefined } : null;
+    parsedEcosystems.set(ecosystem, parsed);
   }
+  return parsed ?? undefined;
 }
 
 /** The ecosystem of a language PURL type (`pypi` → PyPI); OS types need a release and return undefined. */

@@ -77,20 +77,10 @@ class Warnings {
   }
 }
 
-// Every package of an inventory names one of a few ecosystem strings: parse each once
-// (bounded, as the strings come from scanned files).
-const ecosystemsByString = new Map<string, { raw: string; info: EcosystemInfo } | undefined>();
-const ECOSYSTEMS_KEPT = 1_000;
-
 /** The ecosystem a package is matched in, or undefined when it cannot be known. */
 function ecosystemOf(pkg: Package): { raw: string; info: EcosystemInfo } | undefined {
   if (pkg.ecosystem) {
-    if (ecosystemsByString.has(pkg.ecosystem)) return ecosystemsByString.get(pkg.ecosystem);
-    const parsed = tryParseEcosystem(pkg.ecosystem);
-    const eco = parsed ? { raw: pkg.ecosystem, info: parsed.info } : undefined;
-    if (ecosystemsByString.size >= ECOSYSTEMS_KEPT) ecosystemsByString.clear();
-    ecosystemsByString.set(pkg.ecosystem, eco);
-    return eco;
+    return tryParseEcosystem(pkg.ecosystem);
   }
   // Language packages know their ecosystem from their PURL type even when no OS was found.
   const info = languageEcosystemForPurlType(pkg.purlType);

@@ -11,7 +11,7 @@
  *   version, `last_affected` closes after its version, `limit` (`"*"` = never) ends it;
  * - a version or bound the scheme cannot parse gives `unknown` with the reason, never a guess.
  */
-import { parseEcosystem, tryParseEcosystem, type ParsedEcosystem } from '../ecosystems.js';
+import { parseEcosystem, tryParseEcosystem } from '../ecosystems.js';
 import type { OsvAffected, OsvEvent, OsvRange } from '../vulndb/types.js';
 import { schemes } from './index.js';
 import { InvalidVersionError, type VersionScheme } from './types.js';
@@ -232,19 +232,6 @@ function evaluateCore(version: string, affected: OsvAffected, ecosystemScheme: V
   return core;
 }
 
-// Matching names the same few ecosystems in every call: parse each string once.
-const ecosystems = new Map<string, ParsedEcosystem | undefined>();
-const ECOSYSTEMS_KEPT = 1_000;
-
-function parsedEcosystem(ecosystem: string): ParsedEcosystem | undefined {
-  if (ecosystems.has(ecosystem)) return ecosystems.get(ecosystem);
-  const parsed = tryParseEcosystem(ecosystem);
-  // Bounded: ecosystem strings come from data, and a flood of made-up ones must not grow it.
-  if (ecosystems.size >= ECOSYSTEMS_KEPT) ecosystems.clear();
-  ecosystems.set(ecosystem, parsed);
-  return parsed;
-}
-
 /**
  * Decides whether `version` is affected by one OSV `affected` entry, which ranges contain it,
  * and the lowest version that fixes it. Never throws for bad data: an unknown ecosystem, an
@@ -252,7 +239,7 @@ function parsedEcosystem(ecosystem: string): ParsedEcosystem | undefined {
  */
 export function evaluateAffected(version: string, affected: OsvAffected, options: EvaluateOptions = {}): OsvVerdict {
   const ecosystem = options.ecosystem ?? affected.package?.ecosystem;
-  const parsed = ecosystem === undefined ? undefined : parsedEcosystem(ecosystem);
+  const parsed = ecosystem === undefined ? undefined : tryParseEcosystem(ecosystem);
   const ecosystemScheme = parsed ? schemes[parsed.info.scheme] : undefined;
   const unknown = (reason: string, skippedRanges: SkippedRange[] = []): OsvVerdict => ({
     affected: 'unknown',
