@@ -21,7 +21,7 @@ export function isCve(id: string): boolean {
 }
 
 /** Every id the record goes by: its own, its aliases, and the upstream CVEs it fixes downstream. */
-function idsOf(record: OsvRecord): string[] {
+export function idsOf(record: OsvRecord): string[] {
   return [record.id, ...(record.aliases ?? []), ...(record.upstream ?? []).filter(isCve)];
 }
 

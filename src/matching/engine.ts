@@ -6,14 +6,14 @@
 import { languageEcosystemForPurlType, tryParseEcosystem, type EcosystemInfo } from '../ecosystems.js';
 import type { Inventory, Package, ScanWarning } from '../inventory/types.js';
 import { compareByRisk, scoreFinding, type CvssCandidate } from '../scoring/index.js';
-import { schemeFor } from '../versioning/index.js';
+import { resolveFix, type FixSource } from '../versioning/osv-range.js';
 import type { AdvisoryIndex, CvssSource, Enrichment, OsvRecord } from '../vulndb/types.js';
-import { groupByVulnerability, isCve, type VulnerabilityGroup } from './aliases.js';
+import { groupByVulnerability, idsOf, isCve, type VulnerabilityGroup } from './aliases.js';
 import { isImageTarget, isKernelPackage, isRunningKernel } from './kernel.js';
 import { evaluateCandidates, lookupCandidates, type Candidates } from './matchers/common.js';
 import { distroMatcher } from './matchers/distro.js';
 import { ecosystemMatcher } from './matchers/ecosystem.js';
-import type { PackageMatches } from './matchers/types.js';
+import type { LookupKey } from './matchers/types.js';
 import type { FixAvailable, Finding, ScanContext, ScanEngine, ScanResult } from './types.js';
 
 /** Per-scan counts of what was matched and what was left out, and why. */
@@ -43,8 +43,7 @@ interface Draft {
   pkg: Package;
   ecosystem: EcosystemInfo;
   group: VulnerabilityGroup;
-  fixAvailable: FixAvailable;
-  fixedVersion?: string;
+  fix: FixOfFinding;
 }
 
 /** What the engine remembers about one index between scans. */
@@ -87,22 +86,61 @@ function ecosystemOf(pkg: Package): { raw: string; info: EcosystemInfo } | undef
   return info ? { raw: info.name, info } : undefined;
 }
 
-function fixOf(group: VulnerabilityGroup, compare: (a: string, b: string) => number): { fixAvailable: FixAvailable; fixedVersion?: string } {
-  let fixed = 0;
-  let notFixed = 0;
-  let partial = 0;
-  let fixedVersion: string | undefined;
-  for (const match of group.matches) {
-    for (const status of match.fixStatuses) {
-      if (status === 'fixed') fixed++;
-      else if (status === 'not-fixed') notFixed++;
-      else partial++;
+/** The fix of one finding: {@link resolveFix} over every entry of every record behind it. */
+interface FixOfFinding {
+  fixAvailable: FixAvailable;
+  fixedVersion?: string;
+  fixNote?: string;
+}
+
+const FIX_AVAILABLE = { fixed: 'YES', 'partially-fixed': 'PARTIAL', 'not-fixed': 'NO' } as const satisfies Record<string, FixAvailable>;
+
+/** Every id each candidate advisory counts toward, by id: built once per looked-up name. */
+const advisoriesByVulnerability = new WeakMap<Candidates, Map<string, Candidates['advisories']>>();
+
+function byVulnerability(candidates: Candidates): Map<string, Candidates['advisories']> {
+  let map = advisoriesByVulnerability.get(candidates);
+  if (map) return map;
+  map = new Map();
+  for (const a of candidates.advisories) {
+    // The store names the vulnerabilities a record counts toward without loading it.
+    const ids = a.advisory.vulnerabilities ?? idsOf(a.advisory.record);
+    for (const id of ids) {
+      const list = map.get(id) ?? [];
+      list.push(a);
+      map.set(id, list);
     }
-    if (match.fixedVersion !== undefined && (fixedVersion === undefined || compare(match.fixedVersion, fixedVersion) < 0)) fixedVersion = match.fixedVersion;
   }
-  // YES only when every matching range of every advisory names a fix; NO when none does.
-  const fixAvailable: FixAvailable = partial === 0 && notFixed === 0 ? 'YES' : partial === 0 && fixed === 0 ? 'NO' : 'PARTIAL';
-  return fixedVersion === undefined ? { fixAvailable } : { fixAvailable, fixedVersion };
+  advisoriesByVulnerability.set(candidates, map);
+  return map;
+}
+
+/**
+ * The fixed version must leave every record behind the finding: the ones that matched, and the
+ * ones for the same vulnerability and package that did not (a record whose range starts where
+ * another's fix is would otherwise report the "fixed" version again).
+ */
+function fixOf(group: VulnerabilityGroup, candidates: Candidates, key: LookupKey): FixOfFinding {
+  const sources: FixSource[] = [];
+  const seen = new Set<string>();
+  for (const m of group.matches) {
+    seen.add(m.record.id);
+    for (const entry of m.entries) sources.push({ id: m.record.id, entry });
+  }
+  const index = byVulnerability(candidates);
+  for (const id of [group.id, ...group.aliases]) {
+    for (const a of index.get(id) ?? []) {
+      if (seen.has(a.id)) continue;
+      seen.add(a.id);
+      for (const { entry } of a.entries) sources.push({ id: a.id, entry });
+    }
+  }
+  const fix = resolveFix(key.version, sources, { ecosystem: key.ecosystem });
+  return {
+    fixAvailable: FIX_AVAILABLE[fix.fixStatus],
+    ...(fix.fixedVersion !== undefined ? { fixedVersion: fix.fixedVersion } : {}),
+    ...(fix.note !== undefined ? { fixNote: fix.note } : {}),
+  };
 }
 
 function cvssSourceOf(record: OsvRecord, distroRecord: boolean): CvssSource {
@@ -175,7 +213,7 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
 
   // Binaries of one source share a (name, version); versions of one name share candidates,
   // across scans too (an index does not change while it is open).
-  const cache = new Map<string, PackageMatches>();
+  const cache = new Map<string, { group: VulnerabilityGroup; fix: FixOfFinding }[]>();
   const { candidatesByName, namesByEcosystem } = indexCache(index);
   const drafts: Draft[] = [];
   for (const pkg of inventory.packages) {
@@ -213,21 +251,20 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
     // Most packages have no advisory at all: nothing to evaluate, warn about or remember.
     if (candidates.advisories.length === 0) continue;
     const cacheKey = `${nameKey}\u0000${key.version}`;
-    let found = cache.get(cacheKey);
-    if (!found) {
-      found = evaluateCandidates(candidates, key, (reason) => warnings.add({ reason }));
-      cache.set(cacheKey, found);
+    let groups = cache.get(cacheKey);
+    if (!groups) {
+      const found = evaluateCandidates(candidates, key, (reason) => warnings.add({ reason }));
+      const matched = candidates;
+      groups = groupByVulnerability(found.matches).map((group) => ({ group, fix: fixOf(group, matched, key) }));
+      cache.set(cacheKey, groups);
     }
-    if (found.matches.length === 0) continue;
-
-    const groups = groupByVulnerability(found.matches);
+    if (groups.length === 0) continue;
     if (kernel && image) {
       // The container runs the host's kernel: these findings describe code that never runs here.
       stats.kernelFindingsDropped += groups.length;
       continue;
     }
-    const scheme = schemeFor(key.ecosystem);
-    for (const group of groups) drafts.push({ pkg, ecosystem: eco.info, group, ...fixOf(group, (a, b) => scheme.compare(a, b)) });
+    for (const { group, fix } of groups) drafts.push({ pkg, ecosystem: eco.info, group, fix });
   }
 
   for (const [kind, names] of unknownByKind) {
@@ -286,8 +323,9 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
         ...(pkg.layer ? { layer: pkg.layer } : {}),
         locations: pkg.locations,
       },
-      fixAvailable: draft.fixAvailable,
-      ...(draft.fixedVersion !== undefined ? { fixedVersion: draft.fixedVersion } : {}),
+      fixAvailable: draft.fix.fixAvailable,
+      ...(draft.fix.fixedVersion !== undefined ? { fixedVersion: draft.fix.fixedVersion } : {}),
+      ...(draft.fix.fixNote !== undefined ? { fixNote: draft.fix.fixNote } : {}),
       severity: scored.severity,
       score: scored.score,
       scoreSource: scored.scoreSource,

@@ -4,7 +4,7 @@ import type { CvssSource } from '../vulndb/types.js';
 /** Severity bands of the final score, plus UNTRIAGED when nothing scores the vulnerability. */
 export type Severity = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL' | 'UNTRIAGED';
 
-/** Whether an upgrade fixes the vulnerability: PARTIAL when some affected ranges have no fix. */
+/** Whether an upgrade fixes the vulnerability: PARTIAL when the installed version's line has no fix of its own, or the fixes named are still affected elsewhere. */
 export type FixAvailable = 'YES' | 'NO' | 'PARTIAL';
 
 /** One contextual change to the score, shown to the user. */
@@ -32,7 +32,14 @@ export interface Finding {
     locations: string[];
   };
   fixAvailable: FixAvailable;
+  /**
+   * The lowest version above the installed one that leaves every affected range of every record
+   * behind the finding (so a scan of it never reports this finding again). With `PARTIAL`, present
+   * only when such a version exists off the installed version's release line.
+   */
   fixedVersion?: string;
+  /** With `PARTIAL`: which release line has no fix, or which named fix is still affected. */
+  fixNote?: string;
   severity: Severity;
   score: number;
   /** Where the base score came from, e.g. `nvd:3.1`, `vendor:3.1`, `cisa-adp:3.1`, `none`. */

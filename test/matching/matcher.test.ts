@@ -41,7 +41,8 @@ const records: OsvRecord[] = [
   advisory('DEBCL-expat-2.5.0-1_deb12u2', 'Debian:12', 'expat', [[{ introduced: '0' }, { fixed: '2.5.0-1+deb12u2' }]], {
     aliases: ['CVE-2024-0009', 'CVE-2024-0010'],
   }),
-  // The same CVE named again by a later upload: the lowest fix above the installed version wins.
+  // The same CVE named again by a later upload: by the data the first upload is still affected,
+  // so the fix is the later upload (the lowest version that leaves both records).
   advisory('DEBCL-expat-2.5.0-1_deb12u3', 'Debian:12', 'expat', [[{ introduced: '0' }, { fixed: '2.5.0-1+deb12u3' }]], { aliases: ['CVE-2024-0010'] }),
   // Withdrawn: published in error; must never produce a finding.
   advisory('GHSA-wwww-wwww-wwww', 'npm', 'left-pad', [[{ introduced: '0' }]], { withdrawn: '2024-02-01T00:00:00Z', aliases: ['CVE-2024-0011'] }),
@@ -61,6 +62,12 @@ const records: OsvRecord[] = [
     modified: '2024-01-01T00:00:00Z',
     affected: [{ package: { ecosystem: 'npm', name: 'gitonly' }, ranges: [{ type: 'GIT', repo: 'https://example.org/r.git', events: [{ introduced: '0' }, { fixed: 'abc123' }] }] }],
   },
+  // Two records for one CVE, the second starting where the first one's fix is: 0.5 matches only
+  // the first, and its fix 1.0 is inside the second, so the fix is the second's 1.1.
+  advisory('GHSA-mmmm-nnnn-oooo', 'npm', 'handover', [[{ introduced: '0' }, { fixed: '1.0.0' }]], { aliases: ['CVE-2024-0018'] }),
+  advisory('OSV-2024-18', 'npm', 'handover', [[{ introduced: '1.0.0' }, { fixed: '1.1.0' }]], { aliases: ['CVE-2024-0018'] }),
+  // A line that ends at last_affected, with a later line fixed: upgrading across lines fixes it.
+  advisory('GHSA-pppp-qqqq-rrrr', 'npm', 'oldline', [[{ introduced: '1.0.0' }, { last_affected: '1.9.0' }, { introduced: '2.0.0' }, { fixed: '2.3.0' }]], { aliases: ['CVE-2024-0019'] }),
   // PEP 503 names: the advisory writes `Python_Dateutil`, the inventory `python-dateutil`.
   advisory('PYSEC-2024-17', 'PyPI', 'Python_Dateutil', [[{ introduced: '0' }, { fixed: '2.9.0' }]], { aliases: ['CVE-2024-0017'] }),
 ];
@@ -127,7 +134,7 @@ describe('distribution matching', () => {
     expect(findings).toEqual([{ id: 'CVE-2024-0007', aliases: ['DEBIAN-CVE-2024-0007'], package: 'tar@1.34+dfsg-1.2', fixAvailable: 'NO', advisories: ['DEBIAN-CVE-2024-0007'] }]);
   });
 
-  it('splits a record naming several CVEs, and takes the lowest fix above the installed version', () => {
+  it('splits a record naming several CVEs, and takes the lowest fix that leaves every record of the CVE', () => {
     const { findings } = scanBrief(inventory([deb('libexpat1', '2.5.0-1', ['expat', '2.5.0-1'])]), db);
     expect(findings).toEqual([
       { id: 'CVE-2024-0009', aliases: ['DEBCL-expat-2.5.0-1_deb12u2'], package: 'libexpat1@2.5.0-1', fixAvailable: 'YES', fixedVersion: '2.5.0-1+deb12u2', advisories: ['DEBCL-expat-2.5.0-1_deb12u2'] },
@@ -136,7 +143,7 @@ describe('distribution matching', () => {
         aliases: ['DEBCL-expat-2.5.0-1_deb12u2', 'DEBCL-expat-2.5.0-1_deb12u3'],
         package: 'libexpat1@2.5.0-1',
         fixAvailable: 'YES',
-        fixedVersion: '2.5.0-1+deb12u2',
+        fixedVersion: '2.5.0-1+deb12u3',
         advisories: ['DEBCL-expat-2.5.0-1_deb12u2', 'DEBCL-expat-2.5.0-1_deb12u3'],
       },
     ]);
@@ -185,15 +192,32 @@ describe('language matching', () => {
   it('merges aliases into one finding named by the CVE, PARTIAL when one range has no fix', () => {
     const requests = pkg({ purlType: 'pypi', ecosystem: 'PyPI', name: 'requests', version: '2.28.1' });
     const { findings } = scanBrief(inventory([requests]), db);
+    // GHSA's 2.31.0 is inside PYSEC's open range: no version leaves both, so no fixedVersion.
     expect(findings).toEqual([
       {
         id: 'CVE-2024-0008',
         aliases: ['GHSA-aaaa-bbbb-cccc', 'PYSEC-2024-8'],
         package: 'requests@2.28.1',
         fixAvailable: 'PARTIAL',
-        fixedVersion: '2.31.0',
         advisories: ['GHSA-aaaa-bbbb-cccc', 'PYSEC-2024-8'],
       },
+    ]);
+    expect(scanInventory(inventory([requests]), db).findings[0].fixNote).toBe(
+      'no fix on the line of 2.28.1 (PYSEC-2024-8: introduced 2.0, no fix); 2.31.0 is still affected (PYSEC-2024-8)',
+    );
+  });
+
+  it('takes the fix that leaves the records of the same CVE that did not match the installed version', () => {
+    const result = scanInventory(inventory([pkg({ purlType: 'npm', ecosystem: 'npm', name: 'handover', version: '0.5.0' })]), db);
+    expect(result.findings.map((f) => [f.id, f.fixAvailable, f.fixedVersion, f.advisories])).toEqual([['CVE-2024-0018', 'YES', '1.1.0', ['GHSA-mmmm-nnnn-oooo']]]);
+  });
+
+  it('PARTIAL with a fixed version on another line, naming the line that has none', () => {
+    const [finding] = scanInventory(inventory([pkg({ purlType: 'npm', ecosystem: 'npm', name: 'oldline', version: '1.5.0' })]), db).findings;
+    expect([finding.fixAvailable, finding.fixedVersion, finding.fixNote]).toEqual([
+      'PARTIAL',
+      '2.3.0',
+      'no fix on the line of 1.5.0 (GHSA-pppp-qqqq-rrrr: introduced 1.0.0, last affected 1.9.0); 2.3.0 leaves every affected range',
     ]);
   });
 
@@ -256,7 +280,7 @@ describe('uncertain decisions are warnings', () => {
     const result = scanBrief(inventory([bad, bad]), db);
     expect(result.findings).toEqual([]);
     expect(result.warnings).toHaveLength(1);
-    expect(result.warnings[0]).toMatch(/^branchy not a version in npm: .*not a version.*; 1 advisories for it were not evaluated$/);
+    expect(result.warnings[0]).toMatch(/^branchy not a version in npm: .*not a version.*; 1 advisories for it were checked only against the versions they list$/);
   });
 
   it('warns about a package with no version (an unpinned requirement) that has advisories', () => {

@@ -78,7 +78,8 @@ describe('the debootstrapped bookworm root filesystem', () => {
       expect(relevant.filter((t) => t.cves.length > 0).length).toBeGreaterThanOrEqual(3);
 
       for (const entry of relevant) {
-        // The expected fix of each CVE: the lowest fixed version among the upload records naming it.
+        // The expected fix of each CVE: every upload record naming it opens at "0" and ends at
+        // its upload, so the lowest version that leaves all of them is the latest such upload.
         const records = index.advisoriesFor('Debian:12', entry.source).filter((a) => entry.osv_ids.includes(a.record.id));
         const expected = new Map<string, string>();
         for (const { record, affected } of records) {
@@ -86,7 +87,7 @@ describe('the debootstrapped bookworm root filesystem', () => {
           for (const cve of record.aliases ?? []) {
             for (const fix of fixed) {
               const prev = expected.get(cve);
-              if (prev === undefined || dpkg.compare(fix, prev) < 0) expected.set(cve, fix);
+              if (prev === undefined || dpkg.compare(fix, prev) > 0) expected.set(cve, fix);
             }
           }
         }

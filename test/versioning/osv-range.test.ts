@@ -110,6 +110,38 @@ const cases: Case[] = [
     version: '1.0',
     want: { affected: true },
   },
+  // several limits: in scope below ANY of them (OSV), so the highest one ends the range
+  {
+    name: 'between two limits is affected',
+    affected: entry('PyPI', [eco([{ introduced: '1.0' }, { limit: '2.0' }, { limit: '3.0' }])]),
+    version: '2.5',
+    want: { affected: true, matchedRanges: [0], fixStatus: 'not-fixed' },
+  },
+  {
+    name: 'limits given in descending order end the range at the highest one',
+    affected: entry('PyPI', [eco([{ introduced: '1.0' }, { limit: '3.0' }, { limit: '2.0' }])]),
+    version: '2.5',
+    want: { affected: true, matchedRanges: [0] },
+  },
+  {
+    name: 'at or above every limit is not affected',
+    affected: entry('PyPI', [eco([{ introduced: '1.0' }, { limit: '2.0' }, { limit: '3.0' }])]),
+    version: '3.0',
+    want: { affected: false },
+  },
+  {
+    name: 'a fix below the limits still closes the range',
+    affected: entry('PyPI', [eco([{ introduced: '1.0' }, { fixed: '1.5' }, { limit: '2.0' }, { limit: '3.0' }])]),
+    version: '1.7',
+    want: { affected: false },
+  },
+  // release lines: the version's own line must end in a fix for `fixed`
+  {
+    name: 'a line that ends at last_affected, with a later line fixed: the later fix, partially',
+    affected: entry('npm', [eco([{ introduced: '1.0.0' }, { last_affected: '1.4.0' }, { introduced: '2.0.0' }, { fixed: '2.1.0' }])]),
+    version: '1.2.0',
+    want: { affected: true, matchedRanges: [0], fixedVersion: '2.1.0', fixStatus: 'partially-fixed' },
+  },
   // several ranges
   {
     name: 'the second of two ranges matches',
@@ -144,10 +176,24 @@ const cases: Case[] = [
   },
   { name: 'not listed and no ranges', affected: entry('PyPI', [], ['1.0.1']), version: '1.0.3', want: { affected: false } },
   {
+    // …and the range's fix, which nothing affects, is its fix.
     name: 'listed but outside every range is still affected (the list is authoritative too)',
     affected: entry('PyPI', [eco([{ introduced: '2.0' }, { fixed: '2.1' }])], ['1.0']),
     version: '1.0',
-    want: { affected: true, inVersionsList: true, matchedRanges: [], fixedVersion: undefined },
+    want: { affected: true, inVersionsList: true, matchedRanges: [], fixedVersion: '2.1', fixStatus: 'fixed' },
+  },
+  {
+    // OSV's list rule is string equality: `0.4m2` is no PEP 440 version, and is affected all the same.
+    name: 'a listed version that does not parse is affected, and every fix that leaves the entry is a candidate',
+    affected: entry('PyPI', [eco([{ introduced: '0' }, { fixed: '0.11.0' }])], ['0.3', '0.4m2']),
+    version: '0.4m2',
+    want: { affected: true, inVersionsList: true, matchedRanges: [], fixedVersion: '0.11.0', fixStatus: 'fixed', reason: expect.stringContaining('listed in versions; ranges not evaluated') as unknown as string },
+  },
+  {
+    name: 'an unlisted version that does not parse stays unknown',
+    affected: entry('PyPI', [eco([{ introduced: '0' }, { fixed: '0.11.0' }])], ['0.3', '0.4m2']),
+    version: '0.4m3',
+    want: { affected: 'unknown', fixStatus: 'unknown' },
   },
   // GIT ranges
   {

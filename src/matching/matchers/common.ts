@@ -7,7 +7,7 @@ import { canonicalEcosystem, normalizePackageName, tryParseEcosystem } from '../
 import { schemeFor } from '../../versioning/index.js';
 import type { AdvisoryIndex, IndexedAdvisory, OsvAffected } from '../../vulndb/types.js';
 import { evaluateAffected } from '../../versioning/osv-range.js';
-import type { AdvisoryMatch, LookupKey, MatchWarn, PackageMatches } from './types.js';
+import type { LookupKey, MatchWarn, PackageMatches } from './types.js';
 
 /** Whether an `affected` entry names the looked-up package, in this ecosystem and release. */
 function entryNamesPackage(entry: OsvAffected, key: LookupKey, normalisedName: string): boolean {
@@ -71,24 +71,24 @@ export function evaluateCandidates(candidates: Candidates, key: LookupKey, warn:
     return result;
   }
   const scheme = schemeFor(key.ecosystem);
+  let listedOnly = false;
   if (!scheme.isValid(key.version)) {
     // An unparseable version cannot be placed in any range; guessing with another scheme
-    // would be worse than saying so.
+    // would be worse than saying so. OSV's versions lists still name it by string equality.
     let reason = 'not valid';
     try {
       scheme.parse(key.version);
     } catch (err) {
       reason = err instanceof Error ? err.message : String(err);
     }
-    warn(`${key.label} ${key.version} in ${key.ecosystem}: ${reason}; ${candidates.advisories.length} advisories for it were not evaluated`);
-    return result;
+    warn(`${key.label} ${key.version} in ${key.ecosystem}: ${reason}; ${candidates.advisories.length} advisories for it were checked only against the versions they list`);
+    listedOnly = true;
   }
 
   for (const { id, advisory, entries } of candidates.advisories) {
     const affected: number[] = [];
-    const fixStatuses: AdvisoryMatch['fixStatuses'] = [];
-    let fixedVersion: string | undefined;
     for (const { entry, index } of entries) {
+      if (listedOnly && !entry.versions?.includes(key.version)) continue;
       const verdict = evaluateAffected(key.version, entry, { ecosystem: key.ecosystem });
       if (verdict.affected === 'unknown') {
         warn(`${key.label} ${key.version}: advisory ${id} could not be evaluated: ${verdict.reason ?? 'unknown reason'}`);
@@ -103,16 +103,11 @@ export function evaluateCandidates(candidates: Candidates, key: LookupKey, warn:
         continue;
       }
       affected.push(index);
-      // 'unknown' cannot happen once affected is true; count it as no fix to stay on the safe side.
-      fixStatuses.push(verdict.fixStatus === 'fixed' || verdict.fixStatus === 'partially-fixed' ? verdict.fixStatus : 'not-fixed');
-      if (verdict.fixedVersion !== undefined && (fixedVersion === undefined || scheme.compare(verdict.fixedVersion, fixedVersion) < 0)) {
-        fixedVersion = verdict.fixedVersion;
-      }
     }
     // Only now is the full record needed (grouping by aliases, scoring, output).
     if (affected.length === 0) continue;
     const full = advisory.affected;
-    result.matches.push({ record: advisory.record, affected: affected.map((i) => full[i]), fixStatuses, ...(fixedVersion !== undefined ? { fixedVersion } : {}) });
+    result.matches.push({ record: advisory.record, affected: affected.map((i) => full[i]), entries: entries.map((e) => e.entry) });
   }
   return result;
 }

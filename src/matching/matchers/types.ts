@@ -6,10 +6,11 @@ export interface AdvisoryMatch {
   record: OsvRecord;
   /** The `affected` entries that matched the package. */
   affected: OsvAffected[];
-  /** One per matched `affected` entry: whether its matching ranges name a fix above the installed version. */
-  fixStatuses: ('fixed' | 'partially-fixed' | 'not-fixed')[];
-  /** The lowest fixing version above the installed one, if any range has a fix. */
-  fixedVersion?: string;
+  /**
+   * Every entry of the record that names the package, as range evaluation reads them (matching
+   * or not): what a fixed version must leave (see `resolveFix` in `src/versioning/osv-range.ts`).
+   */
+  entries: OsvAffected[];
 }
 
 /** What a matcher asked the index and what it concluded, for one package. */
