@@ -59,8 +59,8 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
   const osFiles = new Map<string, Buffer>();
   const found: Found[] = [];
 
-  const wanted = (path: string, size: number): boolean =>
-    osFileRequired(path) || extractors.some((e) => e.fileRequired(path, size) || (e.auxiliaryFile?.(path, size) ?? false));
+  const wanted = (path: string, size: number, mode?: number): boolean =>
+    osFileRequired(path) || extractors.some((e) => e.fileRequired(path, size, mode) || (e.auxiliaryFile?.(path, size) ?? false));
 
   const runOne = async (e: Extractor, file: FileRef, history: readonly FileVersion[], view: FileView): Promise<void> => {
     const ref = extractorRef(e);
@@ -111,7 +111,7 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
         signal?.throwIfAborted();
         if (osFileRequired(file.path) && file.size <= OS_FILE_LIMIT) osFiles.set(file.path, await file.read());
         for (const e of extractors) {
-          if (e.fileRequired(file.path, file.size)) await runOne(e, file, history, view);
+          if (e.fileRequired(file.path, file.size, file.mode)) await runOne(e, file, history, view);
         }
       },
     },

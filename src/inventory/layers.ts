@@ -42,6 +42,8 @@ interface Node {
   /** Layer the node's current content came from. */
   layer: number;
   size: number;
+  /** `st_mode` from the tar header (files only). */
+  mode?: number;
   children?: Map<string, Node>;
   linkTarget?: string;
   data?: Buffer;
@@ -455,7 +457,7 @@ async function applyEntry(
       return applyHardLink(entry, path, index, label, tree, handlers);
     case 'file':
     case 'contiguous-file':
-      return applyFile(entry, path, header.size ?? 0, index, label, tree, handlers, limits);
+      return applyFile(entry, path, header.size ?? 0, header.mode, index, label, tree, handlers, limits);
     default: {
       // Devices, FIFOs and the like: part of the view (whiteouts may name them), never read.
       if (handlers.wanted(path, 0)) handlers.warn({ path, reason: `${label}: wanted file is a ${header.type}, not a regular file; not read` });
@@ -473,14 +475,15 @@ async function applyFile(
   entry: Entry,
   path: string,
   size: number,
+  mode: number | undefined,
   index: number,
   label: string,
   tree: LayerTree,
   handlers: WalkHandlers,
   limits: ScanLimits,
 ): Promise<void> {
-  const node: Node = { kind: 'file', touched: index, layer: index, size };
-  if (handlers.wanted(path, size)) {
+  const node: Node = { kind: 'file', touched: index, layer: index, size, ...(mode !== undefined ? { mode } : {}) };
+  if (handlers.wanted(path, size, mode)) {
     if (size > limits.maxFileBytes) {
       node.skipped = `file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)`;
       await drain(entry);
@@ -510,8 +513,8 @@ async function applyHardLink(entry: Entry, path: string, index: number, label: s
     handlers.warn({ path, reason: `${label}: hard link to missing target ${header.linkname ?? '(none)'}; skipped` });
     return;
   }
-  const node: Node = { kind: 'file', touched: index, layer: index, size: target.size };
-  if (handlers.wanted(path, target.size)) {
+  const node: Node = { kind: 'file', touched: index, layer: index, size: target.size, ...(target.mode !== undefined ? { mode: target.mode } : {}) };
+  if (handlers.wanted(path, target.size, target.mode)) {
     if (target.data) {
       tree.keep(target.data.length, label);
       node.data = target.data;
@@ -549,7 +552,7 @@ async function handOver(tree: LayerTree, layers: readonly LayerBlob[], handlers:
       continue;
     }
     const history: FileVersion[] = (node.history ?? []).map((v) => ({ layer: layers[v.layer].digest, data: v.data }));
-    await handlers.file(bufferRef(path, node.data, layers[node.layer].digest), history, view);
+    await handlers.file(bufferRef(path, node.data, layers[node.layer].digest, node.mode), history, view);
   }
   for (const { path } of links) {
     const r = tree.resolve(path);
@@ -564,11 +567,12 @@ async function handOver(tree: LayerTree, layers: readonly LayerBlob[], handlers:
 }
 
 /** A {@link FileRef} over bytes held in memory. */
-export function bufferRef(path: string, data: Buffer, layer?: string): FileRef {
+export function bufferRef(path: string, data: Buffer, layer?: string, mode?: number): FileRef {
   return {
     path,
     size: data.length,
     layer,
+    ...(mode !== undefined ? { mode } : {}),
     read: async () => data,
     stream: () => Readable.from([data]),
   };

@@ -122,6 +122,8 @@ export interface FileRef {
   size: number;
   /** Digest of the layer the file's final version came from. */
   layer?: string;
+  /** Permission bits and type (`st_mode`), when the source knows them. */
+  mode?: number;
   /** Reads the whole file; rejects past the extractor's size limit. */
   read(): Promise<Buffer>;
   /** Streams the file. */
@@ -151,7 +153,7 @@ export interface Extractor {
   /** Bumped when output changes; stored as `id@version` with what it found. */
   readonly version: number;
   /** True when the file at this path is one this extractor reads. */
-  fileRequired(path: string, size: number): boolean;
+  fileRequired(path: string, size: number, mode?: number): boolean;
   /**
    * True for files the extractor reads only through `ctx.readFile` while extracting another
    * file: the walker keeps them available but does not call `extract` on them.

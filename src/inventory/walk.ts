@@ -22,8 +22,8 @@ export interface FileView {
 
 /** What a source calls while walking. */
 export interface WalkHandlers {
-  /** True when some extractor reads this file (as its input or as an auxiliary file). */
-  wanted(path: string, size: number): boolean;
+  /** True when some extractor reads this file (as its input or as an auxiliary file); `mode` is `st_mode` when the source knows it. */
+  wanted(path: string, size: number, mode?: number): boolean;
   /**
    * One wanted regular file of the final view. `history` holds earlier versions of the same
    * path from lower layers (oldest first) when the file changed between layers.

@@ -115,6 +115,30 @@ describe('CycloneDX 1.6', () => {
     ]);
     expect(inv.warnings).toEqual([{ path: 'foreign.json', reason: '1 components without a PURL were skipped (they cannot be matched)' }]);
   });
+
+  it('reads Go components as Go tools write them: `v`-versions packageurl-js refuses, and stdlib as go1.20.1', () => {
+    const foreign = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.5',
+      components: [
+        // packageurl-js 2.0.1 throws on a `v` version that is not full SemVer.
+        { type: 'library', name: 'stdlib', purl: 'pkg:golang/stdlib@v1.20' },
+        { type: 'library', name: 'stdlib', version: 'go1.20.1', purl: 'pkg:golang/stdlib@go1.20.1' },
+        { type: 'library', name: 'stdlib', version: 'go1.22-20231128-RC02 X:boringcrypto', purl: 'pkg:golang/stdlib@go1.22-20231128-RC02' },
+        { type: 'library', name: 'net', purl: 'pkg:golang/golang.org/x/net@v0.1' },
+        { type: 'library', name: 'b', version: 'v1.2.3', purl: 'pkg:golang/github.com/a/b@v1.2.3' },
+      ],
+    };
+    const inv = fromCycloneDx(foreign, { type: 'sbom', name: 'go.json' });
+    expect(inv.packages.map((p) => [p.ecosystem, p.name, p.version, p.purl])).toEqual([
+      ['Go', 'stdlib', '1.20', 'pkg:golang/stdlib@v1.20'],
+      ['Go', 'stdlib', '1.20.1', 'pkg:golang/stdlib@go1.20.1'],
+      ['Go', 'stdlib', '1.22.0-20231128-RC02', 'pkg:golang/stdlib@go1.22-20231128-RC02'],
+      ['Go', 'golang.org/x/net', 'v0.1', 'pkg:golang/golang.org/x/net@v0.1'],
+      ['Go', 'github.com/a/b', 'v1.2.3', 'pkg:golang/github.com/a/b@v1.2.3'],
+    ]);
+    expect(inv.warnings).toEqual([]);
+  });
 });
 
 describe('SPDX 2.3', () => {

@@ -171,18 +171,39 @@ export function dedupePackages(found: readonly FoundPackage[]): FoundPackage[] {
 /** Folders whose files are data, documentation or other languages' packages, never compiled programs. */
 const NOT_PROGRAM_DIRS = /(?:^|\/)(?:usr\/share|usr\/include|etc|var\/lib\/dpkg|var\/cache|proc|sys|dev|node_modules|site-packages|dist-packages|\.git)\//;
 
+// Folders whose files are programs whatever their names (`kubectl.1.33`,
+// `terraform-provider-aws_v5.100.0_x5` in a plugin folder under a bin directory).
+const PROGRAM_DIRS = /(?:^|\/)(?:s?bin|libexec)\//;
+
 /**
- * Which files may be compiled programs (Go binaries, `cargo auditable` binaries). The walker
- * shows only path and size, so this is a cheap guess: names without an extension (or `.exe`),
- * at least 512 KiB (a Go or Rust program with its runtime is larger than that), outside
- * folders that hold only data. The extractor then checks the file's magic and returns nothing
- * for files that are not programs.
+ * Whether a file may be a compiled program worth opening. The walker shows path, size and,
+ * where the source knows it, the mode, so this is a cheap guess: at least 512 KiB (a Go or
+ * Rust program with its runtime is larger than that), outside folders that hold only data,
+ * and either executable (any exec bit), or in a `bin`/`sbin`/`libexec` folder, or named like a
+ * program (no extension, or `.exe`; what is left when the mode is unknown). The extractor then
+ * decides by content (the executable magic and its own marker) and returns nothing for files
+ * that are not its programs. There is no upper bound here: a wanted file over the scan's
+ * `maxFileBytes` is skipped by the walk with a warning, never silently.
  */
-export function mayBeProgram(path: string, size: number, maxBytes: number): boolean {
-  if (size < 512 * 1024 || size > maxBytes) return false;
+export function mayBeProgram(path: string, size: number, mode?: number): boolean {
+  if (size < 512 * 1024 || NOT_PROGRAM_DIRS.test(path)) return false;
+  if (mode !== undefined && (mode & 0o111) !== 0) return true;
+  if (PROGRAM_DIRS.test(path)) return true;
   const name = baseName(path);
-  if (name.includes('.') && !name.endsWith('.exe')) return false;
-  return !NOT_PROGRAM_DIRS.test(path);
+  return !name.includes('.') || name.endsWith('.exe');
+}
+
+/** The first `n` bytes of a file (fewer when it is shorter), without reading the rest. */
+export async function peek(file: FileRef, n: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of file.stream()) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    // Leaving the loop destroys the stream: nothing more is read.
+    if (length >= n) break;
+  }
+  return Buffer.concat(chunks).subarray(0, n);
 }
 
 /** The executable format a file's first bytes announce. */

@@ -2,6 +2,7 @@
  * What the CycloneDX and SPDX writers and readers share: unique references, the owner
  * index, and the `vigil:*` properties that carry what the SBOM formats have no field for.
  */
+import { PackageURL } from 'packageurl-js';
 import type { Inventory, OwnerRef, Package } from '../types.js';
 
 /** Written into SBOMs as the producing tool's version. */
@@ -79,4 +80,23 @@ export function ownerIndex(packages: readonly Package[]): { refs: string[]; owne
 
 function ownerKey(o: OwnerRef): string {
   return `${o.purlType}\0${o.name}\0${o.version}`;
+}
+
+/**
+ * Parses a PURL. packageurl-js 2.0.1 validates `golang` versions that start with `v` as SemVer
+ * and then fails with a ReferenceError of its own (`pkg:golang/stdlib@v1.20`); Go writes such
+ * versions, so a `golang` PURL it refuses is parsed again without the version, which is then
+ * taken as written.
+ */
+export function parsePurl(text: string): PackageURL {
+  try {
+    return PackageURL.fromString(text);
+  } catch (err) {
+    const m = /^(pkg:\/*golang\/[^@?#]+)@([^?#]+)(.*)$/i.exec(text);
+    if (!m) throw err;
+    const purl = PackageURL.fromString(`${m[1]}${m[3]}`);
+    // Assigned, not constructed: the constructor runs the same failing validation.
+    purl.version = decodeURIComponent(m[2]);
+    return purl;
+  }
 }

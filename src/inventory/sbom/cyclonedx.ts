@@ -7,14 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
-import { PackageURL } from 'packageurl-js';
+import type { PackageURL } from 'packageurl-js';
 import type { Inventory, Package } from '../types.js';
-import { VIGIL_VERSION, ownerIndex, packageProperties, targetProperties } from './common.js';
+import { VIGIL_VERSION, ownerIndex, packageProperties, parsePurl, targetProperties } from './common.js';
 
 function component(pkg: Package, bomRef: string): Models.Component {
   let purl: PackageURL | undefined;
   try {
-    purl = PackageURL.fromString(pkg.purl);
+    purl = parsePurl(pkg.purl);
   } catch {
     purl = undefined;
   }

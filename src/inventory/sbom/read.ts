@@ -5,15 +5,16 @@
  * restore what the formats have no field for.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { PackageURL } from 'packageurl-js';
+import type { PackageURL } from 'packageurl-js';
 import { z } from 'zod';
 import { languageEcosystemForPurlType } from '../../ecosystems.js';
 import { nameFromPurl } from '../build.js';
 import { TargetError, describeError } from '../errors.js';
+import { stdlibVersion } from '../extractors/go/golang.js';
 import { withEcosystem } from '../extractors/os/os-release.js';
 import type { ScanLimits } from '../limits.js';
 import type { Inventory, OsInfo, OwnerRef, Package, ScanWarning, TargetInfo } from '../types.js';
-import { PROP } from './common.js';
+import { PROP, parsePurl } from './common.js';
 
 const propertySchema = z.object({ name: z.string(), value: z.string().optional() }).loose();
 interface CdxComponent {
@@ -99,10 +100,19 @@ function ecosystemFromDistro(type: string, distro: string | undefined, os: OsInf
   return os?.ecosystem && osType === type ? os.ecosystem : '';
 }
 
+/**
+ * The version to match a component by: Go's `stdlib` as SBOM tools write it (`go1.20.1`,
+ * `v1.20`) is read the way Go's advisories write it (`1.20.1`, `1.20.0`).
+ */
+function matchVersion(type: string, name: string, version: string): string {
+  if (type === 'golang' && name === 'stdlib') return stdlibVersion(version) ?? version;
+  return version;
+}
+
 function toPackage(purlText: string, version: string | undefined, props: Props, os: OsInfo | undefined, extractor: string): Package | string {
   let purl: PackageURL;
   try {
-    purl = PackageURL.fromString(purlText);
+    purl = parsePurl(purlText);
   } catch (err) {
     return `invalid PURL "${purlText.slice(0, 120)}": ${describeError(err)}`;
   }
@@ -111,11 +121,12 @@ function toPackage(purlText: string, version: string | undefined, props: Props, 
   const ecosystem = one(props, PROP.ecosystem) ?? (isOs ? ecosystemFromDistro(type, purl.qualifiers?.distro, os) : (languageEcosystemForPurlType(type)?.name ?? ''));
   const epoch = purl.qualifiers?.epoch;
   const purlVersion = purl.version ?? '';
+  const name = nameFromPurl(type, purl.namespace ?? undefined, purl.name);
   const pkg: Package = {
     ecosystem,
     purlType: type,
-    name: nameFromPurl(type, purl.namespace ?? undefined, purl.name),
-    version: version ?? (type === 'rpm' && epoch && epoch !== '0' ? `${epoch}:${purlVersion}` : purlVersion),
+    name,
+    version: matchVersion(type, name, version ?? (type === 'rpm' && epoch && epoch !== '0' ? `${epoch}:${purlVersion}` : purlVersion)),
     purl: purlText,
     locations: props.get(PROP.location) ?? [],
     extractor: one(props, PROP.extractor) ?? extractor,

@@ -108,10 +108,11 @@ export async function followLink(
 }
 
 /** A {@link FileRef} over a file on disk, refusing to read past `limit` bytes. */
-export function diskRef(path: string, diskPath: string, size: number, limit: number): FileRef {
+export function diskRef(path: string, diskPath: string, size: number, limit: number, mode?: number): FileRef {
   return {
     path,
     size,
+    ...(mode !== undefined ? { mode } : {}),
     async read() {
       if (size > limit) throw new LimitExceededError('maxFileBytes', `${path}: file is ${size} bytes, more than the limit of ${limit} (maxFileBytes)`);
       const buf = size < SYNC_READ_BYTES ? readSyncBounded(diskPath, size + 1) : await readAsyncBounded(diskPath, Math.min(size, limit) + 1);
@@ -202,20 +203,21 @@ export class DirectorySource implements Source {
           if (!SKIPPED_DIRS.has(path)) await visit(path);
         } else if (d.isFile()) {
           let size;
+          let mode;
           try {
-            size = lstatSync(join(root, path)).size;
+            ({ size, mode } = lstatSync(join(root, path)));
           } catch (err) {
             handlers.warn({ path, reason: `cannot stat: ${describeError(err)}` });
             continue;
           }
-          if (!handlers.wanted(path, size)) continue;
+          if (!handlers.wanted(path, size, mode)) continue;
           if (size > limits.maxFileBytes) {
             handlers.warn({ path, reason: `not read: file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)` });
             continue;
           }
           bytes += size;
           handlers.progress?.(bytes);
-          await handlers.file(diskRef(path, join(root, path), size, limits.maxFileBytes), [], view);
+          await handlers.file(diskRef(path, join(root, path), size, limits.maxFileBytes, mode), [], view);
         } else if (d.isSymbolicLink()) {
           if (!handlers.wanted(path, 0)) continue;
           await followLink(root, path, localFs, handlers, view, (r) => diskRef(path, r.diskPath, r.size, limits.maxFileBytes));

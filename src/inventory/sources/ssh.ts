@@ -167,12 +167,12 @@ export class SshSource implements Source {
           if (!SKIPPED_DIRS.has(path)) await visit(path);
         } else if (type === 0o100000) {
           const size = Number(attrs.size ?? 0);
-          if (!handlers.wanted(path, size)) continue;
+          if (!handlers.wanted(path, size, attrs.mode)) continue;
           if (size > limits.maxFileBytes) {
             handlers.warn({ path, reason: `not read: file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)` });
             continue;
           }
-          await handlers.file(this.ref(path, posix.join(root, path), size, limits.maxFileBytes), [], view);
+          await handlers.file(this.ref(path, posix.join(root, path), size, limits.maxFileBytes, attrs.mode), [], view);
         } else if (type === 0o120000) {
           if (handlers.wanted(path, 0)) await followLink(root, path, this.fs, handlers, view, (r) => this.ref(path, r.diskPath, r.size, limits.maxFileBytes));
         }
@@ -182,11 +182,12 @@ export class SshSource implements Source {
   }
 
   /** A file on the host, refusing to read past `limit` bytes. */
-  private ref(path: string, remotePath: string, size: number, limit: number): FileRef {
+  private ref(path: string, remotePath: string, size: number, limit: number, mode?: number): FileRef {
     const sftp = this.sftp;
     return {
       path,
       size,
+      ...(mode !== undefined ? { mode } : {}),
       async read() {
         if (size > limit) throw new LimitExceededError('maxFileBytes', `${path}: file is ${size} bytes, more than the limit of ${limit} (maxFileBytes)`);
         const chunks: Buffer[] = [];

@@ -4,9 +4,11 @@
  * a Go program built here (`go version -m`), JARs built here with javac and jar, and a
  * cargo-auditable section added to a real ELF with objcopy.
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { scanTarget } from '../../../src/inventory/index.js';
 import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
 import { goMod } from '../../../src/inventory/extractors/go/go-mod.js';
 import { javaArchive } from '../../../src/inventory/extractors/java/archive.js';
@@ -194,6 +196,46 @@ describe('Go: a program built here with the toolchain', () => {
     const dir = await program();
     const r = await runExtractor(goMod, join(dir, 'go.mod'), { targetPath: '/src/go.mod' });
     expect(nv(r.packages)).toEqual(['./greet@', 'stdlib@1.19']);
+  });
+
+  it('finds Go programs by content, whatever their names: exec bits, or a bin folder', async () => {
+    const dir = await program();
+    const root = await mkdtemp(join(tmpdir(), 'vigil-go-names-'));
+    try {
+      // Names with dots, as kubectl and terraform providers ship: never read before.
+      await mkdir(join(root, 'opt/kube'), { recursive: true });
+      await copyFile(join(dir, 'vigiltest'), join(root, 'opt/kube/kubectl.1.33'));
+      await chmod(join(root, 'opt/kube/kubectl.1.33'), 0o755);
+      await mkdir(join(root, 'usr/local/bin/plugins'), { recursive: true });
+      await copyFile(join(dir, 'vigiltest'), join(root, 'usr/local/bin/plugins/terraform-provider-aws_v5.100.0_x5'));
+      await chmod(join(root, 'usr/local/bin/plugins/terraform-provider-aws_v5.100.0_x5'), 0o644);
+      // Not programs: a dotted data file with no exec bit outside bin folders, and an
+      // executable that is not Go (content decides, so it yields nothing).
+      await mkdir(join(root, 'data'));
+      await copyFile(join(dir, 'vigiltest'), join(root, 'data/vigiltest.snapshot'));
+      await chmod(join(root, 'data/vigiltest.snapshot'), 0o644);
+      await copyFile('/bin/ls', join(root, 'opt/kube/ls.real'));
+      await chmod(join(root, 'opt/kube/ls.real'), 0o755);
+      const inv = await scanTarget(`dir:${root}`);
+      const stdlib = inv.packages.filter((p) => p.name === 'stdlib').map((p) => p.locations.join(',')).sort();
+      expect(stdlib).toEqual(['/opt/kube/kubectl.1.33', '/usr/local/bin/plugins/terraform-provider-aws_v5.100.0_x5']);
+      expect(inv.warnings.filter((w) => w.extractor !== 'os/os-release@1')).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('warns about a program skipped for its size, never silently', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'vigil-go-large-'));
+    try {
+      await mkdir(join(root, 'usr/bin'), { recursive: true });
+      // Sparse: 300 MiB on paper, nothing on disk.
+      await sh('truncate', ['-s', '300M', join(root, 'usr/bin/huge.bin')]);
+      const inv = await scanTarget(`dir:${root}`);
+      expect(inv.warnings.filter((w) => w.extractor !== 'os/os-release@1')).toEqual([{ path: '/usr/bin/huge.bin', reason: `not read: file is ${300 * 1024 * 1024} bytes, more than the limit of ${256 * 1024 * 1024} (maxFileBytes)` }]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('finds no Go build info in a program that is not Go, and no error either', async () => {

@@ -9,7 +9,7 @@
  * through ELF section headers (ELF only).
  */
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
-import { ExtractError, executableFormat, mayBeProgram } from '../language-common.js';
+import { ExtractError, executableFormat, mayBeProgram, peek } from '../language-common.js';
 import { readElf, type ElfFile } from '../elf.js';
 import { goPackage, stdlibVersion } from './golang.js';
 
@@ -134,14 +134,15 @@ export function goBuildInfoPackages(info: GoBuildInfo): FoundPackage[] {
 export const goBinary = {
   id: 'go/go-binary',
   version: 1,
-  fileRequired(path: string, size: number): boolean {
-    return mayBeProgram(path, size, MAX_BINARY_BYTES);
+  fileRequired(path: string, size: number, mode?: number): boolean {
+    return mayBeProgram(path, size, mode);
   },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
     if (file.size > MAX_BINARY_BYTES) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
+    // Most files handed over are not Go programs (or not programs at all): that is not a
+    // problem, and the first bytes say so without reading the rest.
+    if (!executableFormat(await peek(file, 4))) return [];
     const buf = await file.read();
-    // Most files handed over are not Go programs (or not programs at all): that is not a problem.
-    if (!executableFormat(buf)) return [];
     let info: GoBuildInfo | undefined;
     try {
       info = readGoBuildInfo(buf);

@@ -32,8 +32,8 @@ export const auditableSchema = z.looseObject({
 export const cargoAuditable = {
   id: 'rust/cargo-auditable',
   version: 1,
-  fileRequired(path: string, size: number): boolean {
-    return mayBeProgram(path, size, MAX_BINARY_BYTES);
+  fileRequired(path: string, size: number, mode?: number): boolean {
+    return mayBeProgram(path, size, mode);
   },
   async extract(file: FileRef, _ctx: ExtractContext): Promise<FoundPackage[]> {
     if (file.size > MAX_BINARY_BYTES) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
