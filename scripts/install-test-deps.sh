@@ -12,6 +12,8 @@ packages=(
   openssh-server openssh-client iproute2 golang-go jq
   default-jdk-headless binutils
   apache2-utils golang-github-knqyf263-go-rpmdb-dev
+  libcommons-logging-java libasm-java libxz-java libjsoup-java libslf4j-java libcommons-codec-java
+  libatinject-jsr330-api-java libaopalliance-java libjsr305-java
 )
 missing=()
 for p in "${packages[@]}"; do

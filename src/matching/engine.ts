@@ -3,7 +3,7 @@
  * of files or databases beyond the {@link AdvisoryIndex} contract, so `vigil scan` runs it in
  * one process and the server runs it against stored inventories.
  */
-import { languageEcosystemForPurlType, tryParseEcosystem, type EcosystemInfo } from '../ecosystems.js';
+import { languageEcosystemForPurlType, normalizePackageName, tryParseEcosystem, type EcosystemInfo } from '../ecosystems.js';
 import type { Inventory, Package, ScanWarning } from '../inventory/types.js';
 import { compareByRisk, scoreFinding, type CvssCandidate } from '../scoring/index.js';
 import { resolveFix, type FixSource } from '../versioning/osv-range.js';
@@ -44,12 +44,16 @@ interface Draft {
   ecosystem: EcosystemInfo;
   group: VulnerabilityGroup;
   fix: FixOfFinding;
+  /** Set when the package was matched with low confidence, and why. */
+  confidenceNote?: string;
 }
 
 /** What the engine remembers about one index between scans. */
 interface IndexCache {
   candidatesByName: Map<string, Candidates>;
   namesByEcosystem: Map<string, ReadonlySet<string> | undefined>;
+  /** Maven advisory names (`group:artifact`) by artifact id, built on first need. */
+  mavenByArtifact?: Map<string, string[]>;
 }
 
 const indexCaches = new WeakMap<AdvisoryIndex, IndexCache>();
@@ -62,6 +66,21 @@ function indexCache(index: AdvisoryIndex): IndexCache {
     indexCaches.set(index, c);
   }
   return c;
+}
+
+/** Every Maven name with advisories whose artifact id is `artifactId` (any group). */
+function mavenNamesForArtifact(index: AdvisoryIndex, cache: IndexCache, artifactId: string): string[] {
+  if (!cache.mavenByArtifact) {
+    const byArtifact = new Map<string, string[]>();
+    for (const name of index.packageNames?.('Maven') ?? []) {
+      const artifact = name.slice(name.lastIndexOf(':') + 1);
+      const list = byArtifact.get(artifact) ?? [];
+      list.push(name);
+      byArtifact.set(artifact, list);
+    }
+    cache.mavenByArtifact = byArtifact;
+  }
+  return cache.mavenByArtifact.get(normalizePackageName('Maven', artifactId)) ?? [];
 }
 
 /** Collects warnings once each (a source package's warning would otherwise repeat per binary). */
@@ -214,8 +233,32 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
   // Binaries of one source share a (name, version); versions of one name share candidates,
   // across scans too (an index does not change while it is open).
   const cache = new Map<string, { group: VulnerabilityGroup; fix: FixOfFinding }[]>();
-  const { candidatesByName, namesByEcosystem } = indexCache(index);
+  const cache0 = indexCache(index);
+  const { candidatesByName, namesByEcosystem } = cache0;
   const drafts: Draft[] = [];
+  const warn = (reason: string): void => warnings.add({ reason });
+  /** The vulnerability groups of one lookup, with their fixes (cached by name and version). */
+  const matchKey = (key: LookupKey): { group: VulnerabilityGroup; fix: FixOfFinding }[] => {
+    const nameKey = `${key.ecosystem}\u0000${key.name}`;
+    let candidates = candidatesByName.get(nameKey);
+    if (!candidates) {
+      if (!namesByEcosystem.has(key.ecosystem)) namesByEcosystem.set(key.ecosystem, index.packageNames?.(key.ecosystem));
+      candidates = lookupCandidates(index, key, namesByEcosystem.get(key.ecosystem));
+      if (candidatesByName.size >= CANDIDATE_CACHE_LIMIT) candidatesByName.clear();
+      candidatesByName.set(nameKey, candidates);
+    }
+    // Most packages have no advisory at all: nothing to evaluate, warn about or remember.
+    if (candidates.advisories.length === 0) return [];
+    const cacheKey = `${nameKey}\u0000${key.version}`;
+    let groups = cache.get(cacheKey);
+    if (!groups) {
+      const found = evaluateCandidates(candidates, key, warn);
+      const matched = candidates;
+      groups = groupByVulnerability(found.matches).map((group) => ({ group, fix: fixOf(group, matched, key) }));
+      cache.set(cacheKey, groups);
+    }
+    return groups;
+  };
   for (const pkg of inventory.packages) {
     const eco = ecosystemOf(pkg);
     if (!eco) {
@@ -239,32 +282,26 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
 
     const matcher = eco.info.kind === 'os' ? distroMatcher : ecosystemMatcher;
     const key = matcher.lookupKey(pkg, eco.raw);
-    const nameKey = `${key.ecosystem}\u0000${key.name}`;
-    let candidates = candidatesByName.get(nameKey);
-    if (!candidates) {
-      if (!namesByEcosystem.has(key.ecosystem)) namesByEcosystem.set(key.ecosystem, index.packageNames?.(key.ecosystem));
-      candidates = lookupCandidates(index, key, namesByEcosystem.get(key.ecosystem));
-      if (candidatesByName.size >= CANDIDATE_CACHE_LIMIT) candidatesByName.clear();
-      candidatesByName.set(nameKey, candidates);
-    }
     stats.matchedPackages++;
-    // Most packages have no advisory at all: nothing to evaluate, warn about or remember.
-    if (candidates.advisories.length === 0) continue;
-    const cacheKey = `${nameKey}\u0000${key.version}`;
-    let groups = cache.get(cacheKey);
-    if (!groups) {
-      const found = evaluateCandidates(candidates, key, (reason) => warnings.add({ reason }));
-      const matched = candidates;
-      groups = groupByVulnerability(found.matches).map((group) => ({ group, fix: fixOf(group, matched, key) }));
-      cache.set(cacheKey, groups);
+    const lookups: { key: LookupKey; confidenceNote?: string }[] = [{ key }];
+    if (key.ecosystem === 'Maven' && !key.name.includes(':')) {
+      // A Java archive whose group could not be known: an advisory for any group's artifact of
+      // this name may be about it. Reported, marked LOW confidence, rather than not at all.
+      lookups.length = 0;
+      for (const name of mavenNamesForArtifact(index, cache0, key.name)) {
+        lookups.push({ key: { ...key, name }, confidenceNote: `the archive's Maven group is unknown; matched by artifact id "${key.name}" as ${name}` });
+      }
     }
-    if (groups.length === 0) continue;
-    if (kernel && image) {
-      // The container runs the host's kernel: these findings describe code that never runs here.
-      stats.kernelFindingsDropped += groups.length;
-      continue;
+    for (const lookup of lookups) {
+      const groups = matchKey(lookup.key);
+      if (groups.length === 0) continue;
+      if (kernel && image) {
+        // The container runs the host's kernel: these findings describe code that never runs here.
+        stats.kernelFindingsDropped += groups.length;
+        continue;
+      }
+      for (const { group, fix } of groups) drafts.push({ pkg, ecosystem: eco.info, group, fix, ...(lookup.confidenceNote ? { confidenceNote: lookup.confidenceNote } : {}) });
     }
-    for (const { group, fix } of groups) drafts.push({ pkg, ecosystem: eco.info, group, fix });
   }
 
   for (const [kind, names] of unknownByKind) {
@@ -326,6 +363,7 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
       fixAvailable: draft.fix.fixAvailable,
       ...(draft.fix.fixedVersion !== undefined ? { fixedVersion: draft.fix.fixedVersion } : {}),
       ...(draft.fix.fixNote !== undefined ? { fixNote: draft.fix.fixNote } : {}),
+      ...(draft.confidenceNote !== undefined ? { confidence: 'LOW' as const, confidenceNote: draft.confidenceNote } : {}),
       severity: scored.severity,
       score: scored.score,
       scoreSource: scored.scoreSource,

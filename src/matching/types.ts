@@ -40,6 +40,12 @@ export interface Finding {
   fixedVersion?: string;
   /** With `PARTIAL`: which release line has no fix, or which named fix is still affected. */
   fixNote?: string;
+  /**
+   * `LOW` when the package could only be matched by a guess (a Java archive whose Maven group is
+   * unknown, matched by artifact id); absent for exact matches. `confidenceNote` says why.
+   */
+  confidence?: 'LOW';
+  confidenceNote?: string;
   severity: Severity;
   score: number;
   /** Where the base score came from, e.g. `nvd:3.1`, `vendor:3.1`, `cisa-adp:3.1`, `none`. */

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runScan, scanInventory } from '../../src/matching/engine.js';
+import { renderScan } from '../../src/matching/output/index.js';
 import type { Finding } from '../../src/matching/types.js';
 import type { OsvRecord } from '../../src/vulndb/types.js';
 import { advisory, tinyAdvisoryDb } from '../helpers/tiny-advisory-db.js';
@@ -68,6 +69,9 @@ const records: OsvRecord[] = [
   advisory('OSV-2024-18', 'npm', 'handover', [[{ introduced: '1.0.0' }, { fixed: '1.1.0' }]], { aliases: ['CVE-2024-0018'] }),
   // A line that ends at last_affected, with a later line fixed: upgrading across lines fixes it.
   advisory('GHSA-pppp-qqqq-rrrr', 'npm', 'oldline', [[{ introduced: '1.0.0' }, { last_affected: '1.9.0' }, { introduced: '2.0.0' }, { fixed: '2.3.0' }]], { aliases: ['CVE-2024-0019'] }),
+  // A Java archive whose group is unknown (`widget-1.0.jar`, no pom.properties, not a known
+  // artifact) can still be this artifact: matched by artifact id, marked LOW confidence.
+  advisory('GHSA-ssss-tttt-uuuu', 'Maven', 'org.example:widget', [[{ introduced: '0' }, { fixed: '2.0' }]], { aliases: ['CVE-2024-0020'] }),
   // PEP 503 names: the advisory writes `Python_Dateutil`, the inventory `python-dateutil`.
   advisory('PYSEC-2024-17', 'PyPI', 'Python_Dateutil', [[{ introduced: '0' }, { fixed: '2.9.0' }]], { aliases: ['CVE-2024-0017'] }),
 ];
@@ -219,6 +223,19 @@ describe('language matching', () => {
       '2.3.0',
       'no fix on the line of 1.5.0 (GHSA-pppp-qqqq-rrrr: introduced 1.0.0, last affected 1.9.0); 2.3.0 leaves every affected range',
     ]);
+  });
+
+  it('matches a Maven artifact without a group by artifact id, with LOW confidence, and says so', async () => {
+    const jar = pkg({ purlType: 'maven', ecosystem: 'Maven', name: 'widget', version: '1.0' });
+    const result = scanInventory(inventory([jar]), db);
+    expect(result.findings.map((f) => [f.id, f.package.name, f.fixedVersion, f.confidence, f.confidenceNote])).toEqual([
+      ['CVE-2024-0020', 'widget', '2.0', 'LOW', 'the archive\'s Maven group is unknown; matched by artifact id "widget" as org.example:widget'],
+    ]);
+    // With its group known, the match is exact.
+    const exact = scanInventory(inventory([pkg({ purlType: 'maven', ecosystem: 'Maven', name: 'org.example:widget', version: '1.0' })]), db).findings;
+    expect(exact.map((f) => [f.id, f.confidence])).toEqual([['CVE-2024-0020', undefined]]);
+    expect(await renderScan('table', result, { inventory: inventory([jar]), toolVersion: 'test' })).toContain('LOW confidence');
+    expect(JSON.parse(await renderScan('json', result, { inventory: inventory([jar]), toolVersion: 'test' })).findings[0].confidence).toBe('LOW');
   });
 
   it('merges CVE-less aliases under the GHSA', () => {

@@ -21,6 +21,7 @@ function marks(f: Finding): string {
   if (f.kev) out.push('KEV');
   if (f.epss) out.push(`EPSS ${(f.epss.score * 100).toFixed(f.epss.score < 0.1 ? 1 : 0)}%`);
   if (f.adjustments.length > 0) out.push('adjusted');
+  if (f.confidence === 'LOW') out.push('LOW confidence');
   return out.join(' ');
 }
 

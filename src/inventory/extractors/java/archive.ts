@@ -15,7 +15,11 @@ import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
 import { baseName, ExtractError } from '../language-common.js';
+import knownGroups from './known-groups.json' with { type: 'json' };
 import { mavenPackage } from './maven.js';
+
+/** Artifact id → `groupId` or `groupId:artifactId` (see {@link fromManifest}). */
+const KNOWN_GROUPS = new Map(Object.entries(knownGroups as Record<string, string>).filter(([k]) => !k.startsWith('_')));
 
 /** Bounds on reading one archive (with everything nested in it). */
 export interface ArchiveLimits {
@@ -147,7 +151,7 @@ async function readArchive(buf: Buffer, archivePath: string, depth: number, stat
         if (!data) continue;
         const props = parseProperties(data.toString('utf8'));
         if (props.artifactId && props.version) {
-          out.push(mavenPackage(props.groupId, props.artifactId, props.version, { metadata: { archivePath: where } }));
+          out.push(mavenPackage(props.groupId, props.artifactId, props.version, { metadata: { archivePath: where, identity: 'pom-properties' } }));
         } else {
           state.warn(`${where}: no artifactId or version`);
         }
@@ -179,16 +183,40 @@ async function readArchive(buf: Buffer, archivePath: string, depth: number, stat
   }
 }
 
-/** The artifact an archive without pom.properties most likely is, from its manifest and file name. */
+/**
+ * Maven coordinates of an archive without pom.properties, from the remaining evidence, in this
+ * order (`metadata.identity` says which one named the group):
+ *
+ * 1. `known-artifacts`: the shipped table of well-known artifacts (`known-groups.json`), by
+ *    the artifact id the file name (or manifest) gives; it may also rename the artifact
+ *    (Debian's `atinject-jsr330-api.jar` is `javax.inject:javax.inject`). It comes first because
+ *    manifests of these archives often name another group (`Implementation-Vendor-Id:
+ *    org.apache` for commons-logging, `Bundle-SymbolicName: org.objectweb.asm` for org.ow2.asm).
+ * 2. `manifest`: the OSGi convention, `Bundle-SymbolicName` = `<groupId>.<artifactId>` (dashes
+ *    as dots), with `Implementation-Vendor-Id`, when present, naming the same group.
+ * 3. `filename`: no group known; the package is the artifact id alone, which the matcher looks
+ *    up by artifact id with low confidence.
+ *
+ * The version is `Implementation-Version`, else `Bundle-Version`, else the file name's.
+ */
 function fromManifest(m: Record<string, string>, fileName: string, archivePath: string): FoundPackage | undefined {
   const fromName = parseArchiveFileName(fileName);
   const symbolic = m['Bundle-SymbolicName']?.split(';')[0]?.trim();
   const artifactId = fromName.artifactId || m['Implementation-Title'] || symbolic;
   const version = m['Implementation-Version'] ?? m['Bundle-Version'] ?? fromName.version ?? m['Specification-Version'];
   if (!artifactId || !version) return undefined;
-  let groupId = m['Implementation-Vendor-Id'];
-  if (!groupId && symbolic && symbolic.endsWith(`.${artifactId}`)) groupId = symbolic.slice(0, -artifactId.length - 1);
-  return mavenPackage(groupId, artifactId, version, { metadata: { archivePath, from: 'manifest' } });
+  const known = KNOWN_GROUPS.get(artifactId);
+  if (known) {
+    const [groupId, renamed] = known.split(':');
+    return mavenPackage(groupId, renamed ?? artifactId, version, { metadata: { archivePath, identity: 'known-artifacts' } });
+  }
+  const suffix = `.${artifactId.replace(/-/g, '.')}`;
+  const vendorId = m['Implementation-Vendor-Id'];
+  if (symbolic && symbolic.endsWith(suffix) && symbolic.length > suffix.length) {
+    const groupId = symbolic.slice(0, -suffix.length);
+    if (!vendorId || vendorId === groupId) return mavenPackage(groupId, artifactId, version, { metadata: { archivePath, identity: 'manifest' } });
+  }
+  return mavenPackage(undefined, artifactId, version, { metadata: { archivePath, identity: 'filename' } });
 }
 
 /** Reads a Java archive's packages; exported for tests and for callers holding the bytes. */
@@ -201,7 +229,7 @@ export async function extractJavaArchive(buf: Buffer, path: string, ctx: Extract
 /** Extracts Maven artifacts from Java archives. */
 export const javaArchive = {
   id: 'java/archive',
-  version: 1,
+  version: 2,
   // Any size is taken: an archive over the limit becomes a warning naming it, not a silent gap.
   fileRequired(path: string): boolean {
     return ARCHIVE_EXT.test(path);
