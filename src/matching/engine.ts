@@ -14,6 +14,7 @@ import { evaluateCandidates, lookupCandidates, type Candidates } from './matcher
 import { distroMatcher } from './matchers/distro.js';
 import { ecosystemMatcher } from './matchers/ecosystem.js';
 import type { PackageMatches } from './matchers/types.js';
+import { vendorRating } from './vendor-severity.js';
 import type { FixAvailable, Finding, ScanContext, ScanEngine, ScanResult } from './types.js';
 
 /** Per-scan counts of what was matched and what was left out, and why. */
@@ -121,18 +122,6 @@ function cvssCandidates(draft: Draft, enrichment: readonly Enrichment[]): CvssCa
   }
   for (const e of enrichment) for (const v of e.cvss) out.push({ vector: v.vector, version: v.version, source: v.source });
   return out;
-}
-
-/** A vendor's severity word from the records (GHSA `database_specific.severity`, Ubuntu priority). */
-function vendorSeverity(draft: Draft): string | undefined {
-  for (const match of draft.group.matches) {
-    for (const s of match.record.severity ?? []) if (s.type === 'Ubuntu' && s.score) return s.score;
-    for (const holder of [match.record.database_specific, ...match.affected.flatMap((a) => [a.ecosystem_specific, a.database_specific])]) {
-      const word = holder?.severity;
-      if (typeof word === 'string' && word.trim()) return word;
-    }
-  }
-  return undefined;
 }
 
 function firstLine(text: string, max: number): string {
@@ -265,9 +254,17 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
     const enrichment = [group.id, ...group.aliases].flatMap((id) => (enrichmentById.has(id) ? [enrichmentById.get(id)!] : []));
     const kev = enrichment.find((e) => e.kev)?.kev;
     const epss = enrichment.find((e) => e.epss)?.epss;
-    const word = vendorSeverity(draft);
+    const distro = draft.ecosystem.kind === 'os';
+    const rating = vendorRating(group.matches);
     const scored = scoreFinding(
-      { cvss: cvssCandidates(draft, enrichment), distroPackage: draft.ecosystem.kind === 'os', ...(word ? { vendorSeverity: word } : {}), ...(kev ? { kev } : {}), ...(epss ? { epss } : {}) },
+      {
+        cvss: cvssCandidates(draft, enrichment),
+        distroPackage: distro,
+        ...(distro ? { vendorName: draft.ecosystem.name } : {}),
+        ...(rating ? { vendorSeverity: rating } : {}),
+        ...(kev ? { kev } : {}),
+        ...(epss ? { epss } : {}),
+      },
       context,
     );
     for (const r of scored.rejected) rejectedVectors.add(`${group.id}: ${r.source} vector ignored: ${r.reason}`);
@@ -291,6 +288,8 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
       severity: scored.severity,
       score: scored.score,
       scoreSource: scored.scoreSource,
+      scoreReason: scored.scoreReason,
+      ...(scored.vendorSeverity ? { vendorSeverity: scored.vendorSeverity } : {}),
       ...(scored.cvss ? { cvss: scored.cvss } : {}),
       adjustments: scored.adjustments,
       ...(scored.epss ? { epss: scored.epss } : {}),
