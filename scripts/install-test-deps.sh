@@ -11,7 +11,7 @@ packages=(
   postgresql chromium fonts-dejavu-core
   openssh-server openssh-client iproute2 golang-go jq
   default-jdk-headless binutils
-  apache2-utils golang-github-knqyf263-go-rpmdb-dev
+  apache2-utils golang-github-knqyf263-go-rpmdb-dev zip
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -12,13 +12,26 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileDigest, fileKind } from './archive.js';
 import type { SourceKind } from './importers/types.js';
+import { NVD_FEEDS_BASE, expandNvdFeeds, isNvdFeedBase } from './nvd-feeds.js';
 
 /** osv.dev's public export (the `gs://osv-vulnerabilities` bucket over HTTPS). */
 export const OSV_PUBLIC_BASE = 'https://osv-vulnerabilities.storage.googleapis.com';
 
-/** Sources used when neither `--source` is given nor the database remembers any. */
+/**
+ * CISA's vulnrichment repository (CVE JSON 5 records with CISA-ADP CVSS, CWE and SSVC), as
+ * GitHub's archive of its default branch.
+ */
+export const VULNRICHMENT_ARCHIVE = 'https://github.com/cisagov/vulnrichment/archive/refs/heads/develop.zip';
+
+/**
+ * Sources used when neither `--source` is given nor the database remembers any: OSV for
+ * advisories, NVD and CISA's vulnrichment for CVSS (OSV's distribution records carry none),
+ * KEV and EPSS.
+ */
 export const DEFAULT_SOURCES = [
   `osv=${OSV_PUBLIC_BASE}`,
+  `nvd=${NVD_FEEDS_BASE}`,
+  `cve5=${VULNRICHMENT_ARCHIVE}`,
   'kev=https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
   'epss=https://epss.cyentia.com/epss_scores-current.csv.gz',
 ] as const;
@@ -86,6 +99,11 @@ export interface SourceUnit {
   target: string;
   /** For OSV export layouts: the ecosystem this unit holds. */
   ecosystem?: string;
+  /**
+   * For a patch (NVD's modified feed): the unit whose rows hold a CVE. A patch replaces only
+   * the CVEs it lists, inside those units' rows, and keeps no rows of its own.
+   */
+  patchOf?: (cveId: string) => string;
 }
 
 /** A fetch function (global `fetch` by default; tests may pass their own). */
@@ -98,6 +116,7 @@ export type FetchLike = typeof fetch;
  */
 export async function expandSpec(spec: SourceSpec, only: readonly string[] | undefined, fetchImpl: FetchLike, signal?: AbortSignal): Promise<SourceUnit[]> {
   const base = specText(spec);
+  if (spec.kind === 'nvd' && (await isNvdFeedBase(spec))) return expandNvdFeeds(spec, base);
   if (spec.kind !== 'osv') return [{ name: base, spec, target: spec.location }];
   if (spec.remote) {
     // A URL ending in .zip or .json is one file, not an export base.

@@ -38,6 +38,11 @@ export interface Importer {
   readonly provides: 'advisories' | 'enrichment';
   /** The OSV ecosystem the advisories belong to, for native formats (`--only` filters on it). */
   readonly ecosystem?: string;
+  /**
+   * For sources published as one big JSON document (NVD's feeds): the top-level array whose
+   * elements are handed to {@link parse} one by one, so the document is never held whole.
+   */
+  readonly arrayKey?: string;
   /** Whether an entry of the source is one this importer reads (others are ignored, not errors). */
   wants(name: string): boolean;
   /** Parses one entry. Bad records are reported through `ctx.skip` and left out. */
