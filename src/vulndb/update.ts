@@ -198,7 +198,7 @@ async function updateUnit(
       ? writer.startPatch(unit.name, unit.spec.kind, unit.spec.location, unit.patchOf, previous === undefined)
       : writer.startSource(unit.name, unit.spec.kind, unit.spec.location);
     const current = imp;
-    const ctx = { skip: (item: string, why: string) => current.skip(item, why) };
+    const ctx = { skip: (item: string, why: string) => current.skip(item, why), ...(unit.spec.ecosystem ? { ecosystem: unit.spec.ecosystem } : {}) };
     let filtered = 0;
     let count = 0;
     try {

@@ -23,10 +23,12 @@ export type ImportItem = { type: 'advisory'; record: OsvRecord } | { type: 'enri
 export interface ImportContext {
   /** Records that a record (named by entry and id) was skipped, and why. */
   skip(item: string, reason: string): void;
+  /** For sources whose files do not say it (updateinfo): the ecosystem with release the source names. */
+  ecosystem?: string;
 }
 
 /** The source kinds `--source KIND=…` accepts. */
-export type SourceKind = 'osv' | 'rubysec' | 'packagist' | 'alpine' | 'debian' | 'nvd' | 'cve5' | 'kev' | 'epss';
+export type SourceKind = 'osv' | 'rubysec' | 'packagist' | 'alpine' | 'debian' | 'updateinfo' | 'nvd' | 'cve5' | 'kev' | 'epss';
 
 /** A parser for one source kind. */
 export interface Importer {
