@@ -356,7 +356,7 @@ async function fsyncPath(path: string): Promise<void> {
  */
 export async function importVulndata(dir: string, dbPath: string, opts: Omit<UpdateOptions, 'dbPath' | 'sources'> = {}): Promise<UpdateResult> {
   const sources = vulndataSpecs(dir);
-  if (sources.length === 0) throw new Error(`${dir}: no known datasets found (expected osv/, native/, kev/, epss/, cve/ or nvd/)`);
+  if (sources.length === 0) throw new Error(`${dir}: no known datasets found (expected osv/, native/, kev/, epss/, cve/, nvd/ or updateinfo/)`);
   return updateVulnDb({ ...opts, dbPath, sources });
 }
 

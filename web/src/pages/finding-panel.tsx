@@ -247,7 +247,11 @@ function Score(props: { f: StoredFinding }): ReactNode {
       ) : (
         <p className="muted" data-testid="score-reason">
           No CVSS vector is published for this vulnerability;{' '}
-          {f.vendorSeverity ? `the severity comes from ${f.vendorSeverity.source} "${f.vendorSeverity.rating}".` : (f.scoreReason ?? `the severity comes from ${f.scoreSource ?? 'the advisory'}.`)}
+          {f.vendorSeverity
+            ? `the severity comes from ${f.vendorSeverity.source} "${f.vendorSeverity.rating}".`
+            : f.scoreSource === 'none'
+              ? 'no vendor rated it either, so it is untriaged.'
+              : `the severity comes from ${f.scoreSource ?? 'the advisory'}.`}
         </p>
       )}
       <h4>Adjustments in context</h4>
