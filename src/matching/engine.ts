@@ -5,7 +5,7 @@
  */
 import { languageEcosystemForPurlType, tryParseEcosystem, type EcosystemInfo } from '../ecosystems.js';
 import type { Inventory, Package, ScanWarning } from '../inventory/types.js';
-import { compareByRisk, scoreFinding, type CvssCandidate } from '../scoring/index.js';
+import { compareByRisk, scoreFinding, tryScoreCvss, type CvssCandidate } from '../scoring/index.js';
 import { schemeFor } from '../versioning/index.js';
 import type { AdvisoryIndex, CvssSource, Enrichment, OsvRecord } from '../vulndb/types.js';
 import { groupByVulnerability, isCve, type VulnerabilityGroup } from './aliases.js';
@@ -52,6 +52,8 @@ interface Draft {
 interface IndexCache {
   candidatesByName: Map<string, Candidates>;
   namesByEcosystem: Map<string, ReadonlySet<string> | undefined>;
+  /** Vectors of each CVE's advisory records, by CVE (see {@link otherRecordVectors}). */
+  recordVectors: Map<string, CvssCandidate[]>;
 }
 
 const indexCaches = new WeakMap<AdvisoryIndex, IndexCache>();
@@ -60,7 +62,7 @@ const CANDIDATE_CACHE_LIMIT = 200_000;
 function indexCache(index: AdvisoryIndex): IndexCache {
   let c = indexCaches.get(index);
   if (!c) {
-    c = { candidatesByName: new Map(), namesByEcosystem: new Map() };
+    c = { candidatesByName: new Map(), namesByEcosystem: new Map(), recordVectors: new Map() };
     indexCaches.set(index, c);
   }
   return c;
@@ -109,6 +111,32 @@ function fixOf(group: VulnerabilityGroup, compare: (a: string, b: string) => num
 function cvssSourceOf(record: OsvRecord, distroRecord: boolean): CvssSource {
   if (distroRecord) return 'vendor';
   return record.id.startsWith('GHSA-') ? 'ghsa' : 'osv';
+}
+
+/**
+ * Vectors that advisories of other packages give the same CVEs (a crate's RUSTSEC record for
+ * the copy a distribution vendors): read only when nothing closer scores a finding, since
+ * it costs a vulnerability lookup per CVE (remembered per index).
+ */
+function otherRecordVectors(draft: Draft, index: AdvisoryIndex, cache: Map<string, CvssCandidate[]>): CvssCandidate[] {
+  const own = new Set(draft.group.matches.map((m) => m.record.id));
+  const out: CvssCandidate[] = [];
+  for (const id of [draft.group.id, ...draft.group.aliases].filter(isCve)) {
+    let vectors = cache.get(id);
+    if (!vectors) {
+      vectors = [];
+      for (const record of index.vulnerability(id)?.records ?? []) {
+        const source = record.id.startsWith('GHSA-') ? 'ghsa' : 'osv';
+        for (const s of [...(record.severity ?? []), ...(record.affected ?? []).flatMap((a) => a.severity ?? [])]) {
+          if (s.type.startsWith('CVSS_')) vectors.push({ vector: s.score, source, via: record.id });
+        }
+      }
+      if (cache.size >= CANDIDATE_CACHE_LIMIT) cache.clear();
+      cache.set(id, vectors);
+    }
+    out.push(...vectors.filter((v) => !own.has(v.via as string)));
+  }
+  return out;
 }
 
 /** Every vector the group's records offer, then the enrichment's. */
@@ -165,7 +193,7 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
   // Binaries of one source share a (name, version); versions of one name share candidates,
   // across scans too (an index does not change while it is open).
   const cache = new Map<string, PackageMatches>();
-  const { candidatesByName, namesByEcosystem } = indexCache(index);
+  const { candidatesByName, namesByEcosystem, recordVectors } = indexCache(index);
   const drafts: Draft[] = [];
   for (const pkg of inventory.packages) {
     const eco = ecosystemOf(pkg);
@@ -256,9 +284,11 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
     const epss = enrichment.find((e) => e.epss)?.epss;
     const distro = draft.ecosystem.kind === 'os';
     const rating = vendorRating(group.matches);
+    let cvss = cvssCandidates(draft, enrichment);
+    if (!cvss.some((c) => tryScoreCvss(c.vector))) cvss = [...cvss, ...otherRecordVectors(draft, index, recordVectors)];
     const scored = scoreFinding(
       {
-        cvss: cvssCandidates(draft, enrichment),
+        cvss,
         distroPackage: distro,
         ...(distro ? { vendorName: draft.ecosystem.name } : {}),
         ...(rating ? { vendorSeverity: rating } : {}),

@@ -127,3 +127,28 @@ describe('vendor severity when no CVSS exists', () => {
     expect(curl?.scoreReason).toBe("base 5.9 from Debian CVSS v3.1 (the distribution's own vector comes first)");
   });
 });
+
+describe('vectors of another package for the same CVE', () => {
+  const V40 = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:A/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N'; // 5.1
+  const crossDb = tinyAdvisoryDb([
+    // Debian's record for a toolchain that vendors the crate: no vector of its own.
+    advisory('DEBCL-rustc-web-1.96.0-1', 'Debian:12', 'rustc-web', [[{ introduced: '0' }, { fixed: '1.96.0-1' }]], { aliases: ['CVE-2026-33055'] }),
+    // The crate's own advisory scores it.
+    advisory('RUSTSEC-2026-0068', 'crates.io', 'tar', [[{ introduced: '0' }, { fixed: '0.4.45' }]], { aliases: ['CVE-2026-33055'], severity: [{ type: 'CVSS_V4', score: V40 }] }),
+    // A vector the package's own record has is used before anyone else's.
+    advisory('DEBCL-other-1.0-2', 'Debian:12', 'other', [[{ introduced: '0' }, { fixed: '1.0-2' }]], { aliases: ['CVE-2026-40000'], severity: [{ type: 'CVSS_V3', score: VENDOR_MEDIUM }] }),
+    advisory('GHSA-aaaa-aaaa-aaaa', 'npm', 'other', [[{ introduced: '0' }, { fixed: '9' }]], { aliases: ['CVE-2026-40000'], severity: [{ type: 'CVSS_V3', score: NVD_CRITICAL }] }),
+  ]);
+
+  it('score a distribution finding nothing closer scores, and name the advisory', () => {
+    const findings = scanInventory(inventory([deb('rustc-web', '1.95.0-1', ['rustc-web', '1.95.0-1']), deb('other', '1.0-1', ['other', '1.0-1'])]), crossDb).findings;
+    const byId = new Map(findings.map((f) => [f.id, f]));
+    expect(byId.get('CVE-2026-33055')).toMatchObject({
+      severity: 'MEDIUM',
+      score: 5.1,
+      scoreSource: 'osv:4.0',
+      scoreReason: 'base 5.1 from RUSTSEC-2026-0068 CVSS v4.0 (no vendor vector; no CVSS v3 vector; the advisory of another package for this vulnerability; nothing closer scores it)',
+    });
+    expect(byId.get('CVE-2026-40000')).toMatchObject({ score: 5.9, scoreSource: 'vendor:3.1' });
+  });
+});
