@@ -119,6 +119,7 @@ export async function updateVulnDb(opts: UpdateOptions): Promise<UpdateResult> {
       opts.signal?.throwIfAborted();
       const importer = importerFor(spec.kind);
       if (only && importer.ecosystem && !only.includes(importer.ecosystem)) continue;
+      if (only && spec.ecosystem && !only.includes(baseOf(spec.ecosystem))) continue;
       let expanded: SourceUnit[];
       try {
         expanded = await expandSpec(spec, only, fetchImpl, opts.signal);

@@ -175,5 +175,8 @@ describe('finding updateinfo in a repository', () => {
       ['updated', 1],
       ['updated', 4],
     ]);
+    // --only leaves out the repositories of other ecosystems without fetching them.
+    const other = await updateVulnDb({ dbPath: join(work, 'only.sqlite'), sources: specs, only: ['Debian'] });
+    expect(other.units).toEqual([]);
   });
 });
