@@ -14,6 +14,7 @@ packages=(
   apache2-utils golang-github-knqyf263-go-rpmdb-dev
   libcommons-logging-java libasm-java libxz-java libjsoup-java libslf4j-java libcommons-codec-java
   libatinject-jsr330-api-java libaopalliance-java libjsr305-java
+  zip
 )
 missing=()
 for p in "${packages[@]}"; do

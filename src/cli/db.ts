@@ -62,7 +62,7 @@ export const registerDb: RegisterCommand = (program: Command) => {
   db.command('update')
     .description('Download and import advisories; unchanged sources cost one request')
     .option('--source <KIND=URL|PATH>', 'a source (repeatable); kinds: osv, rubysec, packagist, alpine, debian, nvd, cve5, kev, epss', collect, [])
-    .option('--source-dir <dir>', 'import every dataset of a folder laid out like vulndata (osv/, native/, nvd/, cve/, kev/, epss/)')
+    .option('--source-dir <dir>', 'import every dataset of a folder laid out like vulndata (osv/, native/, nvd/, cve/, kev/, epss/, updateinfo/)')
     .option('--only <ecosystems>', 'comma-separated OSV ecosystems to import (enrichment is always imported)')
     .option('--force', 'import even sources whose fingerprint has not changed')
     .option('--json', 'print the update report as JSON')
@@ -71,7 +71,7 @@ export const registerDb: RegisterCommand = (program: Command) => {
       const sources = [...opts.source];
       if (opts.sourceDir) {
         const found = vulndataSpecs(opts.sourceDir);
-        if (found.length === 0) throw new CliError(`--source-dir ${opts.sourceDir}: no known datasets found (expected osv/, native/, nvd/, cve/, kev/ or epss/)`);
+        if (found.length === 0) throw new CliError(`--source-dir ${opts.sourceDir}: no known datasets found (expected osv/, native/, nvd/, cve/, kev/, epss/ or updateinfo/)`);
         sources.push(...found);
       }
       const only = opts.only

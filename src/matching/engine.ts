@@ -5,7 +5,7 @@
  */
 import { languageEcosystemForPurlType, normalizePackageName, tryParseEcosystem, type EcosystemInfo } from '../ecosystems.js';
 import type { Inventory, Package, ScanWarning } from '../inventory/types.js';
-import { compareByRisk, scoreFinding, type CvssCandidate } from '../scoring/index.js';
+import { compareByRisk, scoreFinding, tryScoreCvss, type CvssCandidate } from '../scoring/index.js';
 import { resolveFix, type FixSource } from '../versioning/osv-range.js';
 import type { AdvisoryIndex, CvssSource, Enrichment, OsvRecord } from '../vulndb/types.js';
 import { groupByVulnerability, idsOf, isCve, type VulnerabilityGroup } from './aliases.js';
@@ -14,6 +14,7 @@ import { evaluateCandidates, lookupCandidates, type Candidates } from './matcher
 import { distroMatcher } from './matchers/distro.js';
 import { ecosystemMatcher } from './matchers/ecosystem.js';
 import type { LookupKey } from './matchers/types.js';
+import { vendorRating } from './vendor-severity.js';
 import type { FixAvailable, Finding, ScanContext, ScanEngine, ScanResult } from './types.js';
 
 /** Per-scan counts of what was matched and what was left out, and why. */
@@ -54,6 +55,8 @@ interface IndexCache {
   namesByEcosystem: Map<string, ReadonlySet<string> | undefined>;
   /** Maven advisory names (`group:artifact`) by artifact id, built on first need. */
   mavenByArtifact?: Map<string, string[]>;
+  /** Vectors of each CVE's advisory records, by CVE (see {@link otherRecordVectors}). */
+  recordVectors: Map<string, CvssCandidate[]>;
 }
 
 const indexCaches = new WeakMap<AdvisoryIndex, IndexCache>();
@@ -62,7 +65,7 @@ const CANDIDATE_CACHE_LIMIT = 200_000;
 function indexCache(index: AdvisoryIndex): IndexCache {
   let c = indexCaches.get(index);
   if (!c) {
-    c = { candidatesByName: new Map(), namesByEcosystem: new Map() };
+    c = { candidatesByName: new Map(), namesByEcosystem: new Map(), recordVectors: new Map() };
     indexCaches.set(index, c);
   }
   return c;
@@ -167,6 +170,32 @@ function cvssSourceOf(record: OsvRecord, distroRecord: boolean): CvssSource {
   return record.id.startsWith('GHSA-') ? 'ghsa' : 'osv';
 }
 
+/**
+ * Vectors that advisories of other packages give the same CVEs (a crate's RUSTSEC record for
+ * the copy a distribution vendors): read only when nothing closer scores a finding, since
+ * it costs a vulnerability lookup per CVE (remembered per index).
+ */
+function otherRecordVectors(draft: Draft, index: AdvisoryIndex, cache: Map<string, CvssCandidate[]>): CvssCandidate[] {
+  const own = new Set(draft.group.matches.map((m) => m.record.id));
+  const out: CvssCandidate[] = [];
+  for (const id of [draft.group.id, ...draft.group.aliases].filter(isCve)) {
+    let vectors = cache.get(id);
+    if (!vectors) {
+      vectors = [];
+      for (const record of index.vulnerability(id)?.records ?? []) {
+        const source = record.id.startsWith('GHSA-') ? 'ghsa' : 'osv';
+        for (const s of [...(record.severity ?? []), ...(record.affected ?? []).flatMap((a) => a.severity ?? [])]) {
+          if (s.type.startsWith('CVSS_')) vectors.push({ vector: s.score, source, via: record.id });
+        }
+      }
+      if (cache.size >= CANDIDATE_CACHE_LIMIT) cache.clear();
+      cache.set(id, vectors);
+    }
+    out.push(...vectors.filter((v) => !own.has(v.via as string)));
+  }
+  return out;
+}
+
 /** Every vector the group's records offer, then the enrichment's. */
 function cvssCandidates(draft: Draft, enrichment: readonly Enrichment[]): CvssCandidate[] {
   const out: CvssCandidate[] = [];
@@ -178,18 +207,6 @@ function cvssCandidates(draft: Draft, enrichment: readonly Enrichment[]): CvssCa
   }
   for (const e of enrichment) for (const v of e.cvss) out.push({ vector: v.vector, version: v.version, source: v.source });
   return out;
-}
-
-/** A vendor's severity word from the records (GHSA `database_specific.severity`, Ubuntu priority). */
-function vendorSeverity(draft: Draft): string | undefined {
-  for (const match of draft.group.matches) {
-    for (const s of match.record.severity ?? []) if (s.type === 'Ubuntu' && s.score) return s.score;
-    for (const holder of [match.record.database_specific, ...match.affected.flatMap((a) => [a.ecosystem_specific, a.database_specific])]) {
-      const word = holder?.severity;
-      if (typeof word === 'string' && word.trim()) return word;
-    }
-  }
-  return undefined;
 }
 
 function firstLine(text: string, max: number): string {
@@ -234,7 +251,7 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
   // across scans too (an index does not change while it is open).
   const cache = new Map<string, { group: VulnerabilityGroup; fix: FixOfFinding }[]>();
   const cache0 = indexCache(index);
-  const { candidatesByName, namesByEcosystem } = cache0;
+  const { candidatesByName, namesByEcosystem, recordVectors } = cache0;
   const drafts: Draft[] = [];
   const warn = (reason: string): void => warnings.add({ reason });
   /** The vulnerability groups of one lookup, with their fixes (cached by name and version). */
@@ -339,9 +356,19 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
     const enrichment = [group.id, ...group.aliases].flatMap((id) => (enrichmentById.has(id) ? [enrichmentById.get(id)!] : []));
     const kev = enrichment.find((e) => e.kev)?.kev;
     const epss = enrichment.find((e) => e.epss)?.epss;
-    const word = vendorSeverity(draft);
+    const distro = draft.ecosystem.kind === 'os';
+    const rating = vendorRating(group.matches);
+    let cvss = cvssCandidates(draft, enrichment);
+    if (!cvss.some((c) => tryScoreCvss(c.vector))) cvss = [...cvss, ...otherRecordVectors(draft, index, recordVectors)];
     const scored = scoreFinding(
-      { cvss: cvssCandidates(draft, enrichment), distroPackage: draft.ecosystem.kind === 'os', ...(word ? { vendorSeverity: word } : {}), ...(kev ? { kev } : {}), ...(epss ? { epss } : {}) },
+      {
+        cvss,
+        distroPackage: distro,
+        ...(distro ? { vendorName: draft.ecosystem.name } : {}),
+        ...(rating ? { vendorSeverity: rating } : {}),
+        ...(kev ? { kev } : {}),
+        ...(epss ? { epss } : {}),
+      },
       context,
     );
     for (const r of scored.rejected) rejectedVectors.add(`${group.id}: ${r.source} vector ignored: ${r.reason}`);
@@ -367,6 +394,8 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
       severity: scored.severity,
       score: scored.score,
       scoreSource: scored.scoreSource,
+      scoreReason: scored.scoreReason,
+      ...(scored.vendorSeverity ? { vendorSeverity: scored.vendorSeverity } : {}),
       ...(scored.cvss ? { cvss: scored.cvss } : {}),
       adjustments: scored.adjustments,
       ...(scored.epss ? { epss: scored.epss } : {}),

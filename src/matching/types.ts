@@ -50,6 +50,14 @@ export interface Finding {
   score: number;
   /** Where the base score came from, e.g. `nvd:3.1`, `vendor:3.1`, `cisa-adp:3.1`, `none`. */
   scoreSource: string;
+  /**
+   * Why the score starts where it does, for people: `base 7.5 from NVD CVSS v3.1 (no vendor
+   * vector)`, `severity HIGH from Ubuntu priority "high" (no CVSS published)`. Always set by
+   * the engine; absent from findings stored before it existed.
+   */
+  scoreReason?: string;
+  /** The vendor's word the severity came from, when no CVSS vector scored (`scoreSource` `vendor-severity`). */
+  vendorSeverity?: { rating: string; source: string };
   cvss?: { version: string; vector: string; baseScore: number; source: CvssSource };
   adjustments: ScoreAdjustment[];
   epss?: { score: number; percentile: number };

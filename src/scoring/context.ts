@@ -8,14 +8,22 @@ import { selectBaseCvss, type CvssCandidate, type RejectedCvss } from './base.js
 import { cvssMetric, withCvssMetric } from './cvss.js';
 import { SEVERITY_ORDER, severityForScore, severityFromVendorWord } from './severity.js';
 
+/** A vendor's severity word and who gave it (`{ rating: 'medium', source: 'Ubuntu priority' }`). */
+export interface VendorRating {
+  rating: string;
+  source: string;
+}
+
 /** Everything the score of one finding depends on. */
 export interface ScoreInput {
   /** Every vector the data offers for the vulnerability (records and enrichment). */
   cvss: readonly CvssCandidate[];
   /** True for distribution packages: their vendor's vector is preferred. */
   distroPackage: boolean;
+  /** How the distribution is named in reasons when its own vector is used (`Debian`, `Amazon Linux`). */
+  vendorName?: string;
   /** A vendor's severity word (GHSA `MODERATE`, Ubuntu priority…), used when no vector scores. */
-  vendorSeverity?: string;
+  vendorSeverity?: VendorRating;
   kev?: KevEntry;
   epss?: EpssScore;
 }
@@ -25,6 +33,10 @@ export interface ScoreOutcome {
   score: number;
   severity: Severity;
   scoreSource: string;
+  /** Why the base is what it is: which source, and why that one (see {@link BaseCvss.reason}). */
+  scoreReason: string;
+  /** The vendor's word the severity came from, when no CVSS vector scored. */
+  vendorSeverity?: VendorRating;
   cvss?: { version: string; vector: string; baseScore: number; source: CvssSource };
   adjustments: ScoreAdjustment[];
   epss?: { score: number; percentile: number };
@@ -35,7 +47,7 @@ export interface ScoreOutcome {
 
 /** Scores one vulnerability in context. Pure: same input, same output. */
 export function scoreFinding(input: ScoreInput, context: ScanContext): ScoreOutcome {
-  const { base, rejected } = selectBaseCvss(input.cvss, { distroPackage: input.distroPackage });
+  const { base, rejected } = selectBaseCvss(input.cvss, { distroPackage: input.distroPackage, ...(input.vendorName ? { vendorName: input.vendorName } : {}) });
   const adjustments: ScoreAdjustment[] = [];
   const epss = input.epss ? { score: input.epss.score, percentile: input.epss.percentile } : undefined;
   const kev = input.kev
@@ -47,11 +59,17 @@ export function scoreFinding(input: ScoreInput, context: ScanContext): ScoreOutc
     : undefined;
 
   if (!base) {
-    const word = input.vendorSeverity ? severityFromVendorWord(input.vendorSeverity) : undefined;
+    const word = input.vendorSeverity ? severityFromVendorWord(input.vendorSeverity.rating) : undefined;
+    const noVector = rejected.length > 0 ? `no CVSS vector that scores: ${rejected.length} rejected` : 'no CVSS published';
     return {
       score: 0,
       severity: word ?? 'UNTRIAGED',
       scoreSource: word ? 'vendor-severity' : 'none',
+      scoreReason:
+        word && input.vendorSeverity
+          ? `severity ${word} from ${input.vendorSeverity.source} "${input.vendorSeverity.rating}" (${noVector})`
+          : `untriaged: ${noVector} and no vendor severity in any source`,
+      ...(word && input.vendorSeverity ? { vendorSeverity: input.vendorSeverity } : {}),
       adjustments,
       ...(epss ? { epss } : {}),
       ...(kev ? { kev } : {}),
@@ -87,6 +105,7 @@ export function scoreFinding(input: ScoreInput, context: ScanContext): ScoreOutc
     score,
     severity: severityForScore(score),
     scoreSource: base.scoreSource,
+    scoreReason: base.reason,
     cvss: { version: base.version, vector: base.vector, baseScore: base.baseScore, source: base.source },
     adjustments,
     ...(epss ? { epss } : {}),

@@ -29,6 +29,8 @@ const VENDOR_WORDS: Record<string, Severity> = {
   medium: 'MEDIUM',
   low: 'LOW',
   negligible: 'LOW',
+  // Debian's tracker: "unimportant" is a real flaw of no security consequence in Debian's build.
+  unimportant: 'LOW',
   minor: 'LOW',
   none: 'INFORMATIONAL',
   informational: 'INFORMATIONAL',

@@ -4,7 +4,7 @@
  * unchanged source costs one request and no import.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,13 +12,29 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileDigest, fileKind } from './archive.js';
 import type { SourceKind } from './importers/types.js';
+import { NVD_FEEDS_BASE, expandNvdFeeds, isNvdFeedBase } from './nvd-feeds.js';
+import { AMAZON_LINUX_MIRROR_LISTS, resolveUpdateinfo } from './updateinfo-repo.js';
+import { ECOSYSTEMS, canonicalEcosystem, tryParseEcosystem } from '../ecosystems.js';
 
 /** osv.dev's public export (the `gs://osv-vulnerabilities` bucket over HTTPS). */
 export const OSV_PUBLIC_BASE = 'https://osv-vulnerabilities.storage.googleapis.com';
 
-/** Sources used when neither `--source` is given nor the database remembers any. */
+/**
+ * CISA's vulnrichment repository (CVE JSON 5 records with CISA-ADP CVSS, CWE and SSVC), as
+ * GitHub's archive of its default branch.
+ */
+export const VULNRICHMENT_ARCHIVE = 'https://github.com/cisagov/vulnrichment/archive/refs/heads/develop.zip';
+
+/**
+ * Sources used when neither `--source` is given nor the database remembers any: OSV for
+ * advisories, NVD and CISA's vulnrichment for CVSS (OSV's distribution records carry none),
+ * KEV and EPSS.
+ */
 export const DEFAULT_SOURCES = [
   `osv=${OSV_PUBLIC_BASE}`,
+  `nvd=${NVD_FEEDS_BASE}`,
+  `cve5=${VULNRICHMENT_ARCHIVE}`,
+  ...Object.entries(AMAZON_LINUX_MIRROR_LISTS).map(([ecosystem, url]) => `updateinfo=${url}#${ecosystem}`),
   'kev=https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
   'epss=https://epss.cyentia.com/epss_scores-current.csv.gz',
 ] as const;
@@ -35,6 +51,8 @@ const KIND_ALIASES: Record<string, SourceKind> = {
   debian: 'debian',
   'debian-dsa': 'debian',
   'debian-dla': 'debian',
+  updateinfo: 'updateinfo',
+  yum: 'updateinfo',
   nvd: 'nvd',
   cve5: 'cve5',
   vulnrichment: 'cve5',
@@ -45,9 +63,14 @@ const KIND_ALIASES: Record<string, SourceKind> = {
 /** A parsed `--source KIND=LOCATION`. */
 export interface SourceSpec {
   kind: SourceKind;
-  /** An http(s) URL, or an absolute local path. */
+  /**
+   * An http(s) URL, or an absolute local path. For `updateinfo`, followed by `#` and the
+   * ecosystem with release the repository serves (`…/mirror.list#Amazon Linux:2023`).
+   */
   location: string;
   remote: boolean;
+  /** For `updateinfo`: the ecosystem with release named after `#`. */
+  ecosystem?: string;
 }
 
 /** Thrown for a `--source` value that cannot be used; the message names it. */
@@ -60,11 +83,25 @@ export function parseSourceSpec(text: string, cwd = process.cwd()): SourceSpec {
   const kindText = text.slice(0, eq).trim().toLowerCase();
   const kind = KIND_ALIASES[kindText];
   if (!kind) throw new SourceSpecError(`--source "${text}": unknown kind "${kindText}" (kinds: ${sourceKindNames().join(', ')})`);
-  const loc = text.slice(eq + 1).trim();
+  let loc = text.slice(eq + 1).trim();
   if (!loc) throw new SourceSpecError(`--source "${text}": missing URL or path`);
-  if (/^https?:\/\//i.test(loc)) return { kind, location: loc.replace(/\/+$/, ''), remote: true };
+  let ecosystem: string | undefined;
+  if (kind === 'updateinfo') {
+    // The file does not say which release it is for: the spec must.
+    const hash = loc.lastIndexOf('#');
+    const eco = hash < 0 ? undefined : tryParseEcosystem(loc.slice(hash + 1).trim());
+    if (!eco || eco.info.kind !== 'os' || !eco.release || eco.info.scheme !== 'rpm') {
+      throw new SourceSpecError(`--source "${text}": an updateinfo source ends with #ECOSYSTEM:RELEASE of an rpm distribution (e.g. updateinfo=URL#Amazon Linux:2023)`);
+    }
+    ecosystem = canonicalEcosystem(eco.raw.trim());
+    loc = loc.slice(0, hash).trim();
+    if (!loc) throw new SourceSpecError(`--source "${text}": missing URL or path`);
+  }
+  const tag = ecosystem ? `#${ecosystem}` : '';
+  const extra = ecosystem ? { ecosystem } : {};
+  if (/^https?:\/\//i.test(loc)) return { kind, location: loc.replace(/\/+$/, '') + tag, remote: true, ...extra };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(loc)) throw new SourceSpecError(`--source "${text}": only http(s) URLs and local paths are supported`);
-  return { kind, location: resolve(cwd, loc), remote: false };
+  return { kind, location: resolve(cwd, loc) + tag, remote: false, ...extra };
 }
 
 /** The kind names `--source` accepts. */
@@ -86,6 +123,11 @@ export interface SourceUnit {
   target: string;
   /** For OSV export layouts: the ecosystem this unit holds. */
   ecosystem?: string;
+  /**
+   * For a patch (NVD's modified feed): the unit whose rows hold a CVE. A patch replaces only
+   * the CVEs it lists, inside those units' rows, and keeps no rows of its own.
+   */
+  patchOf?: (cveId: string) => string;
 }
 
 /** A fetch function (global `fetch` by default; tests may pass their own). */
@@ -98,6 +140,11 @@ export type FetchLike = typeof fetch;
  */
 export async function expandSpec(spec: SourceSpec, only: readonly string[] | undefined, fetchImpl: FetchLike, signal?: AbortSignal): Promise<SourceUnit[]> {
   const base = specText(spec);
+  if (spec.kind === 'nvd' && (await isNvdFeedBase(spec))) return expandNvdFeeds(spec, base);
+  if (spec.kind === 'updateinfo') {
+    const where = spec.location.slice(0, spec.location.lastIndexOf('#'));
+    return [{ name: base, spec, target: await resolveUpdateinfo(where, spec.remote, fetchImpl, signal) }];
+  }
   if (spec.kind !== 'osv') return [{ name: base, spec, target: spec.location }];
   if (spec.remote) {
     // A URL ending in .zip or .json is one file, not an export base.
@@ -286,5 +333,22 @@ export function vulndataSpecs(dir: string): string[] {
     ['kev', 'kev/known_exploited_vulnerabilities.json'],
     ['epss', 'epss/epss-by-year.zip'],
   ];
-  return candidates.filter(([, rel]) => existsSync(join(d, rel))).map(([kind, rel]) => `${kind}=${join(d, rel)}`);
+  const found = candidates.filter(([, rel]) => existsSync(join(d, rel))).map(([kind, rel]) => `${kind}=${join(d, rel)}`);
+  return [...found, ...updateinfoMirrorSpecs(join(d, 'updateinfo'))];
+}
+
+/**
+ * `updateinfo/<os-release ID>-<release>/` folders of a vulndata-style mirror (`amzn-2`,
+ * `amzn-2023`, `ol-9`): each a repository copy (`repodata/repomd.xml` and the updateinfo file
+ * it names) or just its `updateinfo.xml(.gz)`, for that ecosystem and release.
+ */
+function updateinfoMirrorSpecs(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const specs: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const m = /^([a-z][a-z0-9_.-]*?)-(\d[\w.]*)$/.exec(name);
+    const info = m && ECOSYSTEMS.find((e) => e.kind === 'os' && e.scheme === 'rpm' && (e.osReleaseIds as readonly string[] | undefined)?.includes(m[1]));
+    if (m && info) specs.push(`updateinfo=${join(dir, name)}#${info.name}:${m[2]}`);
+  }
+  return specs;
 }

@@ -421,6 +421,96 @@ export class SourceImport {
   }
 }
 
+/**
+ * A patch of enrichment rows owned by other sources (NVD's modified feed patching its year
+ * feeds): each CVE it lists replaces that CVE's row in its owner's rows, and nothing else is
+ * touched. A CVE whose CVSS vectors change is logged as `cvss-changed` with its packages,
+ * except on the patch's first import (nothing was scored with the patch before).
+ */
+export class EnrichmentPatch {
+  private records = 0;
+  private skipped = 0;
+  private readonly warnings: string[] = [];
+  private readonly items = new Map<string, EnrichmentItem>();
+
+  constructor(
+    private readonly writer: VulnDbWriter,
+    readonly name: string,
+    readonly kind: string,
+    readonly location: string,
+    private readonly ownerOf: (cveId: string) => string,
+    private readonly firstImport: boolean,
+  ) {
+    writer.db.exec('SAVEPOINT source_import');
+  }
+
+  /** Records a skipped record with its reason. */
+  skip(item: string, why: string): void {
+    this.skipped++;
+    if (this.warnings.length < MAX_WARNINGS_KEPT) this.warnings.push(`${item}: ${why}`);
+  }
+
+  /** Adds one parsed item; a patch carries enrichment only. */
+  add(item: ImportItem): void {
+    if (item.type === 'advisory') {
+      this.skip(item.record.id, 'an enrichment patch cannot carry advisories');
+      return;
+    }
+    const cve = item.item.cveId.toUpperCase();
+    if (!this.items.has(cve)) this.records++;
+    // A CVE listed twice: the later copy is the newer one.
+    this.items.set(cve, { cveId: cve, cvss: item.item.cvss, cwes: item.item.cwes, references: item.item.references });
+  }
+
+  /** Writes the patched rows, the change log and the patch's own state. */
+  commit(fingerprint: string | undefined): SourceResult {
+    const db = this.writer.db;
+    const at = nowIso();
+    const oldRow = db.prepare('SELECT json FROM enrichment WHERE cve = ? AND source = ?').pluck();
+    const del = db.prepare('DELETE FROM enrichment WHERE cve = ? AND source = ?');
+    const ins = db.prepare('INSERT INTO enrichment (cve, source, has_cvss, json) VALUES (?, ?, ?, ?)');
+    const pkgsOf = db.prepare(
+      'SELECT DISTINCT f.ecosystem AS ecosystem, f.name AS name FROM vuln_id v JOIN vuln_member m ON m.vuln = v.vuln JOIN affected f ON f.advisory = m.advisory WHERE v.alias = ?',
+    );
+    const insertChange = db.prepare('INSERT INTO change (update_id, at, kind, advisory_id, source, ecosystem, name) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    let cvssChanged = 0;
+    for (const [cve, item] of this.items) {
+      const owner = this.ownerOf(cve);
+      const before = oldRow.get(cve, owner) as string | undefined;
+      del.run(cve, owner);
+      if (item.cvss?.length || item.cwes?.length || item.references?.length) ins.run(cve, owner, item.cvss?.length ? 1 : 0, JSON.stringify(item));
+      if (this.firstImport || cvssKey(before ? (JSON.parse(before) as EnrichmentItem).cvss : undefined) === cvssKey(item.cvss)) continue;
+      cvssChanged++;
+      for (const p of pkgsOf.all(cve) as ChangedPackage[]) insertChange.run(this.writer.updateId, at, 'cvss-changed', cve, this.name, p.ecosystem, p.name);
+    }
+    db.prepare(
+      `INSERT INTO source (name, kind, location, fingerprint, checked_at, changed_at, records, skipped, warnings, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+       ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, location = excluded.location, fingerprint = excluded.fingerprint,
+         checked_at = excluded.checked_at, changed_at = excluded.changed_at, records = excluded.records,
+         skipped = excluded.skipped, warnings = excluded.warnings, error = NULL`,
+    ).run(this.name, this.kind, this.location, fingerprint ?? null, at, at, this.records, this.skipped, JSON.stringify(this.warnings));
+    db.exec('RELEASE source_import');
+    return {
+      records: this.records,
+      skipped: this.skipped,
+      warnings: this.warnings,
+      changes: { added: 0, modified: 0, withdrawn: 0, removed: 0 },
+      kevAdded: 0,
+      cvssChanged,
+      epssChanged: 0,
+    };
+  }
+
+  /** Abandons the patch; the owners' rows stay as they were, and the error is recorded. */
+  rollback(error: string): void {
+    const db = this.writer.db;
+    db.exec('ROLLBACK TO source_import');
+    db.exec('RELEASE source_import');
+    this.writer.recordSourceError(this.name, this.kind, this.location, error);
+  }
+}
+
 function uniquePackages(list: ChangedPackage[]): ChangedPackage[] {
   const seen = new Set<string>();
   return list.filter((p) => {
@@ -491,6 +581,11 @@ export class VulnDbWriter {
   /** Starts replacing one source's rows. */
   startSource(name: string, kind: string, location: string): SourceImport {
     return new SourceImport(this, name, kind, location);
+  }
+
+  /** Starts a patch of single CVEs' enrichment inside the rows of the sources `ownerOf` names. */
+  startPatch(name: string, kind: string, location: string, ownerOf: (cveId: string) => string, firstImport: boolean): EnrichmentPatch {
+    return new EnrichmentPatch(this, name, kind, location, ownerOf, firstImport);
   }
 
   /** Marks a source as checked and unchanged (its fingerprint matched). */

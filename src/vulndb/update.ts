@@ -5,14 +5,15 @@
  * previous database in use. A bad source is reported by name and the others still update.
  */
 import { constants, existsSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { log } from '../log.js';
 import { parseEcosystem } from '../ecosystems.js';
-import { ArchiveError, readEntries } from './archive.js';
+import { ArchiveError, fileKind, readEntries, type SourceEntry } from './archive.js';
 import { importerFor } from './importers/index.js';
-import type { ImportItem } from './importers/types.js';
-import { VulnDb, VulnDbWriter, type AdvisoryChangeKind, type SourceImport } from './store.js';
+import type { ImportItem, Importer } from './importers/types.js';
+import { readJsonArrayElements } from './json-array-stream.js';
+import { VulnDb, VulnDbWriter, type AdvisoryChangeKind, type EnrichmentPatch, type SourceImport } from './store.js';
 import {
   DEFAULT_SOURCES,
   expandSpec,
@@ -107,7 +108,10 @@ export async function updateVulnDb(opts: UpdateOptions): Promise<UpdateResult> {
     if (existed) await copyFile(dbPath, tmp);
     writer = new VulnDbWriter(tmp);
     const remembered = rememberedSpecs(writer);
-    const specTexts = opts.sources?.length ? opts.sources : remembered.length ? remembered : DEFAULT_SOURCES;
+    // A database built from the defaults follows the defaults as they grow (NVD and
+    // vulnrichment joined OSV, KEV and EPSS); one built from chosen sources keeps them.
+    const fromDefaults = remembered.length > 0 && remembered.every((r) => (DEFAULT_SOURCES as readonly string[]).includes(r));
+    const specTexts = opts.sources?.length ? opts.sources : remembered.length && !fromDefaults ? remembered : DEFAULT_SOURCES;
     const specs = specTexts.map((s) => parseSourceSpec(s, opts.cwd));
     const previous = new Map(writer.sources().map((s) => [s.name, s]));
     const units: UnitReport[] = [];
@@ -115,6 +119,7 @@ export async function updateVulnDb(opts: UpdateOptions): Promise<UpdateResult> {
       opts.signal?.throwIfAborted();
       const importer = importerFor(spec.kind);
       if (only && importer.ecosystem && !only.includes(importer.ecosystem)) continue;
+      if (only && spec.ecosystem && !only.includes(baseOf(spec.ecosystem))) continue;
       let expanded: SourceUnit[];
       try {
         expanded = await expandSpec(spec, only, fetchImpl, opts.signal);
@@ -125,10 +130,16 @@ export async function updateVulnDb(opts: UpdateOptions): Promise<UpdateResult> {
         log.warn({ source: specText(spec), err: (err as Error).message }, 'advisory source failed');
         continue;
       }
+      // A patch (NVD's modified feed) comes after the units it patches; when one of them was
+      // re-imported, its rows may be older than the patch, so the patch is applied again.
+      let replaced = false;
       for (const unit of expanded) {
         opts.signal?.throwIfAborted();
         const fp = previous.get(unit.name)?.fingerprint;
-        units.push(await updateUnit(writer, unit, fp ? (JSON.parse(fp) as Fingerprint) : undefined, { ...opts, only, fetchImpl, tmpDir: dir }));
+        const force = opts.force || (unit.patchOf !== undefined && replaced);
+        const report = await updateUnit(writer, unit, fp ? (JSON.parse(fp) as Fingerprint) : undefined, { ...opts, force, only, fetchImpl, tmpDir: dir });
+        if (!unit.patchOf && report.status === 'updated') replaced = true;
+        units.push(report);
       }
     }
     const failed = units.filter((u) => u.status === 'failed').length;
@@ -167,7 +178,7 @@ async function updateUnit(
   const importer = importerFor(unit.spec.kind);
   const importerId = `${importer.kind}@${importer.version}`;
   let requests = 0;
-  let imp: SourceImport | undefined;
+  let imp: SourceImport | EnrichmentPatch | undefined;
   let tempPath: string | undefined;
   try {
     const outcome = await fetchUnit(unit, previous, importerId, {
@@ -184,13 +195,15 @@ async function updateUnit(
       return { name: unit.name, kind: unit.spec.kind, status: 'unchanged', requests, durationMs: performance.now() - t0 };
     }
     if (outcome.temporary) tempPath = outcome.path;
-    imp = writer.startSource(unit.name, unit.spec.kind, unit.spec.location);
+    imp = unit.patchOf
+      ? writer.startPatch(unit.name, unit.spec.kind, unit.spec.location, unit.patchOf, previous === undefined)
+      : writer.startSource(unit.name, unit.spec.kind, unit.spec.location);
     const current = imp;
-    const ctx = { skip: (item: string, why: string) => current.skip(item, why) };
+    const ctx = { skip: (item: string, why: string) => current.skip(item, why), ...(unit.spec.ecosystem ? { ecosystem: unit.spec.ecosystem } : {}) };
     let filtered = 0;
     let count = 0;
     try {
-      for await (const entry of readEntries(outcome.path, importer.wants)) {
+      for await (const entry of await entriesOf(outcome.path, unit, importer)) {
         opts.signal?.throwIfAborted();
         for (const item of importer.parse(entry, ctx)) {
           if (opts.only && !unit.ecosystem && !keptByOnly(item, opts.only)) {
@@ -235,6 +248,18 @@ async function updateUnit(
   } finally {
     if (tempPath) await unlink(tempPath).catch(() => undefined);
   }
+}
+
+/**
+ * The entries of a fetched unit. A single JSON document of an importer that names its big
+ * array (NVD feeds) is read element by element; everything else through `readEntries`.
+ */
+async function entriesOf(path: string, unit: SourceUnit, importer: Importer): Promise<AsyncIterable<SourceEntry>> {
+  if (importer.arrayKey && !(await stat(path)).isDirectory() && (await fileKind(path)) !== 'zip') {
+    const name = (unit.spec.remote ? new URL(unit.target).pathname : unit.target).split('/').pop() ?? unit.name;
+    return readJsonArrayElements(path, name, importer.arrayKey);
+  }
+  return readEntries(path, importer.wants);
 }
 
 /** Whether `--only` keeps an item: enrichment always, advisories naming a kept ecosystem. */
@@ -332,7 +357,7 @@ async function fsyncPath(path: string): Promise<void> {
  */
 export async function importVulndata(dir: string, dbPath: string, opts: Omit<UpdateOptions, 'dbPath' | 'sources'> = {}): Promise<UpdateResult> {
   const sources = vulndataSpecs(dir);
-  if (sources.length === 0) throw new Error(`${dir}: no known datasets found (expected osv/, native/, kev/, epss/, cve/ or nvd/)`);
+  if (sources.length === 0) throw new Error(`${dir}: no known datasets found (expected osv/, native/, kev/, epss/, cve/, nvd/ or updateinfo/)`);
   return updateVulnDb({ ...opts, dbPath, sources });
 }
 

@@ -71,3 +71,84 @@ describe('scores in the engine', () => {
     expect(findings[3].adjustments).toEqual([]);
   });
 });
+
+describe('vendor severity when no CVSS exists', () => {
+  const ubuntuPkg = (name: string): ReturnType<typeof pkg> =>
+    pkg({ purlType: 'deb', ecosystem: 'Ubuntu:22.04', name, version: '1.0-1', source: { name, version: '1.0-1' } });
+  const vendorDb = tinyAdvisoryDb([
+    // Ubuntu's priority lives in the record's severity list, beside any vectors.
+    advisory('UBUNTU-CVE-2026-0001', 'Ubuntu:22.04', 'libfoo', [[{ introduced: '0' }, { fixed: '1.0-2' }]], {
+      aliases: ['CVE-2026-0001'],
+      severity: [{ type: 'Ubuntu', score: 'high' }],
+    }),
+    // Debian's tracker urgency is per affected entry (osv.dev's DEBIAN-CVE records); `**` is dropped.
+    {
+      id: 'DEBIAN-CVE-2026-0002',
+      modified: '2026-01-01T00:00:00Z',
+      aliases: ['CVE-2026-0002'],
+      affected: [{ package: { ecosystem: 'Debian:12', name: 'libbar' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2.0-2' }] }], ecosystem_specific: { urgency: 'low**' } }],
+    },
+    // A changelog's upload urgency rates the upload, not the flaw: nobody rated this CVE.
+    advisory('DEBCL-libbaz-2.0-2', 'Debian:12', 'libbaz', [[{ introduced: '0' }, { fixed: '2.0-2' }]], { aliases: ['CVE-2026-0003'], database_specific: { urgency: 'high' } }),
+    // An Amazon Linux advisory's severity word (as the updateinfo importer stores it).
+    advisory('ALAS2023-2026-001', 'Amazon Linux:2023', 'qux', [[{ introduced: '0' }, { fixed: '0:1.1-1.amzn2023' }]], { aliases: ['CVE-2026-0004'], database_specific: { severity: 'important' } }),
+    // A vendor word and an enrichment vector: the vector wins, and the reason says it is NVD's.
+    advisory('UBUNTU-CVE-2026-0005', 'Ubuntu:22.04', 'libvec', [[{ introduced: '0' }, { fixed: '1.0-2' }]], { aliases: ['CVE-2026-0005'], severity: [{ type: 'Ubuntu', score: 'low' }] }),
+  ], [{ cveId: 'CVE-2026-0005', cvss: [{ version: '3.1', vector: NVD_CRITICAL, baseScore: 9.8, source: 'nvd' }], cwes: [], references: [] }]);
+
+  it('uses the distribution word with its source, and UNTRIAGED only when nobody rated it', () => {
+    const findings = scanInventory(
+      inventory([
+        ubuntuPkg('libfoo'),
+        ubuntuPkg('libvec'),
+        deb('libbar', '2.0-1', ['libbar', '2.0-1']),
+        deb('libbaz', '2.0-1', ['libbaz', '2.0-1']),
+        pkg({ purlType: 'rpm', ecosystem: 'Amazon Linux:2023', name: 'qux', version: '1.0-1.amzn2023' }),
+      ]),
+      vendorDb,
+    ).findings;
+    const byId = new Map(findings.map((f) => [f.id, f]));
+    expect(byId.get('CVE-2026-0001')).toMatchObject({
+      severity: 'HIGH',
+      score: 0,
+      scoreSource: 'vendor-severity',
+      vendorSeverity: { rating: 'high', source: 'Ubuntu priority' },
+      scoreReason: 'severity HIGH from Ubuntu priority "high" (no CVSS published)',
+    });
+    expect(byId.get('CVE-2026-0002')).toMatchObject({ severity: 'LOW', vendorSeverity: { rating: 'low', source: 'Debian security tracker urgency' } });
+    expect(byId.get('CVE-2026-0003')).toMatchObject({ severity: 'UNTRIAGED', scoreSource: 'none', scoreReason: 'untriaged: no CVSS published and no vendor severity in any source' });
+    expect(byId.get('CVE-2026-0004')).toMatchObject({ severity: 'HIGH', vendorSeverity: { rating: 'important', source: 'Amazon Linux severity' } });
+    expect(byId.get('CVE-2026-0005')).toMatchObject({ severity: 'CRITICAL', score: 9.8, scoreSource: 'nvd:3.1', scoreReason: 'base 9.8 from NVD CVSS v3.1 (no vendor vector)' });
+    expect(byId.get('CVE-2026-0005')?.vendorSeverity).toBeUndefined();
+  });
+
+  it("names the distribution when its own vector is used", () => {
+    const curl = scanInventory(inventory(packages), db).findings.find((f) => f.package.name === 'curl');
+    expect(curl?.scoreReason).toBe("base 5.9 from Debian CVSS v3.1 (the distribution's own vector comes first)");
+  });
+});
+
+describe('vectors of another package for the same CVE', () => {
+  const V40 = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:A/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N'; // 5.1
+  const crossDb = tinyAdvisoryDb([
+    // Debian's record for a toolchain that vendors the crate: no vector of its own.
+    advisory('DEBCL-rustc-web-1.96.0-1', 'Debian:12', 'rustc-web', [[{ introduced: '0' }, { fixed: '1.96.0-1' }]], { aliases: ['CVE-2026-33055'] }),
+    // The crate's own advisory scores it.
+    advisory('RUSTSEC-2026-0068', 'crates.io', 'tar', [[{ introduced: '0' }, { fixed: '0.4.45' }]], { aliases: ['CVE-2026-33055'], severity: [{ type: 'CVSS_V4', score: V40 }] }),
+    // A vector the package's own record has is used before anyone else's.
+    advisory('DEBCL-other-1.0-2', 'Debian:12', 'other', [[{ introduced: '0' }, { fixed: '1.0-2' }]], { aliases: ['CVE-2026-40000'], severity: [{ type: 'CVSS_V3', score: VENDOR_MEDIUM }] }),
+    advisory('GHSA-aaaa-aaaa-aaaa', 'npm', 'other', [[{ introduced: '0' }, { fixed: '9' }]], { aliases: ['CVE-2026-40000'], severity: [{ type: 'CVSS_V3', score: NVD_CRITICAL }] }),
+  ]);
+
+  it('score a distribution finding nothing closer scores, and name the advisory', () => {
+    const findings = scanInventory(inventory([deb('rustc-web', '1.95.0-1', ['rustc-web', '1.95.0-1']), deb('other', '1.0-1', ['other', '1.0-1'])]), crossDb).findings;
+    const byId = new Map(findings.map((f) => [f.id, f]));
+    expect(byId.get('CVE-2026-33055')).toMatchObject({
+      severity: 'MEDIUM',
+      score: 5.1,
+      scoreSource: 'osv:4.0',
+      scoreReason: 'base 5.1 from RUSTSEC-2026-0068 CVSS v4.0 (no vendor vector; no CVSS v3 vector; the advisory of another package for this vulnerability; nothing closer scores it)',
+    });
+    expect(byId.get('CVE-2026-40000')).toMatchObject({ score: 5.9, scoreSource: 'vendor:3.1' });
+  });
+});

@@ -69,6 +69,7 @@ describe('scoreFinding', () => {
       score: 9.8,
       severity: 'CRITICAL',
       scoreSource: 'nvd:3.1',
+      scoreReason: 'base 9.8 from NVD CVSS v3.1',
       cvss: { version: '3.1', vector: V31_CRIT, baseScore: 9.8, source: 'nvd' },
       adjustments: [],
       rejected: [],
@@ -108,10 +109,39 @@ describe('scoreFinding', () => {
     expect(out.adjustments).toEqual([{ metric: 'AV', from: 'N', to: 'N', reason: expect.stringContaining('CISA KEV') }]);
   });
 
-  it('falls back to the vendor word, then UNTRIAGED', () => {
-    expect(scoreFinding({ cvss: [], distroPackage: false, vendorSeverity: 'MODERATE' }, {})).toMatchObject({ score: 0, severity: 'MEDIUM', scoreSource: 'vendor-severity' });
-    expect(scoreFinding({ cvss: [], distroPackage: false }, {})).toMatchObject({ score: 0, severity: 'UNTRIAGED', scoreSource: 'none' });
-    expect(scoreFinding({ cvss: [], distroPackage: false, vendorSeverity: 'whatever' }, {})).toMatchObject({ severity: 'UNTRIAGED' });
+  it('falls back to the vendor word, naming who said it, then UNTRIAGED', () => {
+    const ghsa = { rating: 'MODERATE', source: 'GitHub (GHSA) severity' };
+    expect(scoreFinding({ cvss: [], distroPackage: false, vendorSeverity: ghsa }, {})).toMatchObject({
+      score: 0,
+      severity: 'MEDIUM',
+      scoreSource: 'vendor-severity',
+      vendorSeverity: ghsa,
+      scoreReason: 'severity MEDIUM from GitHub (GHSA) severity "MODERATE" (no CVSS published)',
+    });
+    const ubuntu = { rating: 'high', source: 'Ubuntu priority' };
+    expect(scoreFinding({ cvss: [{ vector: 'CVSS:3.1/AV:N', source: 'vendor' }], distroPackage: true, vendorSeverity: ubuntu }, {})).toMatchObject({
+      severity: 'HIGH',
+      scoreReason: 'severity HIGH from Ubuntu priority "high" (no CVSS vector that scores: 1 rejected)',
+      rejected: [expect.objectContaining({ source: 'vendor' })],
+    });
+    const none = scoreFinding({ cvss: [], distroPackage: false }, {});
+    expect(none).toMatchObject({ score: 0, severity: 'UNTRIAGED', scoreSource: 'none', scoreReason: 'untriaged: no CVSS published and no vendor severity in any source' });
+    expect(none.vendorSeverity).toBeUndefined();
+    const unknownWord = scoreFinding({ cvss: [], distroPackage: false, vendorSeverity: { rating: 'not yet assigned', source: 'Debian security tracker urgency' } }, {});
+    expect(unknownWord).toMatchObject({ severity: 'UNTRIAGED', scoreSource: 'none' });
+    expect(unknownWord.vendorSeverity).toBeUndefined();
+  });
+
+  it('says which vector the base came from and why', () => {
+    const reason = (cvss: Parameters<typeof scoreFinding>[0]['cvss'], distro: boolean): string =>
+      scoreFinding({ cvss, distroPackage: distro, ...(distro ? { vendorName: 'Debian' } : {}) }, {}).scoreReason;
+    expect(reason([{ vector: V2, source: 'nvd' }, { vector: V31_MED, source: 'vendor' }], true)).toBe("base 5.9 from Debian CVSS v3.1 (the distribution's own vector comes first)");
+    expect(reason([{ vector: V31_CRIT, source: 'nvd' }], true)).toBe('base 9.8 from NVD CVSS v3.1 (no vendor vector)');
+    expect(reason([{ vector: V31_MED, source: 'cisa-adp' }, { vector: V40, source: 'cna' }], true)).toBe('base 5.9 from CISA-ADP (vulnrichment) CVSS v3.1 (no vendor vector; v3.1 preferred to v4.0)');
+    expect(reason([{ vector: V31_CRIT, source: 'nvd' }, { vector: V31_MED, source: 'ghsa' }], false)).toBe('base 9.8 from NVD CVSS v3.1 (preferred to GitHub (GHSA))');
+    expect(reason([{ vector: V31_CRIT, source: 'ghsa' }], false)).toBe('base 9.8 from GitHub (GHSA) CVSS v3.1 (no NVD or CISA-ADP v3.1 vector)');
+    expect(reason([{ vector: V40, source: 'cna' }, { vector: V2, source: 'nvd' }], false)).toBe('base 9.3 from the CNA CVSS v4.0 (no CVSS v3 vector)');
+    expect(reason([{ vector: V2, source: 'nvd' }], true)).toBe('base 7.5 from NVD CVSS v2 (no vendor vector; no CVSS v3 or v4.0 vector)');
   });
 
   it('scores 0.0 as INFORMATIONAL', () => {

@@ -105,6 +105,9 @@ export interface StoredFinding {
   severity: Severity;
   score: number;
   scoreSource?: string;
+  /** Why the base is what it is (which source, and why that one). */
+  scoreReason?: string;
+  vendorSeverity?: { rating: string; source: string };
   cvss?: { version: string; vector: string; baseScore: number; source: string };
   adjustments: ScoreAdjustment[];
   epss?: { score: number; percentile: number };

@@ -31,6 +31,7 @@ function helpText(f: Finding): string {
     `Fixed version: ${f.fixedVersion ?? (f.fixAvailable === 'NO' ? 'no fix available' : 'see the advisory')}`,
     `Severity: ${f.severity}${f.severity === 'UNTRIAGED' ? '' : ` (${f.score.toFixed(1)}, ${f.scoreSource})`}`,
   ];
+  if (f.scoreReason) lines.push(`Score: ${f.scoreReason}`);
   if (f.cvss) lines.push(`CVSS ${f.cvss.version}: ${f.cvss.vector}`);
   if (f.kev) lines.push(`Known exploited (CISA KEV) since ${f.kev.dateAdded}`);
   if (f.epss) lines.push(`EPSS: ${(f.epss.score * 100).toFixed(2)}% (percentile ${(f.epss.percentile * 100).toFixed(0)})`);
@@ -87,6 +88,7 @@ export function toSarif(result: ScanResult, tool: { version: string; information
         fixAvailable: f.fixAvailable,
         score: f.score,
         scoreSource: f.scoreSource,
+        ...(f.scoreReason ? { scoreReason: f.scoreReason } : {}),
         ...(f.kev ? { kev: true } : {}),
         ...(f.epss ? { epss: f.epss.score } : {}),
       },

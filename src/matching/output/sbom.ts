@@ -79,6 +79,7 @@ function vulnerabilities(result: ScanResult, refOf: (purl: string) => string | u
         properties: [
           { name: 'vigil:score', value: String(f.score) },
           { name: 'vigil:scoreSource', value: f.scoreSource },
+          ...(f.scoreReason ? [{ name: 'vigil:scoreReason', value: f.scoreReason }] : []),
           ...(f.epss ? [{ name: 'vigil:epss', value: String(f.epss.score) }, { name: 'vigil:epssPercentile', value: String(f.epss.percentile) }] : []),
           ...f.adjustments.map((a) => ({ name: 'vigil:adjustment', value: `${a.metric} ${a.from} → ${a.to}: ${a.reason}` })),
         ],

@@ -8,6 +8,7 @@ import { nvdImporter } from './nvd.js';
 import { osvImporter } from './osv.js';
 import { packagistImporter } from './packagist.js';
 import { rubysecImporter } from './rubysec.js';
+import { updateinfoImporter } from './updateinfo.js';
 import type { Importer, SourceKind } from './types.js';
 
 /** Every importer, one per `--source` kind. */
@@ -17,6 +18,7 @@ export const importers = [
   packagistImporter,
   alpineImporter,
   debianImporter,
+  updateinfoImporter,
   nvdImporter,
   cve5Importer,
   kevImporter,

@@ -42,6 +42,7 @@ export const nvdImporter: Importer = {
   kind: 'nvd',
   version: 1,
   provides: 'enrichment',
+  arrayKey: 'vulnerabilities',
   wants: (name) => /\.json$/i.test(name),
   *parse(entry, ctx): Iterable<ImportItem> {
     const raw = decodeEntry(entry, ctx, 'JSON');

@@ -23,10 +23,12 @@ export type ImportItem = { type: 'advisory'; record: OsvRecord } | { type: 'enri
 export interface ImportContext {
   /** Records that a record (named by entry and id) was skipped, and why. */
   skip(item: string, reason: string): void;
+  /** For sources whose files do not say it (updateinfo): the ecosystem with release the source names. */
+  ecosystem?: string;
 }
 
 /** The source kinds `--source KIND=…` accepts. */
-export type SourceKind = 'osv' | 'rubysec' | 'packagist' | 'alpine' | 'debian' | 'nvd' | 'cve5' | 'kev' | 'epss';
+export type SourceKind = 'osv' | 'rubysec' | 'packagist' | 'alpine' | 'debian' | 'updateinfo' | 'nvd' | 'cve5' | 'kev' | 'epss';
 
 /** A parser for one source kind. */
 export interface Importer {
@@ -38,6 +40,11 @@ export interface Importer {
   readonly provides: 'advisories' | 'enrichment';
   /** The OSV ecosystem the advisories belong to, for native formats (`--only` filters on it). */
   readonly ecosystem?: string;
+  /**
+   * For sources published as one big JSON document (NVD's feeds): the top-level array whose
+   * elements are handed to {@link parse} one by one, so the document is never held whole.
+   */
+  readonly arrayKey?: string;
   /** Whether an entry of the source is one this importer reads (others are ignored, not errors). */
   wants(name: string): boolean;
   /** Parses one entry. Bad records are reported through `ctx.skip` and left out. */

@@ -216,6 +216,11 @@ function Score(props: { f: StoredFinding }): ReactNode {
             Base: CVSS {f.cvss.version} <b>{f.cvss.baseScore.toFixed(1)}</b> from <b>{f.cvss.source}</b>
             {f.scoreSource ? <span className="muted small"> ({f.scoreSource})</span> : null}
           </p>
+          {f.scoreReason ? (
+            <p className="muted small" data-testid="score-reason">
+              {f.scoreReason}
+            </p>
+          ) : null}
           <p className="mono small vector" data-testid="cvss-vector">
             {f.cvss.vector}
           </p>
@@ -240,7 +245,14 @@ function Score(props: { f: StoredFinding }): ReactNode {
           ) : null}
         </>
       ) : (
-        <p className="muted">No CVSS vector is published for this vulnerability; the severity comes from {f.scoreSource ?? 'the advisory'}.</p>
+        <p className="muted" data-testid="score-reason">
+          No CVSS vector is published for this vulnerability;{' '}
+          {f.vendorSeverity
+            ? `the severity comes from ${f.vendorSeverity.source} "${f.vendorSeverity.rating}".`
+            : f.scoreSource === 'none'
+              ? 'no vendor rated it either, so it is untriaged.'
+              : `the severity comes from ${f.scoreSource ?? 'the advisory'}.`}
+        </p>
       )}
       <h4>Adjustments in context</h4>
       {f.adjustments.length === 0 ? (
