@@ -195,3 +195,21 @@ describe('end-of-life releases', () => {
     expect(table.stdout).toMatch(/Coverage gaps \(1\)\n {2}END OF LIFE {2}Debian:10: 1 advisory from test, newest modified 2024-01-01; Debian 10 is end of life/);
   });
 });
+
+describe('vigil db status', () => {
+  it('lists coverage per ecosystem and release with sources, last update and end of life, in JSON and text', async () => {
+    const json = await runVigil(['db', 'status', '--json', '--vulndb', db]);
+    expect(json.code).toBe(0);
+    const s = JSON.parse(json.stdout) as { ecosystems: { ecosystem: string; advisories: number; packages: number; sources: string[]; changedAt?: string; endOfLife?: { state: string } }[] };
+    expect(s.ecosystems.map((e) => [e.ecosystem, e.advisories, e.packages, e.sources, e.endOfLife?.state])).toEqual([
+      ['Alpine:v3.15', 1, 1, ['test'], 'eol'],
+      ['Debian:10', 1, 1, ['test'], 'eol'],
+      ['Debian:12', 1, 1, ['test'], expect.any(String)],
+      ['PyPI', 1, 1, ['test'], undefined],
+    ]);
+    expect(s.ecosystems.every((e) => e.changedAt)).toBe(true);
+    const text = await runVigil(['db', 'status', '--vulndb', db]);
+    expect(text.stdout).toMatch(/^ {2}Debian:10 +1 advisories +1 packages {2}from test, newest 2024-01-01, source changed \d{4}-\d\d-\d\d \d\d:\d\d; END OF LIFE 2024-06-30$/m);
+    expect(text.stdout).toMatch(/^ {2}PyPI +1 advisories +1 packages {2}from test, newest 2024-01-01, source changed [\d :-]+$/m);
+  });
+});
