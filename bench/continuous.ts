@@ -103,6 +103,7 @@ function benchResource(name: string): ResourcesTable {
     last_scan_at: null,
     last_scan_status: null,
     last_scan_error: null,
+    coverage_detail: null,
     inventory_version: 0,
   };
 }

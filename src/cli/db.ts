@@ -11,6 +11,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { tryParseEcosystem } from '../ecosystems.js';
 import { cvssVectorsFor } from '../vulndb/cvss.js';
+import { eolVerdict } from '../vulndb/eol/index.js';
 import { defaultVulnDbPath } from '../vulndb/paths.js';
 import { SourceSpecError, vulndataSpecs } from '../vulndb/sources.js';
 import { VulnDb, VulnDbOpenError, type IndexedAdvisoryWithVulns } from '../vulndb/store.js';
@@ -113,15 +114,21 @@ export const registerDb: RegisterCommand = (program: Command) => {
     });
 
   db.command('status')
-    .description('Sources, fingerprints, counts per ecosystem, enrichment and age of the database')
+    .description('Sources, fingerprints, coverage per ecosystem and release (records, sources, last update), enrichment and age of the database')
     .option('--json', 'print as JSON')
     .option('--vulndb <path>', VULNDB_HELP)
     .action(async (opts: { json?: boolean; vulndb?: string }) => {
       const vdb = openDb(dbPath(opts.vulndb));
       try {
         const s = await vdb.status();
+        const now = new Date();
+        // Each OS release with the end of its vendor's security support, when the table lists it.
+        const ecosystems = s.ecosystems.map((e) => {
+          const v = eolVerdict(e.ecosystem, now);
+          return v ? { ...e, endOfLife: { state: v.state, standard: v.standard, ...(v.extended ? { extended: v.extended } : {}) } } : e;
+        });
         if (opts.json) {
-          print(JSON.stringify(s, null, 2));
+          print(JSON.stringify({ ...s, ecosystems }, null, 2));
           return;
         }
         print(`Advisory database ${s.path} (schema ${s.schemaVersion})`);
@@ -129,8 +136,14 @@ export const registerDb: RegisterCommand = (program: Command) => {
         if (s.stale) print('WARNING: the database is older than 24 hours; run `vigil db update`');
         print(`Advisories: ${s.advisories} (${s.withdrawn} withdrawn), vulnerabilities: ${s.vulnerabilities}`);
         print(`Enrichment: CVSS for ${s.enrichment.cvss} CVEs, KEV ${s.enrichment.kev}, EPSS ${s.enrichment.epss}`);
-        print('Ecosystems:');
-        for (const e of s.ecosystems) print(`  ${e.ecosystem.padEnd(24)} ${String(e.advisories).padStart(7)} advisories ${String(e.packages).padStart(7)} packages`);
+        print('Coverage per ecosystem and release (an ecosystem or release not listed has no data: scans of it report a gap):');
+        for (const e of ecosystems) {
+          const newest = e.newestModified && !e.newestModified.startsWith('0001-') ? `, newest ${e.newestModified.slice(0, 10)}` : '';
+          const changed = e.changedAt ? `, source changed ${e.changedAt.slice(0, 16).replace('T', ' ')}` : '';
+          const withdrawn = e.withdrawn ? ` (${e.withdrawn} withdrawn)` : '';
+          const eol = 'endOfLife' in e && e.endOfLife.state !== 'supported' ? `; ${e.endOfLife.state === 'eol' ? 'END OF LIFE' : 'standard support ended'} ${e.endOfLife.standard}` : '';
+          print(`  ${e.ecosystem.padEnd(24)} ${String(e.advisories).padStart(7)} advisories ${String(e.packages).padStart(7)} packages${withdrawn}  from ${e.sources.join(', ')}${newest}${changed}${eol}`);
+        }
         print('Sources:');
         for (const src of s.sources) {
           print(`  ${src.name}`);

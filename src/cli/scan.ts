@@ -35,6 +35,7 @@ interface ScanOptions extends TargetFlags {
   output?: string;
   severity?: string;
   failOn?: string;
+  failOnGaps?: boolean;
   ignoreUnfixed?: boolean;
   vulndb?: string;
   offline?: boolean;
@@ -160,6 +161,16 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
       process.stderr.write(`vigil: findings at or above ${failOn}: failing (--fail-on ${failOn})\n`);
       process.exitCode = 1;
     }
+    if (opts.failOnGaps) {
+      const gaps = result.coverage?.ecosystems.filter((e) => e.status !== 'covered') ?? [];
+      if (!result.coverage) {
+        process.stderr.write('vigil: the data coverage of this scan is unknown: failing (--fail-on-gaps)\n');
+        process.exitCode = 1;
+      } else if (gaps.length > 0) {
+        process.stderr.write(`vigil: ${gaps.length} ecosystem${gaps.length === 1 ? '' : 's'} without advisory data or at end of life (${gaps.map((g) => g.ecosystem).join(', ')}): failing (--fail-on-gaps)\n`);
+        process.exitCode = 1;
+      }
+    }
   } finally {
     db?.close();
   }
@@ -175,6 +186,7 @@ export const registerScan: RegisterCommand = (program: Command) => {
     .option('-o, --output <file>', 'write the report to FILE instead of standard output')
     .option('--severity <list>', 'report only these severities (comma-separated, e.g. CRITICAL,HIGH)')
     .option('--fail-on <severity>', 'exit 1 when any reported finding is at or above SEVERITY')
+    .option('--fail-on-gaps', 'exit 1 when an ecosystem of the target has no advisory data, its OS is unknown or its release is end of life')
     .option('--ignore-unfixed', 'leave out vulnerabilities that have no fix at all')
     .option('--vulndb <path>', 'advisory database file (default: $VIGIL_VULNDB or the user cache)')
     .option('--offline', 'never download or refresh the advisory database')

@@ -57,6 +57,8 @@ export interface ResourcesTable {
   /** Outcome of the last scan: SUCCESSFUL, NO_INVENTORY, UNSUPPORTED_OS or SCAN_FAILED. */
   last_scan_status: string | null;
   last_scan_error: string | null;
+  /** What the last scan could not judge (ecosystems without data, unknown OS, end of life), in words; null when nothing. */
+  coverage_detail: string | null;
   inventory_version: number;
 }
 

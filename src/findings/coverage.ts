@@ -28,10 +28,16 @@ export interface Coverage {
   name: string;
   status: 'ACTIVE' | 'INACTIVE';
   reason: CoverageReason;
+  /**
+   * What the last scan could not judge, one line per ecosystem (a release or language without
+   * advisory data, an unknown OS, end of life), or why it failed (SCAN_FAILED).
+   */
+  detail?: string;
   lastScanAt?: string;
 }
 
-type CoverageRow = Pick<ResourcesTable, 'id' | 'account_id' | 'type' | 'name' | 'tags' | 'last_scan_at' | 'last_scan_status'>;
+type CoverageRow = Pick<ResourcesTable, 'id' | 'account_id' | 'type' | 'name' | 'tags' | 'last_scan_at' | 'last_scan_status'> &
+  Partial<Pick<ResourcesTable, 'last_scan_error' | 'coverage_detail'>>;
 
 /** Coverage of one resource now, under the settings' thresholds. */
 export function coverageOf(r: CoverageRow, settings: Settings, now = Date.now()): Coverage {
@@ -43,6 +49,7 @@ export function coverageOf(r: CoverageRow, settings: Settings, now = Date.now())
   else if (r.type === 'HOST' && now - r.last_scan_at > settings.hostStaleHours * 3600_000) reason = 'STALE_INVENTORY';
   else if (r.type === 'CONTAINER_IMAGE' && now - r.last_scan_at > settings.imageEligibilityDays * 86_400_000) reason = 'SCAN_ELIGIBILITY_EXPIRED';
   else reason = 'SUCCESSFUL';
+  const detail = reason === 'SCAN_FAILED' ? r.last_scan_error : reason === 'EXCLUDED_BY_TAG' || reason === 'PENDING_INITIAL_SCAN' ? null : r.coverage_detail;
   return {
     resourceId: r.id,
     accountId: r.account_id,
@@ -50,6 +57,7 @@ export function coverageOf(r: CoverageRow, settings: Settings, now = Date.now())
     name: r.name,
     status: reason === 'SUCCESSFUL' ? 'ACTIVE' : 'INACTIVE',
     reason,
+    ...(detail ? { detail } : {}),
     lastScanAt: iso(r.last_scan_at),
   };
 }
@@ -66,7 +74,7 @@ export interface CoverageQuery {
 export async function listCoverage(db: Db, scope: AccountScope, settings: Settings, query: CoverageQuery = {}, now = Date.now()): Promise<Coverage[]> {
   let q = db.kysely
     .selectFrom('resources')
-    .select(['id', 'account_id', 'type', 'name', 'tags', 'last_scan_at', 'last_scan_status'])
+    .select(['id', 'account_id', 'type', 'name', 'tags', 'last_scan_at', 'last_scan_status', 'last_scan_error', 'coverage_detail'])
     .where(scopeSql(scope, 'resources.account_id'));
   if (query.resourceType) q = q.where('type', '=', query.resourceType);
   if (query.accountId) q = q.where('account_id', '=', query.accountId);

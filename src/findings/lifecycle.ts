@@ -9,6 +9,7 @@ import { chunks, rowsPerStatement } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { FindingsTable, ResourcesTable, ScansTable } from '../db/schema.js';
 import type { Inventory } from '../inventory/types.js';
+import { osGaps, type ScanCoverage } from '../matching/data-coverage.js';
 import type { Finding, ScanResult } from '../matching/types.js';
 import { storeInventory } from './inventories.js';
 import { severityRank } from './model.js';
@@ -313,13 +314,29 @@ export interface ScanRecord {
   summary: LifecycleSummary;
 }
 
-/** Coverage reason code for a completed scan. */
-export function scanStatusOf(inventory: Inventory): 'SUCCESSFUL' | 'NO_INVENTORY' | 'UNSUPPORTED_OS' {
+/**
+ * Coverage reason code for a completed scan: UNSUPPORTED_OS also when the data coverage shows
+ * an OS release without advisory data, unknown, or at end of life.
+ */
+export function scanStatusOf(inventory: Inventory, coverage?: ScanCoverage): 'SUCCESSFUL' | 'NO_INVENTORY' | 'UNSUPPORTED_OS' {
   if (inventory.packages.length === 0) {
     return inventory.os && !inventory.os.ecosystem ? 'UNSUPPORTED_OS' : 'NO_INVENTORY';
   }
   if (inventory.os && !inventory.os.ecosystem && inventory.packages.every((p) => !p.ecosystem)) return 'UNSUPPORTED_OS';
+  if (coverage && osGaps(coverage).length > 0) return 'UNSUPPORTED_OS';
   return 'SUCCESSFUL';
+}
+
+/**
+ * What a scan could not judge, in words (one line per ecosystem): releases and ecosystems
+ * without data, an unknown OS, end of life or standard support over. Null when nothing.
+ */
+export function coverageDetailOf(inventory: Inventory, coverage?: ScanCoverage): string | null {
+  const lines = (coverage?.ecosystems ?? []).filter((e) => e.status !== 'covered' || e.endOfLife?.state === 'extended-only').map((e) => e.detail);
+  if (lines.length === 0 && inventory.os && !inventory.os.ecosystem) {
+    lines.push(`${inventory.os.prettyName ?? inventory.os.id}: no advisory ecosystem is known for this OS release`);
+  }
+  return lines.length > 0 ? lines.join('\n') : null;
 }
 
 /**
@@ -363,7 +380,8 @@ export async function recordScan(db: Db, input: ScanRecordInput): Promise<ScanRe
     const tdb: Db = { ...db, kysely: trx };
     const resource = await resolveResource(tdb, input.accountId, input.resource, at);
     const inventoryVersion = input.trigger === 'REEVALUATION' ? resource.inventory_version : await storeInventory(tdb, resource, input.inventory, at);
-    const status = scanStatusOf(input.inventory);
+    const status = scanStatusOf(input.inventory, input.result.coverage);
+    const coverageDetail = coverageDetailOf(input.inventory, input.result.coverage);
     let billing = 'NONE';
     if (resource.type === 'CONTAINER_IMAGE') {
       const prior = await trx.selectFrom('scans').select('id').where('resource_id', '=', resource.id).where('status', '<>', 'SCAN_FAILED').limit(1).executeTakeFirst();
@@ -392,12 +410,12 @@ export async function recordScan(db: Db, input: ScanRecordInput): Promise<ScanRe
     const os = input.inventory.os ? input.inventory.os.ecosystem ?? input.inventory.os.prettyName ?? input.inventory.os.id : resource.os;
     await trx
       .updateTable('resources')
-      .set({ last_scan_at: at, last_scan_status: status, last_scan_error: null, os: os ?? null, updated_at: at })
+      .set({ last_scan_at: at, last_scan_status: status, last_scan_error: null, coverage_detail: coverageDetail, os: os ?? null, updated_at: at })
       .where('id', '=', resource.id)
       .execute();
     // A re-evaluation matches the stored inventory again: nobody saw the host.
     if (resource.type === 'HOST' && input.trigger !== 'REEVALUATION') await recordHostSeen(tdb, resource, at);
-    return { scanId, resource: { ...fresh, last_scan_at: at, last_scan_status: status, os: os ?? null }, inventoryVersion, status, billing, summary };
+    return { scanId, resource: { ...fresh, last_scan_at: at, last_scan_status: status, coverage_detail: coverageDetail, os: os ?? null }, inventoryVersion, status, billing, summary };
   });
 }
 
@@ -407,12 +425,14 @@ export interface InventoryFacts {
   /** The OS as resources show it, when the inventory names one. */
   os: string | undefined;
   packageCount: number;
+  /** See {@link coverageDetailOf}. */
+  coverageDetail: string | null;
 }
 
-/** The {@link InventoryFacts} of an inventory. */
-export function inventoryFacts(inventory: Inventory): InventoryFacts {
+/** The {@link InventoryFacts} of an inventory, with its data coverage when the engine can tell it. */
+export function inventoryFacts(inventory: Inventory, coverage?: ScanCoverage): InventoryFacts {
   const os = inventory.os ? inventory.os.ecosystem ?? inventory.os.prettyName ?? inventory.os.id : undefined;
-  return { status: scanStatusOf(inventory), os, packageCount: inventory.packages.length };
+  return { status: scanStatusOf(inventory, coverage), os, packageCount: inventory.packages.length, coverageDetail: coverageDetailOf(inventory, coverage) };
 }
 
 /** One resource's re-evaluation from its stored inventory (see {@link recordReevaluations}). */
@@ -481,7 +501,7 @@ export async function recordReevaluations(db: Db, inputs: readonly ReevaluationI
 
     const records: ScanRecord[] = [];
     const scans: ScansTable[] = [];
-    const bySet = new Map<string, { status: string; os: string | null; ids: string[] }>();
+    const bySet = new Map<string, { status: string; os: string | null; detail: string | null; ids: string[] }>();
     live.forEach(({ input, resource }, i) => {
       const status = input.inventory.status;
       const billing = resource.type !== 'CONTAINER_IMAGE' ? 'NONE' : scanned.has(resource.id) ? 'IMAGE_RESCAN' : 'IMAGE_SCAN';
@@ -501,16 +521,17 @@ export async function recordReevaluations(db: Db, inputs: readonly ReevaluationI
         error: null,
         warnings: JSON.stringify(input.result.warnings ?? []),
       });
-      const setKey = JSON.stringify([status, os]);
+      const detail = input.inventory.coverageDetail;
+      const setKey = JSON.stringify([status, os, detail]);
       let set = bySet.get(setKey);
-      if (!set) bySet.set(setKey, (set = { status, os, ids: [] }));
+      if (!set) bySet.set(setKey, (set = { status, os, detail, ids: [] }));
       set.ids.push(resource.id);
-      records.push({ scanId, resource: { ...resource, last_scan_at: at, last_scan_status: status, os }, inventoryVersion: input.inventoryVersion, status, billing, summary: summaries[i] });
+      records.push({ scanId, resource: { ...resource, last_scan_at: at, last_scan_status: status, coverage_detail: detail, os }, inventoryVersion: input.inventoryVersion, status, billing, summary: summaries[i] });
     });
     for (const slice of chunks(scans, rowsPerStatement(12))) await trx.insertInto('scans').values(slice).execute();
-    for (const { status, os, ids } of bySet.values()) {
+    for (const { status, os, detail, ids } of bySet.values()) {
       for (const slice of chunks(ids, 1000)) {
-        await trx.updateTable('resources').set({ last_scan_at: at, last_scan_status: status, last_scan_error: null, os, updated_at: at }).where('id', 'in', slice).execute();
+        await trx.updateTable('resources').set({ last_scan_at: at, last_scan_status: status, last_scan_error: null, coverage_detail: detail, os, updated_at: at }).where('id', 'in', slice).execute();
       }
     }
     return { records, stale };

@@ -31,6 +31,8 @@ export interface Resource {
   updatedAt: string;
   lastScanAt?: string;
   lastScanStatus?: string;
+  /** What the last scan could not judge (ecosystems without advisory data, unknown OS, end of life), one line each. */
+  coverageDetail?: string;
   inventoryVersion: number;
 }
 
@@ -52,6 +54,7 @@ export function toResource(row: ResourcesTable): Resource {
     updatedAt: iso(row.updated_at)!,
     lastScanAt: iso(row.last_scan_at),
     lastScanStatus: row.last_scan_status ?? undefined,
+    ...(row.coverage_detail ? { coverageDetail: row.coverage_detail } : {}),
     inventoryVersion: row.inventory_version,
   };
 }
@@ -149,6 +152,7 @@ export async function upsertResource(db: Db, accountId: string, input: ResourceI
     last_scan_at: null,
     last_scan_status: null,
     last_scan_error: null,
+    coverage_detail: null,
     inventory_version: 0,
   };
   await db.kysely.insertInto('resources').values(row).execute();

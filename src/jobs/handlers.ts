@@ -149,11 +149,13 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
       const keys = scoped.get(row.id);
       let input: ReevaluationInput;
       if (!keys) {
-        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory), result: engine(inventory, {}) };
+        const result = engine(inventory, {});
+        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory, result.coverage), result };
       } else {
         const packages = packagesUnderKeys(inventory, keys);
         const scope = new Set(packages.map((p) => findingPackageKey(indexedEcosystem(p), p.name)));
-        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory), result: engine({ ...inventory, packages }, {}), scope };
+        // Only some packages are matched again, but the coverage recorded is the whole inventory's.
+        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory, engine.coverage?.(inventory)), result: engine({ ...inventory, packages }, {}), scope };
       }
       pending.push(input);
       pendingFindings += input.result.findings.length;

@@ -3,17 +3,17 @@
  * of files or databases beyond the {@link AdvisoryIndex} contract, so `vigil scan` runs it in
  * one process and the server runs it against stored inventories.
  */
-import { languageEcosystemForPurlType, normalizePackageName, tryParseEcosystem, type EcosystemInfo } from '../ecosystems.js';
+import { normalizePackageName, type EcosystemInfo } from '../ecosystems.js';
 import type { Inventory, Package, ScanWarning } from '../inventory/types.js';
 import { compareByRisk, scoreFinding, tryScoreCvss, type CvssCandidate } from '../scoring/index.js';
 import { resolveFix, type FixSource } from '../versioning/osv-range.js';
 import type { AdvisoryIndex, CvssSource, Enrichment, OsvRecord } from '../vulndb/types.js';
 import { groupByVulnerability, idsOf, isCve, type VulnerabilityGroup } from './aliases.js';
+import { assessCoverage, coverageWarnings, type ScanCoverage } from './data-coverage.js';
 import { isImageTarget, isKernelPackage, isRunningKernel } from './kernel.js';
 import { evaluateCandidates, lookupCandidates, type Candidates } from './matchers/common.js';
-import { distroMatcher } from './matchers/distro.js';
-import { ecosystemMatcher } from './matchers/ecosystem.js';
 import type { LookupKey } from './matchers/types.js';
+import { ecosystemOf, lookupKeyOf } from './package-ecosystem.js';
 import { vendorRating } from './vendor-severity.js';
 import type { FixAvailable, Finding, ScanContext, ScanEngine, ScanResult } from './types.js';
 
@@ -29,6 +29,12 @@ export interface ScanStats {
   kernelPackagesNotRunning: number;
   /** Packages whose ecosystem is unknown, so nothing could be looked up. */
   unknownEcosystem: number;
+}
+
+/** What the engine is told besides the inventory and the context. */
+export interface EngineOptions {
+  /** The date end of life is judged at (default: now; injectable for tests). */
+  now?: Date;
 }
 
 /** A scan result with the counts behind its warnings (the counts are not part of the JSON). */
@@ -96,16 +102,6 @@ class Warnings {
     this.seen.add(key);
     this.list.push(warning);
   }
-}
-
-/** The ecosystem a package is matched in, or undefined when it cannot be known. */
-function ecosystemOf(pkg: Package): { raw: string; info: EcosystemInfo } | undefined {
-  if (pkg.ecosystem) {
-    return tryParseEcosystem(pkg.ecosystem);
-  }
-  // Language packages know their ecosystem from their PURL type even when no OS was found.
-  const info = languageEcosystemForPurlType(pkg.purlType);
-  return info ? { raw: info.name, info } : undefined;
 }
 
 /** The fix of one finding: {@link resolveFix} over every entry of every record behind it. */
@@ -236,9 +232,12 @@ function references(group: VulnerabilityGroup, enrichment: readonly Enrichment[]
  * Matches and scores an inventory against an index. Pure apart from reading the index:
  * every package dropped or left uncertain is counted and explained in `warnings`.
  */
-export function runScan(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}): EngineResult {
+export function runScan(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}, options: EngineOptions = {}): EngineResult {
   const startedAt = performance.now();
   const warnings = new Warnings();
+  // Gaps first: they say what every other line of the result cannot.
+  const coverage = coverageOf(inventory, index, context, options);
+  if (coverage) for (const w of coverageWarnings(coverage)) warnings.add(w);
   for (const w of inventory.warnings) warnings.add(w);
   if (inventory.partial) warnings.add({ reason: 'the inventory is partial (some files could not be read): findings may be missing' });
   const stats: ScanStats = { matchedPackages: 0, osOwnedSkipped: 0, kernelFindingsDropped: 0, kernelPackagesNotRunning: 0, unknownEcosystem: 0 };
@@ -297,8 +296,7 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
     }
     if (kernel && !image && !runningKernel) kernelUnknownRunning++;
 
-    const matcher = eco.info.kind === 'os' ? distroMatcher : ecosystemMatcher;
-    const key = matcher.lookupKey(pkg, eco.raw);
+    const key = lookupKeyOf(pkg, eco);
     stats.matchedPackages++;
     const lookups: { key: LookupKey; confidenceNote?: string }[] = [{ key }];
     if (key.ecosystem === 'Maven' && !key.name.includes(':')) {
@@ -415,6 +413,7 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
       target: { type: inventory.target.type, name: inventory.target.name, ...(inventory.target.digest ? { digest: inventory.target.digest } : {}) },
       ...(os?.ecosystem ? { os: { ecosystem: os.ecosystem, name: os.name ?? os.id, version: os.versionId ?? os.version ?? '' } } : {}),
       packageCount: inventory.packages.length,
+      ...(coverage ? { coverage } : {}),
       findings,
       suppressed: [],
       warnings: warnings.list,
@@ -429,11 +428,20 @@ function cmp(a: string, b: string): number {
 }
 
 /** Matches and scores an inventory: the {@link ScanEngine} as a function of the index. */
-export function scanInventory(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}): ScanResult {
-  return runScan(inventory, index, context).result;
+export function scanInventory(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}, options: EngineOptions = {}): ScanResult {
+  return runScan(inventory, index, context, options).result;
 }
 
 /** The engine bound to one index, in the {@link ScanEngine} shape the server calls. */
-export function createScanEngine(index: AdvisoryIndex): ScanEngine {
-  return (inventory, context) => scanInventory(inventory, index, context);
+export function createScanEngine(index: AdvisoryIndex, options: EngineOptions = {}): ScanEngine {
+  const engine: ScanEngine = (inventory, context) => scanInventory(inventory, index, context, options);
+  engine.coverage = (inventory, context = {}) => coverageOf(inventory, index, context, options);
+  return engine;
+}
+
+/** The data coverage of an inventory against the index, when the index can tell what it holds. */
+function coverageOf(inventory: Inventory, index: AdvisoryIndex, context: ScanContext, options: EngineOptions): ScanCoverage | undefined {
+  const held = index.coverage?.();
+  if (!held) return undefined;
+  return assessCoverage(inventory, held, { now: options.now ?? new Date(), ...(context.includeOsOwned ? { includeOsOwned: true } : {}) });
 }

@@ -13,6 +13,7 @@ export function storeIndex(db: VulnDb): AdvisoryIndex {
     advisoriesFor: (ecosystem, name) => db.advisoriesFor(ecosystem, name),
     vulnerability: (id) => db.vulnerability(id),
     enrichment: (cveIds) => db.enrichment(cveIds),
+    coverage: () => db.coverage(),
     packageNames(ecosystem) {
       let set = names.get(ecosystem);
       if (!set) {

@@ -1,5 +1,6 @@
 import type { Inventory, ScanWarning, TargetInfo } from '../inventory/types.js';
 import type { CvssSource } from '../vulndb/types.js';
+import type { ScanCoverage } from './data-coverage.js';
 
 /** Severity bands of the final score, plus UNTRIAGED when nothing scores the vulnerability. */
 export type Severity = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL' | 'UNTRIAGED';
@@ -73,6 +74,8 @@ export interface ScanResult {
   target: Pick<TargetInfo, 'type' | 'name' | 'digest'>;
   os?: { ecosystem: string; name: string; version: string };
   packageCount: number;
+  /** Per ecosystem of the inventory: does the advisory database hold data for it (absent when the index cannot tell). */
+  coverage?: ScanCoverage;
   findings: Finding[];
   /** Findings hidden by ignore rules, with the rule's reason. */
   suppressed: { id: string; package: string; reason: string }[];
@@ -87,5 +90,11 @@ export interface ScanContext {
   includeOsOwned?: boolean;
 }
 
-/** Matches and scores an inventory: the engine both `vigil scan` and the server run. */
-export type ScanEngine = (inventory: Inventory, context: ScanContext) => ScanResult;
+/**
+ * Matches and scores an inventory: the engine both `vigil scan` and the server run. `coverage`,
+ * when the engine's index can tell, is the data coverage of a whole inventory without matching
+ * it (re-evaluation matches only some packages but records the coverage of all).
+ */
+export type ScanEngine = ((inventory: Inventory, context: ScanContext) => ScanResult) & {
+  coverage?: (inventory: Inventory, context?: ScanContext) => ScanCoverage | undefined;
+};

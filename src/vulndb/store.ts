@@ -20,6 +20,7 @@ import type {
   AdvisoryIndex,
   ChangedPackage,
   CvssVector,
+  EcosystemCoverage,
   Enrichment,
   EpssScore,
   IndexedAdvisory,
@@ -65,6 +66,8 @@ CREATE TABLE IF NOT EXISTS update_run (id INTEGER PRIMARY KEY, started_at TEXT N
 CREATE TABLE IF NOT EXISTS change (update_id INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL, advisory_id TEXT NOT NULL,
   source TEXT NOT NULL, ecosystem TEXT, name TEXT);
 CREATE INDEX IF NOT EXISTS change_at ON change (at);
+CREATE TABLE IF NOT EXISTS coverage (ecosystem TEXT PRIMARY KEY, advisories INTEGER NOT NULL, withdrawn INTEGER NOT NULL,
+  packages INTEGER NOT NULL, sources TEXT NOT NULL, newest_modified TEXT, changed_at TEXT) WITHOUT ROWID;
 `;
 
 /** Row types, for the reporting queries that go through Kysely. */
@@ -93,6 +96,8 @@ interface Tables {
   epss: { cve: string; source: string; score: number; percentile: number; date: string | null };
   update_run: { id: number; started_at: string; finished_at: string | null; summary: string | null };
   change: { update_id: number; at: string; kind: string; advisory_id: string; source: string; ecosystem: string | null; name: string | null };
+  /** Per indexed ecosystem (with release for distributions): what {@link rebuildCoverage} counted at the last update. */
+  coverage: { ecosystem: string; advisories: number; withdrawn: number; packages: number; sources: string; newest_modified: string | null; changed_at: string | null };
 }
 
 /**
@@ -148,7 +153,8 @@ export interface DbStatus {
   advisories: number;
   withdrawn: number;
   vulnerabilities: number;
-  ecosystems: { ecosystem: string; advisories: number; packages: number }[];
+  /** Coverage per ecosystem and release. */
+  ecosystems: EcosystemCoverage[];
   enrichment: { cvss: number; kev: number; epss: number };
   sources: SourceState[];
 }
@@ -607,6 +613,7 @@ export class VulnDbWriter {
   finish(summary: unknown): void {
     rebuildGroups(this.db);
     rebuildPackages(this.db);
+    rebuildCoverage(this.db);
     const at = nowIso();
     this.db.prepare('UPDATE update_run SET finished_at = ?, summary = ? WHERE id = ?').run(at, JSON.stringify(summary), this.updateId);
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('built_at', at);
@@ -763,6 +770,48 @@ function rebuildPackages(db: Database.Database): void {
   }
 }
 
+/**
+ * Counts, per indexed ecosystem, its records, package names, sources and freshness: one
+ * grouped pass over `affected`.
+ */
+function countCoverage(db: Database.Database): Tables['coverage'][] {
+  const changedAt = new Map(db.prepare('SELECT name, changed_at FROM source').raw().all() as [string, string | null][]);
+  const rows = db
+    .prepare(
+      `SELECT f.ecosystem AS ecosystem, count(DISTINCT f.advisory) AS advisories, count(DISTINCT CASE WHEN a.withdrawn = 1 THEN f.advisory END) AS withdrawn,
+         count(DISTINCT f.name) AS packages, json_group_array(DISTINCT a.source) AS sources, max(a.modified) AS newest_modified
+       FROM affected f JOIN advisory a ON a.rowid = f.advisory GROUP BY f.ecosystem ORDER BY f.ecosystem`,
+    )
+    .all() as Omit<Tables['coverage'], 'changed_at'>[];
+  return rows.map((r) => {
+    let changed: string | null = null;
+    for (const s of JSON.parse(r.sources) as string[]) {
+      const at = changedAt.get(s) ?? null;
+      if (at !== null && (changed === null || at > changed)) changed = at;
+    }
+    return { ...r, changed_at: changed };
+  });
+}
+
+/** Recounts the `coverage` table at the end of an update, so that a scan reads a few dozen rows. */
+function rebuildCoverage(db: Database.Database): void {
+  db.exec('DELETE FROM coverage');
+  const insert = db.prepare('INSERT INTO coverage (ecosystem, advisories, withdrawn, packages, sources, newest_modified, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  for (const r of countCoverage(db)) insert.run(r.ecosystem, r.advisories, r.withdrawn, r.packages, r.sources, r.newest_modified, r.changed_at);
+}
+
+function toCoverage(r: Tables['coverage']): EcosystemCoverage {
+  return {
+    ecosystem: r.ecosystem,
+    advisories: r.advisories,
+    withdrawn: r.withdrawn,
+    packages: r.packages,
+    sources: (JSON.parse(r.sources) as string[]).sort(),
+    ...(r.newest_modified ? { newestModified: r.newest_modified } : {}),
+    ...(r.changed_at ? { changedAt: r.changed_at } : {}),
+  };
+}
+
 function toSourceState(r: Tables['source']): SourceState {
   return {
     name: r.name,
@@ -862,6 +911,7 @@ export class VulnDb implements AdvisoryIndex {
   private readonly db: Database.Database;
   private readonly loader: RecordLoader;
   private packageTexts?: Map<string, string>;
+  private coverageRows?: EcosystemCoverage[];
   private readonly vulnOf: Database.Statement;
   private readonly vulnRow: Database.Statement;
   private readonly vulnRecords: Database.Statement;
@@ -1012,6 +1062,18 @@ export class VulnDb implements AdvisoryIndex {
     return rows as ChangedPackage[];
   }
 
+  /**
+   * What the database holds per ecosystem and release, sorted by ecosystem (read once per
+   * open file). A file written before the `coverage` table existed is counted on the fly.
+   */
+  coverage(): EcosystemCoverage[] {
+    if (this.coverageRows) return this.coverageRows;
+    const stored = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'coverage'").get() !== undefined;
+    const rows = stored ? (this.db.prepare('SELECT * FROM coverage ORDER BY ecosystem').all() as Tables['coverage'][]) : countCoverage(this.db);
+    this.coverageRows = rows.map(toCoverage);
+    return this.coverageRows;
+  }
+
   /** The sources with their fingerprints and last import. */
   sources(): SourceState[] {
     return (this.db.prepare('SELECT * FROM source ORDER BY name').all() as Tables['source'][]).map(toSourceState);
@@ -1026,12 +1088,6 @@ export class VulnDb implements AdvisoryIndex {
       .select([sql<number>`count(*)`.as('n'), sql<number>`coalesce(sum(withdrawn), 0)`.as('w')])
       .executeTakeFirstOrThrow();
     const vulns = await k.selectFrom('vuln').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-    const eco = await k
-      .selectFrom('affected')
-      .select(['ecosystem', sql<number>`count(DISTINCT advisory)`.as('advisories'), sql<number>`count(DISTINCT name)`.as('packages')])
-      .groupBy('ecosystem')
-      .orderBy('ecosystem')
-      .execute();
     const cvss = await k.selectFrom('enrichment').select(sql<number>`count(DISTINCT cve)`.as('n')).where('has_cvss', '=', 1).executeTakeFirstOrThrow();
     const kev = await k.selectFrom('kev').select(sql<number>`count(DISTINCT cve)`.as('n')).executeTakeFirstOrThrow();
     const epss = await k.selectFrom('epss').select(sql<number>`count(DISTINCT cve)`.as('n')).executeTakeFirstOrThrow();
@@ -1045,7 +1101,7 @@ export class VulnDb implements AdvisoryIndex {
       advisories: counts.n,
       withdrawn: counts.w,
       vulnerabilities: vulns.n,
-      ecosystems: eco.map((e) => ({ ecosystem: e.ecosystem, advisories: e.advisories, packages: e.packages })),
+      ecosystems: this.coverage(),
       enrichment: { cvss: cvss.n, kev: kev.n, epss: epss.n },
       sources: this.sources(),
     };

@@ -158,4 +158,30 @@ export interface AdvisoryIndex {
    * Undefined when the index cannot tell; matching then looks every package up.
    */
   packageNames?(ecosystem: string): ReadonlySet<string> | undefined;
+  /**
+   * Optional: what the index holds per ecosystem (with release for distributions), so that a
+   * scan can say which of its ecosystems have no data. Undefined when the index cannot tell.
+   */
+  coverage?(): readonly EcosystemCoverage[];
+}
+
+/**
+ * What the database holds for one ecosystem as the index keys it (`Debian:12`,
+ * `Ubuntu:22.04:LTS`, `Amazon Linux:2023`, `npm`): counted at each update, read by scans to
+ * say which ecosystems of an inventory have no data.
+ */
+export interface EcosystemCoverage {
+  ecosystem: string;
+  /** Advisory records naming a package of this ecosystem, withdrawn ones included. */
+  advisories: number;
+  /** Of those, withdrawn. */
+  withdrawn: number;
+  /** Distinct package names with advisories. */
+  packages: number;
+  /** The sources the records came from. */
+  sources: string[];
+  /** The newest `modified` of those records. */
+  newestModified?: string;
+  /** When one of those sources last changed (imported new or changed records). */
+  changedAt?: string;
 }

@@ -5,10 +5,19 @@
  * grouped under the CVE.
  */
 import { canonicalEcosystem, normalizePackageName, parseEcosystem, tryParseEcosystem } from '../../src/ecosystems.js';
-import type { AdvisoryIndex, Enrichment, IndexedAdvisory, OsvAffected, OsvRecord, Vulnerability } from '../../src/vulndb/types.js';
+import { VulnDbWriter } from '../../src/vulndb/store.js';
+import type { AdvisoryIndex, EcosystemCoverage, Enrichment, IndexedAdvisory, OsvAffected, OsvRecord, Vulnerability } from '../../src/vulndb/types.js';
 
-/** Builds the index over these records and enrichment entries. */
-export function tinyAdvisoryDb(records: readonly OsvRecord[], enrichment: readonly Enrichment[] = []): AdvisoryIndex & { lookups: number } {
+/**
+ * Builds the index over these records and enrichment entries. With `coverage`, it also answers
+ * {@link AdvisoryIndex.coverage} (records per ecosystem key, all from the one source named),
+ * so scans say which of their ecosystems have no data, as over the real store.
+ */
+export function tinyAdvisoryDb(
+  records: readonly OsvRecord[],
+  enrichment: readonly Enrichment[] = [],
+  opts: { coverage?: { source: string } } = {},
+): AdvisoryIndex & { lookups: number } {
   const byKey = new Map<string, IndexedAdvisory[]>();
   const keyFor = (ecosystem: string, name: string): string | undefined => {
     const parsed = tryParseEcosystem(ecosystem);
@@ -29,7 +38,28 @@ export function tinyAdvisoryDb(records: readonly OsvRecord[], enrichment: readon
   }
   const enrichmentById = new Map(enrichment.map((e) => [e.cveId, e]));
 
+  const coverage = (): EcosystemCoverage[] => {
+    const by = new Map<string, { advisories: Set<OsvRecord>; names: Set<string> }>();
+    for (const [key, list] of byKey) {
+      const [eco, name] = key.split('\u0000');
+      const c = by.get(eco) ?? { advisories: new Set<OsvRecord>(), names: new Set<string>() };
+      for (const a of list) c.advisories.add(a.record);
+      c.names.add(name);
+      by.set(eco, c);
+    }
+    return [...by]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([ecosystem, c]) => ({
+        ecosystem,
+        advisories: c.advisories.size,
+        withdrawn: [...c.advisories].filter((r) => r.withdrawn).length,
+        packages: c.names.size,
+        sources: [opts.coverage!.source],
+        newestModified: [...c.advisories].map((r) => r.modified).sort().at(-1),
+      }));
+  };
   const index = {
+    ...(opts.coverage ? { coverage } : {}),
     lookups: 0,
     advisoriesFor(ecosystem: string, name: string): IndexedAdvisory[] {
       index.lookups++;
@@ -82,4 +112,17 @@ export function advisory(
       ...(extra.affected ?? []),
     ],
   };
+}
+
+/**
+ * Writes these records as a real advisory database file (one source named `source`), as
+ * `vigil db update` would: for tests that run the CLI or open the store.
+ */
+export function writeAdvisoryDb(path: string, records: readonly OsvRecord[], source = 'test'): string {
+  const w = new VulnDbWriter(path);
+  const s = w.startSource(source, 'osv', 'declared in the test');
+  for (const record of records) s.add({ type: 'advisory', record });
+  s.commit(undefined);
+  w.finish({});
+  return path;
 }

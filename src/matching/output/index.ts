@@ -25,6 +25,7 @@ export function toJsonDocument(result: ScanResult): ScanResult {
     target: result.target,
     ...(result.os ? { os: result.os } : {}),
     packageCount: result.packageCount,
+    ...(result.coverage ? { coverage: result.coverage } : {}),
     findings: result.findings,
     suppressed: result.suppressed,
     warnings: result.warnings,

@@ -108,7 +108,7 @@ export function toSarif(result: ScanResult, tool: { version: string; information
           },
         },
         results,
-        properties: { target: result.target, packageCount: result.packageCount, suppressed: result.suppressed.length },
+        properties: { target: result.target, packageCount: result.packageCount, suppressed: result.suppressed.length, ...(result.coverage ? { coverage: result.coverage } : {}) },
         ...(result.warnings.length
           ? {
               invocations: [

@@ -119,14 +119,34 @@ function indexRefs(components: readonly CdxComponent[] | undefined, into: Map<st
   }
 }
 
+/** The property Vigil writes per ecosystem of the scan's data coverage: `status: detail`. */
+export const COVERAGE_PROPERTY = 'vigil:coverage';
+
+/** The data coverage as `vigil:coverage` name/value pairs, gaps first. */
+function coverageProperties(result: ScanResult): [string, string][] {
+  const entries = result.coverage?.ecosystems ?? [];
+  const ordered = [...entries.filter((e) => e.status !== 'covered'), ...entries.filter((e) => e.status === 'covered')];
+  return ordered.map((e) => [COVERAGE_PROPERTY, `${e.status}: ${e.detail}`]);
+}
+
 function cycloneDx(result: ScanResult, inventory: Inventory, vexOnly: boolean): string {
   // A VEX document carries only the packages it makes statements about.
   const affected = new Set([...result.findings.map((f) => f.package.purl), ...result.suppressed.map((s) => s.package)]);
   const subject = vexOnly ? { ...inventory, packages: inventory.packages.filter((p) => affected.has(p.purl)) } : inventory;
-  const bom = JSON.parse(toCycloneDxJson(subject)) as { components?: CdxComponent[]; vulnerabilities?: CdxVulnerability[] };
+  const bom = JSON.parse(toCycloneDxJson(subject)) as {
+    metadata?: { properties?: { name: string; value: string }[] };
+    components?: CdxComponent[];
+    vulnerabilities?: CdxVulnerability[];
+  };
   const refs = new Map<string, string>();
   indexRefs(bom.components, refs);
   bom.vulnerabilities = vulnerabilities(result, (purl) => refs.get(purl));
+  const coverage = coverageProperties(result);
+  if (coverage.length > 0) {
+    // Where CycloneDX has no field for it: properties of the document's metadata.
+    bom.metadata ??= {};
+    bom.metadata.properties = [...(bom.metadata.properties ?? []), ...coverage.map(([name, value]) => ({ name, value }))];
+  }
   return `${JSON.stringify(bom, null, 2)}\n`;
 }
 
@@ -135,6 +155,16 @@ function spdx(result: ScanResult, inventory: Inventory): string {
   const byPurl = new Map<string, Finding[]>();
   for (const f of result.findings) byPurl.set(f.package.purl, [...(byPurl.get(f.package.purl) ?? []), f]);
   const date = doc.creationInfo.created;
+  // SPDX 2.3 has no place for a scan's gaps but annotations: on the package the document describes.
+  const described = new Set((doc.relationships ?? []).filter((r) => r.relationshipType === 'DESCRIBES').map((r) => r.relatedSpdxElement));
+  const root = doc.packages.find((p) => described.has(p.SPDXID));
+  const coverage = coverageProperties(result);
+  if (root && coverage.length > 0) {
+    root.annotations = [
+      ...(root.annotations ?? []),
+      ...coverage.map(([name, value]) => ({ annotationDate: date, annotationType: 'OTHER' as const, annotator: doc.creationInfo.creators[0], comment: `${name}=${value}` })),
+    ];
+  }
   for (const pkg of doc.packages) {
     const purl = pkg.externalRefs?.find((r) => r.referenceType === 'purl')?.referenceLocator;
     const findings = purl ? byPurl.get(purl) : undefined;

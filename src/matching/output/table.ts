@@ -6,6 +6,8 @@ import type { Finding, ScanResult, Severity } from '../types.js';
 
 const MAX_WARNINGS = 20;
 
+const GAP_LABEL = { 'no-data': 'NO DATA', eol: 'END OF LIFE', 'unknown-os': 'UNKNOWN OS', covered: 'covered' } as const;
+
 function pad(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - [...text].length));
 }
@@ -40,6 +42,7 @@ export function summaryLine(result: ScanResult): string {
     (parts.length ? ` (${parts.join(', ')})` : '') +
     (kev ? `, ${kev} known exploited` : '') +
     `, ${result.suppressed.length} suppressed, ${plural(result.packageCount, 'package')} scanned` +
+    (result.coverage?.gaps ? `, ${plural(result.coverage.gaps, 'coverage gap')}` : '') +
     (result.warnings.length ? `, ${plural(result.warnings.length, 'warning')}` : '')
   );
 }
@@ -59,16 +62,27 @@ export function formatTable(result: ScanResult): string {
     lines.push('  ' + header.map((h, i) => pad(h, widths[i])).join('  ').trimEnd());
     for (const { row } of group) lines.push('  ' + row.map((c, i) => pad(c, widths[i])).join('  ').trimEnd());
   }
-  if (result.findings.length === 0) lines.push('', 'No vulnerabilities found.');
+  const gaps = (result.coverage?.ecosystems ?? []).filter((e) => e.status !== 'covered');
+  if (result.findings.length === 0) {
+    // Said plainly: with a gap, an empty report is not a clean bill of health.
+    lines.push('', gaps.length ? `No vulnerabilities found, but ${plural(gaps.length, 'ecosystem')} could not be fully checked (see Coverage gaps).` : 'No vulnerabilities found.');
+  }
+  if (gaps.length > 0) {
+    lines.push('', `Coverage gaps (${gaps.length})`);
+    for (const g of gaps) lines.push(`  ${GAP_LABEL[g.status]}  ${g.detail}`);
+  }
   if (result.suppressed.length > 0) {
     lines.push('', `Suppressed (${result.suppressed.length})`);
     for (const s of result.suppressed) lines.push(`  ${s.id}  ${s.package}  ${s.reason}`);
   }
-  if (result.warnings.length > 0) {
-    lines.push('', `Warnings (${result.warnings.length})`);
+  // The gaps were just listed: their warnings would say the same again.
+  const gapDetails = new Set(gaps.map((g) => g.detail));
+  const warnings = result.warnings.filter((w) => w.path !== undefined || !gapDetails.has(w.reason));
+  if (warnings.length > 0) {
+    lines.push('', `Warnings (${warnings.length})`);
     // The first few say what kind of trouble there was; the JSON output has them all.
-    for (const w of result.warnings.slice(0, MAX_WARNINGS)) lines.push(`  ${w.path ? `${w.path}: ` : ''}${w.reason}`);
-    if (result.warnings.length > MAX_WARNINGS) lines.push(`  … ${result.warnings.length - MAX_WARNINGS} more (all of them in --format json)`);
+    for (const w of warnings.slice(0, MAX_WARNINGS)) lines.push(`  ${w.path ? `${w.path}: ` : ''}${w.reason}`);
+    if (warnings.length > MAX_WARNINGS) lines.push(`  … ${warnings.length - MAX_WARNINGS} more (all of them in --format json)`);
   }
   lines.push('', summaryLine(result));
   return lines.join('\n') + '\n';

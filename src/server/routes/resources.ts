@@ -45,6 +45,7 @@ export const resourceSchema = z.object({
   updatedAt: z.string(),
   lastScanAt: z.string().optional(),
   lastScanStatus: z.string().optional(),
+  coverageDetail: z.string().optional(),
   inventoryVersion: z.number().int(),
 });
 
