@@ -20,6 +20,10 @@ export interface ScanLimits {
   maxDocumentBytes: number;
   /** Largest outer archive (docker-archive, oci-archive) member count. */
   maxArchiveMembers: number;
+  /** Longest entry name or link target in a layer, in bytes (Linux's PATH_MAX). */
+  maxPathBytes: number;
+  /** Most components an entry name in a layer may have. */
+  maxPathDepth: number;
 }
 
 /** The defaults: generous for real images (tens of GiB), tight enough to stop bombs. */
@@ -31,6 +35,8 @@ export const DEFAULT_LIMITS: ScanLimits = {
   maxBufferedBytes: 512 * 1024 ** 2,
   maxDocumentBytes: 8 * 1024 ** 2,
   maxArchiveMembers: 100_000,
+  maxPathBytes: 4096,
+  maxPathDepth: 256,
 };
 
 /** Fills missing limits from the defaults. */
