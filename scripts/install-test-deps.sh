@@ -12,6 +12,7 @@ packages=(
   openssh-server openssh-client iproute2 golang-go jq
   default-jdk-headless binutils
   apache2-utils golang-github-knqyf263-go-rpmdb-dev
+  time openssl
 )
 missing=()
 for p in "${packages[@]}"; do
