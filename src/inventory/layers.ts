@@ -240,7 +240,8 @@ class LayerTree {
     for (let n = pending.pop(); n; n = pending.pop()) {
       if (n.data) this.buffered -= n.data.length;
       for (const v of n.history ?? []) this.buffered -= v.data.length;
-      if (n.children) pending.push(...n.children.values());
+      // One push per child: spreading a directory of a million entries would overflow the stack too.
+      for (const child of n.children?.values() ?? []) pending.push(child);
     }
   }
 
