@@ -2,8 +2,10 @@
  * Generates hostile images and archives for the inventory tests (and for anyone who wants
  * to point `vigil sbom` at them): path traversal, symlink loops and escapes, hard links to
  * nothing, device files, gzip and zstd bombs, entry floods, truncated archives, missing
- * blobs, wrong digests, absurd layer counts, non-UTF-8 names. Generated at test time into a
- * temporary directory rather than committed as binaries.
+ * blobs, wrong digests, absurd layer counts, non-UTF-8 names, deep paths, a pom.xml
+ * expansion bomb, lockfiles and SBOMs nested tens of thousands deep, OCI layouts whose files
+ * link out of the layout (to /dev/zero, to a sentinel layer outside) or are FIFOs. Generated at
+ * test time into a temporary directory rather than committed as binaries.
  *
  *   npx tsx scripts/make-hostile-fixtures.ts OUTDIR
  *
