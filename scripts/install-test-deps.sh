@@ -15,6 +15,7 @@ packages=(
   libcommons-logging-java libasm-java libxz-java libjsoup-java libslf4j-java libcommons-codec-java
   libatinject-jsr330-api-java libaopalliance-java libjsr305-java
   zip
+  time openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,8 +2,10 @@
  * Generates hostile images and archives for the inventory tests (and for anyone who wants
  * to point `vigil sbom` at them): path traversal, symlink loops and escapes, hard links to
  * nothing, device files, gzip and zstd bombs, entry floods, truncated archives, missing
- * blobs, wrong digests, absurd layer counts, non-UTF-8 names. Generated at test time into a
- * temporary directory rather than committed as binaries.
+ * blobs, wrong digests, absurd layer counts, non-UTF-8 names, deep paths, a pom.xml
+ * expansion bomb, lockfiles and SBOMs nested tens of thousands deep, OCI layouts whose files
+ * link out of the layout (to /dev/zero, to a sentinel layer outside) or are FIFOs. Generated at
+ * test time into a temporary directory rather than committed as binaries.
  *
  *   npx tsx scripts/make-hostile-fixtures.ts OUTDIR
  *
@@ -11,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -29,38 +31,60 @@ function octal(n: number, width: number): string {
   return n.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-/** A ustar archive of the members, written byte by byte so names can be anything. */
+/** A pax extended header record (`LEN key=value\n`, LEN counting itself). */
+function paxRecord(key: string, value: Buffer): Buffer {
+  const rest = Buffer.byteLength(` ${key}=`) + value.length + 1;
+  let len = rest + String(rest).length;
+  if (String(len).length !== String(rest).length) len = rest + String(len).length;
+  return Buffer.concat([Buffer.from(`${len} ${key}=`), value, Buffer.from('\n')]);
+}
+
+/**
+ * A ustar archive of the members, written byte by byte so names can be anything. Names and
+ * link targets over 100 bytes go into a pax extended header before the member.
+ */
 export function makeTar(members: TarMemberSpec[]): Buffer {
   const parts: Buffer[] = [];
   for (const m of members) {
     const data = m.zeros !== undefined ? Buffer.alloc(m.zeros) : Buffer.from(m.data ?? '');
-    const name = Buffer.isBuffer(m.name) ? m.name : Buffer.from(m.name, 'utf8');
-    if (name.length > 100) throw new Error(`name too long for this writer: ${name.toString()}`);
-    const h = Buffer.alloc(512);
-    name.copy(h, 0);
-    const type = m.type ?? 'file';
-    h.write(octal(type === 'dir' ? 0o755 : 0o644, 8), 100, 'latin1');
-    h.write(octal(0, 8), 108, 'latin1');
-    h.write(octal(0, 8), 116, 'latin1');
-    const size = type === 'file' ? data.length : 0;
-    h.write(octal(size, 12), 124, 'latin1');
-    h.write(octal(0, 12), 136, 'latin1');
-    h.write({ file: '0', link: '1', symlink: '2', char: '3', dir: '5', fifo: '6' }[type], 156, 'latin1');
-    if (m.linkname) h.write(m.linkname, 157, 'utf8');
-    h.write('ustar\0', 257, 'latin1');
-    h.write('00', 263, 'latin1');
-    h.fill(0x20, 148, 156);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(octal(sum, 7) + ' ', 148, 'latin1');
-    parts.push(h);
-    if (size > 0) {
-      parts.push(data);
-      if (size % 512) parts.push(Buffer.alloc(512 - (size % 512)));
+    let name = Buffer.isBuffer(m.name) ? m.name : Buffer.from(m.name, 'utf8');
+    const linkname = Buffer.from(m.linkname ?? '', 'utf8');
+    if (name.length > 100 || linkname.length > 100) {
+      const pax = Buffer.concat([...(name.length > 100 ? [paxRecord('path', name)] : []), ...(linkname.length > 100 ? [paxRecord('linkpath', linkname)] : [])]);
+      parts.push(...tarMember(Buffer.from('PaxHeader'), 'x', pax, Buffer.alloc(0)));
+      name = name.subarray(0, 100);
     }
+    parts.push(...tarMember(name, m.type ?? 'file', data, linkname.subarray(0, 100)));
   }
   parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);
+}
+
+/** One ustar header (and its padded data). */
+function tarMember(name: Buffer, type: NonNullable<TarMemberSpec['type']> | 'x', data: Buffer, linkname: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  const h = Buffer.alloc(512);
+  name.copy(h, 0);
+  h.write(octal(type === 'dir' ? 0o755 : 0o644, 8), 100, 'latin1');
+  h.write(octal(0, 8), 108, 'latin1');
+  h.write(octal(0, 8), 116, 'latin1');
+  const size = type === 'file' || type === 'x' ? data.length : 0;
+  h.write(octal(size, 12), 124, 'latin1');
+  h.write(octal(0, 12), 136, 'latin1');
+  h.write({ file: '0', link: '1', symlink: '2', char: '3', dir: '5', fifo: '6', x: 'x' }[type], 156, 'latin1');
+  linkname.copy(h, 157);
+  h.write('ustar\0', 257, 'latin1');
+  h.write('00', 263, 'latin1');
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(octal(sum, 7) + ' ', 148, 'latin1');
+  parts.push(h);
+  if (size > 0) {
+    parts.push(data);
+    if (size % 512) parts.push(Buffer.alloc(512 - (size % 512)));
+  }
+  return parts;
 }
 
 /** sha256 digest of bytes, `sha256:<hex>`. */
@@ -169,6 +193,26 @@ function baseLayer(): LayerSpec {
   };
 }
 
+/** The package a layer kept outside every layout names: it must never be found. */
+export const SENTINEL_PACKAGE = 'sentinel-outside';
+
+/** An uncompressed layer whose dpkg database names {@link SENTINEL_PACKAGE}. */
+function sentinelLayer(): LayerSpec {
+  const status = `Package: ${SENTINEL_PACKAGE}\nStatus: install ok installed\nVersion: 6.6.6\nArchitecture: amd64\n\n`;
+  return { tar: makeTar([{ name: 'var/lib/dpkg/status', data: CANARY_STATUS + status }]), compression: 'none' };
+}
+
+/** A package-lock.json v1 whose dependencies nest `depth` levels deep. */
+export function deepPackageLock(depth: number): string {
+  return `{"lockfileVersion":1,"dependencies":${'{"d":{"version":"1.0.0","dependencies":'.repeat(depth)}{}${'}}'.repeat(depth)}}`;
+}
+
+/** A CycloneDX 1.5 document whose components nest `depth` levels deep. */
+export function deepCycloneDx(depth: number): string {
+  const open = '{"type":"library","name":"c","version":"1","purl":"pkg:npm/c@1","components":[';
+  return `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[${open.repeat(depth)}${']}'.repeat(depth)}]}`;
+}
+
 /** The hostile fixtures, by name; each value is the target string to scan. */
 export type HostileFixtures = Record<string, string>;
 
@@ -207,6 +251,48 @@ export async function makeHostileFixtures(out: string): Promise<HostileFixtures>
   await layout('digest-traversal', [baseLayer()], {
     manifestOverride: JSON.stringify({ schemaVersion: 2, config: { digest: 'sha256:../../../../etc/passwd', size: 1 }, layers: [] }),
   });
+  // Deep paths: a 50,000-component name (100 KB, in a pax header), 1,000 components within
+  // PATH_MAX, and a flood of 1,000 names of 20,000 components each.
+  await layout('deep-path', [baseLayer(), { tar: makeTar([{ name: `${'a/'.repeat(50_000)}status`, data: 'x' }]) }]);
+  await layout('deep-path-components', [baseLayer(), { tar: makeTar([{ name: `${'d/'.repeat(1000)}f`, data: 'x' }]) }]);
+  await layout('deep-path-flood', [baseLayer(), { tar: makeTar(Array.from({ length: 1000 }, (_, i) => ({ name: `${i}/${'a/'.repeat(20_000)}f`, data: '' }))) }]);
+  // A pom.xml of 3 KB whose properties expand 100-fold per level, five levels deep (8·10¹⁰ characters).
+  const pom =
+    '<project><groupId>g</groupId><artifactId>bomb</artifactId><version>1</version><properties>' +
+    [0, 1, 2, 3, 4].map((i) => `<p${i}>${`\${p${i + 1}}`.repeat(100)}</p${i}>`).join('') +
+    '<p5>xxxxxxxx</p5></properties><dependencies>' +
+    '<dependency><groupId>g</groupId><artifactId>exploding</artifactId><version>${p0}</version></dependency>' +
+    '<dependency><groupId>g</groupId><artifactId>fine</artifactId><version>1.0</version></dependency>' +
+    '</dependencies></project>';
+  await layout('pom-bomb', [baseLayer(), { tar: makeTar([{ name: 'app/pom.xml', data: pom }]) }]);
+  // A package-lock.json v1 whose dependencies nest 30,000 deep.
+  await layout('deep-package-lock', [baseLayer(), { tar: makeTar([{ name: 'app/package-lock.json', data: deepPackageLock(30_000) }]) }]);
+  // A CycloneDX SBOM whose components nest 20,000 deep.
+  await writeFile(join(out, 'deep.cdx.json'), deepCycloneDx(20_000));
+  t['deep-cyclonedx'] = `sbom:${join(out, 'deep.cdx.json')}`;
+
+  // OCI layouts whose files are not what they claim: index.json linked to /dev/zero, a layer
+  // blob linked to a file outside the layout (the sentinel image layer, which names the
+  // package `sentinel-outside`: finding it means a read outside the target), the blobs
+  // directory linked out of the layout, a layer blob that is a FIFO.
+  await layout('oci-index-dev-zero', [baseLayer()]);
+  await rm(join(out, 'oci-index-dev-zero', 'index.json'));
+  await symlink('/dev/zero', join(out, 'oci-index-dev-zero', 'index.json'));
+  const sentinel = sentinelLayer();
+  await writeFile(join(out, 'sentinel-outside.tar'), sentinel.tar);
+  const sentinelBlob = (name: string) => join(out, name, 'blobs', 'sha256', sha256(sentinel.tar).slice(7));
+  await layout('oci-blob-outside', [baseLayer(), sentinel]);
+  await rm(sentinelBlob('oci-blob-outside'));
+  await symlink(join(out, 'sentinel-outside.tar'), sentinelBlob('oci-blob-outside'));
+  await layout('oci-blob-fifo', [baseLayer(), sentinel]);
+  await rm(sentinelBlob('oci-blob-fifo'));
+  execFileSync('mkfifo', [sentinelBlob('oci-blob-fifo')]);
+  await writeLayout(join(out, 'blobs-elsewhere'), [baseLayer(), sentinel]);
+  await mkdir(join(out, 'oci-blobs-dir-outside'));
+  for (const f of ['index.json', 'oci-layout']) await copyFile(join(out, 'blobs-elsewhere', f), join(out, 'oci-blobs-dir-outside', f));
+  await symlink(join(out, 'blobs-elsewhere', 'blobs'), join(out, 'oci-blobs-dir-outside', 'blobs'));
+  t['oci-blobs-dir-outside'] = `oci-dir:${join(out, 'oci-blobs-dir-outside')}`;
+
   // A docker-archive cut in the middle of a member.
   const archive = makeTar([
     { name: 'manifest.json', data: JSON.stringify([{ Config: 'c.json', RepoTags: ['x:y'], Layers: ['l.tar'] }]) },

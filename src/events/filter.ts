@@ -1,12 +1,10 @@
+import { compileGlob } from '../glob.js';
 import type { Severity } from '../matching/types.js';
 import { severityRank, type Subscription } from './types.js';
 
 /** True when the event type matches one of the glob patterns (`*` matches any run of characters). */
 export function typeMatches(patterns: readonly string[], type: string): boolean {
-  return patterns.some((p) => {
-    const re = new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    return re.test(type);
-  });
+  return patterns.some((p) => compileGlob(p, { paths: false }).matches(type));
 }
 
 /** What filters look at in an event. */

@@ -2,6 +2,7 @@ import type { AnyKysely } from '../jobs/kysely.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { MAX_GLOB_LENGTH } from '../glob.js';
 import type { SecretBox } from '../registries/secret-box.js';
 import type { EventsDatabase, WebhookSubscriptionsTable } from './schema.js';
 import { generateSecret } from './signature.js';
@@ -14,7 +15,12 @@ const severities = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL', 'UNTRI
 export const subscriptionInput = z.object({
   url: z.string().min(1).max(2048),
   eventTypes: z
-    .array(z.string().regex(/^[a-z0-9.*-]+$/, 'event type patterns use lower-case letters, digits, dots, dashes and *'))
+    .array(
+      z
+        .string()
+        .max(MAX_GLOB_LENGTH, `an event type pattern has at most ${MAX_GLOB_LENGTH} characters`)
+        .regex(/^[a-z0-9.*-]+$/, 'event type patterns use lower-case letters, digits, dots, dashes and *'),
+    )
     .min(1)
     .max(32)
     .default(['*']),

@@ -237,9 +237,14 @@ class LayerTree {
 
   /** Forgets a node and its subtree, returning the bytes it held to the budget. */
   release(node: Node): void {
-    if (node.data) this.buffered -= node.data.length;
-    for (const v of node.history ?? []) this.buffered -= v.data.length;
-    for (const child of node.children?.values() ?? []) this.release(child);
+    // A stack, not recursion: a layer may nest directories deeper than the call stack.
+    const pending = [node];
+    for (let n = pending.pop(); n; n = pending.pop()) {
+      if (n.data) this.buffered -= n.data.length;
+      for (const v of n.history ?? []) this.buffered -= v.data.length;
+      // One push per child: spreading a directory of a million entries would overflow the stack too.
+      for (const child of n.children?.values() ?? []) pending.push(child);
+    }
   }
 
   /** A `.wh.NAME` whiteout in `layer`: hides NAME from lower layers. */
@@ -262,13 +267,16 @@ class LayerTree {
     this.prune(this.dirFor(dirPath, layer), layer);
   }
 
-  private prune(dir: Node, layer: number): void {
-    for (const [name, child] of dir.children ?? []) {
-      if (child.touched < layer) {
-        this.release(child);
-        dir.children!.delete(name);
-      } else if (child.kind === 'dir') {
-        this.prune(child, layer);
+  private prune(top: Node, layer: number): void {
+    const pending = [top];
+    for (let dir = pending.pop(); dir; dir = pending.pop()) {
+      for (const [name, child] of dir.children ?? []) {
+        if (child.touched < layer) {
+          this.release(child);
+          dir.children!.delete(name);
+        } else if (child.kind === 'dir') {
+          pending.push(child);
+        }
       }
     }
   }
@@ -424,12 +432,29 @@ async function applyEntry(
   limits: ScanLimits,
 ): Promise<void> {
   const header = entry.header;
+  const tooLong = [header.name, header.linkname ?? ''].find((n) => Buffer.byteLength(n) > limits.maxPathBytes);
+  if (tooLong !== undefined) {
+    const what = tooLong === header.name ? 'name' : 'link target';
+    handlers.warn({
+      path: shortName(header.name),
+      reason: `${label}: entry skipped: ${what} is ${Buffer.byteLength(tooLong)} bytes, more than the limit of ${limits.maxPathBytes} (maxPathBytes)`,
+    });
+    return drain(entry);
+  }
   const cleaned = cleanEntryPath(header.name);
   if (!cleaned.ok) {
     handlers.warn({ path: header.name, reason: `${label}: entry skipped: ${cleaned.reason}` });
     return drain(entry);
   }
   const path = cleaned.path;
+  const depth = countSlashes(path);
+  if (depth > limits.maxPathDepth) {
+    handlers.warn({
+      path: shortName(path),
+      reason: `${label}: entry skipped: name has ${depth} components, more than the limit of ${limits.maxPathDepth} (maxPathDepth)`,
+    });
+    return drain(entry);
+  }
   if (cleaned.escaped) {
     // `../` or an absolute name: a runtime would clamp it at the root, but no honest image
     // builder writes one, so say so and leave it out of the view.
@@ -465,6 +490,17 @@ async function applyEntry(
       return drain(entry);
     }
   }
+}
+
+/** A name cut short enough for a warning (the limit it broke may be kilobytes). */
+function shortName(name: string): string {
+  return name.length <= 200 ? name : `${name.slice(0, 200)}… (${name.length} characters)`;
+}
+
+function countSlashes(path: string): number {
+  let n = 0;
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) n++;
+  return n;
 }
 
 function release(tree: LayerTree, old: Node | undefined): void {
@@ -535,16 +571,24 @@ async function handOver(tree: LayerTree, layers: readonly LayerBlob[], handlers:
   };
   const files: { path: string; node: Node }[] = [];
   const links: { path: string; node: Node }[] = [];
-  const visit = (dir: Node, prefix: string): void => {
-    for (const name of [...dir.children!.keys()].sort()) {
-      const node = dir.children!.get(name)!;
-      const path = `${prefix}/${name}`;
-      if (node.kind === 'dir') visit(node, path);
-      else if (node.kind === 'file' && (node.data || node.skipped)) files.push({ path, node });
-      else if (node.kind === 'symlink' && handlers.wanted(path, 0)) links.push({ path, node });
+  // Depth first in name order, as recursion would go, but with a stack of directories being
+  // listed: a layer may nest directories deeper than the call stack.
+  const stack: { dir: Node; prefix: string; names: string[]; next: number }[] = [];
+  const enter = (dir: Node, prefix: string): number => stack.push({ dir, prefix, names: [...dir.children!.keys()].sort(), next: 0 });
+  enter(tree.root, '');
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next >= top.names.length) {
+      stack.pop();
+      continue;
     }
-  };
-  visit(tree.root, '');
+    const name = top.names[top.next++];
+    const node = top.dir.children!.get(name)!;
+    const path = `${top.prefix}/${name}`;
+    if (node.kind === 'dir') enter(node, path);
+    else if (node.kind === 'file' && (node.data || node.skipped)) files.push({ path, node });
+    else if (node.kind === 'symlink' && handlers.wanted(path, 0)) links.push({ path, node });
+  }
   for (const { path, node } of files) {
     signal?.throwIfAborted();
     if (!node.data) {

@@ -20,17 +20,26 @@ export interface ScanLimits {
   maxDocumentBytes: number;
   /** Largest outer archive (docker-archive, oci-archive) member count. */
   maxArchiveMembers: number;
+  /** Longest entry name or link target in a layer, in bytes (Linux's PATH_MAX). */
+  maxPathBytes: number;
+  /** Most components an entry name in a layer may have. */
+  maxPathDepth: number;
 }
 
-/** The defaults: generous for real images (tens of GiB), tight enough to stop bombs. */
+/** The defaults: generous for real images, tight enough to stop bombs. */
 export const DEFAULT_LIMITS: ScanLimits = {
-  maxDecompressedBytes: 64 * 1024 ** 3,
+  // The largest images in common use (CUDA development images with PyTorch, NVIDIA NGC
+  // framework images) unpack to 15–25 GB; 32 GiB leaves room above them while halving what a
+  // bomb of a few megabytes may make a scan (or a server pull) decompress.
+  maxDecompressedBytes: 32 * 1024 ** 3,
   maxEntries: 5_000_000,
   maxLayers: 256,
   maxFileBytes: 256 * 1024 ** 2,
   maxBufferedBytes: 512 * 1024 ** 2,
   maxDocumentBytes: 8 * 1024 ** 2,
   maxArchiveMembers: 100_000,
+  maxPathBytes: 4096,
+  maxPathDepth: 256,
 };
 
 /** Fills missing limits from the defaults. */

@@ -2,6 +2,7 @@ import type { AnyKysely } from '../jobs/kysely.js';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { MAX_GLOB_LENGTH } from '../glob.js';
 import { log } from '../log.js';
 import { RegistryClient } from './client.js';
 import { imageManifestTypes, parseNotification } from './notifications.js';
@@ -9,6 +10,8 @@ import { repositoryWanted } from './patterns.js';
 import type { RegistriesDatabase, RegistriesTable } from './schema.js';
 import type { SecretBox } from './secret-box.js';
 import { withinWindow, type RescanWindow } from './window.js';
+
+const repositoryPattern = z.string().min(1).max(MAX_GLOB_LENGTH, `a repository pattern has at most ${MAX_GLOB_LENGTH} characters`);
 
 /** The body of `POST /api/v1/registries`. */
 export const registryInput = z
@@ -21,7 +24,7 @@ export const registryInput = z
     credentials: z.object({ username: z.string().min(1).max(500), password: z.string().max(10_000) }).optional(),
     modes: z.array(z.enum(['ON_PUSH', 'SCHEDULED_SYNC'])).min(1).max(2).default(['ON_PUSH']),
     repositories: z
-      .object({ include: z.array(z.string().min(1).max(500)).max(200).default([]), exclude: z.array(z.string().min(1).max(500)).max(200).default([]) })
+      .object({ include: z.array(repositoryPattern).max(200).default([]), exclude: z.array(repositoryPattern).max(200).default([]) })
       .default({ include: [], exclude: [] }),
     rescanWindow: z
       .discriminatedUnion('kind', [

@@ -270,11 +270,13 @@ export interface RegistryStartOptions {
    * (PEM of the certificate that signs the tokens), as distribution's `auth.token` does.
    */
   tokenAuth?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  /** Serve https with this certificate and key (PEM files); `url` is then `https://…`. */
+  tls?: { certificate: string; key: string };
 }
 
 /** A running registry. */
 export interface TestRegistry {
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT` (`https://` with TLS). */
   url: string;
   /** `127.0.0.1:PORT`, as image references spell it. */
   host: string;
@@ -299,6 +301,7 @@ export async function startRegistry(opts: RegistryStartOptions = {}): Promise<Te
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, 'data'), { recursive: true });
   const lines = ['version: 0.1', 'log: { level: warn, formatter: text }', 'storage:', `  filesystem: { rootdirectory: ${dir}/data }`, '  delete: { enabled: true }', 'http:', `  addr: 127.0.0.1:${port}`];
+  if (opts.tls) lines.push(`  tls: { certificate: ${opts.tls.certificate}, key: ${opts.tls.key} }`);
   if (opts.basicAuth) {
     const htpasswd = await sh('htpasswd', ['-Bbn', opts.basicAuth.username, opts.basicAuth.password]);
     await writeFile(join(dir, 'htpasswd'), htpasswd);
@@ -342,7 +345,7 @@ export async function startRegistry(opts: RegistryStartOptions = {}): Promise<Te
   }
   const host = `127.0.0.1:${port}`;
   return {
-    url: `http://${host}`,
+    url: `${opts.tls ? 'https' : 'http'}://${host}`,
     host,
     port,
     dir,

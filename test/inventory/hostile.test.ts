@@ -54,6 +54,27 @@ const cases: Case[] = [
   { fixture: 'manifest-not-json', error: { type: TargetError, message: /manifest-not-json manifest sha256:[0-9a-f]{64}: not valid JSON/ } },
   { fixture: 'digest-traversal', error: { type: TargetError, message: /malformed digest "sha256:\.\.\/\.\.\// } },
   { fixture: 'truncated-archive', error: { type: TargetError, message: /truncated\.docker\.tar: truncated archive/ } },
+  {
+    fixture: 'deep-path',
+    packages: ['canary'],
+    warning: { path: /^(a\/){100}… \(100006 characters\)$/, reason: /^layer 2 \(sha256:[0-9a-f]{64}\): entry skipped: name is 100006 bytes, more than the limit of 4096 \(maxPathBytes\)$/ },
+  },
+  {
+    fixture: 'deep-path-components',
+    packages: ['canary'],
+    warning: { path: /^(\/d){100}… \(2002 characters\)$/, reason: /^layer 2 \(sha256:[0-9a-f]{64}\): entry skipped: name has 1001 components, more than the limit of 256 \(maxPathDepth\)$/ },
+  },
+  {
+    fixture: 'pom-bomb',
+    packages: ['canary', 'g:exploding', 'g:fine'],
+    warning: { path: /^\/app\/pom\.xml$/, reason: /^property interpolation of \$\{p0\} expands past 4096 characters/ },
+  },
+  { fixture: 'deep-package-lock', packages: ['canary'], warning: { path: /^\/app\/package-lock\.json$/, reason: /JSON nests more than 256 levels deep; not read/ } },
+  { fixture: 'deep-cyclonedx', error: { type: TargetError, message: /deep\.cdx\.json: SBOM nests more than 256 levels deep/ } },
+  { fixture: 'oci-index-dev-zero', error: { type: TargetError, message: /oci-index-dev-zero index\.json: a symlink out of the layout; not read$/ } },
+  { fixture: 'oci-blob-outside', error: { type: TargetError, message: /oci-blob-outside blob sha256:[0-9a-f]{64}: a symlink out of the layout; not read$/ } },
+  { fixture: 'oci-blobs-dir-outside', error: { type: TargetError, message: /oci-blobs-dir-outside blob sha256:[0-9a-f]{64}: a symlink out of the layout; not read$/ } },
+  { fixture: 'oci-blob-fifo', error: { type: TargetError, message: /oci-blob-fifo blob sha256:[0-9a-f]{64}: a FIFO, not a regular file; not read$/ } },
 ];
 
 describe('hostile input', () => {

@@ -6,6 +6,7 @@
 import { parse as parseTomlText } from 'smol-toml';
 import yaml from 'js-yaml';
 import type { z } from 'zod';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 import type { FileRef, FoundPackage } from '../types.js';
 
 /**
@@ -40,13 +41,16 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }
 
-/** Parses JSON, naming the file on failure. */
+/** Parses JSON, naming the file on failure; refuses documents nested past {@link MAX_JSON_DEPTH}. */
 export function parseJson(path: string, text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     throw new ExtractError(path, `not valid JSON: ${describe(err)}`);
   }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new ExtractError(path, `JSON nests more than ${MAX_JSON_DEPTH} levels deep; not read`);
+  return value;
 }
 
 /** Parses TOML, naming the file on failure. */

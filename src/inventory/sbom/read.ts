@@ -12,6 +12,7 @@ import { nameFromPurl } from '../build.js';
 import { TargetError, describeError } from '../errors.js';
 import { stdlibVersion } from '../extractors/go/golang.js';
 import { withEcosystem } from '../extractors/os/os-release.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 import type { ScanLimits } from '../limits.js';
 import type { Inventory, OsInfo, OwnerRef, Package, ScanWarning, TargetInfo } from '../types.js';
 import { PROP, parsePurl } from './common.js';
@@ -149,8 +150,14 @@ function ownerRefOf(p: Package): OwnerRef | undefined {
   return p.purlType === 'deb' || p.purlType === 'rpm' || p.purlType === 'apk' ? { purlType: p.purlType, name: p.name, version: p.version } : undefined;
 }
 
+/** Throws for a document nested deeper than the schemas (and the stack) take. */
+function refuseDeepNesting(json: unknown, target: TargetInfo): void {
+  if (nestsDeeperThan(json, MAX_JSON_DEPTH)) throw new TargetError(target.name, `SBOM nests more than ${MAX_JSON_DEPTH} levels deep (limit of JSON nesting); not read`);
+}
+
 /** Reads a parsed CycloneDX document into an inventory. */
 export function fromCycloneDx(json: unknown, target: TargetInfo): Inventory {
+  refuseDeepNesting(json, target);
   const parsed = cycloneDxSchema.safeParse(json);
   if (!parsed.success) throw new TargetError(target.name, `not a CycloneDX document: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const doc = parsed.data;
@@ -197,6 +204,7 @@ export function fromCycloneDx(json: unknown, target: TargetInfo): Inventory {
 
 /** Reads a parsed SPDX 2.x JSON document into an inventory. */
 export function fromSpdx(json: unknown, target: TargetInfo): Inventory {
+  refuseDeepNesting(json, target);
   const parsed = spdxSchema.safeParse(json);
   if (!parsed.success) throw new TargetError(target.name, `not an SPDX 2.x JSON document: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const doc = parsed.data;

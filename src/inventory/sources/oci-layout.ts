@@ -3,13 +3,13 @@
  * as a tar of one. Blobs are named by digest; digests are checked for form before they
  * become file names, and every blob is verified as it streams.
  */
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants, type Stats } from 'node:fs';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TargetError, describeError } from '../errors.js';
 import { walkLayers } from '../layers.js';
-import type { ScanLimits } from '../limits.js';
+import { LimitExceededError, type ScanLimits } from '../limits.js';
 import type { TargetInfo } from '../types.js';
 import type { Source, WalkHandlers, WalkOptions } from '../walk.js';
 import {
@@ -28,6 +28,47 @@ import { TarIndex } from './tar-index.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'directory';
+  if (st.isFIFO()) return 'FIFO';
+  if (st.isCharacterDevice()) return 'character device';
+  if (st.isBlockDevice()) return 'block device';
+  if (st.isSocket()) return 'socket';
+  return 'special file';
+}
+
+/**
+ * Opens a file of a layout directory: it must resolve inside the layout (a symlink may point
+ * at another file of the layout, never out of it) and be a regular file, so neither a link to
+ * `/dev/zero` or a host file nor a FIFO that never ends can stand in for a blob. Undefined
+ * when the file does not exist.
+ */
+async function openInside(root: string, relative: string, label: string): Promise<{ handle: FileHandle; size: number } | undefined> {
+  let real: string;
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+    real = await realpath(join(root, relative));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new TargetError(label, `cannot open: ${describeError(err)}`);
+  }
+  if (!real.startsWith(realRoot + sep)) throw new TargetError(label, 'a symlink out of the layout; not read');
+  let handle: FileHandle;
+  try {
+    // No following a link swapped in since realpath; no blocking on a FIFO's open.
+    handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new TargetError(label, `cannot open: ${describeError(err)}`);
+  }
+  const st = await handle.stat();
+  if (!st.isFile()) {
+    await handle.close();
+    throw new TargetError(label, `a ${fileKind(st)}, not a regular file; not read`);
+  }
+  return { handle, size: st.size };
+}
+
 /** Blobs of a layout directory on disk. */
 class DirectoryBlobs implements BlobStore {
   constructor(
@@ -38,13 +79,14 @@ class DirectoryBlobs implements BlobStore {
   async open(digest: string, size?: number): Promise<Readable> {
     checkDigest(digest, this.label);
     const [alg, hex] = digest.split(':');
-    const path = join(this.root, 'blobs', alg, hex);
-    try {
-      await stat(path);
-    } catch {
-      throw new TargetError(`${this.label} blob ${digest}`, 'missing blob');
+    const label = `${this.label} blob ${digest}`;
+    const file = await openInside(this.root, join('blobs', alg, hex), label);
+    if (!file) throw new TargetError(label, 'missing blob');
+    if (size !== undefined && file.size !== size) {
+      await file.handle.close();
+      throw new TargetError(label, `blob is ${file.size} bytes, its descriptor says ${size}`);
     }
-    return verified(createReadStream(path, { highWaterMark: 1024 * 1024 }), digest, `${this.label} blob ${digest}`, size);
+    return verified(file.handle.createReadStream({ highWaterMark: 1024 * 1024 }), digest, label, size);
   }
 }
 
@@ -94,12 +136,13 @@ export class LayoutImageSource implements Source {
 
   /** Opens `oci-dir:PATH[:TAG]`. */
   static async fromDirectory(path: string, tag: string | undefined, name: string, platform: Platform, limits: ScanLimits): Promise<LayoutImageSource> {
-    let indexData: Buffer;
-    try {
-      indexData = await readFile(join(path, 'index.json'));
-    } catch (err) {
-      throw new TargetError(name, `not an OCI image layout (no readable index.json): ${describeError(err)}`);
+    const index = await openInside(path, 'index.json', `${name} index.json`);
+    if (!index) throw new TargetError(name, 'not an OCI image layout (no index.json)');
+    if (index.size > limits.maxDocumentBytes) {
+      await index.handle.close();
+      throw new LimitExceededError('maxDocumentBytes', `${name} index.json: document larger than ${limits.maxDocumentBytes} bytes (limit maxDocumentBytes)`);
     }
+    const indexData = await readLimited(index.handle.createReadStream(), limits.maxDocumentBytes, `${name} index.json`);
     const store = new DirectoryBlobs(path, name);
     return LayoutImageSource.resolve(store, indexData, tag, name, 'oci-dir', platform, limits);
   }

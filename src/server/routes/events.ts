@@ -2,13 +2,22 @@
  * The event stream for dashboards: Server-Sent Events of the same CloudEvents webhooks get.
  */
 import { z } from 'zod';
+import { MAX_GLOB_LENGTH } from '../../glob.js';
 import { streamEvents } from '../../events/sse.js';
 import { continuousFor } from '../../jobs/attach.js';
 import type { RouteModule } from '../router.js';
 
+/** As many patterns as a subscription may have. */
+const MAX_STREAM_PATTERNS = 32;
+
 const streamQuery = z.object({
   /** Comma-separated event-type patterns, e.g. `vigil.finding.*,vigil.scan.completed`. */
-  types: z.string().max(1000).optional(),
+  types: z
+    .string()
+    .max(1000)
+    .refine((v) => v.split(',').every((t) => t.trim().length <= MAX_GLOB_LENGTH), `an event type pattern has at most ${MAX_GLOB_LENGTH} characters`)
+    .refine((v) => v.split(',').length <= MAX_STREAM_PATTERNS, `at most ${MAX_STREAM_PATTERNS} event type patterns`)
+    .optional(),
 });
 
 /** Event routes. */

@@ -252,6 +252,22 @@ const SCENARIOS: Scenario[] = [
     dev: ['junit:junit@4.13.2'],
   },
   {
+    // ${p0} → 100×${p1} → … → a million characters (one level more is gigabytes): the
+    // expansion stops at its bound, the dependency is reported without a version, the rest read.
+    name: 'pom.xml whose nested properties expand without bound',
+    extractor: pomXml,
+    path: '/src/pom.xml',
+    content:
+      '<project><groupId>g</groupId><artifactId>a</artifactId><version>1</version><properties>' +
+      [0, 1, 2].map((i) => `<p${i}>${`\${p${i + 1}}`.repeat(100)}</p${i}>`).join('') +
+      '<p3>x</p3></properties><dependencies>' +
+      '<dependency><groupId>g</groupId><artifactId>bomb</artifactId><version>${p0}</version></dependency>' +
+      '<dependency><groupId>g</groupId><artifactId>ok</artifactId><version>1.0</version></dependency>' +
+      '</dependencies></project>',
+    want: ['g:bomb@', 'g:ok@1.0'],
+    warn: /property interpolation of \$\{p0\} expands past 4096 characters \(nested \$\{…\} references: an expansion bomb\?\); left unresolved/,
+  },
+  {
     name: 'Cargo.lock from a newer version',
     extractor: cargoLock,
     path: '/src/Cargo.lock',

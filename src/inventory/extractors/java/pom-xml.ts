@@ -105,12 +105,35 @@ function joinPath(dir: string, rel: string): string {
   return `/${segs.join('/')}`;
 }
 
-/** Replaces `${name}` from the properties (recursively, bounded); undefined when something stays unresolved. */
-function interpolate(value: string | undefined, props: Record<string, string>): string | undefined {
+/** Rounds of `${…}` replacement, as deep as property references may nest. */
+const MAX_INTERPOLATION_DEPTH = 10;
+/**
+ * Longest text an interpolated value may grow to. Real coordinates and versions are far
+ * shorter; without a bound, `${p0}` → 100×`${p1}` → … turns a 12 KB POM into gigabytes.
+ */
+export const MAX_INTERPOLATED_LENGTH = 4096;
+
+/**
+ * Replaces `${name}` from the properties (recursively, bounded in depth and size); undefined
+ * when something stays unresolved or the value grows past {@link MAX_INTERPOLATED_LENGTH}
+ * (then the value is added to `tooLarge`).
+ */
+function interpolate(value: string | undefined, props: Record<string, string>, tooLarge: Set<string>): string | undefined {
   if (value === undefined) return undefined;
   let out = value;
-  for (let i = 0; i < 10 && out.includes('${'); i++) {
-    out = out.replace(/\$\{([^}]+)\}/g, (m, name: string) => props[name] ?? m);
+  for (let i = 0; i < MAX_INTERPOLATION_DEPTH && out.includes('${'); i++) {
+    let next = '';
+    let at = 0;
+    for (const m of out.matchAll(/\$\{([^}]+)\}/g)) {
+      next += out.slice(at, m.index) + (props[m[1]] ?? m[0]);
+      at = m.index + m[0].length;
+      if (next.length > MAX_INTERPOLATED_LENGTH) break;
+    }
+    out = next + out.slice(at);
+    if (out.length > MAX_INTERPOLATED_LENGTH) {
+      tooLarge.add(value.slice(0, 80));
+      return undefined;
+    }
   }
   return out.includes('${') ? undefined : out;
 }
@@ -163,11 +186,13 @@ export const pomXml = {
     for (const [k, v] of Object.entries(selfProps)) if (v) props[k] = v;
     if (props['project.version']) props.version = props.version ?? props['project.version'];
 
+    // Values whose expansion passed the size bound, for one warning.
+    const tooLarge = new Set<string>();
     const managed = new Map<string, string>();
     for (const p of chain) {
       for (const d of p.managed) {
-        const key = `${interpolate(d.groupId, props)}:${interpolate(d.artifactId, props)}`;
-        const v = interpolate(d.version, props);
+        const key = `${interpolate(d.groupId, props, tooLarge)}:${interpolate(d.artifactId, props, tooLarge)}`;
+        const v = interpolate(d.version, props, tooLarge);
         if (v && !managed.has(key)) managed.set(key, v);
       }
     }
@@ -175,25 +200,30 @@ export const pomXml = {
     const found: FoundPackage[] = [];
     const unresolved: string[] = [];
     for (const d of chain.flatMap((p) => p.dependencies)) {
-      const groupId = interpolate(d.groupId, props);
-      const artifactId = interpolate(d.artifactId, props);
+      const groupId = interpolate(d.groupId, props, tooLarge);
+      const artifactId = interpolate(d.artifactId, props, tooLarge);
       // A dependency without a group id is not resolvable by Maven either.
       if (!groupId || !artifactId) continue;
       const name = `${groupId}:${artifactId}`;
       if (seen.has(name)) continue;
       seen.add(name);
-      let version = interpolate(d.version, props) ?? (d.version === undefined ? managed.get(name) : undefined) ?? '';
+      let version = interpolate(d.version, props, tooLarge) ?? (d.version === undefined ? managed.get(name) : undefined) ?? '';
       // `[1.2.3]` is a hard pin; any other range is not one version.
       const hard = /^\[([^,\]]+)\]$/.exec(version);
       if (hard) version = hard[1];
       if (/[[\](),]/.test(version)) version = '';
       if (!version) unresolved.push(name);
-      const scope = interpolate(d.scope, props);
+      const scope = interpolate(d.scope, props, tooLarge);
       const metadata: Record<string, string> = {};
       if (scope) metadata.scope = scope;
       if (d.type) metadata.type = d.type;
       if (d.classifier) metadata.classifier = d.classifier;
       found.push(mavenPackage(groupId, artifactId, version, { dev: scope === 'test', metadata }));
+    }
+    if (tooLarge.size > 0) {
+      ctx.warn(
+        `property interpolation of ${[...tooLarge].join(', ')} expands past ${MAX_INTERPOLATED_LENGTH} characters (nested \${…} references: an expansion bomb?); left unresolved`,
+      );
     }
     if (unresolved.length > 0) ctx.warn(`no literal version for ${unresolved.join(', ')}; reported without a version`);
     return dedupePackages(found);
