@@ -138,7 +138,7 @@ export async function startContinuous(opts: ContinuousOptions): Promise<Continuo
     vulndbPath: engine.path,
     pullImage: async (req, signal) => {
       const registry = await registries.pullOptions(req.registryId);
-      if (!registry) throw new Error(`registry ${req.registryId} no longer exists`);
+      if (!registry) throw new Error(`${req.reference}: registry ${req.registryId} no longer exists; not pulled`);
       return withDeadline(outbound.jobPullTimeoutMs, signal, (s) => scanTarget(`registry:${req.reference}`, { registry, signal: s }));
     },
     registries,
