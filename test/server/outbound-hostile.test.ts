@@ -196,6 +196,11 @@ describe('one account against the server process', () => {
     expect((await api(acme.admin, 'GET', `/api/v1/registries/${regId}`)).json).toMatchObject({ credentialsUnreadable: true });
     expect(receiver.received).toEqual([]);
 
+    // Another account's admin cannot set them.
+    const globexAdmin = (await api(adminKey, 'POST', '/api/v1/keys', { accountId: 'globex', role: 'admin' })).json.key as string;
+    expect((await api(globexAdmin, 'PUT', `/api/v1/subscriptions/${subId}/secret`, {})).status).toBe(404);
+    expect((await api(globexAdmin, 'PUT', `/api/v1/registries/${regId}/credentials`, { credentials: null })).status).toBe(404);
+
     const secret = await api(acme.admin, 'PUT', `/api/v1/subscriptions/${subId}/secret`, {});
     expect(secret.status).toBe(200);
     receiver.secret = secret.json.secret as string;
