@@ -82,7 +82,8 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   process.off('unhandledRejection', onUnhandled);
-  await dispatcher?.stop();
+  // Bounded: a dispatcher stuck on a receiver that never finishes must fail the test, not hang it.
+  await Promise.race([dispatcher?.stop(), new Promise((r) => setTimeout(r, 5000))]);
   dispatcher = undefined;
   for (const close of closers.splice(0)) await close();
   await db.destroy();

@@ -69,7 +69,6 @@ const WELL_KNOWN_TRUSTED: Record<string, readonly string[]> = {
   'registry.gitlab.com': ['gitlab.com', '*.gitlab-static.net'],
 };
 
-
 /** A parsed image reference. */
 export interface ImageReference {
   /** Registry host as written (`127.0.0.1:5000`, `docker.io`). */
