@@ -20,6 +20,8 @@ export interface RegistryClientOptions {
   maxPageBytes?: number;
   /** Pages of one listing followed at most. Default 1000. */
   maxPages?: number;
+  /** Tags of one repository kept at most. Default 100,000. */
+  maxTags?: number;
   signal?: AbortSignal;
 }
 
@@ -76,6 +78,8 @@ export class RegistryClient {
     for await (const body of this.pages(`v2/${repository}/tags/list?n=${pageSize}`, `/v2/${repository}/tags/list`, true)) {
       const tags = (body as { tags?: unknown } | undefined)?.tags;
       if (Array.isArray(tags)) for (const t of tags) if (typeof t === 'string') out.push(t);
+      const max = this.opts.maxTags ?? 100_000;
+      if (out.length > max) throw new RegistryRequestError(`${this.base.host}: /v2/${repository}/tags/list has more than ${max} tags; stopped`);
     }
     return out;
   }

@@ -271,6 +271,14 @@ describe('catalog sync', () => {
     expect(pages).toBe(1000);
   });
 
+  it('bounds the tags kept for one repository', async () => {
+    answer = (url) =>
+      url.pathname === '/v2/_catalog'
+        ? { status: 200, body: '{"repositories":["big/tags"]}' }
+        : { status: 200, body: JSON.stringify({ name: 'big/tags', tags: Array.from({ length: 100_001 }, (_, i) => `t${i}`) }) };
+    expect((await syncError()).shown).toBe(`127.0.0.1:${fakePort}: /v2/big/tags/tags/list has more than 100000 tags; stopped`);
+  });
+
   it('refuses pagination and token realms on another host', async () => {
     answer = () => ({ status: 200, headers: { link: `<http://localhost:${fakePort}/v2/_catalog?last=a>; rel="next"` }, body: '{"repositories":["a"]}' });
     expect((await syncError()).shown).toMatch(/pagination to another host \(localhost:\d+\) refused by policy/);
