@@ -202,7 +202,8 @@ export class RegistryClient {
       allowHttp: this.insecure,
       maxRedirects: 5,
       redirectAllowed: (h) => this.mayVisit(h),
-      idleTimeoutMs: 60_000,
+      // Generous: the walk may pause reading a layer (backpressure) while it extracts a large file.
+      idleTimeoutMs: 300_000,
     });
   }
 
