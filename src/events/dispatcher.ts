@@ -1,14 +1,12 @@
 import type { AnyKysely } from '../jobs/kysely.js';
-import http from 'node:http';
-import https from 'node:https';
 import type { Kysely } from 'kysely';
 import { log } from '../log.js';
+import { describeConnectionError, outboundRequest } from '../net/outbound.js';
 import type { EventPublisher } from './publisher.js';
 import type { EventsDatabase, WebhookDeliveriesTable } from './schema.js';
 import { signedHeaders } from './signature.js';
 import type { SubscriptionStore } from './subscriptions.js';
-import { isIP } from 'node:net';
-import { checkTargetUrl, guardedLookup, refuseAddress, TargetRefusedError, type TargetPolicy } from './target.js';
+import { checkTargetUrl, type TargetPolicy } from './target.js';
 import type { Delivery, DeliveryAttempt, DeliveryStatus, VigilEventType } from './types.js';
 
 /** Delivery tuning. */
@@ -19,12 +17,16 @@ export interface DispatcherOptions {
   maxDelayMs?: number;
   /** Retry for this long after the event (ms) before dead-lettering. Default 24 h. */
   retryWindowMs?: number;
-  /** Per-request timeout (ms). Default 10 s. */
+  /** Total time one delivery may take, connect to last byte (ms); not only an idle timeout. Default 10 s. */
   timeoutMs?: number;
   /** How often to look for due deliveries (ms). Default 1 s. */
   pollMs?: number;
   /** Deliveries sent at once. Default 8. */
   concurrency?: number;
+  /** Deliveries of one subscription sent at once. Default a quarter of `concurrency` (at least 1). */
+  perSubscription?: number;
+  /** Deliveries of one account's subscriptions sent at once. Default half of `concurrency` (at least 1). */
+  perAccount?: number;
   /** Server-wide target policy; link-local still needs the subscription's admin flag. */
   policy?: TargetPolicy;
 }
@@ -37,7 +39,9 @@ export function backoffMs(attempts: number, base: number, max: number): number {
 /**
  * Sends queued deliveries: at-least-once, signed (Standard Webhooks headers), retried with
  * exponential backoff until the retry window (24 h) has passed, then dead-lettered. Several
- * processes may dispatch at once: a delivery is leased before it is sent.
+ * processes may dispatch at once: a delivery is leased before it is sent. Slots are shared:
+ * one subscription, or one account, holds only part of them, and each delivery has a total
+ * deadline, so a slow receiver delays only its own events.
  */
 export class WebhookDispatcher {
   private readonly db: Kysely<EventsDatabase>;
@@ -47,6 +51,9 @@ export class WebhookDispatcher {
   private ticking = false;
   private again = false;
   private readonly inflight = new Set<Promise<void>>();
+  /** Deliveries in flight per subscription and per account. */
+  private readonly bySubscription = new Map<string, number>();
+  private readonly byAccount = new Map<string, number>();
   private readonly onPublished = (): void => this.wake();
 
   constructor(
@@ -63,6 +70,8 @@ export class WebhookDispatcher {
       timeoutMs: opts.timeoutMs ?? 10_000,
       pollMs: opts.pollMs ?? 1_000,
       concurrency: opts.concurrency ?? 8,
+      perSubscription: opts.perSubscription ?? Math.max(1, Math.floor((opts.concurrency ?? 8) / 4)),
+      perAccount: opts.perAccount ?? Math.max(1, Math.floor((opts.concurrency ?? 8) / 2)),
       policy: opts.policy ?? {},
     };
   }
@@ -106,28 +115,42 @@ export class WebhookDispatcher {
 
   private async tick(): Promise<void> {
     while (this.running && this.inflight.size < this.opts.concurrency) {
-      const row = await this.claim();
-      if (!row) return;
-      const p = this.deliver(row).finally(() => {
-        this.inflight.delete(p);
-        this.wake();
-      });
+      const claimed = await this.claim();
+      if (!claimed) return;
+      const { row, accountId } = claimed;
+      count(this.bySubscription, row.subscription_id, 1);
+      count(this.byAccount, accountId, 1);
+      const p = this.deliver(row)
+        // A delivery must never reject into nothing: an unhandled rejection ends the process.
+        .catch((err: unknown) => log.error({ err, delivery: row.id, subscription: row.subscription_id }, 'webhook delivery could not be recorded'))
+        .finally(() => {
+          count(this.bySubscription, row.subscription_id, -1);
+          count(this.byAccount, accountId, -1);
+          this.inflight.delete(p);
+          this.wake();
+        });
       this.inflight.add(p);
     }
   }
 
-  private async claim(): Promise<WebhookDeliveriesTable | undefined> {
+  /** Leases the next due delivery of a subscription and account that have a free slot. */
+  private async claim(): Promise<{ row: WebhookDeliveriesTable; accountId: string } | undefined> {
     const now = Date.now();
-    const candidate = await this.db
+    const busySubs = [...this.bySubscription].filter(([, n]) => n >= this.opts.perSubscription).map(([id]) => id);
+    const busyAccounts = [...this.byAccount].filter(([, n]) => n >= this.opts.perAccount).map(([id]) => id);
+    let q = this.db
       .selectFrom('webhook_deliveries')
-      .selectAll()
-      .where('status', '=', 'PENDING')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .orderBy('next_attempt_at')
-      .limit(1)
-      .executeTakeFirst();
-    if (!candidate) return undefined;
+      .innerJoin('webhook_subscriptions', 'webhook_subscriptions.id', 'webhook_deliveries.subscription_id')
+      .selectAll('webhook_deliveries')
+      .select('webhook_subscriptions.account_id as sub_account_id')
+      .where('webhook_deliveries.status', '=', 'PENDING')
+      .where('webhook_deliveries.next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('webhook_deliveries.lease_until', 'is', null), eb('webhook_deliveries.lease_until', '<', now)]));
+    if (busySubs.length) q = q.where('webhook_deliveries.subscription_id', 'not in', busySubs);
+    if (busyAccounts.length) q = q.where('webhook_subscriptions.account_id', 'not in', busyAccounts);
+    const found = await q.orderBy('webhook_deliveries.next_attempt_at').limit(1).executeTakeFirst();
+    if (!found) return undefined;
+    const { sub_account_id: accountId, ...candidate } = found;
     const lease = now + this.opts.timeoutMs + 5_000;
     const res = await this.db
       .updateTable('webhook_deliveries')
@@ -138,7 +161,7 @@ export class WebhookDispatcher {
       .executeTakeFirst();
     // Another dispatcher took it first; look again.
     if (Number(res.numUpdatedRows) !== 1) return this.claim();
-    return { ...candidate, lease_until: lease };
+    return { row: { ...candidate, lease_until: lease }, accountId };
   }
 
   /** Sends one delivery now and records the attempt. */
@@ -151,6 +174,9 @@ export class WebhookDispatcher {
     const event = await this.db.selectFrom('vigil_events').select('payload').where('id', '=', row.event_id).executeTakeFirst();
     if (!sub || !event) {
       error = !sub ? 'subscription no longer exists' : 'event no longer in the event log';
+    } else if (sub.secret === undefined) {
+      // Kept pending (retried): it goes out once an admin sets the secret again.
+      error = 'the signing secret cannot be decrypted with the server key; set it again (PUT /api/v1/subscriptions/{id}/secret)';
     } else {
       try {
         statusCode = await post(sub.url, event.payload, signedHeaders(sub.secret, row.event_id, event.payload), {
@@ -159,7 +185,7 @@ export class WebhookDispatcher {
         });
         if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
       } catch (err) {
-        error = err instanceof Error ? err.message : String(err);
+        error = describeConnectionError(err);
       }
     }
     const finished = Date.now();
@@ -173,12 +199,7 @@ export class WebhookDispatcher {
       log.info({ delivery: row.id, subscription: row.subscription_id, attempt, error, status }, 'webhook delivery failed');
     }
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('webhook_delivery_attempts')
-        .values({ delivery_id: row.id, attempt, at: started, status_code: statusCode ?? null, error: error ?? null, duration_ms: finished - started })
-        .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
-        .execute();
-      await trx
+      const updated = await trx
         .updateTable('webhook_deliveries')
         .set({
           status,
@@ -190,6 +211,13 @@ export class WebhookDispatcher {
           delivered_at: ok ? finished : null,
         })
         .where('id', '=', row.id)
+        .executeTakeFirst();
+      // The subscription (and with it this delivery) was deleted while the request was out.
+      if (Number(updated.numUpdatedRows) !== 1) return;
+      await trx
+        .insertInto('webhook_delivery_attempts')
+        .values({ delivery_id: row.id, attempt, at: started, status_code: statusCode ?? null, error: error ?? null, duration_ms: finished - started })
+        .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
         .execute();
     });
   }
@@ -253,39 +281,27 @@ function toDelivery(r: WebhookDeliveriesTable): Delivery {
   };
 }
 
-/** POSTs one signed CloudEvent; resolves with the status code. Redirects are not followed. */
-function post(rawUrl: string, body: string, headers: Record<string, string>, opts: { timeoutMs: number; policy: TargetPolicy }): Promise<number> {
+function count(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
+}
+
+/**
+ * POSTs one signed CloudEvent under the outbound policy and a total deadline; resolves with
+ * the status code once it arrives (the answer's body is not read). Redirects are not followed.
+ */
+async function post(rawUrl: string, body: string, headers: Record<string, string>, opts: { timeoutMs: number; policy: TargetPolicy }): Promise<number> {
   const url = checkTargetUrl(rawUrl);
-  // Literal addresses never reach `lookup`: check them here.
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host)) {
-    const why = refuseAddress(host, opts.policy);
-    if (why) return Promise.reject(new TargetRefusedError(`webhook URL ${rawUrl} refused: ${why}`));
-  }
-  const mod = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = mod.request(
-      url,
-      {
-        method: 'POST',
-        lookup: guardedLookup(opts.policy),
-        timeout: opts.timeoutMs,
-        headers: {
-          ...headers,
-          'content-type': 'application/cloudevents+json; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
-          'user-agent': 'vigil-webhooks/1',
-        },
-      },
-      (res) => {
-        // Drain and discard the answer: only the status matters.
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`timed out after ${opts.timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
+  const res = await outboundRequest(url, {
+    method: 'POST',
+    body,
+    headers: { ...headers, 'content-type': 'application/cloudevents+json; charset=utf-8', 'user-agent': 'vigil-webhooks/1' },
+    policy: opts.policy,
+    allowHttp: true,
+    deadlineMs: opts.timeoutMs,
+    idleTimeoutMs: opts.timeoutMs,
   });
+  res.discard();
+  return res.status;
 }

@@ -45,7 +45,7 @@ export class EventPublisher {
     const known = await this.existing(inputs.map((i) => eventId(i)));
     inputs = inputs.filter((i) => !known.has(eventId(i)));
     if (inputs.length === 0) return [];
-    const subs = await this.subscriptions.enabledWithSecrets();
+    const subs = await this.subscriptions.enabled();
     const fresh: VigilCloudEvent[] = [];
     await this.db.transaction().execute(async (trx) => {
       for (const input of inputs) {

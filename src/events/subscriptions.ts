@@ -91,7 +91,7 @@ export class SubscriptionStore {
   async list(owner: SubscriptionOwner): Promise<Subscription[]> {
     let q = this.db.selectFrom('webhook_subscriptions').selectAll().orderBy('created_at');
     if (!owner.crossAccount) q = q.where('account_id', '=', owner.accountId);
-    return (await q.execute()).map(toSubscription);
+    return (await q.execute()).map((r) => this.shown(r));
   }
 
   /** One subscription, when the owner may see it. */
@@ -99,7 +99,20 @@ export class SubscriptionStore {
     let q = this.db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id);
     if (!owner.crossAccount) q = q.where('account_id', '=', owner.accountId);
     const row = await q.executeTakeFirst();
-    return row ? toSubscription(row) : undefined;
+    return row ? this.shown(row) : undefined;
+  }
+
+  /** Replaces the signing secret (e.g. after the server key changed); returns it, or undefined when not found. */
+  async setSecret(owner: SubscriptionOwner, id: string, secret = generateSecret()): Promise<string | undefined> {
+    if (!(await this.get(owner, id))) return undefined;
+    await this.db.updateTable('webhook_subscriptions').set({ secret_sealed: this.box.seal(secret) }).where('id', '=', id).execute();
+    return secret;
+  }
+
+  /** Ids of subscriptions whose secret the server key no longer opens. */
+  async unreadableSecrets(): Promise<string[]> {
+    const rows = await this.db.selectFrom('webhook_subscriptions').select(['id', 'secret_sealed']).execute();
+    return rows.filter((r) => this.open(r.secret_sealed) === undefined).map((r) => r.id);
   }
 
   /** Deletes a subscription (and its delivery log); false when not found. */
@@ -111,16 +124,32 @@ export class SubscriptionStore {
     return true;
   }
 
-  /** Every enabled subscription with its secret (for the publisher and dispatcher). */
-  async enabledWithSecrets(): Promise<(Subscription & { secret: string })[]> {
+  /** Every enabled subscription (for the publisher: matching needs no secret). */
+  async enabled(): Promise<Subscription[]> {
     const rows = await this.db.selectFrom('webhook_subscriptions').selectAll().where('enabled', '=', 1).execute();
-    return rows.map((r) => ({ ...toSubscription(r), secret: this.box.open(r.secret_sealed) }));
+    return rows.map(toSubscription);
   }
 
-  /** One subscription with its secret. */
-  async withSecret(id: string): Promise<(Subscription & { secret: string }) | undefined> {
+  /** One subscription with its secret; `secret` is undefined when the server key no longer opens it. */
+  async withSecret(id: string): Promise<(Subscription & { secret?: string }) | undefined> {
     const row = await this.db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { ...toSubscription(row), secret: this.box.open(row.secret_sealed) } : undefined;
+    if (!row) return undefined;
+    const secret = this.open(row.secret_sealed);
+    return { ...toSubscription(row), ...(secret !== undefined ? { secret } : { secretUnreadable: true }) };
+  }
+
+  private open(sealed: string): string | undefined {
+    try {
+      return this.box.open(sealed);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The API shape, saying when the secret must be set again. */
+  private shown(row: WebhookSubscriptionsTable): Subscription {
+    const sub = toSubscription(row);
+    return this.open(row.secret_sealed) === undefined ? { ...sub, secretUnreadable: true } : sub;
   }
 }
 

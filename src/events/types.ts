@@ -91,6 +91,11 @@ export interface Subscription {
   enabled: boolean;
   /** Deliver to link-local / metadata addresses (admins only). */
   allowLinkLocal: boolean;
+  /**
+   * The stored signing secret no longer decrypts with the server key (the key changed):
+   * deliveries wait until an admin sets it again (`PUT /api/v1/subscriptions/{id}/secret`).
+   */
+  secretUnreadable?: boolean;
   description?: string;
   createdAt: string;
 }

@@ -15,3 +15,14 @@ export class TargetError extends Error {
 export function describeError(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] : String(err);
 }
+
+/**
+ * A JSON syntax error without the excerpt of the input V8 quotes in it (`Unexpected token
+ * 'H', "HTTP/1.1 4"... is not valid JSON`): documents may come from a server the caller
+ * should not be able to read through us.
+ */
+export function describeJsonError(err: unknown): string {
+  const message = describeError(err);
+  const quoted = message.search(/,? *"[\s\S]*" ?(?:\.\.\.)? is not valid JSON$/);
+  return quoted > 0 ? message.slice(0, quoted) : quoted === 0 ? 'not valid JSON' : message;
+}

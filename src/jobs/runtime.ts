@@ -9,6 +9,8 @@ import { SubscriptionStore } from '../events/subscriptions.js';
 import { scanTarget } from '../inventory/index.js';
 import { log } from '../log.js';
 import type { ScanEngine } from '../matching/types.js';
+import { outboundSettings, type OutboundSettings } from '../net/settings.js';
+import { withDeadline } from '../net/deadline.js';
 import { SecretBox } from '../registries/secret-box.js';
 import { RegistryService } from '../registries/service.js';
 import { defaultVulnDbPath } from '../vulndb/paths.js';
@@ -30,6 +32,8 @@ export interface ContinuousOptions {
   vulndbPath?: string;
   /** Deliver webhooks to loopback addresses (tests, single-host setups). */
   allowLoopbackWebhooks?: boolean;
+  /** The operator's outbound settings (default: from the environment, see src/net/settings.ts). */
+  outbound?: OutboundSettings;
   /** Advisory database update interval in minutes (default 360; 0 turns the schedule off). */
   dbUpdateEveryMinutes?: number;
   /** Work jobs in this process (default: see `role`). */
@@ -72,6 +76,20 @@ function dataDirOf(db: Db, explicit?: string): string {
 }
 
 /**
+ * Logs every stored secret the server key no longer opens (the key changed): the service
+ * keeps running; those subscriptions and registries say so in the API until an admin sets
+ * their secret again.
+ */
+async function reportUnreadableSecrets(subscriptions: SubscriptionStore, registries: RegistryService): Promise<void> {
+  for (const id of await subscriptions.unreadableSecrets()) {
+    log.error({ subscription: id }, 'webhook secret cannot be decrypted with the server key; deliveries wait until it is set again');
+  }
+  for (const id of await registries.unreadableCredentials()) {
+    log.error({ registry: id }, 'registry credentials cannot be decrypted with the server key; syncs and scans fail until they are set again');
+  }
+}
+
+/**
  * Starts the queue, handlers, schedules, event relay and webhook dispatcher on a service
  * database. SQLite: one in-process queue persisted in the database. PostgreSQL: pg-boss on
  * the same connection pool, shared by every server and worker process.
@@ -79,8 +97,9 @@ function dataDirOf(db: Db, explicit?: string): string {
 export async function startContinuous(opts: ContinuousOptions): Promise<Continuous> {
   const db = opts.db;
   const box = SecretBox.load({ explicit: opts.secretKey ?? process.env.VIGIL_SECRET_KEY, keyFile: join(dataDirOf(db, opts.dataDir), 'secret.key') });
+  const outbound = opts.outbound ?? outboundSettings();
   const allowLoopback = opts.allowLoopbackWebhooks ?? process.env.VIGIL_WEBHOOK_ALLOW_LOOPBACK === '1';
-  const policy = { allowLoopback };
+  const policy = { allowLoopback, allowed: outbound.allowed };
   const subscriptions = new SubscriptionStore(db.kysely, box, policy);
   const publisher = new EventPublisher(db.kysely, subscriptions);
   const baseDelayMs = envNumber('VIGIL_WEBHOOK_BASE_DELAY_MS');
@@ -105,16 +124,23 @@ export async function startContinuous(opts: ContinuousOptions): Promise<Continuo
   } else {
     queue = new SqliteJobQueue(db.kysely, { expireInSeconds: opts.jobExpireSeconds ?? envNumber('VIGIL_JOB_EXPIRE_SECONDS') ?? 900 });
   }
-  const registries = new RegistryService(db.kysely, box, (req) =>
-    queue.send('scan-image', req, { singletonKey: `${req.accountId}:${req.reference}`, expireInSeconds: opts.jobExpireSeconds ?? envNumber('VIGIL_JOB_EXPIRE_SECONDS') }),
+  const registries = new RegistryService(
+    db.kysely,
+    box,
+    (req) => queue.send('scan-image', req, { singletonKey: `${req.accountId}:${req.reference}`, expireInSeconds: opts.jobExpireSeconds ?? envNumber('VIGIL_JOB_EXPIRE_SECONDS') }),
+    outbound,
   );
+  await reportUnreadableSecrets(subscriptions, registries);
   registerHandlers(queue, {
     db,
     queue,
     engine: () => engine.current(),
     vulndbPath: engine.path,
-    pullImage: (req, signal) =>
-      scanTarget(`registry:${req.reference}`, { registry: { insecure: req.insecure, ...(req.credentials ? { credentials: req.credentials } : {}) }, signal }),
+    pullImage: async (req, signal) => {
+      const registry = await registries.pullOptions(req.registryId);
+      if (!registry) throw new Error(`${req.reference}: registry ${req.registryId} no longer exists; not pulled`);
+      return withDeadline(outbound.jobPullTimeoutMs, signal, (s) => scanTarget(`registry:${req.reference}`, { registry, signal: s }));
+    },
     registries,
     relay,
     publisher,

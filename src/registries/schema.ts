@@ -24,6 +24,10 @@ export interface RegistriesTable {
   hook_token_hash: string;
   /** JSON object of resource tags given to this registry's images. */
   resource_tags: string;
+  /** 1: loopback and private addresses may be reached (set by the delegated administrator). */
+  allow_private_network: number;
+  /** JSON array of hosts redirects and token realms may name besides the registry's own. */
+  trusted_hosts: string;
   created_at: number;
   last_sync_at: number | null;
   last_sync_error: string | null;

@@ -3,8 +3,10 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { MAX_GLOB_LENGTH } from '../glob.js';
+import type { RegistryOptions } from '../inventory/sources/registry.js';
 import { log } from '../log.js';
-import { RegistryClient } from './client.js';
+import { registryPolicy, type OutboundSettings } from '../net/settings.js';
+import { RegistryClient, RegistryRequestError } from './client.js';
 import { imageManifestTypes, parseNotification } from './notifications.js';
 import { repositoryWanted } from './patterns.js';
 import type { RegistriesDatabase, RegistriesTable } from './schema.js';
@@ -36,6 +38,18 @@ export const registryInput = z
     syncEveryMinutes: z.number().int().min(1).max(10_080).default(60),
     /** Resource tags given to this registry's images (subscription filters can use them). */
     resourceTags: z.record(z.string(), z.string()).default({}),
+    /** Reach the registry on loopback and private addresses; only the delegated administrator may set it. */
+    allowPrivateNetwork: z.boolean().default(false),
+    /** Other hosts its redirects and token realm may name (`host` or `*.domain`), e.g. a storage backend. */
+    trustedHosts: z
+      .array(
+        z
+          .string()
+          .max(253)
+          .regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a host name, or *.domain'),
+      )
+      .max(20)
+      .default([]),
   })
   .strict();
 
@@ -55,6 +69,10 @@ export interface Registry {
   rescanWindow: RescanWindow;
   syncEveryMinutes: number;
   resourceTags: Record<string, string>;
+  allowPrivateNetwork: boolean;
+  trustedHosts: string[];
+  /** The stored password no longer decrypts with the server key: set the credentials again. */
+  credentialsUnreadable?: boolean;
   createdAt: string;
   lastSyncAt?: string;
   lastSyncError?: string;
@@ -72,9 +90,8 @@ export interface ImageScanRequest {
   /** `host/repository@digest`. */
   reference: string;
   resourceTags: Record<string, string>;
-  /** Plain-HTTP registry (loopback or explicitly configured). */
+  /** Plain-HTTP registry (configured with an `http://` URL). */
   insecure: boolean;
-  credentials?: { username: string; password: string };
 }
 
 /** Queues one scan; returns the job id (null when the queue already holds it). */
@@ -93,6 +110,14 @@ export interface WindowChange {
 /** The error for a notification with a wrong or missing token. */
 export class HookAuthError extends Error {}
 
+/** A registry's stored password no longer decrypts (the server key changed). */
+export class CredentialsUnreadableError extends Error {
+  constructor(registryId: string) {
+    super(`the stored credentials of registry ${registryId} cannot be decrypted with the server key; set them again (PUT /api/v1/registries/${registryId}/credentials)`);
+    this.name = 'CredentialsUnreadableError';
+  }
+}
+
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -109,6 +134,8 @@ export class RegistryService {
     db: AnyKysely,
     private readonly box: SecretBox,
     private readonly scheduleScan: ScheduleScan,
+    /** The operator's outbound settings (allowed address ranges). */
+    private readonly outbound: Pick<OutboundSettings, 'allowed'> = {},
   ) {
     this.db = db as unknown as Kysely<RegistriesDatabase>;
   }
@@ -132,6 +159,8 @@ export class RegistryService {
       sync_every_minutes: input.syncEveryMinutes,
       hook_token_hash: hashToken(token),
       resource_tags: JSON.stringify(input.resourceTags),
+      allow_private_network: input.allowPrivateNetwork ? 1 : 0,
+      trusted_hosts: JSON.stringify(input.trustedHosts),
       created_at: Date.now(),
       last_sync_at: null,
       last_sync_error: null,
@@ -144,13 +173,59 @@ export class RegistryService {
   async list(accountId?: string): Promise<Registry[]> {
     let q = this.db.selectFrom('registries').selectAll().orderBy('created_at');
     if (accountId !== undefined) q = q.where('account_id', '=', accountId);
-    return (await q.execute()).map(toRegistry);
+    return (await q.execute()).map((r) => this.shown(r));
   }
 
   /** One registry, scoped to an account unless `accountId` is undefined. */
   async get(id: string, accountId?: string): Promise<Registry | undefined> {
     const row = await this.row(id, accountId);
-    return row ? toRegistry(row) : undefined;
+    return row ? this.shown(row) : undefined;
+  }
+
+  /** Replaces a registry's credentials (e.g. after the server key changed); false when not found. */
+  async setCredentials(id: string, accountId: string | undefined, credentials: { username: string; password: string } | null): Promise<boolean> {
+    if (!(await this.row(id, accountId))) return false;
+    await this.db
+      .updateTable('registries')
+      .set({ username: credentials?.username ?? null, password_sealed: credentials ? this.box.seal(credentials.password) : null })
+      .where('id', '=', id)
+      .execute();
+    return true;
+  }
+
+  /** Ids of registries whose stored password the server key no longer opens. */
+  async unreadableCredentials(): Promise<string[]> {
+    const rows = await this.db.selectFrom('registries').select(['id', 'password_sealed']).where('password_sealed', 'is not', null).execute();
+    return rows.filter((r) => !this.opens(r.password_sealed)).map((r) => r.id);
+  }
+
+  /**
+   * How the server pulls from a registry it watches: its stored credentials, only for its
+   * host; its address policy; plain http when its URL is http. Undefined when it is gone.
+   */
+  async pullOptions(registryId: string): Promise<RegistryOptions | undefined> {
+    const reg = await this.row(registryId);
+    return reg ? this.optionsOf(reg) : undefined;
+  }
+
+  /**
+   * How the server pulls an image an account names by host (`POST /api/v1/scans {image}`):
+   * as the account's own registry on that host when it has one, else anonymously over https
+   * under the server-wide policy. Never another account's registry, never ambient credentials.
+   */
+  async pullOptionsFor(accountId: string, host: string): Promise<RegistryOptions> {
+    const rows = await this.db.selectFrom('registries').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+    const reg = rows.find((r) => new URL(r.url).host.toLowerCase() === host.toLowerCase());
+    return reg ? this.optionsOf(reg) : { outbound: { policy: registryPolicy(this.outbound, false) } };
+  }
+
+  private optionsOf(reg: RegistriesTable): RegistryOptions {
+    const creds = this.credentials(reg);
+    return {
+      insecure: new URL(reg.url).protocol === 'http:',
+      ...(creds ? { credentials: creds } : {}),
+      outbound: { policy: registryPolicy(this.outbound, reg.allow_private_network === 1), trustedHosts: JSON.parse(reg.trusted_hosts) as string[] },
+    };
   }
 
   /** Deletes a registry and what was seen in it; false when not found. */
@@ -221,14 +296,18 @@ export class RegistryService {
   async sync(registryId: string, signal?: AbortSignal): Promise<{ repositories: number; tags: number; scheduled: number }> {
     const reg = await this.row(registryId);
     if (!reg) throw new Error(`registry ${registryId} does not exist`);
-    const client = new RegistryClient(reg.url, this.credentials(reg) ?? {}, { signal });
     let repositories = 0;
     let tagCount = 0;
     let scheduled = 0;
     try {
+      const client = new RegistryClient(reg.url, this.credentials(reg) ?? {}, {
+        policy: registryPolicy(this.outbound, reg.allow_private_network === 1),
+        trustedHosts: JSON.parse(reg.trusted_hosts) as string[],
+        signal,
+      });
       const include = JSON.parse(reg.include_patterns) as string[];
       const exclude = JSON.parse(reg.exclude_patterns) as string[];
-      for (const repo of await client.catalog()) {
+      for await (const repo of client.repositories()) {
         signal?.throwIfAborted();
         if (!repositoryWanted(repo, include, exclude)) continue;
         repositories++;
@@ -245,7 +324,9 @@ export class RegistryService {
       }
       await this.db.updateTable('registries').set({ last_sync_at: Date.now(), last_sync_error: null }).where('id', '=', reg.id).execute();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // Viewers read this: only messages written for them, never internals.
+      const message = err instanceof RegistryRequestError || err instanceof CredentialsUnreadableError ? err.message : 'sync failed (see the server log)';
+      log.warn({ registry: reg.id, err }, 'registry sync failed');
       await this.db.updateTable('registries').set({ last_sync_at: Date.now(), last_sync_error: message }).where('id', '=', reg.id).execute();
       throw err;
     }
@@ -349,7 +430,7 @@ export class RegistryService {
 
   private request(reg: RegistriesTable, repository: string, digest: string, tags: string[]): ImageScanRequest {
     const url = new URL(reg.url);
-    const creds = this.credentials(reg);
+    // No credentials in the job: the scan reads them from the registry when it runs.
     return {
       accountId: reg.account_id,
       registryId: reg.id,
@@ -360,13 +441,29 @@ export class RegistryService {
       reference: `${url.host}/${repository}@${digest}`,
       resourceTags: JSON.parse(reg.resource_tags) as Record<string, string>,
       insecure: url.protocol === 'http:',
-      ...(creds ? { credentials: creds } : {}),
     };
+  }
+
+  private opens(sealed: string | null): boolean {
+    if (sealed === null) return true;
+    try {
+      this.box.open(sealed);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private credentials(reg: RegistriesTable): { username: string; password: string } | undefined {
     if (reg.username === null) return undefined;
+    if (!this.opens(reg.password_sealed)) throw new CredentialsUnreadableError(reg.id);
     return { username: reg.username, password: reg.password_sealed ? this.box.open(reg.password_sealed) : '' };
+  }
+
+  /** The API shape, saying when the credentials must be set again. */
+  private shown(row: RegistriesTable): Registry {
+    const reg = toRegistry(row);
+    return this.opens(row.password_sealed) ? reg : { ...reg, credentialsUnreadable: true };
   }
 
   private async row(id: string, accountId?: string): Promise<RegistriesTable | undefined> {
@@ -398,6 +495,8 @@ function toRegistry(row: RegistriesTable): Registry {
     rescanWindow: windowOf(row),
     syncEveryMinutes: row.sync_every_minutes,
     resourceTags: JSON.parse(row.resource_tags) as Record<string, string>,
+    allowPrivateNetwork: row.allow_private_network === 1,
+    trustedHosts: JSON.parse(row.trusted_hosts) as string[],
     createdAt: new Date(Number(row.created_at)).toISOString(),
     ...(row.last_sync_at !== null ? { lastSyncAt: new Date(Number(row.last_sync_at)).toISOString() } : {}),
     ...(row.last_sync_error !== null ? { lastSyncError: row.last_sync_error } : {}),

@@ -16,7 +16,7 @@ import type { ScanEngine } from '../matching/types.js';
 import { authenticate, type Role } from './accounts.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { HttpProblem, problemBody } from './problem.js';
-import { registryPuller } from './pull.js';
+import { accountRegistryLookup, registryPuller } from './pull.js';
 import { fieldErrors } from './validation.js';
 import type { ImagePuller, RouteSpec, Router, SbomReader, ServerConfig, ServerContext } from './router.js';
 import { routeModules } from './routes/index.js';
@@ -86,7 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<VigilApp> {
     requestIdHeader: false,
     ajv: { customOptions: { coerceTypes: false } },
   }) as unknown as FastifyInstance;
-  const ctx: ServerContext = { db: opts.db, engine: opts.engine, pullImage: opts.pullImage ?? registryPuller(), readSbom: opts.readSbom, log, metrics, config };
+  const ctx: ServerContext = { db: opts.db, engine: opts.engine, pullImage: opts.pullImage, readSbom: opts.readSbom, log, metrics, config };
 
   // zod validates; the JSON Schemas it makes are only for the OpenAPI document.
   app.setValidatorCompiler(({ schema }) => {
@@ -202,6 +202,8 @@ export async function buildApp(opts: AppOptions): Promise<VigilApp> {
       });
     },
   };
+  // Pulls use the caller's own registry on the named host (its credentials and policy).
+  ctx.pullImage ??= registryPuller({ lookup: accountRegistryLookup(router) });
   for (const register of routeModules) register(router);
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

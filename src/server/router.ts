@@ -13,8 +13,8 @@ import type { Inventory } from '../inventory/types.js';
 import type { Principal, Role } from './accounts.js';
 import type { Metrics } from './metrics.js';
 
-/** Pulls and inventories an image reference (the server's `scanTarget`). */
-export type ImagePuller = (reference: string, signal?: AbortSignal) => Promise<Inventory>;
+/** Pulls and inventories an image reference for an account (the server's `scanTarget`). */
+export type ImagePuller = (reference: string, opts?: { accountId?: string; signal?: AbortSignal }) => Promise<Inventory>;
 
 /** Turns a posted SBOM document (CycloneDX or SPDX JSON) into an inventory. */
 export type SbomReader = (document: unknown, name: string) => Inventory;

@@ -15,7 +15,6 @@ import type { ScanEngine } from '../matching/types.js';
 import { VulnDb } from '../vulndb/store.js';
 import { bootstrapOrganization } from './accounts.js';
 import { buildApp } from './app.js';
-import { registryPuller } from './pull.js';
 
 /** Where to listen. */
 export interface ListenAddress {
@@ -99,7 +98,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const { app } = await buildApp({
       db,
       engine,
-      pullImage: registryPuller(),
       log: opts.log,
       config: { vulndbPath: opts.vulndb, ...(opts.maxInventoryBytes ? { maxInventoryBytes: opts.maxInventoryBytes } : {}) },
     });

@@ -126,7 +126,7 @@ describe('PostgreSQL mode with two workers', () => {
       else forward();
     });
     await new Promise<void>((r) => proxy.listen(proxyPort, '127.0.0.1', r));
-    const reg = await api('POST', '/api/v1/registries', { url: `http://127.0.0.1:${proxyPort}`, modes: ['ON_PUSH'] });
+    const reg = await api('POST', '/api/v1/registries', { url: `http://127.0.0.1:${proxyPort}`, allowPrivateNetwork: true, modes: ['ON_PUSH'] });
     registry = await startLocalRegistry({ port: registryPort, notifyUrl: reg.notificationUrl as string, token: reg.notificationToken as string });
 
     await pushTinyImage(registry.host, 'apps/db:1', debianTwoPackages);

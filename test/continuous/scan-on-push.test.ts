@@ -67,7 +67,7 @@ describe('continuous scanning (SQLite)', () => {
     receiver.secret = sub.json.secret as string;
 
     const port = await freePort();
-    const reg = await api('POST', '/api/v1/registries', { url: `http://127.0.0.1:${port}`, modes: ['ON_PUSH'], resourceTags: { env: 'test' }, rescanWindow: { kind: 'DAYS_SINCE_PUSH', days: 30 } });
+    const reg = await api('POST', '/api/v1/registries', { url: `http://127.0.0.1:${port}`, allowPrivateNetwork: true, modes: ['ON_PUSH'], resourceTags: { env: 'test' }, rescanWindow: { kind: 'DAYS_SINCE_PUSH', days: 30 } });
     expect(reg.status).toBe(201);
     const registryId = (reg.json.registry as { id: string }).id;
     expect(reg.json.registryConfig).toContain(`/api/v1/registry-hooks/${registryId}`);

@@ -3,8 +3,9 @@ import { refuseAddress, validateTarget } from '../../src/events/target.js';
 
 describe('webhook target validation', () => {
   it.each([
-    ['203.0.113.10', {}, undefined],
-    ['10.1.2.3', {}, undefined],
+    ['93.184.216.34', {}, undefined],
+    ['10.1.2.3', {}, 'private'],
+    ['10.1.2.3', { allowPrivate: true }, undefined],
     ['169.254.169.254', {}, 'link-local'],
     ['169.254.169.254', { allowLinkLocal: true }, undefined],
     ['::ffff:169.254.169.254', {}, 'link-local'],

@@ -14,7 +14,8 @@ import { findingsAccountLookups } from './0004-findings-account-lookups.js';
 import { findingSummary } from './0005-finding-summary.js';
 import { findingsTrendIndexes } from './0006-findings-trend-indexes.js';
 import { findingsGroupIndexes } from './0007-findings-group-indexes.js';
-import { coverageDetail } from './0011-coverage-detail.js';
+import { coverageDetail } from './0008-coverage-detail.js';
+import { registryOutbound } from './0101-registry-outbound.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -29,4 +30,5 @@ export const migrations: readonly VigilMigration[] = [
   findingsGroupIndexes,
   continuousMigration,
   coverageDetail,
+  registryOutbound,
 ];

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { z } from 'zod';
-import { TargetError, describeError } from '../errors.js';
+import { TargetError, describeJsonError } from '../errors.js';
 import { LimitExceededError, type ScanLimits } from '../limits.js';
 import type { LayerBlob } from '../layers.js';
 import type { ImageInfo } from '../types.js';
@@ -173,7 +173,7 @@ export function parseDocument<T extends z.ZodType>(data: Buffer, schema: T, labe
   try {
     json = JSON.parse(data.toString('utf8'));
   } catch (err) {
-    throw new TargetError(label, `${what} is not valid JSON: ${describeError(err)}`);
+    throw new TargetError(label, `${what} is not valid JSON: ${describeJsonError(err)}`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
@@ -258,7 +258,7 @@ export async function resolveImage(
     try {
       json = JSON.parse(current.data.toString('utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw new TargetError(`${opts.label} manifest ${current.digest}`, `not valid JSON: ${describeError(err)}`);
+      throw new TargetError(`${opts.label} manifest ${current.digest}`, `not valid JSON: ${describeJsonError(err)}`);
     }
     if (json === null || typeof json !== 'object') throw new TargetError(`${opts.label} manifest ${current.digest}`, 'not a JSON object');
     const mediaType = current.mediaType ?? (typeof json.mediaType === 'string' ? json.mediaType : undefined);

@@ -1,14 +1,16 @@
 /**
  * `registry:HOST/REPO[:TAG|@DIGEST]`: pulls an image over the OCI distribution API, streaming
  * each layer straight into the walk (nothing is stored). Anonymous, basic and bearer-token
- * auth; credentials from options, the environment or `~/.docker/config.json`.
+ * auth; credentials from options, the environment or `~/.docker/config.json` (the CLI), or
+ * only those given (the server, under its outbound policy: see {@link RegistryOptions.outbound}).
  */
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { TargetError, describeError } from '../errors.js';
+import type { Readable } from 'node:stream';
+import type { AddressPolicy } from '../../net/addresses.js';
+import { describeConnectionError, hostMatches, outboundRequest, OutboundError, type OutboundResponse } from '../../net/outbound.js';
+import { TargetError } from '../errors.js';
 import { walkLayers } from '../layers.js';
 import type { ScanLimits } from '../limits.js';
 import type { TargetInfo } from '../types.js';
@@ -23,15 +25,49 @@ export interface RegistryCredentials {
   token?: string;
 }
 
+/**
+ * How a server reaches a registry: the addresses it may connect to, the other hosts it may
+ * be sent to, and no credentials but those given.
+ */
+export interface OutboundRegistryPolicy {
+  policy: AddressPolicy;
+  /**
+   * Hosts besides the registry's own that redirects and token realms may name (`host` or
+   * `*.domain`); credentials go to a token realm only on the registry's host or one of these.
+   */
+  trustedHosts?: readonly string[];
+}
+
 /** How to reach registries. */
 export interface RegistryOptions {
   credentials?: RegistryCredentials;
-  /** Hosts (`host[:port]`) to reach over plain HTTP; only honoured for loopback addresses. */
+  /**
+   * Reach the registry over plain HTTP. The CLI allows it for loopback registries only; a
+   * server allows it for registries configured with an `http://` URL.
+   */
   insecure?: boolean;
   /** Where `config.json` lives (default `$DOCKER_CONFIG` or `~/.docker`). */
   dockerConfigDir?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Set by the server: destinations are checked against the policy, redirects and realms stay
+   * on the registry's host (or trusted hosts), and no ambient credentials (environment,
+   * docker config) are used. Unset (the CLI): any destination, ambient credentials.
+   */
+  outbound?: OutboundRegistryPolicy;
 }
+
+/**
+ * Hosts well-known public registries send token requests and blob downloads to, trusted for
+ * redirects and realms of server-side pulls without configuration.
+ */
+const WELL_KNOWN_TRUSTED: Record<string, readonly string[]> = {
+  'registry-1.docker.io': ['auth.docker.io', 'production.cloudflare.docker.com'],
+  'ghcr.io': ['pkg-containers.githubusercontent.com'],
+  'quay.io': ['*.quay.io'],
+  'gcr.io': ['*.gcr.io', 'storage.googleapis.com'],
+  'registry.gitlab.com': ['gitlab.com', '*.gitlab-static.net'],
+};
 
 /** A parsed image reference. */
 export interface ImageReference {
@@ -111,6 +147,8 @@ async function dockerConfigCredentials(registry: string, dir: string): Promise<R
 export async function findCredentials(registry: string, opts: RegistryOptions): Promise<RegistryCredentials | undefined> {
   const c = opts.credentials;
   if (c && (c.username || c.token)) return c;
+  // A server never lends its own credentials to whichever host a caller names.
+  if (opts.outbound) return undefined;
   const env = opts.env ?? process.env;
   if (env.VIGIL_REGISTRY_TOKEN) return { token: env.VIGIL_REGISTRY_TOKEN };
   if (env.VIGIL_REGISTRY_USERNAME) return { username: env.VIGIL_REGISTRY_USERNAME, password: env.VIGIL_REGISTRY_PASSWORD ?? '' };
@@ -130,43 +168,65 @@ function parseChallenge(header: string): { scheme: string; params: Record<string
 export class RegistryClient {
   private authorization?: string;
   readonly base: string;
+  private readonly hostname: string;
 
   constructor(
     readonly ref: ImageReference,
     private readonly credentials: RegistryCredentials | undefined,
-    insecure: boolean,
+    private readonly insecure: boolean,
     private readonly label: string,
     private readonly signal?: AbortSignal,
+    private readonly outbound?: OutboundRegistryPolicy,
   ) {
     const host = ref.registry === 'docker.io' ? 'registry-1.docker.io' : ref.registry;
-    if (insecure && !isLoopback(host)) {
+    if (insecure && !outbound && !isLoopback(host)) {
       throw new TargetError(label, `--insecure-registry is only allowed for loopback registries, not ${host}`);
     }
     this.base = `${insecure ? 'http' : 'https'}://${host}/v2/${ref.repository}`;
-    if (credentials?.token) this.authorization = `Bearer ${credentials.token}`;
+    this.hostname = new URL(this.base).hostname;
   }
 
-  private async request(path: string, accept?: string): Promise<Response> {
+  /** Whether a redirect or token realm may take us to `hostname`. */
+  private mayVisit(hostname: string): boolean {
+    if (!this.outbound) return true;
+    if (hostname === this.hostname) return true;
+    return hostMatches(hostname, [...(this.outbound.trustedHosts ?? []), ...(WELL_KNOWN_TRUSTED[this.hostname] ?? [])]);
+  }
+
+  private send(url: string | URL, headers: Record<string, string>): Promise<OutboundResponse> {
+    return outboundRequest(url, {
+      headers,
+      signal: this.signal,
+      // The CLI reaches whatever the user names; a server only what its policy allows.
+      policy: this.outbound?.policy ?? { allowLoopback: true, allowPrivate: true, allowLinkLocal: true },
+      allowHttp: this.insecure,
+      maxRedirects: 5,
+      redirectAllowed: (h) => this.mayVisit(h),
+      // Generous: the walk may pause reading a layer (backpressure) while it extracts a large file.
+      idleTimeoutMs: 300_000,
+    });
+  }
+
+  private async request(path: string, accept?: string): Promise<OutboundResponse> {
     const url = `${this.base}${path}`;
-    const send = (): Promise<Response> => {
-      const headers: Record<string, string> = {};
-      if (accept) headers.accept = accept;
-      if (this.authorization) headers.authorization = this.authorization;
-      return fetch(url, { headers, signal: this.signal, redirect: 'follow' });
+    const headers = (): Record<string, string> => ({ ...(accept ? { accept } : {}), ...(this.authorization ? { authorization: this.authorization } : {}) });
+    const send = async (): Promise<OutboundResponse> => {
+      try {
+        return await this.send(url, headers());
+      } catch (err) {
+        if (this.signal?.aborted) throw this.signal.reason;
+        throw new TargetError(this.label, `cannot reach registry ${new URL(url).host}: ${describeConnectionError(err)}`);
+      }
     };
-    let res: Response;
-    try {
-      res = await send();
-    } catch (err) {
-      throw new TargetError(this.label, `cannot reach registry: ${describeError((err as { cause?: unknown }).cause ?? err)}`);
-    }
-    if (res.status === 401 && !this.credentials?.token) {
-      await res.body?.cancel();
-      await this.authenticate(res.headers.get('www-authenticate') ?? '');
+    let res = await send();
+    // Credentials go out only once the registry asks for them (never a bearer token up front).
+    if (res.status === 401 && !this.authorization) {
+      res.discard();
+      await this.authenticate(res.header('www-authenticate') ?? '');
       res = await send();
     }
     if (res.status === 401 || res.status === 403) {
-      await res.body?.cancel();
+      res.discard();
       throw new TargetError(this.label, `registry refused access (HTTP ${res.status})${this.credentials ? '' : '; no credentials were found'}`);
     }
     return res;
@@ -182,23 +242,37 @@ export class RegistryClient {
       this.authorization = basic;
       return;
     }
-    if (scheme !== 'bearer' || !params.realm) throw new TargetError(this.label, `registry asks for unsupported authentication "${header.slice(0, 80)}"`);
-    const url = new URL(params.realm);
+    if (scheme !== 'bearer') throw new TargetError(this.label, `registry asks for unsupported authentication${/^[a-z-]{1,20}$/.test(scheme) ? ` "${scheme}"` : ''}`);
+    if (this.credentials?.token) {
+      this.authorization = `Bearer ${this.credentials.token}`;
+      return;
+    }
+    if (!params.realm) throw new TargetError(this.label, 'registry asks for a bearer token without naming a token service (realm)');
+    let url: URL;
+    try {
+      url = new URL(params.realm);
+    } catch {
+      throw new TargetError(this.label, 'registry names an invalid token service URL (realm)');
+    }
+    if (!this.mayVisit(url.hostname)) {
+      throw new TargetError(this.label, `token service on another host (${url.hostname}) refused by policy; trust it in the registry's configuration`);
+    }
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? `repository:${this.ref.repository}:pull`);
-    let res: Response;
+    let res: OutboundResponse;
     try {
-      res = await fetch(url, { headers: basic ? { authorization: basic } : {}, signal: this.signal });
+      res = await this.send(url, basic ? { authorization: basic } : {});
     } catch (err) {
-      throw new TargetError(this.label, `cannot reach token service ${url.origin}: ${describeError((err as { cause?: unknown }).cause ?? err)}`);
+      if (this.signal?.aborted) throw this.signal.reason;
+      throw new TargetError(this.label, `cannot reach token service ${url.host}: ${describeConnectionError(err)}`);
     }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new TargetError(this.label, `token service ${url.origin} refused (HTTP ${res.status})`);
+    if (res.status < 200 || res.status >= 300) {
+      res.discard();
+      throw new TargetError(this.label, `token service ${url.host} refused (HTTP ${res.status})`);
     }
-    const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
+    const body = (await res.json(1024 * 1024).catch(() => ({}))) as { token?: unknown; access_token?: unknown };
     const token = body.token ?? body.access_token;
-    if (!token) throw new TargetError(this.label, `token service ${url.origin} returned no token`);
+    if (typeof token !== 'string' || !token || token.length > 64 * 1024 || !/^[\x21-\x7e]+$/.test(token)) throw new TargetError(this.label, `token service ${url.host} returned no usable token`);
     this.authorization = `Bearer ${token}`;
   }
 
@@ -208,21 +282,21 @@ export class RegistryClient {
     const res = await this.request(`/manifests/${reference}`, accept);
     const what = `${this.label} manifest ${reference}`;
     if (res.status === 404) {
-      await res.body?.cancel();
+      res.discard();
       throw new TargetError(what, 'not found in the registry');
     }
-    if (!res.ok) {
-      await res.body?.cancel();
+    if (res.status < 200 || res.status >= 300) {
+      res.discard();
       throw new TargetError(what, `registry answered HTTP ${res.status}`);
     }
-    const data = await readBody(res, limit, what);
-    const mediaType = res.headers.get('content-type')?.split(';')[0].trim();
+    const data = await readBody(res, limit, what, this.signal);
+    const mediaType = res.header('content-type')?.split(';')[0].trim();
     if (mediaType === 'application/vnd.docker.distribution.manifest.v1+prettyjws' || mediaType === 'application/vnd.docker.distribution.manifest.v1+json') {
       throw new TargetError(what, 'Docker schema 1 manifests are not supported (deprecated); push the image again with a current tool');
     }
     const digest = digestOf(data);
     if (reference.includes(':') && reference !== digest) throw new TargetError(what, `digest mismatch: got ${digest}`);
-    const claimed = res.headers.get('docker-content-digest');
+    const claimed = res.header('docker-content-digest');
     if (claimed && claimed.startsWith('sha256:') && claimed !== digest) throw new TargetError(what, `digest mismatch: registry says ${claimed}, content is ${digest}`);
     return { data, digest, mediaType };
   }
@@ -233,31 +307,25 @@ export class RegistryClient {
     const res = await this.request(`/blobs/${digest}`);
     const what = `${this.label} blob ${digest}`;
     if (res.status === 404) {
-      await res.body?.cancel();
+      res.discard();
       throw new TargetError(what, 'missing blob (HTTP 404)');
     }
-    if (!res.ok || !res.body) {
-      await res.body?.cancel();
+    if (res.status < 200 || res.status >= 300) {
+      res.discard();
       throw new TargetError(what, `registry answered HTTP ${res.status}`);
     }
-    return verified(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), digest, what, size);
+    return verified(res.body, digest, what, size);
   }
 }
 
-async function readBody(res: Response, limit: number, label: string): Promise<Buffer> {
-  const length = Number(res.headers.get('content-length') ?? 0);
-  if (length > limit) {
-    await res.body?.cancel();
-    throw new TargetError(label, `document is ${length} bytes, more than the limit of ${limit} (maxDocumentBytes)`);
+async function readBody(res: OutboundResponse, limit: number, label: string, signal?: AbortSignal): Promise<Buffer> {
+  try {
+    return await res.bytes(limit);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    if (err instanceof OutboundError && /limit/.test(err.message)) throw new TargetError(label, `document larger than ${limit} bytes (limit maxDocumentBytes)`);
+    throw new TargetError(label, `reading the answer failed: ${describeConnectionError(err)}`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += c.length;
-    if (size > limit) throw new TargetError(label, `document larger than ${limit} bytes (limit maxDocumentBytes)`);
-    chunks.push(Buffer.from(c));
-  }
-  return Buffer.concat(chunks, size);
 }
 
 /** An image pulled from a registry. */
@@ -275,7 +343,7 @@ export class RegistrySource implements Source {
   static async open(reference: string, name: string, platform: Platform, limits: ScanLimits, opts: RegistryOptions, signal?: AbortSignal): Promise<RegistrySource> {
     const ref = parseImageReference(reference);
     const credentials = await findCredentials(ref.registry, opts);
-    const client = new RegistryClient(ref, credentials, opts.insecure ?? false, name, signal);
+    const client = new RegistryClient(ref, credentials, opts.insecure ?? false, name, signal, opts.outbound);
     const store: BlobStore = { open: (digest, size) => client.blob(digest, size) };
     const top = await client.manifest(ref.digest ?? ref.tag!, limits.maxDocumentBytes);
     const fetchManifest = (d: Descriptor) => client.manifest(d.digest, limits.maxDocumentBytes);

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { continuousFor } from '../../jobs/attach.js';
 import { registryInput } from '../../registries/service.js';
 import { scopeOf } from '../accounts.js';
-import { notFound } from '../problem.js';
+import { forbidden, notFound } from '../problem.js';
 import type { RouteModule } from '../router.js';
 import { idParams, targetAccount } from './common.js';
 
@@ -42,6 +42,7 @@ export const registryRoutes: RouteModule = (r) => {
     body: createBody,
     async handler({ principal, body, request, reply }) {
       const { accountId: requested, ...input } = body;
+      if (input.allowPrivateNetwork && !principal.delegatedAdmin) throw forbidden('only an admin of the delegated administrator account may allow a registry on loopback or private addresses');
       const accountId = await targetAccount(r.ctx.db, principal, requested);
       const c = await continuous();
       const { registry, notificationToken } = await c.registries.create(accountId, input);
@@ -95,6 +96,22 @@ export const registryRoutes: RouteModule = (r) => {
       if (!(await c.registries.delete(params.id, principal.delegatedAdmin ? undefined : principal.accountId))) throw notFound(`registry ${params.id}`);
       reply.status(204);
       return undefined;
+    },
+  });
+  r.route({
+    method: 'PUT',
+    url: '/api/v1/registries/:id/credentials',
+    summary: "Replace a registry's credentials",
+    description: 'Needed when the stored password no longer decrypts (`credentialsUnreadable`, after the server key changed); `null` removes them.',
+    tag: 'registries',
+    roles: ['admin'],
+    params: idParams,
+    body: z.object({ credentials: z.object({ username: z.string().min(1).max(500), password: z.string().max(10_000) }).strict().nullable() }).strict(),
+    async handler({ principal, params, body }) {
+      const c = await continuous();
+      const scope = principal.delegatedAdmin ? undefined : principal.accountId;
+      if (!(await c.registries.setCredentials(params.id, scope, body.credentials))) throw notFound(`registry ${params.id}`);
+      return (await c.registries.get(params.id, scope))!;
     },
   });
   r.route({

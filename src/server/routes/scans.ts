@@ -90,7 +90,7 @@ export const scanRoutes: RouteModule = (r) => {
         if (!r.ctx.pullImage) throw new HttpProblem(503, 'this server cannot pull images', undefined, 'no-puller');
         trigger = 'PULLED';
         try {
-          inventory = await r.ctx.pullImage(body.image);
+          inventory = await r.ctx.pullImage(body.image, { accountId });
         } catch (err) {
           const reason = (err as Error).message;
           await recordFailedScan(db, { accountId, resource: body.resource ?? resourceFromReference(body.image), trigger, error: reason });

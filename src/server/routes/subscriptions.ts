@@ -68,6 +68,22 @@ export const subscriptionRoutes: RouteModule = (r) => {
     },
   });
   r.route({
+    method: 'PUT',
+    url: '/api/v1/subscriptions/:id/secret',
+    summary: 'Replace the signing secret',
+    description: 'Generates a new secret unless one is given, and returns it once. Needed when the stored secret no longer decrypts (`secretUnreadable`, after the server key changed).',
+    tag: 'subscriptions',
+    roles: ['admin'],
+    params: idParams,
+    body: z.object({ secret: z.string().min(24).max(200).optional() }).strict(),
+    async handler({ principal, params, body }) {
+      const c = await continuous();
+      const secret = await c.subscriptions.setSecret(owner(principal), params.id, body.secret);
+      if (secret === undefined) throw notFound(`subscription ${params.id}`);
+      return { secret };
+    },
+  });
+  r.route({
     method: 'DELETE',
     url: '/api/v1/subscriptions/:id',
     summary: 'Delete a subscription and its delivery log',

@@ -7,7 +7,7 @@ import type { VigilMigration } from './types.js';
  * beside the coverage reason. Null when the scan had no gap to report.
  */
 export const coverageDetail: VigilMigration = {
-  name: '0011-coverage-detail',
+  name: '0008-coverage-detail',
   async up(db: Kysely<unknown>): Promise<void> {
     await db.schema.alterTable('resources').addColumn('coverage_detail', 'text').execute();
   },
