@@ -428,7 +428,7 @@ export function analyze(topology: Topology, opts: { signal?: AbortSignal } = {})
           openPortRange: range,
           networkPath: { steps: [...front, ...pathTail(view, open, [range], listener.protocol, instance, iface)] },
           interfaceId: iface.id,
-          publicAddresses: [],
+          publicAddresses: lb.publicAddresses,
           publicPortRange: { begin: listener.port, end: listener.port },
           ...(listeners ? { listeners } : {}),
         });

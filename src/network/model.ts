@@ -168,6 +168,8 @@ export interface LoadBalancer extends Component {
   /** Address families it listens on (`dualstack` balancers take IPv6 too). */
   families: (4 | 6)[];
   preservesClientAddress: boolean;
+  /** Where the internet finds it (DNS names or addresses), for output. */
+  publicAddresses: string[];
   listeners: LbListener[];
 }
 

@@ -206,6 +206,7 @@ describe('reachability analysis', () => {
       securityGroupIds: ['sg-lb'],
       families: [4 as const],
       preservesClientAddress: false,
+      publicAddresses: ['web.example'],
       listeners: [
         { protocol: 'tcp' as const, port: 443, targets: [{ instanceId: 'i-a', port: 8080 }, { instanceId: 'i-b', port: 9090 }, { instanceId: 'i-c', port: 8080 }, { instanceId: 'i-d', port: 8080 }] },
         { protocol: 'tcp' as const, port: 80, targets: [{ instanceId: 'i-a', port: 8080 }] }, // the balancer's group does not open 80
@@ -214,7 +215,7 @@ describe('reachability analysis', () => {
     t.loadBalancers.push(lb);
     const out = analyze(t).exposures;
     expect(out.map(brief)).toEqual(['i-a tcp 8080-8080 via igw-1,rtb-pub,acl-1,sg-lb,arn:alb,acl-1,sg-app,eni-i-a', 'i-b tcp 9090-9090 via igw-1,rtb-pub,acl-1,sg-lb,arn:alb,acl-1,sg-app-cidr,eni-i-b']);
-    expect(out[0]!.publicPortRange).toEqual({ begin: 443, end: 443 });
+    expect(out[0]).toMatchObject({ publicPortRange: { begin: 443, end: 443 }, publicAddresses: ['web.example'] });
     t.loadBalancers[0] = { ...lb, internetFacing: false };
     expect(run(t)).toEqual([]);
   });

@@ -292,6 +292,7 @@ function importLoadBalancers(dir: string, t: Topology): void {
       families: lb.IpAddressType === 'dualstack' ? [4, 6] : lb.IpAddressType === 'dualstack-without-public-ipv4' ? [6] : [4],
       // Network balancers keep the client's address for instance targets; application ones connect from their own.
       preservesClientAddress: type === 'network',
+      publicAddresses: lb.DNSName ? [lb.DNSName] : [],
       listeners: lbListeners,
     });
   }

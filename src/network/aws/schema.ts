@@ -133,6 +133,7 @@ export const describeLoadBalancers = z.object({
   LoadBalancers: list(
     z.object({
       LoadBalancerArn: z.string(),
+      DNSName: z.string().nullish(),
       Scheme: z.string(),
       VpcId: z.string(),
       Type: z.string(),

@@ -230,6 +230,7 @@ export function importYaml(dir: string): Topology {
         securityGroupIds: lb.securityGroups,
         families: lb.families,
         preservesClientAddress: lb.preservesClientAddress,
+        publicAddresses: lb.publicAddresses,
         listeners: lb.listeners.map((l) => ({ protocol: l.protocol, port: l.port, targets: l.targets.map((x) => ({ instanceId: x.instance, port: x.port })) })),
       });
     });

@@ -95,6 +95,7 @@ export const topologyFile = z.strictObject({
       securityGroups: list(id),
       families: z.array(z.union([z.literal(4), z.literal(6)])).default([4]),
       preservesClientAddress: z.boolean().default(false),
+      publicAddresses: list(z.string()),
       listeners: list(
         z.strictObject({
           protocol: z.enum(['tcp', 'udp']),
