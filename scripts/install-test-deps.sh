@@ -2,7 +2,7 @@
 # Installs the Debian packages Vigil's tests use: reference tools for version ordering
 # (dpkg is preinstalled; rpm, Maven's ComparableVersion, Ruby, PHP, Python packaging), and
 # the real components integration tests start (registry, image tools, PostgreSQL, Chromium,
-# sshd, Go). Idempotent; needs root.
+# sshd, Go, nftables for network namespaces). Idempotent; needs root.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(
@@ -12,6 +12,7 @@ packages=(
   openssh-server openssh-client iproute2 golang-go jq
   default-jdk-headless binutils
   apache2-utils golang-github-knqyf263-go-rpmdb-dev
+  nftables
 )
 missing=()
 for p in "${packages[@]}"; do
