@@ -6,7 +6,7 @@
  * pieces at every edge of every block the rules name, so one address per piece stands for all
  * of it, and a port is open when some piece reaches it.
  */
-import { INTERNET, contains, parseAddress, pieces, prefixLength, type AddressBlock, type Family } from './ip.js';
+import { INTERNET, contains, parseAddress, pieces, type AddressBlock, type Family } from './ip.js';
 import type { Acl, AclRule, Component, ExposedProtocol, HostFacts, Instance, Interface, Listener, LoadBalancer, RouteTable, RuleProtocol, SecurityGroup, Subnet, Topology } from './model.js';
 import { ALL_PORTS, EPHEMERAL_PORTS, NO_PORTS, hasPort, intersect, overlaps, portSet, subtract, union, type PortRange, type PortSet } from './ports.js';
 
@@ -160,7 +160,7 @@ function replyGateway(table: RouteTable | undefined, family: Family, at: bigint,
   let best: { length: number; route: RouteTable['routes'][number] } | undefined;
   for (const route of table.routes) {
     if (!contains(route.destination, family, at)) continue;
-    const length = prefixLength(route.destination);
+    const length = route.destination.prefix;
     if (!best || length > best.length) best = { length, route };
   }
   if (!best || !best.route.active) return undefined;

@@ -12,6 +12,8 @@ export interface AddressBlock {
   family: Family;
   first: bigint;
   last: bigint;
+  /** Prefix length: 0–32 for IPv4, 0–128 for IPv6 (-1 for a range that is no single prefix). */
+  prefix: number;
   /** As written in the input, for messages and output. */
   text: string;
 }
@@ -53,7 +55,7 @@ export function parseBlock(text: string): AddressBlock {
   const value = toBigInt(addr.toByteArray());
   const hostBits = BigInt(bits - prefix);
   const first = (value >> hostBits) << hostBits;
-  return { family, first, last: first + (1n << hostBits) - 1n, text: t };
+  return { family, first, last: first + (1n << hostBits) - 1n, prefix, text: t };
 }
 
 /** Parses a single address (no prefix); throws AddressError otherwise. */
@@ -82,17 +84,6 @@ export function blocksOverlap(a: AddressBlock, b: AddressBlock): boolean {
   return a.family === b.family && a.first <= b.last && b.first <= a.last;
 }
 
-/** Prefix length of a block (for longest-prefix match). */
-export function prefixLength(block: AddressBlock): number {
-  let size = block.last - block.first + 1n;
-  let hostBits = 0;
-  while (size > 1n) {
-    size >>= 1n;
-    hostBits++;
-  }
-  return bitsOf(block.family) - hostBits;
-}
-
 /**
  * Addresses that are not the internet: private (RFC 1918), shared CGNAT (RFC 6598), loopback,
  * link-local, "this network", multicast and reserved IPv4; for IPv6 everything outside global
@@ -114,10 +105,10 @@ function complement(family: Family, blocks: readonly AddressBlock[]): AddressBlo
   const out: AddressBlock[] = [];
   let next = 0n;
   for (const b of sorted) {
-    if (b.first > next) out.push({ family, first: next, last: b.first - 1n, text: 'internet' });
+    if (b.first > next) out.push({ family, first: next, last: b.first - 1n, prefix: -1, text: 'internet' });
     if (b.last + 1n > next) next = b.last + 1n;
   }
-  if (next <= max) out.push({ family, first: next, last: max, text: 'internet' });
+  if (next <= max) out.push({ family, first: next, last: max, prefix: -1, text: 'internet' });
   return out;
 }
 
@@ -133,8 +124,10 @@ export function isInternet(block: AddressBlock): boolean {
  */
 export function pieces(family: Family, space: readonly AddressBlock[], blocks: readonly AddressBlock[]): bigint[] {
   const edges = new Set<bigint>();
+  const seen = new Set<AddressBlock>();
   for (const b of blocks) {
-    if (b.family !== family) continue;
+    if (b.family !== family || seen.has(b)) continue;
+    seen.add(b);
     edges.add(b.first);
     edges.add(b.last + 1n);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AddressError, INTERNET, isInternet, parseBlock, pieces, prefixLength } from '../../src/network/ip.js';
+import { AddressError, INTERNET, isInternet, parseBlock, pieces } from '../../src/network/ip.js';
 
 describe('addresses and blocks', () => {
   it('parses IPv4 and IPv6 blocks and single addresses into ranges', () => {
@@ -9,8 +9,9 @@ describe('addresses and blocks', () => {
     expect(parseBlock('0.0.0.0/0')).toMatchObject({ first: 0n, last: 0xffffffffn });
     // Host bits set are masked off, as the routers that accept such blocks do.
     expect(parseBlock('10.1.2.3/16')).toMatchObject({ first: 0x0a010000n, last: 0x0a01ffffn });
-    expect(prefixLength(parseBlock('10.1.0.0/16'))).toBe(16);
-    expect(prefixLength(parseBlock('::/0'))).toBe(0);
+    expect(parseBlock('10.1.0.0/16').prefix).toBe(16);
+    expect(parseBlock('::/0').prefix).toBe(0);
+    expect(parseBlock('::1').prefix).toBe(128);
     expect(() => parseBlock('10.0.0.0/33')).toThrow(AddressError);
     expect(() => parseBlock('example.com')).toThrow('"example.com"');
   });
