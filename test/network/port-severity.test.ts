@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RECOGNISED_PORTS, severityOfRange } from '../../src/network/port-severity.js';
 
@@ -44,5 +46,13 @@ describe('port severity table', () => {
         seen.add(key);
       }
     }
+  });
+});
+
+describe('docs/network.md', () => {
+  it('prints the table as it is in the code', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/network.md'), 'utf8');
+    const rows = RECOGNISED_PORTS.map((p) => `| ${p.protocol}/${typeof p.ports === 'number' ? p.ports : p.ports.join('-')} | ${p.service} | ${p.category} | ${p.severity} |`);
+    expect(doc.slice(doc.indexOf('| port | service | category | severity |')).trim().split('\n').slice(2)).toEqual(rows);
   });
 });

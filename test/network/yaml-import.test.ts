@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,5 +66,17 @@ describe('YAML importer', () => {
   it('refuses a directory without YAML', () => {
     const dir = topology('{}', 'notes.txt');
     expect(() => importYaml(dir)).toThrow(`${dir}: no *.yaml or *.yml topology file`);
+  });
+});
+
+describe('docs/network.md', () => {
+  it('shows a YAML example that imports, and that reaches what its comments say', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/network.md'), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const { exposures } = analyze(importYaml(topology(example)));
+    expect(exposures.map(brief)).toEqual([
+      'nas tcp 22-22 (public 2222) via router,home-routes,lan-firewall,nas/firewall,nas-eth0',
+      'nas tcp 8443-8443 (public 443) via router,home-routes,lan-firewall,front,lan-firewall,nas/firewall,nas-eth0',
+    ]);
   });
 });
