@@ -185,7 +185,7 @@ function openAt(view: SubnetView, groups: readonly SecurityGroup[], firewall: Ho
   for (const r of acl?.inbound ?? []) blocks.push(r.block);
   for (const r of acl?.outbound ?? []) blocks.push(r.block);
   for (const g of groups) for (const r of g.inbound) if ('block' in r.source) blocks.push(r.source.block);
-  for (const r of firewall?.rules ?? []) blocks.push(r.block);
+  for (const chain of firewall?.chains ?? []) for (const r of chain.rules) blocks.push(r.block);
 
   const open: Open = { tcp: NO_PORTS, udp: NO_PORTS, all: NO_PORTS, byGroup: new Map(), gatewayIds: new Set() };
   const { family } = src;
@@ -206,12 +206,12 @@ function openAt(view: SubnetView, groups: readonly SecurityGroup[], firewall: Ho
       if (!acl.stateful && !overlaps(firstMatch(acl.outbound, family, at, 'tcp', 'deny'), EPHEMERAL_PORTS)) filtered.tcp = NO_PORTS;
       if (!acl.stateful && !otherPasses(acl.outbound, family, at, 'deny')) other = false;
     }
-    if (firewall) {
+    for (const chain of firewall?.chains ?? []) {
       filtered = {
-        tcp: intersect(filtered.tcp, firstMatch(firewall.rules, family, at, 'tcp', firewall.defaultAction)),
-        udp: intersect(filtered.udp, firstMatch(firewall.rules, family, at, 'udp', firewall.defaultAction)),
+        tcp: intersect(filtered.tcp, firstMatch(chain.rules, family, at, 'tcp', chain.defaultAction)),
+        udp: intersect(filtered.udp, firstMatch(chain.rules, family, at, 'udp', chain.defaultAction)),
       };
-      other &&= otherPasses(firewall.rules, family, at, firewall.defaultAction);
+      other &&= otherPasses(chain.rules, family, at, chain.defaultAction);
     }
     if (filtered.tcp.length === 0 && filtered.udp.length === 0) continue;
 
@@ -286,7 +286,8 @@ export function analyze(topology: Topology, opts: { signal?: AbortSignal } = {})
   const cache = new Map<string, Open>();
 
   const evaluate = (view: SubnetView, groupIds: readonly string[], instance: Instance | undefined, srcs: Sources[], mode: string): Open => {
-    const firewall = instance?.host?.firewall;
+    const reported = instance?.host?.firewall;
+    const firewall = reported && { ...reported, chains: reported.chains.map((c) => ({ ...c, rules: [...c.rules].sort((a, b) => a.number - b.number) })) };
     const key = firewall ? undefined : `${view.subnet.id}|${[...groupIds].sort().join(',')}|${srcs.map((s) => s.family).join(',')}|${mode}`;
     const cached = key ? cache.get(key) : undefined;
     if (cached) return cached;

@@ -133,10 +133,23 @@ export interface Listener {
   pid?: number;
 }
 
+/** One chain of a host firewall: rules by ascending number, first match wins, then `defaultAction`. */
+export interface FirewallChain {
+  rules: AclRule[];
+  defaultAction: 'allow' | 'deny';
+}
+
+/**
+ * A host's own inbound firewall, stateful (replies always pass). A packet must be allowed by
+ * every chain, as by every nftables base chain on the input hook.
+ */
+export interface HostFirewall extends Component {
+  chains: FirewallChain[];
+}
+
 /** What a host reported about itself: its own firewall and its listening sockets. */
 export interface HostFacts {
-  /** Inbound rules, first match wins, then `defaultAction`; stateful (replies always pass). */
-  firewall?: { id: string; componentType: string; rules: AclRule[]; defaultAction: 'allow' | 'deny' };
+  firewall?: HostFirewall;
   listeners?: Listener[];
 }
 

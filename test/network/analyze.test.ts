@@ -168,7 +168,15 @@ describe('reachability analysis', () => {
       instance('i-1', {
         groups: ['sg-1'],
         host: {
-          firewall: { id: 'i-1/nftables', componentType: 'Host::Firewall', defaultAction: 'deny', rules: [acl(1, 'tcp', '25', '0.0.0.0/0', 'deny'), acl(2, 'tcp', '0-65535', '0.0.0.0/0'), acl(3, 'udp', '53', '0.0.0.0/0')] },
+          firewall: {
+            id: 'i-1/nftables',
+            componentType: 'Host::Firewall',
+            chains: [
+              { defaultAction: 'deny', rules: [acl(2, 'tcp', '0-65535', '0.0.0.0/0'), acl(1, 'tcp', '25', '0.0.0.0/0', 'deny'), acl(3, 'udp', '53', '0.0.0.0/0')] },
+              // A second chain must allow too: it drops 30 only.
+              { defaultAction: 'allow', rules: [acl(1, 'tcp', '30', '0.0.0.0/0', 'deny')] },
+            ],
+          },
           listeners: [
             { protocol: 'tcp', port: 22, address: '0.0.0.0', process: 'sshd', pid: 100 },
             { protocol: 'tcp', port: 26, address: '127.0.0.1', process: 'private' },
@@ -179,7 +187,7 @@ describe('reachability analysis', () => {
       }),
     );
     const out = analyze(t).exposures;
-    expect(out.map(brief)).toEqual(['i-1 tcp 20-24 via igw-1,rtb-pub,acl-1,sg-1,i-1/nftables,eni-i-1', 'i-1 tcp 26-30 via igw-1,rtb-pub,acl-1,sg-1,i-1/nftables,eni-i-1', 'i-1 udp 53-53 via igw-1,rtb-pub,acl-1,sg-1,i-1/nftables,eni-i-1']);
+    expect(out.map(brief)).toEqual(['i-1 tcp 20-24 via igw-1,rtb-pub,acl-1,sg-1,i-1/nftables,eni-i-1', 'i-1 tcp 26-29 via igw-1,rtb-pub,acl-1,sg-1,i-1/nftables,eni-i-1', 'i-1 udp 53-53 via igw-1,rtb-pub,acl-1,sg-1,i-1/nftables,eni-i-1']);
     expect(out.map((e) => e.listeners?.map((l) => l.process))).toEqual([['sshd'], ['app'], ['named']]);
   });
 

@@ -199,7 +199,13 @@ export function importYaml(dir: string): Topology {
           ? {
               host: {
                 ...(firewall
-                  ? { firewall: { id: `${inst.id}/firewall`, componentType: firewall.type ?? DEFAULT_TYPE.hostFirewall, defaultAction: firewall.defaultAction, rules: firewall.rules.map((r, j) => rule(`${f}.host.firewall.rules[${j}]`, r, j, 'source')) } }
+                  ? {
+                      firewall: {
+                        id: `${inst.id}/firewall`,
+                        componentType: firewall.type ?? DEFAULT_TYPE.hostFirewall,
+                        chains: [{ defaultAction: firewall.defaultAction, rules: firewall.rules.map((r, j) => rule(`${f}.host.firewall.rules[${j}]`, r, j, 'source')) }],
+                      },
+                    }
                   : {}),
                 ...(inst.host.listeners
                   ? {
