@@ -96,7 +96,8 @@ export class NetnsLab {
     const script = `
       const net = require('node:net'), dgram = require('node:dgram');
       const [tcp, udp] = JSON.parse(process.argv[1]);
-      for (const p of tcp) net.createServer((s) => s.end('hello\\n')).listen(p, '0.0.0.0');
+      // A client that resets the connection must not take the server down with it.
+      for (const p of tcp) net.createServer((s) => { s.on('error', () => {}); s.end('hello\\n'); }).listen(p, '0.0.0.0');
       for (const p of udp) { const u = dgram.createSocket('udp4'); u.on('message', (m, r) => u.send(m, r.port, r.address)); u.bind(p, '0.0.0.0'); }`;
     const ready = async () => tcp.every((p) => this.listening(short, 'tcp', p)) && udp.every((p) => this.listening(short, 'udp', p));
     await this.start(short, process.execPath, ['-e', script, JSON.stringify([tcp, udp])], ready, 'node listeners');

@@ -5,10 +5,13 @@
  * real listeners (sshd, TCP greeters, UDP echo) — described by a YAML topology. What the
  * analysis reports must be exactly what TCP connects and UDP probes from the internet reach.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, type Exposure } from '../../src/network/analyze.js';
+import { hostFacts, type HostNetworkReport } from '../../src/network/host/collect.js';
 import { importYaml } from '../../src/network/yaml/import.js';
 import { NetnsLab, probeFrom, type Probe } from '../helpers/netns.js';
 
@@ -158,6 +161,16 @@ const key = (protocol: string, address: string, port: number) => `${protocol} ${
 describe('reachability analysis against a real network', () => {
   const lab = new NetnsLab();
   let exposures: Exposure[] = [];
+  let topologyDir = '';
+
+  /** Runs the host collector inside namespace `short`, as `vigil agent` would run on that host. */
+  const collectIn = (short: string): HostNetworkReport => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const script = join(lab.dir, 'collect.mjs');
+    writeFileSync(script, `import { collectHostNetwork } from ${JSON.stringify(join(root, 'src/network/host/collect.ts'))};\nprocess.stdout.write(JSON.stringify(collectHostNetwork({ firewallId: '${short}/nftables' })));\n`);
+    const out = execFileSync('ip', ['netns', 'exec', lab.ns(short), process.execPath, '--import', 'tsx', script], { cwd: root, encoding: 'utf8' });
+    return JSON.parse(out) as HostNetworkReport;
+  };
 
   beforeAll(async () => {
     for (const ns of ['inet', 'rtr', 'web', 'db', 'nas']) lab.addNamespace(ns);
@@ -192,10 +205,10 @@ describe('reachability analysis against a real network', () => {
     await lab.listeners('db', [5432], []);
     await lab.listeners('nas', [139, 8081], [5001]);
 
-    const dir = join(lab.dir, 'topology');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'lab.yaml'), TOPOLOGY);
-    const result = analyze(importYaml(dir));
+    topologyDir = join(lab.dir, 'topology');
+    mkdirSync(topologyDir);
+    writeFileSync(join(topologyDir, 'lab.yaml'), TOPOLOGY);
+    const result = analyze(importYaml(topologyDir));
     expect(result.warnings).toEqual([]);
     exposures = result.exposures;
   });
@@ -238,5 +251,34 @@ describe('reachability analysis against a real network', () => {
     expect([...reached].sort()).toEqual([...reported].sort());
     // Each reported port has its listener answering (a connection, an echo), not just a refusal.
     expect(results.filter((r) => r === 'open')).toHaveLength(reported.size);
+  });
+
+  it('reaches the same with the hosts reporting their own sockets and nftables rules, and names the processes', () => {
+    const web = collectIn('web');
+    expect(web.firewall.tool).toBe('nftables');
+    // (and the IPv6 link-local address the kernel gave the interface)
+    expect(web.interfaces.map((i) => [i.name, i.addresses.filter((a) => !a.startsWith('fe80:'))])).toEqual([['eth0', ['10.0.1.10/24']]]);
+    expect(web.listeners.map((l) => `${l.protocol}/${l.port} ${l.address} ${l.process}`)).toEqual([
+      'tcp/22 0.0.0.0 sshd',
+      'tcp/8080 0.0.0.0 node',
+      'tcp/8081 0.0.0.0 node',
+      'tcp/8082 0.0.0.0 node',
+      'tcp/9200 0.0.0.0 node',
+      'udp/5000 0.0.0.0 node',
+    ]);
+    expect(web.listeners.every((l) => typeof l.pid === 'number' && l.pid > 1)).toBe(true);
+    // The typed host facts give way to the collected ones: web's groups and host firewall are
+    // both nftables tables there, so the host reports both as its firewall.
+    const topology = importYaml(topologyDir);
+    for (const short of ['web', 'db', 'nas']) {
+      const { facts, warnings } = hostFacts(collectIn(short));
+      expect(warnings).toEqual([]);
+      topology.instances.find((i) => i.id === short)!.host = facts;
+    }
+    const collected = analyze(topology).exposures;
+    const brief = (e: Exposure) => `${e.resourceId} ${e.protocol} ${e.openPortRange.begin} ${e.publicPortRange.begin}`;
+    expect(collected.map(brief)).toEqual(exposures.map(brief));
+    expect(collected.map((e) => e.listeners?.map((l) => l.process).join(','))).toEqual(['sshd', 'node', 'sshd', 'node', 'node']);
+    expect(collected[0]!.networkPath.steps.map((s) => s.componentId)).toEqual(['rtr', 'public-routes', 'public-acl', 'sg-nas', 'nas/nftables', 'nas-eth0']);
   });
 });
