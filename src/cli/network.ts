@@ -1,10 +1,14 @@
 /**
  * `vigil network`: network reachability of a topology snapshot.
  *   vigil network analyze DIR [--format table|json]
- * DIR holds AWS CLI outputs (describe-*.json) or a YAML topology (docs/network.md).
+ *   vigil network collect [--firewall-id ID]
+ * DIR holds AWS CLI outputs (describe-*.json) or a YAML topology (docs/network.md); collect
+ * prints this host's listening sockets, interfaces and firewall as JSON, for a topology's `hostReport`.
  */
 import type { Command } from 'commander';
+import { hostname } from 'node:os';
 import { analyze, type Exposure } from '../network/analyze.js';
+import { collectHostNetwork } from '../network/host/collect.js';
 import { TopologyError } from '../network/input.js';
 import { loadTopology } from '../network/load.js';
 import { formatRange } from '../network/ports.js';
@@ -53,5 +57,12 @@ export const registerNetwork: RegisterCommand = (program: Command) => {
       for (const w of warnings) process.stderr.write(`vigil: warning: ${w}\n`);
       if (opts.format === 'json') process.stdout.write(`${JSON.stringify({ exposures, warnings }, null, 2)}\n`);
       else process.stdout.write(exposures.length === 0 ? 'Nothing in this topology is reachable from the internet.\n' : `${exposureTable(exposures)}\n`);
+    });
+  network
+    .command('collect')
+    .description("Print this host's listening sockets (with their processes), interfaces and firewall rules as JSON; reads only")
+    .option('--firewall-id <id>', 'the host firewall in paths (default: <host name>/firewall)')
+    .action((opts: { firewallId?: string }) => {
+      process.stdout.write(`${JSON.stringify(collectHostNetwork({ firewallId: opts.firewallId ?? `${hostname()}/firewall` }), null, 2)}\n`);
     });
 };

@@ -6,12 +6,12 @@
  * analysis reports must be exactly what TCP connects and UDP probes from the internet reach.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, type Exposure } from '../../src/network/analyze.js';
-import { hostFacts, type HostNetworkReport } from '../../src/network/host/collect.js';
+import type { HostNetworkReport } from '../../src/network/host/collect.js';
 import { importYaml } from '../../src/network/yaml/import.js';
 import { NetnsLab, probeFrom, type Probe } from '../helpers/netns.js';
 
@@ -161,15 +161,11 @@ const key = (protocol: string, address: string, port: number) => `${protocol} ${
 describe('reachability analysis against a real network', () => {
   const lab = new NetnsLab();
   let exposures: Exposure[] = [];
-  let topologyDir = '';
 
-  /** Runs the host collector inside namespace `short`, as `vigil agent` would run on that host. */
-  const collectIn = (short: string): HostNetworkReport => {
+  /** Runs `vigil network collect` inside namespace `short`, as on that host. */
+  const collectIn = (short: string): string => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
-    const script = join(lab.dir, 'collect.mjs');
-    writeFileSync(script, `import { collectHostNetwork } from ${JSON.stringify(join(root, 'src/network/host/collect.ts'))};\nprocess.stdout.write(JSON.stringify(collectHostNetwork({ firewallId: '${short}/nftables' })));\n`);
-    const out = execFileSync('ip', ['netns', 'exec', lab.ns(short), process.execPath, '--import', 'tsx', script], { cwd: root, encoding: 'utf8' });
-    return JSON.parse(out) as HostNetworkReport;
+    return execFileSync('ip', ['netns', 'exec', lab.ns(short), process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'network', 'collect', '--firewall-id', `${short}/nftables`], { cwd: root, encoding: 'utf8' });
   };
 
   beforeAll(async () => {
@@ -205,10 +201,10 @@ describe('reachability analysis against a real network', () => {
     await lab.listeners('db', [5432], []);
     await lab.listeners('nas', [139, 8081], [5001]);
 
-    topologyDir = join(lab.dir, 'topology');
-    mkdirSync(topologyDir);
-    writeFileSync(join(topologyDir, 'lab.yaml'), TOPOLOGY);
-    const result = analyze(importYaml(topologyDir));
+    const dir = join(lab.dir, 'topology');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'lab.yaml'), TOPOLOGY);
+    const result = analyze(importYaml(dir));
     expect(result.warnings).toEqual([]);
     exposures = result.exposures;
   });
@@ -253,8 +249,11 @@ describe('reachability analysis against a real network', () => {
     expect(results.filter((r) => r === 'open')).toHaveLength(reported.size);
   });
 
-  it('reaches the same with the hosts reporting their own sockets and nftables rules, and names the processes', () => {
-    const web = collectIn('web');
+  it('reaches the same with `vigil network collect` reports of each host's sockets and nftables rules, and names the processes', () => {
+    const reports = join(lab.dir, 'reported');
+    mkdirSync(reports);
+    for (const short of ['web', 'db', 'nas']) writeFileSync(join(reports, `${short}.json`), collectIn(short));
+    const web = JSON.parse(readFileSync(join(reports, 'web.json'), 'utf8')) as HostNetworkReport;
     expect(web.firewall.tool).toBe('nftables');
     // (and the IPv6 link-local address the kernel gave the interface)
     expect(web.interfaces.map((i) => [i.name, i.addresses.filter((a) => !a.startsWith('fe80:'))])).toEqual([['eth0', ['10.0.1.10/24']]]);
@@ -267,15 +266,14 @@ describe('reachability analysis against a real network', () => {
       'udp/5000 0.0.0.0 node',
     ]);
     expect(web.listeners.every((l) => typeof l.pid === 'number' && l.pid > 1)).toBe(true);
-    // The typed host facts give way to the collected ones: web's groups and host firewall are
-    // both nftables tables there, so the host reports both as its firewall.
-    const topology = importYaml(topologyDir);
-    for (const short of ['web', 'db', 'nas']) {
-      const { facts, warnings } = hostFacts(collectIn(short));
-      expect(warnings).toEqual([]);
-      topology.instances.find((i) => i.id === short)!.host = facts;
-    }
-    const collected = analyze(topology).exposures;
+    // The typed host facts give way to the reports: web's groups and host firewall are both
+    // nftables tables there, so the host reports both as its firewall.
+    const yaml = TOPOLOGY.replace(/ {4}host:\n(?: {6}.*\n)+/, '    hostReport: web.json\n').replace('  - id: db\n', '  - id: db\n    hostReport: db.json\n').replace('  - id: nas\n', '  - id: nas\n    hostReport: nas.json\n');
+    expect(yaml.match(/hostReport/g)).toHaveLength(3);
+    writeFileSync(join(reports, 'lab.yaml'), yaml);
+    const result = analyze(importYaml(reports));
+    expect(result.warnings).toEqual([]);
+    const collected = result.exposures;
     const brief = (e: Exposure) => `${e.resourceId} ${e.protocol} ${e.openPortRange.begin} ${e.publicPortRange.begin}`;
     expect(collected.map(brief)).toEqual(exposures.map(brief));
     expect(collected.map((e) => e.listeners?.map((l) => l.process).join(','))).toEqual(['sshd', 'node', 'sshd', 'node', 'node']);

@@ -59,8 +59,21 @@ describe('YAML importer', () => {
     ['a duplicate id', 'networks:\n  - { id: n }\n  - { id: n }\n', 'lab.yaml: networks[1].id: network "n" is already defined'],
     ['a forward to nowhere', 'networks: [{ id: n }]\ngateways:\n  - { id: g, networks: [n], portForwards: [{ protocol: tcp, port: 1, to: ghost }] }\n', 'lab.yaml: gateways[0].portForwards[0].to: unknown instance "ghost"'],
     ['a wrong type', 'instances:\n  - id: a\n    state: 3\n', /^lab\.yaml: instances\[0\]\.state: /],
+    ['a missing host report', 'instances:\n  - id: a\n    hostReport: a.json\n', /^lab\.yaml: instances\[0\]\.hostReport: cannot read a\.json: ENOENT/],
+    ['host facts given twice', 'instances:\n  - id: a\n    hostReport: a.json\n    host: {}\n', 'lab.yaml: instances[0].hostReport: name one of host and hostReport'],
   ])('names the file and field of %s', (_name, text, message) => {
     expect(() => importYaml(topology(text))).toThrow(message);
+  });
+
+  it('reads host reports beside the topology, naming the report in its errors', () => {
+    const dir = topology('instances:\n  - id: a\n    hostReport: a.json\n');
+    const report = { firewallId: 'a/fw', listeners: [{ protocol: 'tcp', port: 22, address: '0.0.0.0', process: 'sshd' }], interfaces: [], firewall: { tool: 'iptables', raw: '*filter\nCOMMIT\n' } };
+    writeFileSync(join(dir, 'a.json'), JSON.stringify(report));
+    const t = importYaml(dir);
+    expect(t.instances[0]!.host).toEqual({ listeners: report.listeners });
+    expect(t.warnings).toEqual(['a: iptables rules are collected as text but not modelled; the host firewall is not applied']);
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ ...report, listeners: [{ protocol: 'sctp', port: 1, address: '::' }] }));
+    expect(() => importYaml(dir)).toThrow(/^a\.json: listeners\[0\]\.protocol: /);
   });
 
   it('refuses a directory without YAML', () => {

@@ -10,6 +10,8 @@ import { isBlock, parseAddress, parseBlock } from '../ip.js';
 import { TopologyError, at, validate } from '../input.js';
 import { emptyTopology, type AclRule, type GroupRule, type RuleProtocol, type Topology } from '../model.js';
 import { parsePortRange } from '../ports.js';
+import { hostFacts } from '../host/collect.js';
+import { hostNetworkReport } from '../host/schema.js';
 import { topologyFile, type TopologyFile } from './schema.js';
 
 /** The YAML files of a topology directory, sorted. */
@@ -39,6 +41,17 @@ function protocolOf(p: TopologyFile['acls'][number]['inbound'][number]['protocol
   if (p === 'icmp') return { number: 1 };
   if (p === 'icmpv6') return { number: 58 };
   return p;
+}
+
+/** Reads a host network report (`vigil network collect` output) beside the topology. */
+function readHostReport(dir: string, name: string, where: string): ReturnType<typeof hostFacts> {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+  } catch (err) {
+    throw new TopologyError(`${where}: cannot read ${name}: ${(err as Error).message}`);
+  }
+  return hostFacts(validate(hostNetworkReport, data, name));
 }
 
 interface Reference {
@@ -219,6 +232,12 @@ export function importYaml(dir: string): Topology {
             }
           : {}),
       });
+      if (inst.hostReport) {
+        if (inst.host) throw new TopologyError(`${file}: ${f}.hostReport: name one of host and hostReport`);
+        const { facts, warnings } = readHostReport(dir, inst.hostReport, `${file}: ${f}.hostReport`);
+        t.instances[t.instances.length - 1]!.host = facts;
+        t.warnings.push(...warnings.map((w) => `${inst.id}: ${w}`));
+      }
     });
     doc.loadBalancers.forEach((lb, i) => {
       const f = `loadBalancers[${i}]`;

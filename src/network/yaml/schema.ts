@@ -67,6 +67,8 @@ export const topologyFile = z.strictObject({
           securityGroups: list(id),
         }),
       ),
+      /** A host network report file (`vigil network collect` output), relative to the topology directory. */
+      hostReport: z.string().min(1).optional(),
       host: z
         .strictObject({
           firewall: z.strictObject({ type, defaultAction: z.enum(['allow', 'deny']).default('allow'), rules: list(aclRule) }).optional(),
