@@ -6,6 +6,7 @@ import { inventoryBench } from './inventory.js';
 import { scanBench } from './scan.js';
 import { serverBench } from './server.js';
 import { dashboardBench } from './dashboard.js';
+import { networkBench } from './network.js';
 
 /** One benchmark: prints its own figures (with the goal beside each) to stdout. */
 export interface Bench {
@@ -23,4 +24,5 @@ export const benches: Bench[] = [
   continuousBench,
   scanBench,
   dashboardBench,
+  networkBench,
 ];

@@ -2,7 +2,7 @@
 # Installs the Debian packages Vigil's tests use: reference tools for version ordering
 # (dpkg is preinstalled; rpm, Maven's ComparableVersion, Ruby, PHP, Python packaging), and
 # the real components integration tests start (registry, image tools, PostgreSQL, Chromium,
-# sshd, Go). Idempotent; needs root.
+# sshd, Go, nftables for network namespaces). Idempotent; needs root.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(
@@ -16,6 +16,7 @@ packages=(
   libatinject-jsr330-api-java libaopalliance-java libjsr305-java
   zip
   time openssl
+  nftables
 )
 missing=()
 for p in "${packages[@]}"; do

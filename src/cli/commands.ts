@@ -22,4 +22,5 @@ export const commands: CommandEntry[] = [
   { name: 'version', load: async () => (await import('./version.js')).registerVersion },
   { name: 'worker', load: async () => (await import('./worker.js')).registerWorker },
   { name: 'agent', load: async () => (await import('./agent.js')).registerAgent },
+  { name: 'network', load: async () => (await import('./network.js')).registerNetwork },
 ];

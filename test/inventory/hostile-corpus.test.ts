@@ -200,6 +200,8 @@ describe('hostile corpus through the server', () => {
     await updateVulnDb({ dbPath: join(work, 'vulndb.sqlite'), sources: [`osv=${join(work, 'osv')}`] });
     server = await startServerProcess(['--listen', '127.0.0.1:0', '--database', `sqlite:${join(work, 'vigil.db')}`, '--vulndb', join(work, 'vulndb.sqlite')], {
       NODE_EXTRA_CA_CERTS: join(work, 'cert.pem'),
+      // The registry is on loopback, which the outbound policy refuses unless the operator allows it.
+      VIGIL_OUTBOUND_ALLOW: '127.0.0.1',
     });
     const made = await fetch(`${server.url}/api/v1/keys`, {
       method: 'POST',
