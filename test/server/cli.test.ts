@@ -125,7 +125,7 @@ describe.each(dialectCases().filter((d) => d.name === 'sqlite'))('vigil scan --s
 
   it('sends the inventory and reports the server result', async () => {
     const res = await runVigil(['scan', `dir:${join(work, 'app')}`, '--server', url, '--format', 'json'], { env: { VIGIL_API_KEY: t.keys.acme.scanner } });
-    expect(res.stderr).toBe('');
+    expect(res.stderr).toMatch(/^vigil: filed as REPOSITORY .*app \(resource /);
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout) as { findings: { id: string }[] };
     expect(out.findings.map((f) => f.id).sort()).toEqual(['CVE-2020-8203', 'CVE-2021-44906']);
