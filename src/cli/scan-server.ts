@@ -87,7 +87,7 @@ export async function scanOnServer(opts: ServerScanOptions): Promise<ScanResult>
   const res = await submitInventory({ server: opts.server, apiKey: opts.apiKey, inventory: opts.inventory, context: opts.context, resource, accountId: opts.accountId });
   report(res, opts.server, derived.stable || Boolean(opts.name), opts.say);
   if (!res.findings) {
-    opts.say('vigil: the server sent no finding statuses (an older server): gating on the matches as found, without its suppression rules');
+    opts.say('vigil: the server sent no finding statuses: printing and gating on the matches as found, without its suppression rules');
     return res.result;
   }
   return withServerVerdicts(res.result, res.findings);
