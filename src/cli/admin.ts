@@ -2,17 +2,45 @@
  * `vigil admin`: manage accounts and API keys directly in the service database (for the
  * first keys, automation, and recovery when no admin key is at hand).
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openDatabase, type Db } from '../db/connect.js';
+import { openDatabase, parseDatabaseUrl, type Db } from '../db/connect.js';
 import { ROLES, createAccount, createKey, getAccount, listAccounts, listKeys, revokeKey, type Role } from '../server/accounts.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
 import { DEFAULT_DATABASE } from './server.js';
 
-async function withDb<T>(database: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
+interface DbFlags {
+  database?: string;
+  createDatabase?: boolean;
+}
+
+/**
+ * Refuses to create a SQLite database by accident: the default path is relative to the
+ * working directory, so `vigil admin` run elsewhere than the server would otherwise make an
+ * empty database and put accounts and keys where the server never looks.
+ */
+function checkExists(url: string, create: boolean): void {
+  let location;
+  try {
+    location = parseDatabaseUrl(url);
+  } catch (err) {
+    throw new CliError(`cannot open the database: ${(err as Error).message}`);
+  }
+  if (location.dialect !== 'sqlite' || location.path === ':memory:' || create || existsSync(location.path)) return;
+  throw new CliError(
+    `no service database at ${resolve(location.path)} (${url} is relative to the working directory): ` +
+      'run vigil admin where vigil server runs, pass --database (or $VIGIL_DATABASE) naming the server\'s, or --create-database to start a new one',
+  );
+}
+
+async function withDb<T>(flags: DbFlags, fn: (db: Db) => Promise<T>): Promise<T> {
+  const url = flags.database ?? process.env.VIGIL_DATABASE ?? DEFAULT_DATABASE;
+  checkExists(url, Boolean(flags.createDatabase));
   let db: Db;
   try {
-    db = await openDatabase(database ?? process.env.VIGIL_DATABASE ?? DEFAULT_DATABASE);
+    db = await openDatabase(url);
   } catch (err) {
     throw new CliError(`cannot open the database: ${(err as Error).message}`);
   }
@@ -26,7 +54,8 @@ async function withDb<T>(database: string | undefined, fn: (db: Db) => Promise<T
   }
 }
 
-const dbOption = ['--database <url>', `sqlite:PATH or postgres://… (default $VIGIL_DATABASE or ${DEFAULT_DATABASE})`] as const;
+const dbOption = ['--database <url>', `sqlite:PATH or postgres://… (default $VIGIL_DATABASE or ${DEFAULT_DATABASE}, relative to the working directory)`] as const;
+const createOption = ['--create-database', 'create the SQLite database when it does not exist (otherwise refused: the server creates it)'] as const;
 
 /** Registers `vigil admin` and its subcommands. */
 export const registerAdmin: RegisterCommand = (program: Command) => {
@@ -36,8 +65,9 @@ export const registerAdmin: RegisterCommand = (program: Command) => {
     .description('Create an account')
     .option('--name <name>', 'display name')
     .option(...dbOption)
-    .action(async (id: string, opts: { name?: string; database?: string }) => {
-      await withDb(opts.database, async (db) => {
+    .option(...createOption)
+    .action(async (id: string, opts: { name?: string } & DbFlags) => {
+      await withDb(opts, async (db) => {
         const account = await createAccount(db, id, opts.name ?? id);
         process.stdout.write(`${account.id}\n`);
       });
@@ -49,9 +79,10 @@ export const registerAdmin: RegisterCommand = (program: Command) => {
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .option('--name <name>', 'what the key is for')
     .option(...dbOption)
-    .action(async (opts: { account: string; role: string; name?: string; database?: string }) => {
+    .option(...createOption)
+    .action(async (opts: { account: string; role: string; name?: string } & DbFlags) => {
       if (!(ROLES as readonly string[]).includes(opts.role)) throw new CliError(`--role ${opts.role}: expected one of ${ROLES.join(', ')}`);
-      await withDb(opts.database, async (db) => {
+      await withDb(opts, async (db) => {
         if (!(await getAccount(db, opts.account))) throw new CliError(`account ${opts.account} does not exist; create it with \`vigil admin create-account ${opts.account}\``);
         const { key } = await createKey(db, opts.account, opts.role as Role, opts.name);
         process.stdout.write(`${key}\n`);
@@ -61,8 +92,9 @@ export const registerAdmin: RegisterCommand = (program: Command) => {
     .command('list-accounts')
     .description('List accounts')
     .option(...dbOption)
-    .action(async (opts: { database?: string }) => {
-      await withDb(opts.database, async (db) => {
+    .option(...createOption)
+    .action(async (opts: DbFlags) => {
+      await withDb(opts, async (db) => {
         for (const a of await listAccounts(db, 'ALL')) process.stdout.write(`${a.id}\t${a.delegatedAdmin ? 'delegated-admin' : 'member'}\t${a.name}\n`);
       });
     });
@@ -71,8 +103,9 @@ export const registerAdmin: RegisterCommand = (program: Command) => {
     .description('List API keys (never their secrets)')
     .option('--account <id>', 'only this account')
     .option(...dbOption)
-    .action(async (opts: { account?: string; database?: string }) => {
-      await withDb(opts.database, async (db) => {
+    .option(...createOption)
+    .action(async (opts: { account?: string } & DbFlags) => {
+      await withDb(opts, async (db) => {
         for (const k of await listKeys(db, 'ALL', opts.account)) {
           process.stdout.write(`${k.id}\t${k.accountId}\t${k.role}\t${k.revokedAt ? 'revoked' : 'active'}\t${k.name}\n`);
         }
@@ -82,8 +115,9 @@ export const registerAdmin: RegisterCommand = (program: Command) => {
     .command('revoke-key <id>')
     .description('Revoke an API key by its id')
     .option(...dbOption)
-    .action(async (id: string, opts: { database?: string }) => {
-      await withDb(opts.database, async (db) => {
+    .option(...createOption)
+    .action(async (id: string, opts: DbFlags) => {
+      await withDb(opts, async (db) => {
         if (!(await revokeKey(db, 'ALL', id))) throw new CliError(`no active key ${id}`);
         process.stdout.write(`revoked ${id}\n`);
       });

@@ -6,6 +6,7 @@ import { log } from '../log.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
 import { parseContext } from './scan.js';
+import { parseTags } from './tags.js';
 
 interface AgentOptions {
   server: string;
@@ -17,17 +18,6 @@ interface AgentOptions {
   account?: string;
   interval: string;
   once?: boolean;
-}
-
-/** `--tag key=value`, repeatable. */
-function parseTags(values: readonly string[]): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const v of values) {
-    const eq = v.indexOf('=');
-    if (eq <= 0) throw new CliError(`--tag "${v}": expected key=value`);
-    tags[v.slice(0, eq).trim()] = v.slice(eq + 1).trim();
-  }
-  return tags;
 }
 
 async function agentAction(opts: AgentOptions): Promise<void> {

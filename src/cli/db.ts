@@ -7,19 +7,19 @@
  *   vigil db changes --since TIME [--json]
  */
 import { resolve } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { tryParseEcosystem } from '../ecosystems.js';
 import { cvssVectorsFor } from '../vulndb/cvss.js';
 import { eolVerdict } from '../vulndb/eol/index.js';
 import { defaultVulnDbPath } from '../vulndb/paths.js';
-import { SourceSpecError, vulndataSpecs } from '../vulndb/sources.js';
+import { DEFAULT_SOURCES, SourceSpecError, vulndataSpecs } from '../vulndb/sources.js';
 import { VulnDb, VulnDbOpenError, type IndexedAdvisoryWithVulns } from '../vulndb/store.js';
 import type { OsvAffected, Vulnerability } from '../vulndb/types.js';
-import { UpdateLockedError, updateVulnDb, type UpdateProgress, type UpdateResult } from '../vulndb/update.js';
+import { UpdateLockedError, updateVulnDb, type UpdateResult } from '../vulndb/update.js';
 import { affectsVersion } from '../vulndb/version-filter.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
+import { progressBars, progressLog } from './update-progress.js';
 
 const VULNDB_HELP = 'advisory database file (default: $VIGIL_VULNDB or <user cache>/vigil/vulndb.sqlite)';
 
@@ -68,6 +68,7 @@ export const registerDb: RegisterCommand = (program: Command) => {
     .option('--force', 'import even sources whose fingerprint has not changed')
     .option('--json', 'print the update report as JSON')
     .option('--vulndb <path>', VULNDB_HELP)
+    .addHelpText('after', `\nWithout --source or --source-dir: the sources the database was last updated from, else the defaults:\n${DEFAULT_SOURCES.map((s) => `  ${s}`).join('\n')}`)
     .action(async (opts: { source: string[]; sourceDir?: string; only?: string; force?: boolean; json?: boolean; vulndb?: string }) => {
       const sources = [...opts.source];
       if (opts.sourceDir) {
@@ -80,7 +81,8 @@ export const registerDb: RegisterCommand = (program: Command) => {
         .map((s) => s.trim())
         .filter(Boolean);
       for (const eco of only ?? []) if (!tryParseEcosystem(eco)) throw new CliError(`--only: unknown ecosystem "${eco}"`);
-      const bar = !opts.json && process.stderr.isTTY ? progressBars() : undefined;
+      // --json is for machines: no progress. Otherwise bars on a terminal, log lines elsewhere.
+      const bar = opts.json ? undefined : process.stderr.isTTY ? progressBars() : progressLog();
       let result: UpdateResult;
       try {
         result = await updateVulnDb({ dbPath: dbPath(opts.vulndb), sources, only, force: opts.force, onProgress: bar?.update });
@@ -372,37 +374,4 @@ function printShow(view: ReturnType<typeof showView>): void {
     print('References:');
     for (const r of view.references) print(`  ${r}`);
   }
-}
-
-/** One progress bar per source unit, on stderr; used only when stderr is a terminal. */
-function progressBars(): { update: (p: UpdateProgress) => void; stop: () => void } {
-  const multi = new cliProgress.MultiBar(
-    { stream: process.stderr, clearOnComplete: false, hideCursor: true, format: ' {bar} {percentage}% | {unit} {detail}' },
-    cliProgress.Presets.shades_classic,
-  );
-  const bars = new Map<string, cliProgress.SingleBar>();
-  const bar = (unit: string): cliProgress.SingleBar => {
-    let b = bars.get(unit);
-    if (!b) {
-      b = multi.create(1, 0, { unit, detail: '' });
-      bars.set(unit, b);
-    }
-    return b;
-  };
-  return {
-    update(p) {
-      const b = bar(p.unit);
-      if (p.phase === 'download') {
-        if (p.total) b.setTotal(p.total);
-        b.update(p.total ? p.received : 0, { detail: `${(p.received / 1048576).toFixed(1)} MiB` });
-      } else if (p.phase === 'import') b.update({ detail: `${p.records} records` });
-      else {
-        b.setTotal(1);
-        b.update(1, { detail: p.status });
-      }
-    },
-    stop() {
-      multi.stop();
-    },
-  };
 }

@@ -6,7 +6,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { scanTarget } from '../inventory/index.js';
+import { assertKnownScheme, scanTarget, TargetError } from '../inventory/index.js';
 import type { ScanWarning } from '../inventory/types.js';
 import { runScan } from '../matching/engine.js';
 import { failsGate, filterFindings } from '../matching/filters.js';
@@ -20,9 +20,10 @@ import { defaultVulnDbPath } from '../vulndb/paths.js';
 import { VulnDb, VulnDbOpenError } from '../vulndb/store.js';
 import { updateVulnDb } from '../vulndb/update.js';
 import type { RegisterCommand } from './commands.js';
-import { submitInventory } from '../server/client.js';
 import { CliError } from './errors.js';
 import { addTargetOptions, scanOptionsFrom, type TargetFlags } from './sbom.js';
+import { markLocalOnly, scanOnServer } from './scan-server.js';
+import { collect, parseTags } from './tags.js';
 
 /** The default ignore file, read from the working directory when present. */
 export const DEFAULT_IGNORE_FILE = '.vigilignore.yaml';
@@ -44,6 +45,9 @@ interface ScanOptions extends TargetFlags {
   ignoreFile?: string;
   server?: string;
   apiKey?: string;
+  name?: string;
+  tag: string[];
+  account?: string;
 }
 
 function parseFormat(text: string): ScanFormat {
@@ -128,6 +132,15 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
   const failOn = opts.failOn ? severityOrThrow(opts.failOn, '--fail-on') : undefined;
   const context: ScanContext = { ...parseContext(opts.context), ...(opts.includeOsOwned ? { includeOsOwned: true } : {}) };
   const ignore = loadIgnoreEntries(opts.ignoreFile);
+  const tags = opts.tag.length > 0 ? parseTags(opts.tag) : undefined;
+  if (!opts.server && (opts.name !== undefined || tags || opts.account !== undefined)) throw new CliError('--name, --tag and --account name the resource on a server: use them with --server');
+  try {
+    // Before the database is opened (or downloaded): a typo in the scheme should not cost that.
+    assertKnownScheme(target);
+  } catch (err) {
+    if (err instanceof TargetError) throw new CliError(err.message);
+    throw err;
+  }
 
   const warnings: ScanWarning[] = [];
   // With --server, the server matches, scores and stores the inventory: no local database.
@@ -141,9 +154,20 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
-    const { result: raw } = db ? runScan(inventory, storeIndex(db), context) : await submitInventory({ server: opts.server!, apiKey: apiKey!, inventory, context });
+    const say = (line: string) => process.stderr.write(`${line}\n`);
+    const raw = db
+      ? runScan(inventory, storeIndex(db), context).result
+      : await scanOnServer({ server: opts.server!, apiKey: apiKey!, inventory, target, context, name: opts.name, tags, accountId: opts.account, say });
     let result = { ...raw, warnings: [...warnings, ...raw.warnings] };
-    if (ignore.entries.length > 0 || ignore.file) result = applyIgnoreEntries(result, ignore.entries, new Date(), ignore.file);
+    if (ignore.entries.length > 0 || ignore.file) {
+      const before = result.suppressed.length;
+      result = applyIgnoreEntries(result, ignore.entries, new Date(), ignore.file);
+      const local = result.suppressed.length - before;
+      if (opts.server && local > 0) {
+        result = markLocalOnly(result, before, ignore.file ?? DEFAULT_IGNORE_FILE);
+        say(`vigil: ${local} finding${local === 1 ? '' : 's'} ignored by ${ignore.file} in this report and gate only: the server keeps ${local === 1 ? 'it' : 'them'} ACTIVE (a suppression rule there triages centrally)`);
+      }
+    }
     result = filterFindings(result, { ...(severities ? { severities } : {}), ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
 
     const text = await renderScan(format, result, { inventory, toolVersion });
@@ -194,7 +218,10 @@ export const registerScan: RegisterCommand = (program: Command) => {
     .option('--include-os-owned', 'also match language packages installed by OS packages (the distribution covers them by default)')
     .option('--ignore-file <file>', `accepted vulnerabilities (default: ${DEFAULT_IGNORE_FILE} when present)`)
     .option('--server <url>', 'send the inventory to a Vigil server, which matches, stores and tracks it (needs --api-key)')
-    .option('--api-key <key>', 'API key with the scanner role for --server (default: $VIGIL_API_KEY)');
+    .option('--api-key <key>', 'API key with the scanner role for --server (default: $VIGIL_API_KEY)')
+    .option('--name <name>', 'with --server: the resource name (default: git remote and path, image repository:tag, or SBOM subject)')
+    .option('--tag <key=value>', "with --server: a resource tag, repeatable (replaces the resource's tags)", collect, [] as string[])
+    .option('--account <id>', "with --server: file the resource under another account (delegated administrator's keys only)");
   addTargetOptions(cmd).action(async (target: string, opts: ScanOptions) => {
     await scanAction(target, opts, program.version() ?? '0.0.0');
   });

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/connect.js';
 import type { ResourcesTable } from '../db/schema.js';
+import { parseImageReference, type ImageReference } from '../inventory/sources/registry.js';
 import type { Inventory } from '../inventory/types.js';
 import { iso, type ResourceType } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
@@ -72,11 +73,41 @@ export function resourceName(input: ResourceInput): string {
   throw new Error(`a ${input.type} resource needs a name`);
 }
 
-/** The resource an inventory describes, when the request names none. */
+/**
+ * The reference an image archive names itself by: a docker archive's `RepoTags` entry or an
+ * OCI `org.opencontainers.image.ref.name` that is a whole reference (`app:1`,
+ * `registry.example.com/app:1`), not a bare tag (`1`).
+ */
+function archiveReference(tags: readonly string[]): ImageReference | undefined {
+  for (const tag of tags) {
+    if (!tag.includes(':') && !tag.includes('/')) continue;
+    try {
+      return parseImageReference(tag);
+    } catch {
+      // Not a reference after all: try the next one.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The resource an inventory describes, when the request names none. An image archive that
+ * names its repository and tag is filed as `registry/repository:tag` (stable across builds,
+ * where its path is not), with the repository and digest recorded; an SBOM by what it says
+ * it describes.
+ */
 export function resourceFromInventory(inventory: Inventory): ResourceInput {
   const t = inventory.target;
   if (t.image || ['oci-dir', 'docker-archive', 'oci-archive', 'registry'].includes(t.type)) {
     const img = t.image;
+    const named = t.type !== 'registry' && !img?.repository ? archiveReference(img?.tags ?? []) : undefined;
+    if (named?.tag) {
+      return {
+        type: 'CONTAINER_IMAGE',
+        name: `${named.registry}/${named.repository}:${named.tag}`,
+        image: { registry: named.registry, repository: named.repository, digest: img?.manifestDigest ?? t.digest ?? img?.configDigest, tags: [named.tag] },
+      };
+    }
     return {
       type: 'CONTAINER_IMAGE',
       name: img?.repository ? undefined : t.name,
@@ -85,7 +116,7 @@ export function resourceFromInventory(inventory: Inventory): ResourceInput {
   }
   if (t.type === 'host') return { type: 'HOST', name: t.name };
   if (t.type === 'dir') return { type: 'REPOSITORY', name: t.name };
-  return { type: 'PACKAGE_ARCHIVE', name: t.name };
+  return { type: 'PACKAGE_ARCHIVE', name: (t.type === 'sbom' ? t.subject : undefined) ?? t.name };
 }
 
 async function writeTags(db: Db, resourceId: string, tags: Record<string, string>, imageTags: string[]): Promise<void> {

@@ -118,9 +118,12 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
     { signal, limits },
   );
 
+  // A project directory or a lockfile has no operating system to find: no warning unless it holds OS packages.
+  const osExpected = source.target.type !== 'dir' && source.target.type !== 'file';
   const detection = detectOs(
     osFiles,
     found.map((f) => f.pkg),
+    osExpected,
   );
   if (detection.warning) warnings.push({ extractor: extractorRef(osReleaseDetector), path: detection.source, reason: detection.warning });
   const packages = completePackages(found, detection.os);

@@ -8,6 +8,8 @@ export interface TargetInfo {
   /** Image manifest digest, when the target is an image. */
   digest?: string;
   image?: ImageInfo;
+  /** What an SBOM target says it describes (`name@version` of its root component or described package). */
+  subject?: string;
 }
 
 /** Image metadata kept with an image inventory. */

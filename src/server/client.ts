@@ -6,6 +6,7 @@
 import type { Inventory } from '../inventory/types.js';
 import type { ScanContext, ScanResult } from '../matching/types.js';
 import type { ResourceInput } from '../findings/resources.js';
+import type { FindingVerdict } from '../findings/verdicts.js';
 
 /** What {@link submitInventory} needs. */
 export interface SubmitOptions {
@@ -31,6 +32,8 @@ export interface SubmitResult {
   inventoryVersion: number;
   summary: Record<string, number>;
   result: ScanResult;
+  /** The resource's open findings with the server's status (absent from servers before it was added). */
+  findings?: FindingVerdict[];
 }
 
 /** An error answer from the server, with its problem details. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireComponent } from '../helpers/components.js';
 import { log } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { updateVulnDb } from '../../src/vulndb/update.js';
@@ -73,6 +74,7 @@ function pidOfClientPort(clientPort: number): number | undefined {
 }
 
 beforeAll(async () => {
+  requireComponent('ss');
   writeAdvisories(join(dir, 'osv'), [opensslAdvisory]);
   await updateVulnDb({ dbPath: vulndb, sources: [`osv=${join(dir, 'osv')}`] });
   Object.assign(process.env, env);

@@ -15,10 +15,11 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { requireComponent } from './components.js';
 
 const run = promisify(execFile);
 
@@ -115,6 +116,7 @@ export async function debianMirror(): Promise<string> {
  * @returns the absolute path of the root directory
  */
 export async function debianRootfs(): Promise<string> {
+  requireComponent('debootstrap');
   return cached(join(testWorkDir, 'rootfs', 'bookworm'), async (tmp) => {
     await sh('debootstrap', ['--variant=minbase', 'bookworm', tmp, await debianMirror()]);
     await rm(join(tmp, 'var/cache/apt/archives'), { recursive: true, force: true });
@@ -154,6 +156,7 @@ export interface DebianImages {
  * Plus a docker-archive of every tag and an oci-archive of `bookworm-node`. ~20 s once.
  */
 export async function debianImages(): Promise<DebianImages> {
+  requireComponent('umoci', 'skopeo');
   const rootfs = await debianRootfs();
   const base = join(testWorkDir, 'images', 'debian');
   await cached(base, async (tmp) => {
@@ -295,6 +298,7 @@ export interface TestRegistry {
  * continuous-scanning tests) and basic or token auth.
  */
 export async function startRegistry(opts: RegistryStartOptions = {}): Promise<TestRegistry> {
+  requireComponent('docker-registry', ...(opts.basicAuth ? ['htpasswd'] : []));
   const port = await freePort();
   await mkdir(join(testWorkDir, 'registries'), { recursive: true });
   const dir = join(testWorkDir, 'registries', `reg-${process.pid}-${port}`);
@@ -367,22 +371,6 @@ export async function startRegistry(opts: RegistryStartOptions = {}): Promise<Te
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** True when the tools the image builders need are installed (tests skip with a reason otherwise). */
-export async function imageToolsAvailable(): Promise<boolean> {
-  for (const tool of ['debootstrap', 'umoci', 'skopeo', 'docker-registry']) {
-    try {
-      await stat(join('/usr/bin', tool));
-    } catch {
-      try {
-        await stat(join('/usr/sbin', tool));
-      } catch {
-        return false;
-      }
-    }
-  }
-  return true;
 }
 
 /** A one-layer image made from a root filesystem: its OCI layout reference and a docker-archive. */

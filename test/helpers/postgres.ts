@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Db } from '../../src/db/connect.js';
+import { requireComponent } from './components.js';
 
 const root = process.env.VIGIL_TEST_PG_DIR ?? join(tmpdir(), `vigil-test-pg-${process.getuid?.() ?? 0}`);
 const lockDir = join(root, 'lock');
@@ -151,6 +152,7 @@ export interface PostgresDatabase {
  * Starts (or joins) the shared test cluster and creates a fresh database in it.
  */
 export async function createPostgresDatabase(): Promise<PostgresDatabase> {
+  requireComponent('initdb');
   const token = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const state = await withLock(async () => {
     let current: ClusterState | undefined;

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireComponent } from './components.js';
 
 /** A running sshd and the files a client needs. */
 export interface TestSshd {
@@ -43,6 +44,7 @@ async function waitForPort(host: string, port: number, ms: number): Promise<void
 
 /** Starts sshd in a fresh network namespace; stop() removes both. */
 export async function startSshd(): Promise<TestSshd> {
+  requireComponent('sshd', 'ssh-keygen', 'ip');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-sshd-'));
   const id = process.pid % 100_000;
   const ns = `vigil-ssh-${id}`;

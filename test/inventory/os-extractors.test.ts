@@ -4,12 +4,14 @@
  * CentOS 5 database). Where Vigil's policy differs on purpose, it is listed in POLICY below
  * with the reason, and the comparison adjusts for exactly that.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apkInstalled } from '../../src/inventory/extractors/os/apk-installed.js';
 import { dpkgStatus } from '../../src/inventory/extractors/os/dpkg-status.js';
 import { detectOs, parseOsRelease } from '../../src/inventory/extractors/os/os-release.js';
+import { scanTarget } from '../../src/inventory/index.js';
 import { rpmDb } from '../../src/inventory/extractors/os/rpm-db.js';
 import type { Extractor, FoundPackage } from '../../src/inventory/types.js';
 import { runExtractor } from '../helpers/extractor-harness.js';
@@ -172,6 +174,18 @@ describe('OS detection', () => {
     const d = detectOs(new Map(Object.entries(files).map(([k, v]) => [k, Buffer.from(v)])));
     expect(d.os?.ecosystem).toBe(ecosystem);
     if (!ecosystem) expect(d.warning).toBeTruthy();
+  });
+
+  it('keeps quiet about a missing OS where none is expected (a project, a lockfile) unless OS packages were found', async () => {
+    expect(detectOs(new Map(), [], false)).toEqual({});
+    expect(detectOs(new Map(), [{ purlType: 'deb', name: 'libc6', version: '2.36-9' }], false).warning).toMatch(/OS packages found but the operating system is unknown/);
+    const project = mkdtempSync(join(tmpdir(), 'vigil-project-'));
+    try {
+      writeFileSync(join(project, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { '': { name: 'p' }, 'node_modules/minimist': { version: '1.2.0' } } }));
+      for (const target of [`dir:${project}`, `file:${join(project, 'package-lock.json')}`]) expect((await scanTarget(target)).warnings).toEqual([]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it('knows distroless Debian from base-files in status.d', () => {

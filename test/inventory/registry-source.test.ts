@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireComponent } from '../helpers/components.js';
 import { makeTar, sha256, writeLayout } from '../../scripts/make-hostile-fixtures.js';
 import { TargetError, scanTarget } from '../../src/inventory/index.js';
 import { freePort, sh, startRegistry, type TestRegistry } from '../helpers/images.js';
@@ -176,6 +177,7 @@ describe('bearer token auth', () => {
   const issued: string[] = [];
 
   beforeAll(async () => {
+    requireComponent('openssl');
     const key = join(work, 'token-key.pem');
     const cert = join(work, 'token-cert.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=vigil-token', '-days', '2'], { stdio: 'ignore' });

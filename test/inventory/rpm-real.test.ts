@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireComponent } from '../helpers/components.js';
 import { rpmDb } from '../../src/inventory/extractors/os/rpm-db.js';
 import { scanTarget } from '../../src/inventory/index.js';
 import type { FoundPackage } from '../../src/inventory/types.js';
@@ -88,6 +89,7 @@ async function buildRpm(s: SpecInput, top: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  requireComponent('rpm', 'rpmbuild');
   work = await mkdtemp(join(tmpdir(), 'vigil-rpm-'));
   const top = join(work, 'top');
   await mkdir(join(top, 'SPECS'), { recursive: true });
@@ -166,6 +168,7 @@ describe('rpm databases vs rpm -qa', () => {
 
   const bdbFixtures = existsSync(GO_RPMDB) ? readdirSync(GO_RPMDB).filter((d) => existsSync(join(GO_RPMDB, d, 'Packages'))) : [];
   it('has the go-rpmdb BerkeleyDB fixtures (apt golang-github-knqyf263-go-rpmdb-dev)', () => {
+    requireComponent('golang-github-knqyf263-go-rpmdb-dev');
     expect(bdbFixtures.length).toBeGreaterThanOrEqual(8);
   });
   it.each(bdbFixtures)('BerkeleyDB %s', async (name) => {

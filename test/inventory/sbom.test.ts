@@ -175,7 +175,7 @@ describe('vigil sbom', () => {
     const back = await runVigil(['sbom', `sbom:${out}`, '--format', 'json']);
     expect(back.code).toBe(0);
     const inv = JSON.parse(back.stdout) as Inventory;
-    expect(inv.target).toEqual({ type: 'sbom', name: `sbom:${out}` });
+    expect(inv.target).toEqual({ type: 'sbom', name: `sbom:${out}`, subject: rootfs });
     expect(inv.packages.filter((p) => p.purlType === 'deb').map((p) => p.name)).toEqual(['libc6', 'linux-image-6.1.0-18-amd64', 'python3-six']);
   });
 

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { requireComponent } from '../helpers/components.js';
 
 const run = promisify(execFile);
 
@@ -35,6 +36,7 @@ export interface LocalRegistry {
 
 /** Starts `docker-registry serve` on a free loopback port; notifications go to `notifyUrl` with the bearer token. */
 export async function startLocalRegistry(opts: { notifyUrl?: string; token?: string; port?: number } = {}): Promise<LocalRegistry> {
+  requireComponent('docker-registry');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-registry-'));
   const port = opts.port ?? (await freePort());
   mkdirSync(join(dir, 'data'));
@@ -92,6 +94,7 @@ ${notifications}`,
 
 /** Builds a one-layer OCI image holding `files` (path → content) and pushes it as `repo:tag`. */
 export async function pushTinyImage(registryHost: string, repoTag: string, files: Record<string, string>): Promise<void> {
+  requireComponent('umoci', 'skopeo');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-tiny-'));
   try {
     const layout = join(dir, 'layout');
@@ -112,6 +115,7 @@ export async function pushTinyImage(registryHost: string, repoTag: string, files
 
 /** `skopeo copy` from any transport to the loopback registry. */
 export async function copyToRegistry(source: string, registryHost: string, repoTag: string): Promise<void> {
+  requireComponent('skopeo');
   await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', source, `docker://${registryHost}/${repoTag}`]);
 }
 

@@ -85,8 +85,13 @@ describe('vigil admin and vigil server', () => {
 
   it.each<[string, string[], RegExp]>([
     ['an unknown role', ['admin', 'create-key', '--account', 'admin', '--role', 'root'], /--role root: expected one of admin, viewer, scanner/],
-    ['an unknown account', ['admin', 'create-key', '--account', 'nobody', '--role', 'viewer'], /account nobody does not exist/],
-    ['a malformed account id', ['admin', 'create-account', 'Bad Name'], /account id "Bad Name" must be/],
+    ['an unknown account', ['admin', 'create-key', '--account', 'nobody', '--role', 'viewer', '--create-database'], /account nobody does not exist/],
+    ['a malformed account id', ['admin', 'create-account', 'Bad Name', '--create-database'], /account id "Bad Name" must be/],
+    [
+      'a database that does not exist (the default path is relative to the working directory)',
+      ['admin', 'list-accounts', '--database', 'sqlite:no-such-dir/vigil.db'],
+      /^vigil: no service database at \/\S+\/no-such-dir\/vigil\.db \(sqlite:no-such-dir\/vigil\.db is relative to the working directory\): run vigil admin where vigil server runs, pass --database \(or \$VIGIL_DATABASE\) naming the server's, or --create-database to start a new one\n$/,
+    ],
     ['a bad listen address', ['server', '--listen', 'localhost:99999'], /port must be 0-65535/],
     ['an unsupported database URL', ['server', '--database', 'mysql://x/y'], /unsupported database URL/],
   ])('refuses %s with exit 2', async (_name, args, message) => {
@@ -125,7 +130,7 @@ describe.each(dialectCases().filter((d) => d.name === 'sqlite'))('vigil scan --s
 
   it('sends the inventory and reports the server result', async () => {
     const res = await runVigil(['scan', `dir:${join(work, 'app')}`, '--server', url, '--format', 'json'], { env: { VIGIL_API_KEY: t.keys.acme.scanner } });
-    expect(res.stderr).toBe('');
+    expect(res.stderr).toMatch(/^vigil: filed as REPOSITORY .*app \(resource /);
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout) as { findings: { id: string }[] };
     expect(out.findings.map((f) => f.id).sort()).toEqual(['CVE-2020-8203', 'CVE-2021-44906']);

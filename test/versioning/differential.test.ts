@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as semverLib from 'semver';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireComponent } from '../helpers/components.js';
 import { composer } from '../../src/versioning/composer.js';
 import { dpkg } from '../../src/versioning/dpkg.js';
 import { maven } from '../../src/versioning/maven.js';
@@ -131,6 +132,7 @@ function run(cmd: string, args: string[], input: string): Promise<string> {
 
 describe(`differential tests against the real tools (seed ${seed})`, () => {
   it('dpkg --compare-versions', async () => {
+    requireComponent('dpkg');
     const r = prng(seed ^ 0x1001);
     const upstreamToken = (x: Rand): string =>
       pick(x, [num(x), num(x), '.', '.', '+', '~', '~~', '-', 'a', 'b', 'z', 'A', 'Z', 'rc', 'dfsg', 'ubuntu', 'git', '.0', '~rc']);
@@ -158,6 +160,7 @@ describe(`differential tests against the real tools (seed ${seed})`, () => {
   }, 300_000);
 
   it('rpm.vercmp (rpm --eval with Lua)', async () => {
+    requireComponent('rpm');
     const r = prng(seed ^ 0x2002);
     const part = (x: Rand): string =>
       tokens(x, int(x, 1, 6), (y) => pick(y, [num(y), num(y), num(y), '.', '.', '_', '+', '~', '^', 'a', 'b', 'Z', 'rc', 'el', 'git', '..', '~~', '^^', '.0']));
@@ -178,6 +181,7 @@ describe(`differential tests against the real tools (seed ${seed})`, () => {
   }, 300_000);
 
   it("Maven's ComparableVersion (maven-artifact 3.x)", async () => {
+    requireComponent('java', 'javac', 'libmaven3-core-java');
     const r = prng(seed ^ 0x3003);
     // Shapes where Maven 3.8 (the Debian jar) and Maven 4 (followed here) agree; see docs/versioning.md.
     // They differ on a zero right after a qualifier ("rc-0", "rc00") and on qualifiers glued to
@@ -225,6 +229,7 @@ public class MavenCompare {
   }, 300_000);
 
   it('Ruby Gem::Version (validity and order)', async () => {
+    requireComponent('ruby');
     const r = prng(seed ^ 0x4004);
     const gen = (x: Rand): string => {
       let v = num(x);
@@ -259,6 +264,7 @@ public class MavenCompare {
   }, 300_000);
 
   it("PHP's version_compare (Packagist, after dropping a leading v)", async () => {
+    requireComponent('php');
     const r = prng(seed ^ 0x6006);
     // Numbers stay below 19 digits: PHP saturates longer ones at LONG_MAX, Vigil compares them exactly.
     const token = (x: Rand): string =>

@@ -38,6 +38,21 @@ describe('vigil db update (CLI)', () => {
     ]);
   });
 
+  it('logs progress lines on a stderr that is not a terminal (and none with --json)', async () => {
+    const dir = join(work, 'mirror-kev');
+    await mkdir(dir);
+    await symlink(join(vulndataDir, 'kev'), join(dir, 'kev'));
+    const r = await runVigil(['db', 'update', '--source-dir', dir, '--vulndb', join(work, 'kev.sqlite')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`vigil: db update: kev=${dir}/kev/known_exploited_vulnerabilities.json: updated\n`);
+    expect(r.stdout).toMatch(/^updated {4}kev=.*: 1404 records/);
+  });
+
+  it('lists the default sources in its help', async () => {
+    const r = await runVigil(['db', 'update', '--help']);
+    expect(r.stdout).toMatch(/the defaults:\n {2}osv=https:\/\/osv-vulnerabilities\.storage\.googleapis\.com\n/);
+  });
+
   it.each([
     // [args, message]
     [['--source-dir', '/nonexistent-vulndata'], /--source-dir \/nonexistent-vulndata: no known datasets found/],

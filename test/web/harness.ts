@@ -15,6 +15,7 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { importVulndata } from '../../src/vulndb/update.js';
 import { sharedDir } from '../helpers/cli.js';
 import { freePort, testWorkDir, withLock } from '../helpers/images.js';
+import { requireComponent } from '../helpers/components.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -140,6 +141,7 @@ export async function startVigil(vulndb: string): Promise<VigilServer> {
  * browser a fresh temporary profile (Playwright refuses a `--user-data-dir` argument).
  */
 export async function launchBrowser(): Promise<{ browser: Browser; newContext(key?: string, theme?: 'light' | 'dark'): Promise<BrowserContext>; close(): Promise<void> }> {
+  requireComponent('chromium', 'fonts-dejavu-core');
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,

@@ -155,6 +155,17 @@ function refuseDeepNesting(json: unknown, target: TargetInfo): void {
   if (nestsDeeperThan(json, MAX_JSON_DEPTH)) throw new TargetError(target.name, `SBOM nests more than ${MAX_JSON_DEPTH} levels deep (limit of JSON nesting); not read`);
 }
 
+/**
+ * What an SBOM says it describes, `name@version` (the version left out when it is a digest,
+ * which changes with every build), for naming the resource it is filed under.
+ */
+function subjectOf(name: string | undefined, version: string | undefined): string | undefined {
+  const n = name?.trim().slice(0, 1000);
+  if (!n) return undefined;
+  const v = version?.trim().slice(0, 500);
+  return v && !/^sha(256|384|512):/.test(v) ? `${n}@${v}` : n;
+}
+
 /** Reads a parsed CycloneDX document into an inventory. */
 export function fromCycloneDx(json: unknown, target: TargetInfo): Inventory {
   refuseDeepNesting(json, target);
@@ -191,9 +202,10 @@ export function fromCycloneDx(json: unknown, target: TargetInfo): Inventory {
   visit(doc.components ?? [], undefined);
   if (withoutPurl > 0) warnings.push({ path: target.name, reason: `${withoutPurl} components without a PURL were skipped (they cannot be matched)` });
   const root = doc.metadata?.component;
+  const subject = subjectOf(root?.name, root?.version);
   return {
     schemaVersion: 1,
-    target: { ...target, digest: root?.version?.startsWith('sha256:') ? root.version : undefined },
+    target: { ...target, digest: root?.version?.startsWith('sha256:') ? root.version : undefined, ...(subject ? { subject } : {}) },
     os,
     packages,
     warnings,
@@ -243,9 +255,11 @@ export function fromSpdx(json: unknown, target: TargetInfo): Inventory {
     if (ref && owned && !ownerRefOf(owned)) owned.ownedBy = ref;
   }
   if (withoutPurl > 0) warnings.push({ path: target.name, reason: `${withoutPurl} packages without a PURL were skipped (they cannot be matched)` });
+  const describedPackage = all.find((p) => described.has(p.SPDXID) && p !== osPackage);
+  const subject = describedPackage ? subjectOf(describedPackage.name, describedPackage.versionInfo) : subjectOf(doc.name, undefined);
   return {
     schemaVersion: 1,
-    target,
+    target: { ...target, ...(subject ? { subject } : {}) },
     os,
     packages: [...byId.values()],
     warnings,

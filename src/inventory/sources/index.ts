@@ -4,6 +4,7 @@
  * none. `sbom:` targets are read by the SBOM readers, not walked, and are handled by the
  * caller.
  */
+import { existsSync } from 'node:fs';
 import { open as openFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TargetError } from '../errors.js';
@@ -101,6 +102,20 @@ export async function detectScheme(target: string, limits: ScanLimits): Promise<
   throw new TargetError(target, 'no such file or directory (for an image in a registry, write registry:HOST/REPO[:TAG])');
 }
 
+/**
+ * Refuses a target that starts with a scheme Vigil does not know (`dri:/tmp`, a typo of
+ * `dir:`) instead of trying it as a registry host. Not a scheme: a registry host with a port
+ * (`localhost:5000/app`), an image tag (`registry.example.com/app:1`, whose first colon
+ * follows a slash; `alpine:3.19`, a tag without a slash) or a path that exists.
+ */
+export function assertKnownScheme(target: string): void {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/s.exec(target);
+  if (!m || (SCHEMES as readonly string[]).includes(m[1])) return;
+  const rest = m[2];
+  if (/^\d+(\/|$)/.test(rest) || /^[\w][\w.-]{0,127}$/.test(rest) || existsSync(target)) return;
+  throw new TargetError(target, `unknown target scheme '${m[1]}:' (known: ${SCHEMES.join(', ')}; or give a path)`);
+}
+
 /** Splits `scheme:value` when the prefix is a known scheme; otherwise auto-detects. */
 export async function parseTarget(target: string, limits: ScanLimits): Promise<TargetRef> {
   const colon = target.indexOf(':');
@@ -112,6 +127,7 @@ export async function parseTarget(target: string, limits: ScanLimits): Promise<T
       return { scheme, value, raw: target };
     }
   }
+  assertKnownScheme(target);
   return detectScheme(target, limits);
 }
 

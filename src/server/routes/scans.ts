@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { iso } from '../../findings/model.js';
 import { recordFailedScan, recordScan } from '../../findings/lifecycle.js';
 import { resourceFromInventory, toResource, type ResourceInput } from '../../findings/resources.js';
+import { findingVerdicts } from '../../findings/verdicts.js';
 import { scopeSql } from '../../findings/scope.js';
 import type { Inventory } from '../../inventory/types.js';
 import { scopeOf } from '../accounts.js';
@@ -35,6 +36,14 @@ const summarySchema = z.object({
   updated: z.number().int(),
   unchanged: z.number().int(),
   suppressed: z.number().int(),
+});
+
+const verdictSchema = z.object({
+  findingId: z.string(),
+  vulnerabilityId: z.string(),
+  package: z.object({ ecosystem: z.string(), name: z.string(), version: z.string() }),
+  status: z.enum(['ACTIVE', 'SUPPRESSED']),
+  suppressedBy: z.object({ ruleId: z.string(), name: z.string(), reason: z.string(), justification: z.string().optional() }).optional(),
 });
 
 const scanSchema = z.object({
@@ -78,7 +87,15 @@ export const scanRoutes: RouteModule = (r) => {
     body: scanBody,
     bodyLimit: r.ctx.config.maxInventoryBytes,
     responses: {
-      201: z.object({ scanId: z.string(), resource: resourceSchema, inventoryVersion: z.number().int(), status: z.string(), summary: summarySchema, result: z.unknown() }),
+      201: z.object({
+        scanId: z.string(),
+        resource: resourceSchema,
+        inventoryVersion: z.number().int(),
+        status: z.string(),
+        summary: summarySchema,
+        result: z.unknown(),
+        findings: z.array(verdictSchema).describe("The resource's open findings after this scan, with the server's status (suppression rules applied)"),
+      }),
     },
     async handler({ principal, body, reply, request }) {
       const accountId = await targetAccount(db, principal, body.accountId);
@@ -118,7 +135,8 @@ export const scanRoutes: RouteModule = (r) => {
       for (const [change, n] of Object.entries(record.summary)) if (n) r.ctx.metrics.findingsChanged.inc({ change }, n);
       request.log.info({ scanId: record.scanId, resourceId: record.resource.id, accountId, findings: result.findings.length }, 'scan recorded');
       reply.status(201);
-      return { scanId: record.scanId, resource: toResource(record.resource), inventoryVersion: record.inventoryVersion, status: record.status, summary: record.summary, result };
+      const findings = await findingVerdicts(db, record.resource.id);
+      return { scanId: record.scanId, resource: toResource(record.resource), inventoryVersion: record.inventoryVersion, status: record.status, summary: record.summary, result, findings };
     },
   });
   r.route({

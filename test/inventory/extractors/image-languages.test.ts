@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { requireComponent } from '../../helpers/components.js';
 import { scanTarget } from '../../../src/inventory/index.js';
 import type { Inventory, Package } from '../../../src/inventory/types.js';
 import { runVigil, sharedDir } from '../../helpers/cli.js';
@@ -94,6 +95,7 @@ describe("Python distributions installed by Debian's packages", () => {
       await writeFile(join(tree, 'var/lib/dpkg/status'), status);
     });
   beforeAll(async () => {
+    requireComponent('dpkg-deb');
     await dpkgTree();
   });
 

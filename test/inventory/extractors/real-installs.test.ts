@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scanTarget } from '../../../src/inventory/index.js';
+import { requireComponent } from '../../helpers/components.js';
 import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
 import { goMod } from '../../../src/inventory/extractors/go/go-mod.js';
 import { javaArchive } from '../../../src/inventory/extractors/java/archive.js';
@@ -111,6 +112,7 @@ describe("Python: Debian's python3-* packages", () => {
       for (const f of await listFiles(debs)) await sh('dpkg-deb', ['-x', f.abs, tree]);
     });
   beforeAll(async () => {
+    requireComponent('python3', 'dpkg-deb');
     await debianPython();
   });
 
@@ -160,6 +162,7 @@ describe('Go: a program built here with the toolchain', () => {
   }
 
   beforeAll(async () => {
+    requireComponent('go', 'objcopy');
     await program();
   });
 
@@ -292,6 +295,7 @@ describe('Java: archives built here with javac and jar', () => {
   }
 
   beforeAll(async () => {
+    requireComponent('javac', 'jar');
     await archives();
   });
 

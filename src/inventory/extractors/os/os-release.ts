@@ -119,8 +119,10 @@ export interface OsDetection {
 /**
  * Decides the OS from the files the walk handed over (`path → bytes`) and the OS packages
  * found (for distroless images, which have a dpkg database but may lack release files).
+ * `osExpected` false (a project directory, a lockfile) keeps quiet about a missing OS when
+ * no OS packages were found either.
  */
-export function detectOs(files: ReadonlyMap<string, Buffer>, packages: readonly FoundPackage[] = []): OsDetection {
+export function detectOs(files: ReadonlyMap<string, Buffer>, packages: readonly FoundPackage[] = [], osExpected = true): OsDetection {
   const text = (p: string) => files.get(p)?.toString('utf8');
   const osRelease = text('/etc/os-release') ?? text('/usr/lib/os-release');
   let os: OsInfo | undefined;
@@ -163,6 +165,7 @@ export function detectOs(files: ReadonlyMap<string, Buffer>, packages: readonly 
   }
   if (!os) {
     const hasOsPackages = packages.some((p) => p.purlType === 'deb' || p.purlType === 'rpm' || p.purlType === 'apk');
+    if (!hasOsPackages && !osExpected) return {};
     return { warning: hasOsPackages ? 'OS packages found but the operating system is unknown (no os-release); they get no ecosystem' : 'operating system unknown (no os-release or release file)' };
   }
   const detected = withEcosystem(os);

@@ -1,0 +1,47 @@
+/**
+ * Usage errors exit 2 with commander's one-line message and a hint naming the command's
+ * help, never the whole help text and never 1 (which means "--fail-on met" to a pipeline);
+ * a target with an unknown scheme says so before any database is opened.
+ */
+import { describe, expect, it } from 'vitest';
+import { assertKnownScheme } from '../../src/inventory/index.js';
+import { runVigil } from '../helpers/cli.js';
+
+describe('usage errors', () => {
+  it.each<[string, string[], string]>([
+    ['an unknown option', ['scan', '--fial-on', 'HIGH', 'dir:.'], "error: unknown option '--fial-on'\n(Did you mean --fail-on?)\nTry 'vigil scan --help'.\n"],
+    ['a missing argument', ['scan'], "error: missing required argument 'target'\nTry 'vigil scan --help'.\n"],
+    ['a missing option value', ['scan', 'dir:.', '--fail-on'], "error: option '--fail-on <severity>' argument missing\nTry 'vigil scan --help'.\n"],
+    ['an unknown option of a subcommand', ['db', 'update', '--bogus'], "error: unknown option '--bogus'\nTry 'vigil db update --help'.\n"],
+    ['an unknown command', ['sacn'], "error: unknown command 'sacn'\n(Did you mean scan?)\nTry 'vigil --help'.\n"],
+  ])('%s exits 2 with a one-line hint', async (_name, args, stderr) => {
+    const res = await runVigil(args);
+    expect(res).toEqual({ code: 2, stdout: '', stderr });
+  });
+
+  it('a bad value exits 2 naming the flag', async () => {
+    const res = await runVigil(['scan', 'dir:.', '--fail-on', 'SEVERE', '--offline', '--vulndb', '/nonexistent.sqlite']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe('vigil: --fail-on "SEVERE": expected one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNTRIAGED\n');
+  });
+
+  it('--help still exits 0 with the help on stdout', async () => {
+    const res = await runVigil(['scan', '--help']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^Usage: vigil scan \[options\] <target>/);
+  });
+});
+
+describe('target schemes', () => {
+  it.each([['dri:/tmp'], ['regsitry:localhost:5000/app:1'], ['oci:/tmp/layout']])('%s is an unknown scheme, not a registry host', async (target) => {
+    const scheme = target.slice(0, target.indexOf(':') + 1);
+    // The database does not exist: the scheme is checked before it is opened (or downloaded).
+    const res = await runVigil(['scan', target, '--offline', '--vulndb', '/nonexistent.sqlite']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(`vigil: ${target}: unknown target scheme '${scheme}' (known: dir, oci-dir, docker-archive, oci-archive, registry, sbom, file, ssh; or give a path)\n`);
+  });
+
+  it.each([['localhost:5000/app'], ['registry.example.com:5000/team/app:1'], ['registry.example.com/app:1'], ['alpine:3.19'], ['dir:/tmp'], ['/tmp']])('%s is still a known scheme, an image reference or a path', (target) => {
+    expect(() => assertKnownScheme(target)).not.toThrow();
+  });
+});
