@@ -249,7 +249,7 @@ describe('reachability analysis against a real network', () => {
     expect(results.filter((r) => r === 'open')).toHaveLength(reported.size);
   });
 
-  it('reaches the same with `vigil network collect` reports of each host's sockets and nftables rules, and names the processes', () => {
+  it('reaches the same with `vigil network collect` reports of each host (sockets, nftables rules), and names the processes', () => {
     const reports = join(lab.dir, 'reported');
     mkdirSync(reports);
     for (const short of ['web', 'db', 'nas']) writeFileSync(join(reports, `${short}.json`), collectIn(short));
