@@ -115,10 +115,7 @@ class Index {
   readonly internetGateways = new Map<string, Set<string>>(); // network id → gateway ids
   readonly components = new Map<string, Component>();
 
-  constructor(
-    readonly topology: Topology,
-    readonly warnings: string[],
-  ) {
+  constructor(topology: Topology) {
     const sorted = (rules: AclRule[]) => [...rules].sort((a, b) => a.number - b.number);
     const acls = topology.acls.map((a) => ({ ...a, inbound: sorted(a.inbound), outbound: sorted(a.outbound) }));
     for (const c of [...topology.networks, ...topology.gateways, ...topology.routeTables, ...acls]) this.components.set(c.id, c);
@@ -279,7 +276,7 @@ function listenersIn(host: HostFacts | undefined, iface: Interface, protocol: Ex
 /** Runs the analysis over a whole topology. */
 export function analyze(topology: Topology, opts: { signal?: AbortSignal } = {}): Analysis {
   const warnings: string[] = [...topology.warnings];
-  const index = new Index(topology, warnings);
+  const index = new Index(topology);
   const exposures: Exposure[] = [];
   // Interfaces alike in subnet and groups (the common case: a fleet behind one group) share
   // one evaluation; a host firewall makes an evaluation the host's own.
