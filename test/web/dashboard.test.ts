@@ -262,4 +262,24 @@ describe('dashboard', () => {
     await shot(integrations, 'integrations');
     await integrations.context().close();
   });
+
+  it('shows why a host whose OS release has no advisory data is unsupported', async () => {
+    const os = { id: 'ubuntu', versionId: '22.04', ecosystem: 'Ubuntu:22.04:LTS', prettyName: 'Ubuntu 22.04.4 LTS' };
+    const inventory = {
+      schemaVersion: 1,
+      target: { type: 'host', name: 'jammy' },
+      os,
+      packages: [{ ecosystem: os.ecosystem, purlType: 'deb', name: 'openssl', version: '3.0.2-0ubuntu1', purl: 'pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1', locations: ['/var/lib/dpkg/status'], extractor: 'os/dpkg-status@1' }],
+      warnings: [],
+      partial: false,
+      scannedAt: '2026-12-01T00:00:00.000Z',
+    };
+    await server.api(admin, 'POST', '/api/v1/scans', { inventory, resource: { type: 'HOST', name: 'jammy' } });
+    const page = await open('/resources?reason=UNSUPPORTED_OS');
+    const detail = page.locator('table[aria-label="Resources"] tbody tr:has-text("jammy") [data-testid="coverage-detail"]');
+    await detail.waitFor();
+    expect(await detail.textContent()).toMatch(/^Ubuntu:22\.04:LTS: the advisory database holds no advisories for this release/);
+    await shot(page, 'resources-unsupported-os');
+    await page.context().close();
+  });
 });

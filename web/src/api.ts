@@ -227,6 +227,8 @@ export interface CoverageEntry {
   accountId: string;
   status: 'ACTIVE' | 'INACTIVE';
   reason: string;
+  /** What the last scan could not judge (an OS release without advisory data, end of life…), one line each; or why it failed. */
+  detail?: string;
   lastScanAt?: string;
   severityCounts?: SeverityCounts;
 }

@@ -13,6 +13,25 @@ import { useApi } from '../use-api.js';
 const TYPES = ['CONTAINER_IMAGE', 'HOST', 'REPOSITORY', 'PACKAGE_ARCHIVE'];
 const REASONS = ['SUCCESSFUL', 'PENDING_INITIAL_SCAN', 'UNSUPPORTED_OS', 'NO_INVENTORY', 'STALE_INVENTORY', 'SCAN_FAILED', 'EXCLUDED_BY_TAG', 'SCAN_ELIGIBILITY_EXPIRED'];
 
+/**
+ * The coverage reason, and under it what the last scan could not judge (its first line; all
+ * of them on hover), so that "unsupported OS" says which release lacks data or is end of life.
+ */
+function ReasonCell({ status, reason, detail }: { status: string; reason: string; detail?: string }): ReactNode {
+  const lines = detail?.split('\n') ?? [];
+  return (
+    <div title={detail}>
+      <span className={status === 'INACTIVE' ? 'warn' : 'muted'}>{enumLabel(reason)}</span>
+      {lines.length > 0 && (
+        <div className="muted small detail-lines" data-testid="coverage-detail">
+          {lines[0]}
+          {lines.length > 1 ? ` (+${lines.length - 1} more)` : ''}
+        </div>
+      )}
+    </div>
+  );
+}
+
 /** The resources page. */
 export function ResourcesPage(): ReactNode {
   const { params } = useLocation();
@@ -46,7 +65,12 @@ export function ResourcesPage(): ReactNode {
       },
       { id: 'type', header: 'Type', meta: { width: 140 }, cell: ({ row }) => enumLabel(row.original.resourceType) },
       { id: 'status', header: 'Scan status', meta: { width: 104 }, cell: ({ row }) => <span className={`status cov-${row.original.status.toLowerCase()}`}>{enumLabel(row.original.status)}</span> },
-      { id: 'reason', header: 'Reason', meta: { width: 170 }, cell: ({ row }) => <span className={row.original.status === 'INACTIVE' ? 'warn' : 'muted'}>{enumLabel(row.original.reason)}</span> },
+      {
+        id: 'reason',
+        header: 'Reason',
+        meta: { width: 280 },
+        cell: ({ row }) => <ReasonCell status={row.original.status} reason={row.original.reason} detail={row.original.detail} />,
+      },
       { id: 'lastScanAt', header: 'Last scan', meta: { width: 100 }, cell: ({ row }) => <span title={row.original.lastScanAt}>{ago(row.original.lastScanAt)}</span> },
       { id: 'account', header: 'Account', meta: { width: 110 }, cell: ({ row }) => <span className="mono small">{row.original.accountId}</span> },
       { id: 'findings', header: 'Findings (C / H / M / L)', meta: { width: 180 }, enableSorting: false, cell: ({ row }) => (row.original.severityCounts ? <SeverityCountsCells counts={row.original.severityCounts} /> : <span className="muted">—</span>) },
