@@ -179,7 +179,7 @@ function otherRecordVectors(draft: Draft, index: AdvisoryIndex, cache: Map<strin
     if (!vectors) {
       vectors = [];
       for (const record of index.vulnerability(id)?.records ?? []) {
-        const source = record.id.startsWith('GHSA-') ? 'ghsa' : 'osv';
+        const source = cvssSourceOf(record, false);
         for (const s of [...(record.severity ?? []), ...(record.affected ?? []).flatMap((a) => a.severity ?? [])]) {
           if (s.type.startsWith('CVSS_')) vectors.push({ vector: s.score, source, via: record.id });
         }

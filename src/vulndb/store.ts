@@ -228,6 +228,10 @@ function cvssKey(vectors: readonly CvssVector[] | undefined): string {
 
 const MAX_WARNINGS_KEPT = 50;
 
+/** The (ecosystem, package) pairs the advisories of one id's vulnerability name (groups of the previous build). */
+const PACKAGES_OF_ID =
+  'SELECT DISTINCT f.ecosystem AS ecosystem, f.name AS name FROM vuln_id v JOIN vuln_member m ON m.vuln = v.vuln JOIN affected f ON f.advisory = m.advisory WHERE v.alias = ?';
+
 /**
  * One source being replaced inside the writer's open transaction: items go in with
  * {@link add}, then {@link commit} records the change log or {@link rollback} restores
@@ -273,6 +277,11 @@ export class SourceImport {
   skip(item: string, why: string): void {
     this.skipped++;
     if (this.warnings.length < MAX_WARNINGS_KEPT) this.warnings.push(`${item}: ${why}`);
+  }
+
+  /** What was imported so far. */
+  counts(): { records: number; skipped: number; warnings: string[] } {
+    return { records: this.records, skipped: this.skipped, warnings: this.warnings };
   }
 
   /** Adds one parsed item. */
@@ -367,9 +376,7 @@ export class SourceImport {
     // A CVE newly known to be exploited changes the risk of every package it affects.
     // (Groups are those of the previous build; a CVE first seen in this update is logged
     // through its advisory instead.)
-    const pkgsOf = db.prepare(
-      'SELECT DISTINCT f.ecosystem AS ecosystem, f.name AS name FROM vuln_id v JOIN vuln_member m ON m.vuln = v.vuln JOIN affected f ON f.advisory = m.advisory WHERE v.alias = ?',
-    );
+    const pkgsOf = db.prepare(PACKAGES_OF_ID);
     let kevAdded = 0;
     if (this.oldKev.size > 0 || this.kevSeen.size > 0) {
       const firstImport = this.oldKev.size === 0;
@@ -407,13 +414,7 @@ export class SourceImport {
         logForPackages('epss-changed', cve);
       }
     }
-    db.prepare(
-      `INSERT INTO source (name, kind, location, fingerprint, checked_at, changed_at, records, skipped, warnings, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-       ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, location = excluded.location, fingerprint = excluded.fingerprint,
-         checked_at = excluded.checked_at, changed_at = excluded.changed_at, records = excluded.records,
-         skipped = excluded.skipped, warnings = excluded.warnings, error = NULL`,
-    ).run(this.name, this.kind, this.location, fingerprint ?? null, at, at, this.records, this.skipped, JSON.stringify(this.warnings));
+    writeSourceRow(db, this, fingerprint, at);
     db.exec('RELEASE source_import');
     return { records: this.records, skipped: this.skipped, warnings: this.warnings, changes, kevAdded, cvssChanged, epssChanged };
   }
@@ -456,6 +457,11 @@ export class EnrichmentPatch {
     if (this.warnings.length < MAX_WARNINGS_KEPT) this.warnings.push(`${item}: ${why}`);
   }
 
+  /** What was imported so far. */
+  counts(): { records: number; skipped: number; warnings: string[] } {
+    return { records: this.records, skipped: this.skipped, warnings: this.warnings };
+  }
+
   /** Adds one parsed item; a patch carries enrichment only. */
   add(item: ImportItem): void {
     if (item.type === 'advisory') {
@@ -475,9 +481,7 @@ export class EnrichmentPatch {
     const oldRow = db.prepare('SELECT json FROM enrichment WHERE cve = ? AND source = ?').pluck();
     const del = db.prepare('DELETE FROM enrichment WHERE cve = ? AND source = ?');
     const ins = db.prepare('INSERT INTO enrichment (cve, source, has_cvss, json) VALUES (?, ?, ?, ?)');
-    const pkgsOf = db.prepare(
-      'SELECT DISTINCT f.ecosystem AS ecosystem, f.name AS name FROM vuln_id v JOIN vuln_member m ON m.vuln = v.vuln JOIN affected f ON f.advisory = m.advisory WHERE v.alias = ?',
-    );
+    const pkgsOf = db.prepare(PACKAGES_OF_ID);
     const insertChange = db.prepare('INSERT INTO change (update_id, at, kind, advisory_id, source, ecosystem, name) VALUES (?, ?, ?, ?, ?, ?, ?)');
     let cvssChanged = 0;
     for (const [cve, item] of this.items) {
@@ -489,13 +493,7 @@ export class EnrichmentPatch {
       cvssChanged++;
       for (const p of pkgsOf.all(cve) as ChangedPackage[]) insertChange.run(this.writer.updateId, at, 'cvss-changed', cve, this.name, p.ecosystem, p.name);
     }
-    db.prepare(
-      `INSERT INTO source (name, kind, location, fingerprint, checked_at, changed_at, records, skipped, warnings, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-       ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, location = excluded.location, fingerprint = excluded.fingerprint,
-         checked_at = excluded.checked_at, changed_at = excluded.changed_at, records = excluded.records,
-         skipped = excluded.skipped, warnings = excluded.warnings, error = NULL`,
-    ).run(this.name, this.kind, this.location, fingerprint ?? null, at, at, this.records, this.skipped, JSON.stringify(this.warnings));
+    writeSourceRow(db, this, fingerprint, at);
     db.exec('RELEASE source_import');
     return {
       records: this.records,
@@ -515,6 +513,23 @@ export class EnrichmentPatch {
     db.exec('RELEASE source_import');
     this.writer.recordSourceError(this.name, this.kind, this.location, error);
   }
+}
+
+/** Records a source's successful import: its fingerprint, counts and first warnings. */
+function writeSourceRow(
+  db: Database.Database,
+  s: { name: string; kind: string; location: string; counts(): { records: number; skipped: number; warnings: string[] } },
+  fingerprint: string | undefined,
+  at: string,
+): void {
+  const { records, skipped, warnings } = s.counts();
+  db.prepare(
+    `INSERT INTO source (name, kind, location, fingerprint, checked_at, changed_at, records, skipped, warnings, error)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+     ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, location = excluded.location, fingerprint = excluded.fingerprint,
+       checked_at = excluded.checked_at, changed_at = excluded.changed_at, records = excluded.records,
+       skipped = excluded.skipped, warnings = excluded.warnings, error = NULL`,
+  ).run(s.name, s.kind, s.location, fingerprint ?? null, at, at, records, skipped, JSON.stringify(warnings));
 }
 
 function uniquePackages(list: ChangedPackage[]): ChangedPackage[] {
