@@ -10,7 +10,7 @@
  */
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
 import { ExtractError, executableFormat, mayBeProgram, peek } from '../language-common.js';
-import { readElf, type ElfFile } from '../elf.js';
+import { findElfSection, readElf, type ElfFile } from '../elf.js';
 import { goPackage, stdlibVersion } from './golang.js';
 
 /** Largest program read whole. */
@@ -117,33 +117,6 @@ export function parseModinfo(goVersion: string, modinfo: string): GoBuildInfo {
 const BUILDINFO_READ_BYTES = 4 * 1024 * 1024;
 const SCAN_CHUNK_BYTES = 16 * 1024 * 1024;
 
-/** The file offset of an ELF program's `.go.buildinfo` section, read through section headers. */
-async function elfBuildInfoOffset(file: FileRef): Promise<number | undefined> {
-  const head = await file.readAt!(0, 64);
-  if (head.length < 64) return undefined;
-  const is64 = head[4] === 2;
-  const le = head[5] === 1;
-  const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-  const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-  const uptr = (b: Buffer, o: number) => (is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o));
-  const shoff = uptr(head, is64 ? 0x28 : 0x20);
-  const shentsize = u16(head, is64 ? 0x3a : 0x2e);
-  const shnum = u16(head, is64 ? 0x3c : 0x30);
-  const shstrndx = u16(head, is64 ? 0x3e : 0x32);
-  if (shoff === 0 || shentsize < (is64 ? 0x40 : 0x28) || shstrndx >= shnum || shoff + shnum * shentsize > file.size) return undefined;
-  const table = await file.readAt!(shoff, shnum * shentsize);
-  const field = (i: number, o64: number, o32: number) => uptr(table, i * shentsize + (is64 ? o64 : o32));
-  const strOffset = field(shstrndx, 0x18, 0x10);
-  const strSize = Math.min(field(shstrndx, 0x20, 0x14), 1024 * 1024);
-  const names = await file.readAt!(strOffset, strSize);
-  for (let i = 0; i < shnum; i++) {
-    const at = u32(table, i * shentsize);
-    const end = names.indexOf(0, at);
-    if (end > at && names.toString('latin1', at, end) === '.go.buildinfo') return field(i, 0x18, 0x10);
-  }
-  return undefined;
-}
-
 /**
  * The build information of a program too large to read whole: an ELF program's
  * `.go.buildinfo` section is found through its section headers and read alone; otherwise the
@@ -151,7 +124,7 @@ async function elfBuildInfoOffset(file: FileRef): Promise<number | undefined> {
  * can be read this way.
  */
 async function readLargeBuildInfo(file: FileRef, elf: boolean): Promise<GoBuildInfo | undefined> {
-  let at = elf ? await elfBuildInfoOffset(file) : undefined;
+  let at = elf ? (await findElfSection(file, '.go.buildinfo'))?.offset : undefined;
   for (let offset = 0; at === undefined && offset < file.size; offset += SCAN_CHUNK_BYTES) {
     // Chunks start 16-byte aligned and overlap by the marker's length, so no marker is cut.
     const chunk = await file.readAt!(offset, SCAN_CHUNK_BYTES + MAGIC.length);
@@ -193,11 +166,19 @@ export const goBinary = {
     if (large && !file.readAt) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
     // Most files handed over are not Go programs (or not programs at all): that is not a
     // problem, and the first bytes say so without reading the rest.
-    const format = executableFormat(large ? await file.readAt!(0, 4) : await peek(file, 4));
+    const format = executableFormat(file.readAt ? await file.readAt(0, 4) : await peek(file, 4));
     if (!format) return [];
     let info: GoBuildInfo | undefined;
     try {
-      info = large ? await readLargeBuildInfo(file, format === 'elf') : readGoBuildInfo(await file.read());
+      if (format === 'elf' && !large && file.readAt) {
+        // An ELF program with section headers and no `.go.buildinfo` is not Go: the common
+        // case (shared libraries, C programs) costs a few small reads, not the whole file.
+        const section = await findElfSection(file, '.go.buildinfo');
+        if (section === null) return [];
+        if (section) info = readGoBuildInfo(await file.readAt(section.offset, BUILDINFO_READ_BYTES));
+      }
+      // Pre-1.18 build info points elsewhere in the file: read it whole.
+      info ??= large ? await readLargeBuildInfo(file, format === 'elf') : readGoBuildInfo(await file.read());
     } catch (err) {
       ctx.warn(`Go build information is damaged: ${err instanceof Error ? err.message : String(err)}`);
       return [];
