@@ -59,6 +59,7 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
   const osFiles = new Map<string, Buffer>();
   const found: Found[] = [];
 
+  const wantedBeyondLimit = (path: string, size: number, mode?: number): boolean => extractors.some((e) => e.seeksLargeFiles === true && e.fileRequired(path, size, mode));
   const wanted = (path: string, size: number, mode?: number): boolean =>
     osFileRequired(path) || extractors.some((e) => e.fileRequired(path, size, mode) || (e.auxiliaryFile?.(path, size) ?? false));
 
@@ -105,13 +106,20 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
   await source.walk(
     {
       wanted,
+      wantedBeyondLimit,
       warn: (w) => warnings.push(w),
       progress: opts.onProgress ? (n) => opts.onProgress!(n, source.totalBytes) : undefined,
       async file(file, history, view) {
         signal?.throwIfAborted();
         if (osFileRequired(file.path) && file.size <= OS_FILE_LIMIT) osFiles.set(file.path, await file.read());
+        const oversize = file.size > limits.maxFileBytes;
         for (const e of extractors) {
-          if (e.fileRequired(file.path, file.size, file.mode)) await runOne(e, file, history, view);
+          if (!e.fileRequired(file.path, file.size, file.mode)) continue;
+          if (oversize && !e.seeksLargeFiles) {
+            warnings.push({ extractor: extractorRef(e), path: file.path, reason: `not read: file is ${file.size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)` });
+            continue;
+          }
+          await runOne(e, file, history, view);
         }
       },
     },

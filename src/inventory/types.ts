@@ -130,6 +130,12 @@ export interface FileRef {
   read(): Promise<Buffer>;
   /** Streams the file. */
   stream(): Readable;
+  /**
+   * Reads `length` bytes at `offset` (fewer at the end of the file), whatever the file's size:
+   * for extractors that find what they need by seeking in files over the size limit (a Go
+   * program's build information). Absent where the source cannot seek (image layers).
+   */
+  readAt?(offset: number, length: number): Promise<Buffer>;
 }
 
 /** What an extractor can see besides its file. */
@@ -156,6 +162,11 @@ export interface Extractor {
   readonly version: number;
   /** True when the file at this path is one this extractor reads. */
   fileRequired(path: string, size: number, mode?: number): boolean;
+  /**
+   * True when the extractor finds what it needs in files over the scan's `maxFileBytes` by
+   * seeking ({@link FileRef.readAt}) instead of reading them whole.
+   */
+  seeksLargeFiles?: boolean;
   /**
    * True for files the extractor reads only through `ctx.readFile` while extracting another
    * file: the walker keeps them available but does not call `extract` on them.

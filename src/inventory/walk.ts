@@ -25,6 +25,11 @@ export interface WalkHandlers {
   /** True when some extractor reads this file (as its input or as an auxiliary file); `mode` is `st_mode` when the source knows it. */
   wanted(path: string, size: number, mode?: number): boolean;
   /**
+   * True when an extractor reads this file by seeking even though it is over `maxFileBytes`
+   * (see {@link FileRef.readAt}); sources that can seek hand such files over, others warn.
+   */
+  wantedBeyondLimit?(path: string, size: number, mode?: number): boolean;
+  /**
    * One wanted regular file of the final view. `history` holds earlier versions of the same
    * path from lower layers (oldest first) when the file changed between layers.
    */

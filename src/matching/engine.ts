@@ -145,7 +145,8 @@ function fixOf(group: VulnerabilityGroup, candidates: Candidates, key: LookupKey
     seen.add(m.record.id);
     for (const entry of m.entries) sources.push({ id: m.record.id, entry });
   }
-  const index = byVulnerability(candidates);
+  // Most names have one advisory, or all of them in this group: no other record to look for.
+  const index = seen.size < candidates.advisories.length ? byVulnerability(candidates) : new Map<string, Candidates['advisories']>();
   for (const id of [group.id, ...group.aliases]) {
     for (const a of index.get(id) ?? []) {
       if (seen.has(a.id)) continue;

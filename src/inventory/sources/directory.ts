@@ -120,6 +120,16 @@ export function diskRef(path: string, diskPath: string, size: number, limit: num
       return buf;
     },
     stream: () => createReadStream(diskPath, { end: Math.max(0, Math.min(size, limit) - 1) }),
+    async readAt(offset, length) {
+      const handle = await open(diskPath, 'r');
+      try {
+        const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+        const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
+        return buf.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    },
   };
 }
 
@@ -211,7 +221,7 @@ export class DirectorySource implements Source {
             continue;
           }
           if (!handlers.wanted(path, size, mode)) continue;
-          if (size > limits.maxFileBytes) {
+          if (size > limits.maxFileBytes && !handlers.wantedBeyondLimit?.(path, size, mode)) {
             handlers.warn({ path, reason: `not read: file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)` });
             continue;
           }

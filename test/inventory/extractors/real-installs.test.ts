@@ -228,14 +228,29 @@ describe('Go: a program built here with the toolchain', () => {
     }
   });
 
-  it('warns about a program skipped for its size, never silently', async () => {
+  it('reads the build info of a program over 256 MiB by seeking, and warns about the extractors that cannot', async () => {
+    const dir = await program();
     const root = await mkdtemp(join(tmpdir(), 'vigil-go-large-'));
     try {
       await mkdir(join(root, 'usr/bin'), { recursive: true });
-      // Sparse: 300 MiB on paper, nothing on disk.
+      // The real program padded (sparsely) past 256 MiB: its ELF section headers still find
+      // `.go.buildinfo`. The PE copy has no section table to follow: found by scanning for the marker.
+      await copyFile(join(dir, 'vigiltest'), join(root, 'usr/bin/huge-go'));
+      await sh('truncate', ['-s', '300M', join(root, 'usr/bin/huge-go')]);
+      await copyFile(join(dir, 'vigiltest.exe'), join(root, 'usr/bin/huge-go.exe'));
+      await sh('truncate', ['-s', '300M', join(root, 'usr/bin/huge-go.exe')]);
+      // Not a program at all: nothing found, nothing wrong.
       await sh('truncate', ['-s', '300M', join(root, 'usr/bin/huge.bin')]);
+      const small = await runExtractor(goBinary, join(dir, 'vigiltest'), { targetPath: '/usr/bin/vigiltest' });
       const inv = await scanTarget(`dir:${root}`);
-      expect(inv.warnings.filter((w) => w.extractor !== 'os/os-release@1')).toEqual([{ path: '/usr/bin/huge.bin', reason: `not read: file is ${300 * 1024 * 1024} bytes, more than the limit of ${256 * 1024 * 1024} (maxFileBytes)` }]);
+      for (const file of ['/usr/bin/huge-go', '/usr/bin/huge-go.exe']) {
+        expect(nv(inv.packages.filter((p) => p.locations.includes(file)))).toEqual(nv(small.packages));
+      }
+      // cargo auditable reads programs whole: each file over the limit is a warning for it.
+      const size = 300 * 1024 * 1024;
+      expect(inv.warnings.filter((w) => w.extractor !== 'os/os-release@1').map((w) => [w.path, w.reason]).sort()).toEqual(
+        ['/usr/bin/huge-go', '/usr/bin/huge-go.exe', '/usr/bin/huge.bin'].map((path) => [path, `not read: file is ${size} bytes, more than the limit of ${256 * 1024 * 1024} (maxFileBytes)`]),
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@
  */
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
 import { ExtractError, executableFormat, mayBeProgram, peek } from '../language-common.js';
-import { readElf, type ElfFile } from '../elf.js';
+import { findElfSection, readElf, type ElfFile } from '../elf.js';
 import { goPackage, stdlibVersion } from './golang.js';
 
 /** Largest program read whole. */
@@ -113,6 +113,29 @@ export function parseModinfo(goVersion: string, modinfo: string): GoBuildInfo {
   return info;
 }
 
+/** Bytes read around the build-info header of a large program: header, version and modinfo. */
+const BUILDINFO_READ_BYTES = 4 * 1024 * 1024;
+const SCAN_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The build information of a program too large to read whole: an ELF program's
+ * `.go.buildinfo` section is found through its section headers and read alone; otherwise the
+ * file is scanned in chunks for the 16-byte-aligned marker. Only the inline form (Go ≥ 1.18)
+ * can be read this way.
+ */
+async function readLargeBuildInfo(file: FileRef, elf: boolean): Promise<GoBuildInfo | undefined> {
+  let at = elf ? (await findElfSection(file, '.go.buildinfo'))?.offset : undefined;
+  for (let offset = 0; at === undefined && offset < file.size; offset += SCAN_CHUNK_BYTES) {
+    // Chunks start 16-byte aligned and overlap by the marker's length, so no marker is cut.
+    const chunk = await file.readAt!(offset, SCAN_CHUNK_BYTES + MAGIC.length);
+    let pos = chunk.indexOf(MAGIC);
+    while (pos >= 0 && pos % 16 !== 0) pos = chunk.indexOf(MAGIC, pos + 1);
+    if (pos >= 0) at = offset + pos;
+  }
+  if (at === undefined) return undefined;
+  return readGoBuildInfo(await file.readAt!(at, BUILDINFO_READ_BYTES));
+}
+
 /** The packages a Go binary's build information names. */
 export function goBuildInfoPackages(info: GoBuildInfo): FoundPackage[] {
   const found: FoundPackage[] = [];
@@ -137,15 +160,25 @@ export const goBinary = {
   fileRequired(path: string, size: number, mode?: number): boolean {
     return mayBeProgram(path, size, mode);
   },
+  seeksLargeFiles: true,
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
-    if (file.size > MAX_BINARY_BYTES) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
+    const large = file.size > MAX_BINARY_BYTES;
+    if (large && !file.readAt) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
     // Most files handed over are not Go programs (or not programs at all): that is not a
     // problem, and the first bytes say so without reading the rest.
-    if (!executableFormat(await peek(file, 4))) return [];
-    const buf = await file.read();
+    const format = executableFormat(file.readAt ? await file.readAt(0, 4) : await peek(file, 4));
+    if (!format) return [];
     let info: GoBuildInfo | undefined;
     try {
-      info = readGoBuildInfo(buf);
+      if (format === 'elf' && !large && file.readAt) {
+        // An ELF program with section headers and no `.go.buildinfo` is not Go: the common
+        // case (shared libraries, C programs) costs a few small reads, not the whole file.
+        const section = await findElfSection(file, '.go.buildinfo');
+        if (section === null) return [];
+        if (section) info = readGoBuildInfo(await file.readAt(section.offset, BUILDINFO_READ_BYTES));
+      }
+      // Pre-1.18 build info points elsewhere in the file: read it whole.
+      info ??= large ? await readLargeBuildInfo(file, format === 'elf') : readGoBuildInfo(await file.read());
     } catch (err) {
       ctx.warn(`Go build information is damaged: ${err instanceof Error ? err.message : String(err)}`);
       return [];

@@ -7,7 +7,7 @@
 import { inflateSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
-import { elfSectionData, readElf } from '../elf.js';
+import { elfSectionData, findElfSection, readElf } from '../elf.js';
 import { ExtractError, mayBeProgram } from '../language-common.js';
 import { cargoPackage } from './crate.js';
 
@@ -37,9 +37,18 @@ export const cargoAuditable = {
   },
   async extract(file: FileRef, _ctx: ExtractContext): Promise<FoundPackage[]> {
     if (file.size > MAX_BINARY_BYTES) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
-    const buf = await file.read();
-    const elf = readElf(buf);
-    const section = elf && elfSectionData(buf, elf, '.dep-v0');
+    // Seek to the section where the source allows it: most programs have none, and reading
+    // them whole to find out is the cost of the scan.
+    const found = await findElfSection(file, '.dep-v0');
+    if (found === null) return [];
+    let section: Buffer | undefined;
+    if (found) {
+      section = await file.readAt!(found.offset, found.size);
+    } else {
+      const buf = await file.read();
+      const elf = readElf(buf);
+      section = (elf && elfSectionData(buf, elf, '.dep-v0')) || undefined;
+    }
     // Programs built without cargo auditable (most of them) have no such section.
     if (!section) return [];
     let json: string;
