@@ -156,7 +156,7 @@ export function goBuildInfoPackages(info: GoBuildInfo): FoundPackage[] {
 /** Extracts Go modules and the toolchain version from compiled Go programs. */
 export const goBinary = {
   id: 'go/go-binary',
-  version: 1,
+  version: 2,
   fileRequired(path: string, size: number, mode?: number): boolean {
     return mayBeProgram(path, size, mode);
   },

@@ -109,7 +109,7 @@ export function parseGoMod(text: string, goSum?: string): FoundPackage[] {
 /** Extracts Go modules from `go.mod` (with `go.sum` for Go ≤ 1.16 modules). */
 export const goMod = {
   id: 'go/go-mod',
-  version: 1,
+  version: 2,
   fileRequired(path: string): boolean {
     // The module cache (`…/pkg/mod/…`) holds the go.mod of every module ever downloaded:
     // those describe dependencies' own builds, not this project.
