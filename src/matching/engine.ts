@@ -163,6 +163,39 @@ function references(group: VulnerabilityGroup, enrichment: readonly Enrichment[]
  * every package dropped or left uncertain is counted and explained in `warnings`.
  */
 export function runScan(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}): EngineResult {
+  const steps = scanSteps(inventory, index, context);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Packages matched, or findings scored, between two chances to yield. */
+const STEP = 64;
+/** Longest stretch a yielding scan keeps the event loop, in milliseconds. */
+const SLICE_MS = 20;
+
+/**
+ * {@link runScan} that gives the event loop back every {@link SLICE_MS} ms, so a server
+ * matching a 100,000-package inventory still answers other requests meanwhile. The result
+ * is the same as runScan's.
+ */
+export async function runScanYielding(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}, signal?: AbortSignal): Promise<EngineResult> {
+  const steps = scanSteps(inventory, index, context);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** The scan as a generator that pauses (yields) every {@link STEP} packages or findings. */
+function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanContext): Generator<void, EngineResult> {
   const startedAt = performance.now();
   const warnings = new Warnings();
   for (const w of inventory.warnings) warnings.add(w);
@@ -178,7 +211,9 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
   const cache = new Map<string, PackageMatches>();
   const { candidatesByName, namesByEcosystem } = indexCache(index);
   const drafts: Draft[] = [];
+  let stepped = 0;
   for (const pkg of inventory.packages) {
+    if (++stepped % STEP === 0) yield;
     const eco = ecosystemOf(pkg);
     if (!eco) {
       stats.unknownEcosystem++;
@@ -261,6 +296,7 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
   const findings: Finding[] = [];
   const rejectedVectors = new Set<string>();
   for (const draft of drafts) {
+    if (++stepped % STEP === 0) yield;
     const { pkg, group } = draft;
     const enrichment = [group.id, ...group.aliases].flatMap((id) => (enrichmentById.has(id) ? [enrichmentById.get(id)!] : []));
     const kev = enrichment.find((e) => e.kev)?.kev;
@@ -300,20 +336,11 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
     });
   }
   for (const reason of rejectedVectors) warnings.add({ reason });
-  findings.sort((a, b) => compareByRisk(a, b) || cmp(a.package.name, b.package.name) || cmp(a.id, b.id));
+  findings.sort(compareFindings);
   const scoredAt = performance.now();
 
-  const os = inventory.os;
   return {
-    result: {
-      schemaVersion: 1,
-      target: { type: inventory.target.type, name: inventory.target.name, ...(inventory.target.digest ? { digest: inventory.target.digest } : {}) },
-      ...(os?.ecosystem ? { os: { ecosystem: os.ecosystem, name: os.name ?? os.id, version: os.versionId ?? os.version ?? '' } } : {}),
-      packageCount: inventory.packages.length,
-      findings,
-      suppressed: [],
-      warnings: warnings.list,
-    },
+    result: { ...resultFrame(inventory), findings, warnings: warnings.list },
     stats,
     timings: { match: matchedAt - startedAt, score: scoredAt - matchedAt },
   };
@@ -323,6 +350,25 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The order of a result's findings: most risk first, then package and id. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return compareByRisk(a, b) || cmp(a.package.name, b.package.name) || cmp(a.id, b.id);
+}
+
+/** A result for the inventory with no findings and no warnings yet: what it says about the target. */
+export function resultFrame(inventory: Inventory): ScanResult {
+  const os = inventory.os;
+  return {
+    schemaVersion: 1,
+    target: { type: inventory.target.type, name: inventory.target.name, ...(inventory.target.digest ? { digest: inventory.target.digest } : {}) },
+    ...(os?.ecosystem ? { os: { ecosystem: os.ecosystem, name: os.name ?? os.id, version: os.versionId ?? os.version ?? '' } } : {}),
+    packageCount: inventory.packages.length,
+    findings: [],
+    suppressed: [],
+    warnings: [],
+  };
+}
+
 /** Matches and scores an inventory: the {@link ScanEngine} as a function of the index. */
 export function scanInventory(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}): ScanResult {
   return runScan(inventory, index, context).result;
@@ -330,5 +376,12 @@ export function scanInventory(inventory: Inventory, index: AdvisoryIndex, contex
 
 /** The engine bound to one index, in the {@link ScanEngine} shape the server calls. */
 export function createScanEngine(index: AdvisoryIndex): ScanEngine {
-  return (inventory, context) => scanInventory(inventory, index, context);
+  const engine: ScanEngine = (inventory, context) => scanInventory(inventory, index, context);
+  engine.yielding = async (inventory, context, signal) => (await runScanYielding(inventory, index, context, signal)).result;
+  return engine;
+}
+
+/** Runs an engine, yielding to the event loop when it can (engines built by {@link createScanEngine} can). */
+export function scanWith(engine: ScanEngine, inventory: Inventory, context: ScanContext, signal?: AbortSignal): Promise<ScanResult> {
+  return engine.yielding ? engine.yielding(inventory, context, signal) : Promise.resolve(engine(inventory, context));
 }

@@ -67,4 +67,8 @@ export interface ScanContext {
 }
 
 /** Matches and scores an inventory: the engine both `vigil scan` and the server run. */
-export type ScanEngine = (inventory: Inventory, context: ScanContext) => ScanResult;
+export interface ScanEngine {
+  (inventory: Inventory, context: ScanContext): ScanResult;
+  /** The same scan, giving the event loop back now and then (servers use it for large inventories). */
+  yielding?: (inventory: Inventory, context: ScanContext, signal?: AbortSignal) => Promise<ScanResult>;
+}

@@ -15,6 +15,7 @@ import { log as rootLog, type Logger } from '../log.js';
 import type { ScanEngine } from '../matching/types.js';
 import { authenticate, type Role } from './accounts.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { HttpProblem, problemBody } from './problem.js';
 import { registryPuller } from './pull.js';
 import { fieldErrors } from './validation.js';
@@ -77,7 +78,7 @@ function presentedKey(req: FastifyRequest): string | undefined {
 /** Builds the app (not listening). */
 export async function buildApp(opts: AppOptions): Promise<VigilApp> {
   const log = opts.log ?? rootLog.child({ component: 'server' });
-  const config: ServerConfig = { maxInventoryBytes: 64 * 1024 * 1024, maxBodyBytes: 1024 * 1024, ...opts.config };
+  const config: ServerConfig = { maxInventoryBytes: 64 * 1024 * 1024, maxBodyBytes: 1024 * 1024, asyncScanPackages: 5000, ...opts.config };
   const metrics: Metrics = createMetrics();
   const app: FastifyInstance = Fastify({
     loggerInstance: log,
@@ -98,6 +99,18 @@ export async function buildApp(opts: AppOptions): Promise<VigilApp> {
     };
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  // JSON bodies as fastify parses them, once their nesting is known to be bounded.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, raw, done) => {
+    const body = typeof raw === 'string' ? raw : raw.toString('utf8');
+    if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+      done(new HttpProblem(400, `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, [{ pointer: '/', detail: `nested deeper than ${MAX_JSON_DEPTH} levels` }], 'invalid-request'), undefined);
+      return;
+    }
+    parseJson(req, body, done);
+  });
 
   await app.register(fastifySwagger, {
     openapi: {

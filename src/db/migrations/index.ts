@@ -14,6 +14,7 @@ import { findingsAccountLookups } from './0004-findings-account-lookups.js';
 import { findingSummary } from './0005-finding-summary.js';
 import { findingsTrendIndexes } from './0006-findings-trend-indexes.js';
 import { findingsGroupIndexes } from './0007-findings-group-indexes.js';
+import { scanSubmissions } from './0010-scan-submissions.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -27,4 +28,5 @@ export const migrations: readonly VigilMigration[] = [
   findingsTrendIndexes,
   findingsGroupIndexes,
   continuousMigration,
+  scanSubmissions,
 ];
