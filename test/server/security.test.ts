@@ -58,6 +58,10 @@ describe('security headers', () => {
     expect(DASHBOARD_CSP).not.toMatch(/script-src[^;]*unsafe/);
     expect(DASHBOARD_CSP).toContain("frame-ancestors 'none'");
     expect(res.headers['x-frame-options']).toBe('DENY');
+    // A revalidated page keeps the dashboard's policy: browsers merge a 304's headers into the cached page.
+    const again = await t.call(undefined, { method: 'GET', url, headers: { 'if-none-match': String(res.headers.etag) } });
+    expect(again.statusCode).toBe(304);
+    expect(again.headers['content-security-policy']).toBe(DASHBOARD_CSP);
   });
 });
 
