@@ -46,7 +46,7 @@ const summarySchema = z.object({
 });
 
 /** Findings a `POST /scans` answer carries at most (the rest are paged from `/scans/{id}/findings`). */
-export const SCAN_RESPONSE_FINDINGS = 500;
+const SCAN_RESPONSE_FINDINGS = 500;
 
 const scanQuery = z.object({
   async: z.enum(['true', 'false']).optional().describe('true: always accept as a job (202); false: answer with the result unless the inventory is over the size threshold'),
@@ -146,13 +146,15 @@ export const scanRoutes: RouteModule = (r) => {
       } catch (err) {
         throw badRequest((err as Error).message);
       }
-      if (trigger === 'SUBMITTED' && (asksAsync(query, request.headers.prefer) || inventory.packages.length > r.ctx.config.asyncScanPackages)) {
+      const asked = asksAsync(query, request.headers.prefer);
+      if (trigger === 'SUBMITTED' && (asked || inventory.packages.length > r.ctx.config.asyncScanPackages)) {
         const { queue } = await continuous();
         const scanId = await acceptSubmission(db, { accountId, resource, inventory, context: body.context ?? {} });
         await queue.send('ingest-inventory', { scanId } satisfies IngestInventoryJob);
         request.log.info({ scanId, accountId, packages: inventory.packages.length }, 'scan accepted');
         const location = `/api/v1/scans/${scanId}`;
-        reply.status(202).header('location', location).header('retry-after', '2').header('preference-applied', 'respond-async');
+        reply.status(202).header('location', location).header('retry-after', '2');
+        if (asked) reply.header('preference-applied', 'respond-async');
         return { scanId, status: 'QUEUED' as const, location };
       }
       const result = await scanWith(engine, inventory, body.context ?? {});
