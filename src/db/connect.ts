@@ -2,7 +2,7 @@
  * Opens the service database from a URL (`sqlite:PATH`, a bare path, `:memory:`, or
  * `postgres://…`) and brings its schema up to date.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
@@ -59,12 +59,27 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
+/**
+ * Creates a missing SQLite database file readable by its owner only (0600, like the secret
+ * key beside it), in a directory of its own created 0700: it holds every account's findings
+ * and sealed secrets. SQLite gives the -wal and -shm files the database file's mode.
+ */
+function createPrivately(path: string): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 /** Opens the database and applies pending migrations. */
 export async function openDatabase(url: string, opts: OpenOptions = {}): Promise<Db> {
   const location = parseDatabaseUrl(url);
   let kysely: Kysely<Database>;
   if (location.dialect === 'sqlite') {
-    if (location.path !== ':memory:') mkdirSync(dirname(resolve(location.path)), { recursive: true });
+    if (location.path !== ':memory:') createPrivately(location.path);
     const sqlite = new BetterSqlite3(location.path);
     // WAL lets readers run beside the one writer; NORMAL sync is durable enough with WAL.
     sqlite.pragma('journal_mode = WAL');

@@ -197,6 +197,26 @@ export interface SuppressionRulesTable {
 }
 
 /** Every table of the service database. */
+/** An inventory accepted for asynchronous scanning (see src/findings/submissions.ts). */
+export interface ScanSubmissionsTable {
+  /** The scan's id: its scan row takes the same id when done. */
+  id: string;
+  account_id: string;
+  /** QUEUED, IN_PROGRESS or DONE (the scan row then says how it went). */
+  status: string;
+  /** The resource to file it under, JSON. */
+  resource: string;
+  /** The inventory, JSON; cleared when done. */
+  inventory: string | null;
+  /** Scan context, JSON. */
+  context: string;
+  package_count: number;
+  /** Lifecycle summary of a completed scan, JSON. */
+  summary: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   accounts: AccountsTable;
@@ -211,4 +231,5 @@ export interface Database {
   findings: FindingsTable;
   finding_events: FindingEventsTable;
   suppression_rules: SuppressionRulesTable;
+  scan_submissions: ScanSubmissionsTable;
 }

@@ -20,6 +20,12 @@ export interface SseOptions {
   pollMs?: number;
   /** Comment line interval keeping proxies from closing an idle stream (ms). Default 15000. */
   heartbeatMs?: number;
+  /**
+   * The caller's key, checked again while the stream is open: the stream ends when `check`
+   * says no (every `everyMs`, default 30000: revocations made by other processes) or at once
+   * when `subscribe`'s callback fires (revocations made by this process).
+   */
+  authorization?: { check(): Promise<boolean>; everyMs?: number; subscribe?(onRevoked: () => void): () => void };
 }
 
 /**
@@ -82,11 +88,25 @@ export async function streamEvents(req: IncomingMessage, res: ServerResponse, op
   const poll = setInterval(wake, opts.pollMs ?? 1000);
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), opts.heartbeatMs ?? 15_000);
   opts.publisher?.bus.on('published', wake);
+  const auth = opts.authorization;
+  const revoked = (): void => {
+    if (closed) return;
+    res.write(': the API key was revoked\n\n');
+    close();
+  };
+  const recheck = auth
+    ? setInterval(() => {
+        auth.check().then((ok) => (ok ? undefined : revoked()), () => close());
+      }, auth.everyMs ?? 30_000)
+    : undefined;
+  const unsubscribe = auth?.subscribe?.(revoked);
   const close = (): void => {
     if (closed) return;
     closed = true;
     clearInterval(poll);
     clearInterval(heartbeat);
+    clearInterval(recheck);
+    unsubscribe?.();
     opts.publisher?.bus.off('published', wake);
     res.end();
   };

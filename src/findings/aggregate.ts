@@ -205,6 +205,9 @@ function groupsQuery(db: Db, scope: AccountScope, g: Grouping, criteria: FilterC
     GROUP BY ${groupBy}`;
 }
 
+/** Largest offset a token may carry: far beyond any number of groups a page walk reaches. */
+const MAX_OFFSET = 1_000_000_000;
+
 function encodeToken(offset: number): string {
   return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
 }
@@ -212,7 +215,8 @@ function encodeToken(offset: number): string {
 function decodeToken(token: string): number {
   try {
     const { o } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o: number };
-    if (Number.isInteger(o) && o >= 0) return o;
+    // Offsets beyond any real result are not ours (and overflow the SQL integer).
+    if (Number.isSafeInteger(o) && o >= 0 && o <= MAX_OFFSET) return o;
   } catch {
     // fall through
   }

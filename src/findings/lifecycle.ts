@@ -302,6 +302,8 @@ export interface ScanRecordInput {
   result: ScanResult;
   trigger: ScanTrigger;
   at?: number;
+  /** The scan's id (default: a new one); an accepted asynchronous submission keeps the id it was given. */
+  scanId?: string;
 }
 
 /** What {@link recordScan} did. */
@@ -380,42 +382,111 @@ export async function recordScan(db: Db, input: ScanRecordInput): Promise<ScanRe
     const tdb: Db = { ...db, kysely: trx };
     const resource = await resolveResource(tdb, input.accountId, input.resource, at);
     const inventoryVersion = input.trigger === 'REEVALUATION' ? resource.inventory_version : await storeInventory(tdb, resource, input.inventory, at);
-    const status = scanStatusOf(input.inventory, input.result.coverage);
-    const coverageDetail = coverageDetailOf(input.inventory, input.result.coverage);
-    let billing = 'NONE';
-    if (resource.type === 'CONTAINER_IMAGE') {
-      const prior = await trx.selectFrom('scans').select('id').where('resource_id', '=', resource.id).where('status', '<>', 'SCAN_FAILED').limit(1).executeTakeFirst();
-      billing = prior ? 'IMAGE_RESCAN' : 'IMAGE_SCAN';
-    }
-    const scanId = randomUUID();
-    await trx
-      .insertInto('scans')
-      .values({
-        id: scanId,
-        account_id: resource.account_id,
-        resource_id: resource.id,
-        trigger: input.trigger,
-        billing,
-        status,
-        inventory_version: inventoryVersion,
-        package_count: input.inventory.packages.length,
-        finding_count: input.result.findings.length,
-        created_at: at,
-        error: null,
-        warnings: JSON.stringify(input.result.warnings ?? []),
-      })
-      .execute();
+    const scanId = input.scanId ?? randomUUID();
     const fresh = { ...resource, inventory_version: inventoryVersion };
     const summary = await applyFindings(tdb, fresh, input.result.findings, at, scanId);
-    const os = input.inventory.os ? input.inventory.os.ecosystem ?? input.inventory.os.prettyName ?? input.inventory.os.id : resource.os;
-    await trx
-      .updateTable('resources')
-      .set({ last_scan_at: at, last_scan_status: status, last_scan_error: null, coverage_detail: coverageDetail, os: os ?? null, updated_at: at })
-      .where('id', '=', resource.id)
-      .execute();
-    // A re-evaluation matches the stored inventory again: nobody saw the host.
-    if (resource.type === 'HOST' && input.trigger !== 'REEVALUATION') await recordHostSeen(tdb, resource, at);
-    return { scanId, resource: { ...fresh, last_scan_at: at, last_scan_status: status, coverage_detail: coverageDetail, os: os ?? null }, inventoryVersion, status, billing, summary };
+    return completeScan(tdb, input, fresh, scanId, summary, at);
+  });
+}
+
+/** Writes the scan row, the resource's last scan and (hosts) its coverage: the end of {@link recordScan}. Run inside its transaction. */
+async function completeScan(tdb: Db, input: ScanRecordInput, resource: ResourcesTable, scanId: string, summary: LifecycleSummary, at: number): Promise<ScanRecord> {
+  const status = scanStatusOf(input.inventory, input.result.coverage);
+  const coverageDetail = coverageDetailOf(input.inventory, input.result.coverage);
+  let billing = 'NONE';
+  if (resource.type === 'CONTAINER_IMAGE') {
+    const prior = await tdb.kysely.selectFrom('scans').select('id').where('resource_id', '=', resource.id).where('status', '<>', 'SCAN_FAILED').limit(1).executeTakeFirst();
+    billing = prior ? 'IMAGE_RESCAN' : 'IMAGE_SCAN';
+  }
+  await tdb.kysely
+    .insertInto('scans')
+    .values({
+      id: scanId,
+      account_id: resource.account_id,
+      resource_id: resource.id,
+      trigger: input.trigger,
+      billing,
+      status,
+      inventory_version: resource.inventory_version,
+      package_count: input.inventory.packages.length,
+      finding_count: input.result.findings.length,
+      created_at: at,
+      error: null,
+      warnings: JSON.stringify(input.result.warnings ?? []),
+    })
+    .execute();
+  const os = input.inventory.os ? input.inventory.os.ecosystem ?? input.inventory.os.prettyName ?? input.inventory.os.id : resource.os;
+  await tdb.kysely.updateTable('resources').set({ last_scan_at: at, last_scan_status: status, last_scan_error: null, coverage_detail: coverageDetail, os: os ?? null, updated_at: at }).where('id', '=', resource.id).execute();
+  // A re-evaluation matches the stored inventory again: nobody saw the host.
+  if (resource.type === 'HOST' && input.trigger !== 'REEVALUATION') await recordHostSeen(tdb, resource, at);
+  return { scanId, resource: { ...resource, last_scan_at: at, last_scan_status: status, coverage_detail: coverageDetail, os: os ?? null }, inventoryVersion: resource.inventory_version, status, billing, summary };
+}
+
+/** Findings {@link recordScanInSteps} applies per transaction. */
+const FINDINGS_PER_STEP = 500;
+
+function addSummary(into: LifecycleSummary, s: LifecycleSummary): void {
+  for (const k of Object.keys(into) as (keyof LifecycleSummary)[]) into[k] += s[k];
+}
+
+/**
+ * {@link recordScan} for results of any size without holding the database (SQLite has one
+ * connection) or the event loop for long: the resource and inventory version in one
+ * transaction; then the findings, grouped by package, in transactions of about
+ * `findingsPerStep` findings, each comparing, refreshing, reopening and closing its
+ * packages' findings completely, with the event loop given back between them; then the
+ * findings of packages no longer present closed, the scan row and the resource updated.
+ * Readers may see a scan's findings shortly before its scan row, whose time is when it
+ * was completed. Results of at most `findingsPerStep` findings take recordScan's one
+ * transaction. `scanId` names the scan (an accepted asynchronous submission's id).
+ */
+export async function recordScanInSteps(db: Db, input: ScanRecordInput, opts: { findingsPerStep?: number; signal?: AbortSignal } = {}): Promise<ScanRecord> {
+  const per = opts.findingsPerStep ?? FINDINGS_PER_STEP;
+  if (input.result.findings.length <= per) return recordScan(db, input);
+  const at = input.at ?? Date.now();
+  const scanId = input.scanId ?? randomUUID();
+  const { resource, inventoryVersion } = await db.kysely.transaction().execute(async (trx) => {
+    const tdb: Db = { ...db, kysely: trx };
+    const resource = await resolveResource(tdb, input.accountId, input.resource, at);
+    const inventoryVersion = input.trigger === 'REEVALUATION' ? resource.inventory_version : await storeInventory(tdb, resource, input.inventory, at);
+    return { resource, inventoryVersion };
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  const fresh = { ...resource, inventory_version: inventoryVersion };
+  const byPackage = new Map<string, Finding[]>();
+  for (const f of input.result.findings) {
+    const key = findingPackageKey(f.package.ecosystem, f.package.name);
+    const list = byPackage.get(key);
+    if (list) list.push(f);
+    else byPackage.set(key, [f]);
+  }
+  const summary: LifecycleSummary = { created: 0, reopened: 0, closed: 0, updated: 0, unchanged: 0, suppressed: 0 };
+  const step = async (findings: Finding[], scope: ReadonlySet<string>) => {
+    opts.signal?.throwIfAborted();
+    const [s] = await db.kysely.transaction().execute((trx) => applyFindingsBatch({ ...db, kysely: trx }, [{ resource: fresh, findings, scanId, scope }], at));
+    addSummary(summary, s);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  let batch: Finding[] = [];
+  let scope = new Set<string>();
+  for (const [key, list] of byPackage) {
+    batch.push(...list);
+    scope.add(key);
+    if (batch.length >= per) {
+      await step(batch, scope);
+      batch = [];
+      scope = new Set();
+    }
+  }
+  if (batch.length > 0) await step(batch, scope);
+  // The scan row takes the time it was completed: the event relay reads scans in that order.
+  const done = Math.max(at, Date.now());
+  return db.kysely.transaction().execute(async (trx) => {
+    const tdb: Db = { ...db, kysely: trx };
+    const open = await trx.selectFrom('findings').select(['package_ecosystem', 'package_name']).distinct().where('resource_id', '=', resource.id).where('status', '<>', 'CLOSED').execute();
+    const gone = new Set(open.map((r) => findingPackageKey(r.package_ecosystem, r.package_name)).filter((k) => !byPackage.has(k)));
+    if (gone.size > 0) addSummary(summary, (await applyFindingsBatch(tdb, [{ resource: fresh, findings: [], scanId, scope: gone }], at))[0]);
+    return completeScan(tdb, input, fresh, scanId, summary, done);
   });
 }
 
@@ -539,12 +610,12 @@ export async function recordReevaluations(db: Db, inputs: readonly ReevaluationI
 }
 
 /** Records a scan that failed (image pull error, unreadable inventory) for coverage. */
-export async function recordFailedScan(db: Db, input: { accountId: string; resource: ResourceInput; trigger: ScanTrigger; error: string; at?: number }): Promise<{ scanId: string; resource: ResourcesTable }> {
+export async function recordFailedScan(db: Db, input: { accountId: string; resource: ResourceInput; trigger: ScanTrigger; error: string; at?: number; scanId?: string }): Promise<{ scanId: string; resource: ResourcesTable }> {
   const at = input.at ?? Date.now();
   return db.kysely.transaction().execute(async (trx) => {
     const tdb: Db = { ...db, kysely: trx };
     const resource = await upsertResource(tdb, input.accountId, input.resource, at);
-    const scanId = randomUUID();
+    const scanId = input.scanId ?? randomUUID();
     await trx
       .insertInto('scans')
       .values({ id: scanId, account_id: resource.account_id, resource_id: resource.id, trigger: input.trigger, billing: 'NONE', status: 'SCAN_FAILED', inventory_version: null, package_count: 0, finding_count: 0, created_at: at, error: input.error, warnings: '[]' })

@@ -121,12 +121,17 @@ export function decodeCursor(cursor: string, sort: SortCriteria): CursorBody {
   try {
     body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorBody;
   } catch {
-    throw new Error('cursor is not one this server issued');
+    throw new Error('nextToken is not a cursor this server issued');
   }
   const columns = SORT_COLUMNS[sort.field];
   if (body?.s !== sort.field || body.o !== sort.sortOrder || !Array.isArray(body.v) || body.v.length !== columns.length) {
-    throw new Error('cursor does not belong to this sort; repeat the first request');
+    throw new Error('nextToken (cursor) does not belong to this sort; repeat the first request');
   }
+  // Positions go into SQL as bound values: each must have its column's type (ids are text,
+  // the rest numbers, which PostgreSQL's bigint columns hand back as digit strings).
+  const fits = (v: unknown, column: string) =>
+    column === 'id' ? typeof v === 'string' && v.length <= 200 : (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && /^-?\d{1,20}(\.\d{1,20})?$/.test(v));
+  if (!body.v.every((v, i) => fits(v, columns[i]))) throw new Error('nextToken is not a cursor this server issued');
   return body;
 }
 

@@ -5,23 +5,26 @@
 import { z } from 'zod';
 import type { Db } from '../db/connect.js';
 
-/** The settings and their defaults. */
+/** Highest price (USD) a setting takes: far above any real price, far below what breaks sums. */
+const MAX_PRICE = 10_000;
+
+/** The settings, their bounds (a tag key is at most 128 characters, as on resources) and their defaults. */
 export const settingsSchema = z
   .object({
     /** USD per host covered for a whole month (Inspector's list price). */
-    priceHostMonth: z.number().min(0).default(1.25),
+    priceHostMonth: z.number().min(0).max(MAX_PRICE).default(1.25),
     /** USD per initial container image scan. */
-    priceImageScan: z.number().min(0).default(0.09),
+    priceImageScan: z.number().min(0).max(MAX_PRICE).default(0.09),
     /** USD per container image rescan. */
-    priceImageRescan: z.number().min(0).default(0.01),
+    priceImageRescan: z.number().min(0).max(MAX_PRICE).default(0.01),
     /** Days a CLOSED finding is kept before it is deleted. */
     closedRetentionDays: z.number().int().min(1).max(3650).default(30),
     /** Hours after its last scan a host's inventory is stale. */
-    hostStaleHours: z.number().int().min(1).default(7 * 24),
+    hostStaleHours: z.number().int().min(1).max(24 * 3650).default(7 * 24),
     /** Days after its last scan a container image is no longer eligible for rescans. */
-    imageEligibilityDays: z.number().int().min(1).default(90),
+    imageEligibilityDays: z.number().int().min(1).max(3650).default(90),
     /** A resource tag key that, with value `true`, excludes the resource from scanning. */
-    excludeTag: z.string().min(1).default('vigil:exclude'),
+    excludeTag: z.string().min(1).max(128).default('vigil:exclude'),
   })
   .strict();
 

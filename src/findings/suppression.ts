@@ -213,7 +213,12 @@ export async function previewRule(db: Db, scope: AccountScope, accountId: string
   return { count: Number(count.n), findingIds: ids.map((r) => r.id) };
 }
 
-/** Rules in force in the scope whose criteria match no open (ACTIVE or SUPPRESSED) finding. */
+/**
+ * Rules in force in the scope whose criteria match no open (ACTIVE or SUPPRESSED) finding
+ * in the scope: an organization-wide rule counts as unused for a member account when none
+ * of that account's findings match it, whatever other accounts hold (which the member must
+ * not learn).
+ */
 export async function unusedRules(db: Db, scope: AccountScope): Promise<SuppressionRule[]> {
   const now = Date.now();
   const out: SuppressionRule[] = [];
@@ -226,6 +231,7 @@ export async function unusedRules(db: Db, scope: AccountScope): Promise<Suppress
       .select('id')
       .where('status', '<>', 'CLOSED')
       .where(ruleMatch(db, row))
+      .where(scopeSql(scope, 'findings.account_id'))
       .limit(1)
       .executeTakeFirst();
     if (!hit) out.push(toRule(row, now));

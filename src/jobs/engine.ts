@@ -15,6 +15,9 @@ export class AdvisoryEngine {
   private identity = '';
   private readonly listeners: ((engine: ScanEngine, previousMtime: number | undefined) => void)[] = [];
   private mtime: number | undefined;
+  /** Yielding scans still running per open file: a replaced file is closed when its last one ends. */
+  private readonly running = new Map<VulnDb, number>();
+  private readonly retired = new Set<VulnDb>();
 
   constructor(readonly path: string) {}
 
@@ -38,20 +41,47 @@ export class AdvisoryEngine {
       const next = new VulnDb(this.path);
       const old = this.db;
       this.db = next;
-      this.engine = createScanEngine(next);
+      this.engine = this.tracked(next);
       this.identity = id;
       const previous = this.mtime;
       this.mtime = mtime;
-      // Matching is synchronous: nothing still reads the old handle once we get here.
-      old?.close();
+      // Synchronous matching no longer reads the old handle; yielding scans close it when done.
+      if (old) this.retire(old);
       log.info({ path: this.path }, 'advisory database opened');
       for (const l of this.listeners) l(this.engine, previous);
     }
     return this.engine;
   }
 
+  /** The engine over one file, counting its yielding scans so the file outlives them. */
+  private tracked(db: VulnDb): ScanEngine {
+    const base = createScanEngine(db);
+    const engine: ScanEngine = (inventory, context) => base(inventory, context);
+    engine.yielding = async (inventory, context, signal) => {
+      this.running.set(db, (this.running.get(db) ?? 0) + 1);
+      try {
+        return await base.yielding!(inventory, context, signal);
+      } finally {
+        const left = (this.running.get(db) ?? 1) - 1;
+        if (left > 0) this.running.set(db, left);
+        else {
+          this.running.delete(db);
+          if (this.retired.delete(db)) db.close();
+        }
+      }
+    };
+    return engine;
+  }
+
+  private retire(db: VulnDb): void {
+    if (this.running.has(db)) this.retired.add(db);
+    else db.close();
+  }
+
   /** Closes the file. */
   close(): void {
+    for (const db of this.retired) db.close();
+    this.retired.clear();
     this.db?.close();
     this.db = undefined;
     this.engine = undefined;

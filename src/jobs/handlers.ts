@@ -3,9 +3,10 @@ import type { Db } from '../db/connect.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { EventRelay } from '../events/relay.js';
 import { indexedEcosystem, packagesUnderKeys, resourcesHoldingKeys } from '../findings/inventories.js';
-import { findingPackageKey, inventoryFacts, recordFailedScan, recordReevaluations, recordScan, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
+import { findingPackageKey, inventoryFacts, recordFailedScan, recordReevaluations, recordScanInSteps, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
 import type { ResourceInput } from '../findings/resources.js';
 import { getSettings } from '../findings/settings.js';
+import { failSubmission, pruneSubmissions, runSubmission } from '../findings/submissions.js';
 import { expireRules } from '../findings/suppression.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Kysely } from 'kysely';
@@ -13,6 +14,7 @@ import type { EventsDatabase } from '../events/schema.js';
 import type { AnyKysely } from './kysely.js';
 import type { JobsDatabase } from './schema.js';
 import { log } from '../log.js';
+import { scanWith } from '../matching/engine.js';
 import type { ScanEngine } from '../matching/types.js';
 import type { ImageScanRequest, RegistryService } from '../registries/service.js';
 import type { ChangedPackage } from '../vulndb/types.js';
@@ -20,11 +22,9 @@ import { changesSince, updateVulnDb } from '../vulndb/update.js';
 import type { AdvisoryEngine } from './engine.js';
 import type { JobQueue } from './types.js';
 
-/** Payload of `ingest-inventory`: an inventory submitted for a resource. */
+/** Payload of `ingest-inventory`: a stored scan submission (src/findings/submissions.ts). */
 export interface IngestInventoryJob {
-  accountId: string;
-  resource: ResourceInput;
-  inventory: Inventory;
+  scanId: string;
 }
 
 /** Payload of `reevaluate`: changed packages (from a database update) and/or resources. */
@@ -203,8 +203,8 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
       const engine = deps.engine();
       const inventory = await deps.pullImage(req, job.signal);
       job.signal.throwIfAborted();
-      const result = engine(inventory, {});
-      const rec = await recordScan(deps.db, { accountId: req.accountId, resource: imageResource(req), inventory, result, trigger: 'PULLED' });
+      const result = await scanWith(engine, inventory, {}, job.signal);
+      const rec = await recordScanInSteps(deps.db, { accountId: req.accountId, resource: imageResource(req), inventory, result, trigger: 'PULLED' }, { signal: job.signal });
       log.info({ reference: req.reference, scan: rec.scanId, findings: result.findings.length }, 'image scanned');
       deps.relay.wake();
     },
@@ -212,9 +212,8 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
   );
 
   queue.register<IngestInventoryJob>('ingest-inventory', async (job) => {
-    const engine = deps.engine();
-    const result = engine(job.data.inventory, {});
-    await recordScan(deps.db, { accountId: job.data.accountId, resource: job.data.resource, inventory: job.data.inventory, result, trigger: 'SUBMITTED' });
+    const rec = await runSubmission(deps.db, deps.engine(), job.data.scanId, job.signal);
+    if (rec) log.info({ scan: rec.scanId, resource: rec.resource.id, summary: rec.summary }, 'submitted inventory scanned');
     deps.relay.wake();
   });
 
@@ -274,6 +273,7 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
     const settings = await getSettings(deps.db);
     const deleted = await sweepClosedFindings(deps.db, { retentionDays: settings.closedRetentionDays });
     await pruneContinuousTables(deps.db.kysely, Date.now());
+    await pruneSubmissions(deps.db, Date.now() - 7 * 86_400_000);
     log.info({ deleted }, 'retention sweep done');
   });
 
@@ -283,8 +283,7 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
       await recordFailedScan(deps.db, { accountId: req.accountId, resource: imageResource(req), trigger: 'PULLED', error: error.message });
       deps.relay.wake();
     } else if (job.name === 'ingest-inventory') {
-      const data = job.data as IngestInventoryJob;
-      await recordFailedScan(deps.db, { accountId: data.accountId, resource: data.resource, trigger: 'SUBMITTED', error: error.message });
+      await failSubmission(deps.db, (job.data as IngestInventoryJob).scanId, error.message);
       deps.relay.wake();
     } else {
       log.error({ job: job.name, id: job.id, err: error.message }, 'job failed for good');

@@ -234,6 +234,39 @@ function references(group: VulnerabilityGroup, enrichment: readonly Enrichment[]
  * every package dropped or left uncertain is counted and explained in `warnings`.
  */
 export function runScan(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}, options: EngineOptions = {}): EngineResult {
+  const steps = scanSteps(inventory, index, context, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Packages matched, or findings scored, between two chances to yield. */
+const STEP = 64;
+/** Longest stretch a yielding scan keeps the event loop, in milliseconds. */
+const SLICE_MS = 20;
+
+/**
+ * {@link runScan} that gives the event loop back every {@link SLICE_MS} ms, so a server
+ * matching a 100,000-package inventory still answers other requests meanwhile. The result
+ * is the same as runScan's.
+ */
+export async function runScanYielding(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}, signal?: AbortSignal, options: EngineOptions = {}): Promise<EngineResult> {
+  const steps = scanSteps(inventory, index, context, options);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** The scan as a generator that pauses (yields) every {@link STEP} packages or findings. */
+function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanContext, options: EngineOptions): Generator<void, EngineResult> {
   const startedAt = performance.now();
   const warnings = new Warnings();
   // Gaps first: they say what every other line of the result cannot.
@@ -276,7 +309,9 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
     }
     return groups;
   };
+  let stepped = 0;
   for (const pkg of inventory.packages) {
+    if (++stepped % STEP === 0) yield;
     const eco = ecosystemOf(pkg);
     if (!eco) {
       stats.unknownEcosystem++;
@@ -351,6 +386,7 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
   const findings: Finding[] = [];
   const rejectedVectors = new Set<string>();
   for (const draft of drafts) {
+    if (++stepped % STEP === 0) yield;
     const { pkg, group } = draft;
     const enrichment = [group.id, ...group.aliases].flatMap((id) => (enrichmentById.has(id) ? [enrichmentById.get(id)!] : []));
     const kev = enrichment.find((e) => e.kev)?.kev;
@@ -404,21 +440,11 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
     });
   }
   for (const reason of rejectedVectors) warnings.add({ reason });
-  findings.sort((a, b) => compareByRisk(a, b) || cmp(a.package.name, b.package.name) || cmp(a.id, b.id));
+  findings.sort(compareFindings);
   const scoredAt = performance.now();
 
-  const os = inventory.os;
   return {
-    result: {
-      schemaVersion: 1,
-      target: { type: inventory.target.type, name: inventory.target.name, ...(inventory.target.digest ? { digest: inventory.target.digest } : {}) },
-      ...(os?.ecosystem ? { os: { ecosystem: os.ecosystem, name: os.name ?? os.id, version: os.versionId ?? os.version ?? '' } } : {}),
-      packageCount: inventory.packages.length,
-      ...(coverage ? { coverage } : {}),
-      findings,
-      suppressed: [],
-      warnings: warnings.list,
-    },
+    result: { ...resultFrame(inventory), ...(coverage ? { coverage } : {}), findings, warnings: warnings.list },
     stats,
     timings: { match: matchedAt - startedAt, score: scoredAt - matchedAt },
   };
@@ -426,6 +452,25 @@ export function runScan(inventory: Inventory, index: AdvisoryIndex, context: Sca
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The order of a result's findings: most risk first, then package and id. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return compareByRisk(a, b) || cmp(a.package.name, b.package.name) || cmp(a.id, b.id);
+}
+
+/** A result for the inventory with no findings and no warnings yet: what it says about the target. */
+export function resultFrame(inventory: Inventory): ScanResult {
+  const os = inventory.os;
+  return {
+    schemaVersion: 1,
+    target: { type: inventory.target.type, name: inventory.target.name, ...(inventory.target.digest ? { digest: inventory.target.digest } : {}) },
+    ...(os?.ecosystem ? { os: { ecosystem: os.ecosystem, name: os.name ?? os.id, version: os.versionId ?? os.version ?? '' } } : {}),
+    packageCount: inventory.packages.length,
+    findings: [],
+    suppressed: [],
+    warnings: [],
+  };
 }
 
 /** Matches and scores an inventory: the {@link ScanEngine} as a function of the index. */
@@ -436,8 +481,14 @@ export function scanInventory(inventory: Inventory, index: AdvisoryIndex, contex
 /** The engine bound to one index, in the {@link ScanEngine} shape the server calls. */
 export function createScanEngine(index: AdvisoryIndex, options: EngineOptions = {}): ScanEngine {
   const engine: ScanEngine = (inventory, context) => scanInventory(inventory, index, context, options);
+  engine.yielding = async (inventory, context, signal) => (await runScanYielding(inventory, index, context, signal, options)).result;
   engine.coverage = (inventory, context = {}) => coverageOf(inventory, index, context, options);
   return engine;
+}
+
+/** Runs an engine, yielding to the event loop when it can (engines built by {@link createScanEngine} can). */
+export function scanWith(engine: ScanEngine, inventory: Inventory, context: ScanContext, signal?: AbortSignal): Promise<ScanResult> {
+  return engine.yielding ? engine.yielding(inventory, context, signal) : Promise.resolve(engine(inventory, context));
 }
 
 /** The data coverage of an inventory against the index, when the index can tell what it holds. */

@@ -91,10 +91,15 @@ export interface ScanContext {
 }
 
 /**
- * Matches and scores an inventory: the engine both `vigil scan` and the server run. `coverage`,
- * when the engine's index can tell, is the data coverage of a whole inventory without matching
- * it (re-evaluation matches only some packages but records the coverage of all).
+ * Matches and scores an inventory: the engine both `vigil scan` and the server run.
  */
-export type ScanEngine = ((inventory: Inventory, context: ScanContext) => ScanResult) & {
+export interface ScanEngine {
+  (inventory: Inventory, context: ScanContext): ScanResult;
+  /** The same scan, giving the event loop back now and then (servers use it for large inventories). */
+  yielding?: (inventory: Inventory, context: ScanContext, signal?: AbortSignal) => Promise<ScanResult>;
+  /**
+   * The data coverage of a whole inventory without matching it, when the engine's index can tell
+   * (re-evaluation matches only some packages but records the coverage of all).
+   */
   coverage?: (inventory: Inventory, context?: ScanContext) => ScanCoverage | undefined;
-};
+}

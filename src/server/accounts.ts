@@ -4,6 +4,7 @@
  * (the secret is 32 random bytes, so a slow password hash adds nothing).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Db } from '../db/connect.js';
 import type { AccountsTable, ApiKeysTable } from '../db/schema.js';
 import { iso } from '../findings/model.js';
@@ -111,7 +112,24 @@ export async function revokeKey(db: Db, scope: AccountScope, id: string): Promis
   let q = db.kysely.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', id).where('revoked_at', 'is', null);
   if (scope !== 'ALL') q = q.where('account_id', 'in', scope.length ? [...scope] : ['\u0000']);
   const result = await q.executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  const revoked = Number(result.numUpdatedRows) > 0;
+  if (revoked) revocations.emit(id);
+  return revoked;
+}
+
+/** Keys revoked in this process, by key id: open event streams of a key end at once. */
+const revocations = new EventEmitter().setMaxListeners(0);
+
+/** Calls `listener` when this process revokes the key; returns the unsubscribe function. */
+export function onKeyRevoked(keyId: string, listener: () => void): () => void {
+  revocations.on(keyId, listener);
+  return () => revocations.off(keyId, listener);
+}
+
+/** True while the key exists and is not revoked (long-lived streams re-check their key with it). */
+export async function keyIsActive(db: Db, keyId: string): Promise<boolean> {
+  const row = await db.kysely.selectFrom('api_keys').select('revoked_at').where('id', '=', keyId).executeTakeFirst();
+  return row !== undefined && row.revoked_at === null;
 }
 
 /** Resolves a presented key to its principal; undefined for unknown, malformed or revoked keys. */

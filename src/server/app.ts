@@ -14,9 +14,12 @@ import { filterCriteriaInputSchema, filterCriteriaSchema } from '../findings/cri
 import { log as rootLog, type Logger } from '../log.js';
 import type { ScanEngine } from '../matching/types.js';
 import { authenticate, type Role } from './accounts.js';
+import { AuthThrottle, keyIdOf, type AuthThrottleOptions } from './auth-throttle.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { HttpProblem, problemBody } from './problem.js';
 import { accountRegistryLookup, registryPuller } from './pull.js';
+import { addSecurityHeaders } from './security-headers.js';
 import { fieldErrors } from './validation.js';
 import type { ImagePuller, RouteSpec, Router, SbomReader, ServerConfig, ServerContext } from './router.js';
 import { routeModules } from './routes/index.js';
@@ -32,6 +35,8 @@ export interface AppOptions {
   config?: Partial<ServerConfig>;
   /** Directory of the built dashboard; default `web/dist` of the package, served when present. */
   webRoot?: string | false;
+  /** Tuning of failed-authentication throttling (tests shorten it). */
+  authThrottle?: AuthThrottleOptions;
 }
 
 /** A built app with its context. */
@@ -77,7 +82,7 @@ function presentedKey(req: FastifyRequest): string | undefined {
 /** Builds the app (not listening). */
 export async function buildApp(opts: AppOptions): Promise<VigilApp> {
   const log = opts.log ?? rootLog.child({ component: 'server' });
-  const config: ServerConfig = { maxInventoryBytes: 64 * 1024 * 1024, maxBodyBytes: 1024 * 1024, ...opts.config };
+  const config: ServerConfig = { maxInventoryBytes: 64 * 1024 * 1024, maxBodyBytes: 1024 * 1024, asyncScanPackages: 5000, ...opts.config };
   const metrics: Metrics = createMetrics();
   const app: FastifyInstance = Fastify({
     loggerInstance: log,
@@ -98,6 +103,18 @@ export async function buildApp(opts: AppOptions): Promise<VigilApp> {
     };
   });
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  // JSON bodies as fastify parses them, once their nesting is known to be bounded.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, raw, done) => {
+    const body = typeof raw === 'string' ? raw : raw.toString('utf8');
+    if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+      done(new HttpProblem(400, `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, [{ pointer: '/', detail: `nested deeper than ${MAX_JSON_DEPTH} levels` }], 'invalid-request'), undefined);
+      return;
+    }
+    parseJson(req, body, done);
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -141,25 +158,45 @@ export async function buildApp(opts: AppOptions): Promise<VigilApp> {
       body = problemBody(500, 'internal error; see the server log', { instance: `urn:request:${req.id}` });
     }
     if (body.status === 401) reply.header('www-authenticate', 'Bearer realm="vigil"');
+    if (err instanceof HttpProblem && err.headers) reply.headers(err.headers);
     return reply.status(body.status).type('application/problem+json').send(body);
   });
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).type('application/problem+json').send(problemBody(404, `no route ${req.method} ${req.url.split('?')[0]}`));
   });
 
+  addSecurityHeaders(app);
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
 
+  const throttle = new AuthThrottle(opts.authThrottle);
+  const tooMany = (ms: number, from: string) => {
+    const seconds = Math.max(1, Math.ceil(ms / 1000));
+    return new HttpProblem(429, `too many failed authentications from this ${from}; retry in ${seconds} s`, undefined, 'too-many-requests', { 'retry-after': String(seconds) });
+  };
   const authorize = async (req: FastifyRequest, _reply: FastifyReply) => {
     const roles = req.routeOptions.config.roles;
     if (!roles || roles === 'public') return;
+    const address = `address:${req.ip}`;
+    const blocked = throttle.blockedFor(address);
+    if (blocked > 0) throw tooMany(blocked, 'address');
     const key = presentedKey(req);
     if (!key) throw new HttpProblem(401, 'an API key is required (Authorization: Bearer vgl_…)', undefined, 'unauthorized');
     const principal = await authenticate(ctx.db, key);
-    if (!principal) throw new HttpProblem(401, 'the API key is not valid or was revoked', undefined, 'unauthorized');
+    const keyId = keyIdOf(key);
+    if (!principal) {
+      const byAddress = throttle.fail(address, 'address');
+      const byKey = keyId ? throttle.fail(`key:${keyId}`, 'key') : 0;
+      if (byAddress > 0 || byKey > 0) {
+        req.log.warn({ address: req.ip, keyId }, 'failed authentication throttled');
+        throw tooMany(Math.max(byAddress, byKey), byAddress >= byKey ? 'address' : 'key id');
+      }
+      throw new HttpProblem(401, 'the API key is not valid or was revoked', undefined, 'unauthorized');
+    }
+    if (keyId) throttle.succeed(`key:${keyId}`);
     if (principal.role !== 'admin' && !roles.includes(principal.role)) {
       throw new HttpProblem(403, `role ${principal.role} may not call ${req.method} ${req.routeOptions.url}`, undefined, 'forbidden');
     }

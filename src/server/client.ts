@@ -1,10 +1,12 @@
 /**
- * The client side of `POST /api/v1/scans`, for `vigil scan --server URL`: sends a local
- * inventory to a Vigil server, which matches, scores and stores it, and returns the scan
- * result in the same shape a local scan produces.
+ * The client side of `POST /api/v1/scans`, for `vigil scan --server URL` and the host agent:
+ * sends a local inventory to a Vigil server, which matches, scores and stores it, and
+ * returns the scan result in the same shape a local scan produces (following an answer of
+ * 202 by polling, and reading findings beyond the answer's first page).
  */
 import type { Inventory } from '../inventory/types.js';
-import type { ScanContext, ScanResult } from '../matching/types.js';
+import { compareFindings, resultFrame } from '../matching/engine.js';
+import type { Finding, ScanContext, ScanResult } from '../matching/types.js';
 import type { ResourceInput } from '../findings/resources.js';
 import type { FindingVerdict } from '../findings/verdicts.js';
 
@@ -47,43 +49,128 @@ export class ServerError extends Error {
   }
 }
 
-/** Posts the inventory and returns the server's scan result. */
-export async function submitInventory(opts: SubmitOptions): Promise<SubmitResult> {
-  let url: URL;
+/** How the client talks to one server: base URL, key, deadline. */
+interface Conn {
+  base: URL;
+  apiKey: string;
+  signal: AbortSignal;
+}
+
+function describeProblem(text: string): string {
   try {
-    url = new URL('/api/v1/scans', opts.server.endsWith('/') ? opts.server : `${opts.server}/`);
+    const problem = JSON.parse(text) as { detail?: string; title?: string; errors?: { pointer: string; detail: string }[] };
+    return [problem.detail ?? problem.title, ...(problem.errors ?? []).map((e) => `${e.pointer}: ${e.detail}`)].filter(Boolean).join('; ');
   } catch {
-    throw new Error(`--server ${opts.server} is not a URL`);
+    // Not problem+json: show the start of the body.
+    return text.slice(0, 500);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--server ${opts.server}: use an http:// or https:// URL`);
-  const timeout = AbortSignal.timeout(opts.timeoutMs ?? 5 * 60_000);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+}
+
+/** One request; returns status, headers and the parsed JSON body (errors other than `accept` statuses throw). */
+async function call(conn: Conn, path: string, init: { method?: string; body?: string; accept?: number[] } = {}): Promise<{ status: number; headers: Headers; json: unknown }> {
+  const url = new URL(path, conn.base);
   let res: Response;
   try {
     res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.apiKey}`, accept: 'application/json' },
-      body: JSON.stringify({ inventory: opts.inventory, context: opts.context, resource: opts.resource, accountId: opts.accountId }),
-      signal,
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${conn.apiKey}`, accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      ...(init.body ? { body: init.body } : {}),
+      signal: conn.signal,
     });
   } catch (err) {
     const cause = (err as { cause?: { message?: string } }).cause?.message;
     throw new Error(`cannot reach the Vigil server at ${url.origin}: ${cause ?? (err as Error).message}`);
   }
   const text = await res.text();
-  if (!res.ok) {
-    let detail = text.slice(0, 500);
-    try {
-      const problem = JSON.parse(text) as { detail?: string; title?: string; errors?: { pointer: string; detail: string }[] };
-      detail = [problem.detail ?? problem.title, ...(problem.errors ?? []).map((e) => `${e.pointer}: ${e.detail}`)].filter(Boolean).join('; ');
-    } catch {
-      // Not problem+json: show the start of the body.
-    }
-    throw new ServerError(res.status, `the Vigil server refused the scan (HTTP ${res.status}): ${detail}`);
-  }
+  if (!res.ok) throw new ServerError(res.status, `the Vigil server refused ${init.method ?? 'GET'} ${url.pathname} (HTTP ${res.status}): ${describeProblem(text)}`);
   try {
-    return JSON.parse(text) as SubmitResult;
+    return { status: res.status, headers: res.headers, json: JSON.parse(text) as unknown };
   } catch {
-    throw new Error(`the Vigil server at ${url.origin} answered with something that is not JSON`);
+    throw new Error(`the Vigil server at ${url.origin} answered ${url.pathname} with something that is not JSON`);
   }
+}
+
+/** Every finding of a stored scan, read page by page, in the order a scan reports them. */
+async function allFindings(conn: Conn, scanId: string): Promise<Finding[]> {
+  const out: Finding[] = [];
+  let token: string | undefined;
+  do {
+    const q = new URLSearchParams({ limit: '1000', ...(token ? { nextToken: token } : {}) });
+    const page = (await call(conn, `api/v1/scans/${encodeURIComponent(scanId)}/findings?${q}`)).json as { findings: Finding[]; nextToken?: string };
+    out.push(...page.findings);
+    token = page.nextToken;
+  } while (token);
+  return out.sort(compareFindings);
+}
+
+/** A stored scan as `GET /scans/{id}` shows it. */
+interface ScanState {
+  status: string;
+  resourceId?: string;
+  resourceType?: string;
+  resourceName?: string;
+  accountId: string;
+  inventoryVersion?: number;
+  error?: string;
+  warnings?: ScanResult['warnings'];
+  summary?: Record<string, number>;
+}
+
+/** Polls an accepted scan until it is done (1 s, growing to 5 s between polls). */
+async function waitForScan(conn: Conn, scanId: string): Promise<ScanState> {
+  let delay = 1000;
+  for (;;) {
+    const scan = (await call(conn, `api/v1/scans/${encodeURIComponent(scanId)}`)).json as ScanState;
+    if (scan.status !== 'QUEUED' && scan.status !== 'IN_PROGRESS') return scan;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, delay);
+      conn.signal.addEventListener('abort', () => reject(new Error(`gave up waiting for scan ${scanId}: ${String(conn.signal.reason)}`)), { once: true });
+      timer.unref?.();
+    });
+    delay = Math.min(delay * 1.5, 5000);
+  }
+}
+
+/**
+ * Posts the inventory and returns the server's scan result. A server that accepts it as a
+ * job (202) is polled until the scan is done; findings beyond the first page of the answer
+ * are read from `GET /scans/{id}/findings`.
+ */
+export async function submitInventory(opts: SubmitOptions): Promise<SubmitResult> {
+  let base: URL;
+  try {
+    base = new URL(opts.server.endsWith('/') ? opts.server : `${opts.server}/`);
+  } catch {
+    throw new Error(`--server ${opts.server} is not a URL`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`--server ${opts.server}: use an http:// or https:// URL`);
+  const timeout = AbortSignal.timeout(opts.timeoutMs ?? 5 * 60_000);
+  const conn: Conn = { base, apiKey: opts.apiKey, signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout };
+  let posted;
+  try {
+    posted = await call(conn, 'api/v1/scans', {
+      method: 'POST',
+      body: JSON.stringify({ inventory: opts.inventory, context: opts.context, resource: opts.resource, accountId: opts.accountId }),
+    });
+  } catch (err) {
+    if (err instanceof ServerError) throw new ServerError(err.status, err.message.replace(/^the Vigil server refused POST \S+/, 'the Vigil server refused the scan'));
+    throw err;
+  }
+  if (posted.status === 202) {
+    const { scanId } = posted.json as { scanId: string };
+    const scan = await waitForScan(conn, scanId);
+    if (scan.status === 'SCAN_FAILED') throw new ServerError(500, `the Vigil server could not scan the inventory (scan ${scanId}): ${scan.error ?? 'no reason given'}`);
+    const findings = await allFindings(conn, scanId);
+    return {
+      scanId,
+      resource: { id: scan.resourceId ?? '', type: scan.resourceType ?? '', name: scan.resourceName ?? '', accountId: scan.accountId },
+      inventoryVersion: scan.inventoryVersion ?? 0,
+      summary: scan.summary ?? {},
+      result: { ...resultFrame(opts.inventory), findings, warnings: scan.warnings ?? [] },
+    };
+  }
+  const answer = posted.json as SubmitResult & { truncated?: boolean };
+  if (answer.truncated) answer.result = { ...answer.result, findings: await allFindings(conn, answer.scanId) };
+  delete answer.truncated;
+  return answer;
 }

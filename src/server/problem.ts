@@ -44,6 +44,8 @@ export class HttpProblem extends Error {
     readonly errors?: FieldError[],
     /** A stable problem type slug, e.g. `invalid-request`. */
     readonly slug?: string,
+    /** Headers the answer carries too, e.g. Retry-After. */
+    readonly headers?: Record<string, string>,
   ) {
     super(detail);
     this.name = 'HttpProblem';

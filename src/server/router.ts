@@ -25,6 +25,8 @@ export interface ServerConfig {
   maxInventoryBytes: number;
   /** Largest other request body, default 1 MiB. */
   maxBodyBytes: number;
+  /** Submitted inventories with more packages than this are scanned as jobs (202), default 5,000. */
+  asyncScanPackages: number;
   /** Advisory database the continuous runtime re-evaluates against (default: $VIGIL_VULNDB or the user cache). */
   vulndbPath?: string;
 }

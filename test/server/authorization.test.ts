@@ -65,7 +65,9 @@ describe.each(dialectCases())('authorization matrix on $name', (dialect) => {
     { name: 'PATCH resource', roles: ['admin'], kind: 'object', request: async (a) => ({ method: 'PATCH', url: `/api/v1/resources/${await freshResource(a as 'acme')}`, payload: { tags: { env: 'x' } } }) },
     { name: 'DELETE resource', roles: ['admin'], kind: 'object', request: async (a) => ({ method: 'DELETE', url: `/api/v1/resources/${await freshResource(a as 'acme')}` }) },
     { name: 'GET finding', roles: ['viewer'], kind: 'object', request: async (a) => ({ method: 'GET', url: `/api/v1/findings/${fx[a].findingId}` }) },
-    { name: 'GET scan', roles: ['viewer'], kind: 'object', request: async (a) => ({ method: 'GET', url: `/api/v1/scans/${fx[a].scanId}` }) },
+    // Scanner keys read scans back: they poll the submissions they made (202) and page their findings.
+    { name: 'GET scan', roles: ['viewer', 'scanner'], kind: 'object', request: async (a) => ({ method: 'GET', url: `/api/v1/scans/${fx[a].scanId}` }) },
+    { name: 'GET scan findings', roles: ['viewer', 'scanner'], kind: 'object', request: async (a) => ({ method: 'GET', url: `/api/v1/scans/${fx[a].scanId}/findings` }) },
     { name: 'GET rule', roles: ['viewer'], kind: 'object', request: async (a) => ({ method: 'GET', url: `/api/v1/suppression-rules/${fx[a].ruleId}` }) },
     { name: 'DELETE rule', roles: ['admin'], kind: 'object', request: async (a) => ({ method: 'DELETE', url: `/api/v1/suppression-rules/${await freshRule(a as 'acme')}` }) },
     { name: 'DELETE key', roles: ['admin'], kind: 'object', request: async (a) => ({ method: 'DELETE', url: `/api/v1/keys/${await freshKey(a as 'acme')}` }) },

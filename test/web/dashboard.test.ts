@@ -24,6 +24,8 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let admin: string;
 let imageInventory: Inventory;
 let npmInventory: Inventory;
+/** Content-Security-Policy violations any page reported (the server's CSP must fit the built dashboard). */
+const cspViolations: string[] = [];
 
 async function count(criteria: Criteria, key = admin): Promise<number> {
   return (await server.api<{ count: number }>(key, 'POST', '/api/v1/dashboard/count', { filterCriteria: criteria })).count;
@@ -33,6 +35,9 @@ async function open(path: string, opts: { key?: string; theme?: 'light' | 'dark'
   const ctx = await browser.newContext(opts.key ?? admin, opts.theme);
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) cspViolations.push(`${path}: ${msg.text()}`);
+  });
   await page.goto(server.url + path);
   return page;
 }
@@ -281,5 +286,13 @@ describe('dashboard', () => {
     expect(await detail.textContent()).toMatch(/^Ubuntu:22\.04:LTS: the advisory database holds no advisories for this release/);
     await shot(page, 'resources-unsupported-os');
     await page.context().close();
+  });
+});
+
+describe('content security policy', () => {
+  it('is sent with the dashboard and broken by no page the tests opened', async () => {
+    const res = await fetch(`${server.url}/`);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import { findingsTrendIndexes } from './0006-findings-trend-indexes.js';
 import { findingsGroupIndexes } from './0007-findings-group-indexes.js';
 import { coverageDetail } from './0008-coverage-detail.js';
 import { registryOutbound } from './0101-registry-outbound.js';
+import { scanSubmissions } from './0009-scan-submissions.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -31,4 +32,5 @@ export const migrations: readonly VigilMigration[] = [
   continuousMigration,
   coverageDetail,
   registryOutbound,
+  scanSubmissions,
 ];

@@ -45,3 +45,23 @@ export const problemSchema = z.object({
   instance: z.string().optional(),
   errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
 });
+
+/** An opaque page token for a keyset position. */
+export function encodePageToken(position: unknown): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+/**
+ * Decodes a page token made by {@link encodePageToken}; a token that is not one (bad
+ * base64, bad JSON, a position of the wrong shape) is a 400 naming the parameter.
+ */
+export function decodePageToken<T>(token: string, parameter: string, valid: (v: unknown) => v is T): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (!valid(value)) throw new HttpProblem(400, `${parameter} is not a token this server issued; repeat the first request without it`, [{ pointer: `/${parameter}`, detail: 'not a token this server issued' }], 'invalid-request');
+  return value;
+}

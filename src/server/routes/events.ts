@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { MAX_GLOB_LENGTH } from '../../glob.js';
 import { streamEvents } from '../../events/sse.js';
 import { continuousFor } from '../../jobs/attach.js';
+import { keyIsActive, onKeyRevoked } from '../accounts.js';
 import type { RouteModule } from '../router.js';
 
 /** As many patterns as a subscription may have. */
@@ -20,6 +21,12 @@ const streamQuery = z.object({
     .optional(),
 });
 
+/** How often an open stream checks that its key is still valid: `VIGIL_SSE_KEY_RECHECK_MS`, default 30 s. */
+function recheckMs(): number {
+  const v = Number(process.env.VIGIL_SSE_KEY_RECHECK_MS);
+  return Number.isFinite(v) && v > 0 ? v : 30_000;
+}
+
 /** Event routes. */
 export const eventRoutes: RouteModule = (r) => {
   const continuous = continuousFor(r);
@@ -27,7 +34,8 @@ export const eventRoutes: RouteModule = (r) => {
     method: 'GET',
     url: '/api/v1/events/stream',
     summary: 'Server-Sent Events stream of events (id: log sequence, event: type, data: CloudEvent JSON)',
-    description: 'Resume with the Last-Event-ID header; without it the stream starts with new events.',
+    description:
+      'Resume with the Last-Event-ID header; without it the stream starts with new events. The stream ends when its API key is revoked: at once when revoked through this server process, within VIGIL_SSE_KEY_RECHECK_MS (default 30 s) otherwise.',
     tag: 'events',
     roles: ['viewer'],
     query: streamQuery,
@@ -41,6 +49,11 @@ export const eventRoutes: RouteModule = (r) => {
         scope: { accountId: principal.accountId, crossAccount: principal.delegatedAdmin },
         types: query.types?.split(',').map((t) => t.trim()).filter(Boolean),
         ...(typeof last === 'string' ? { lastEventId: last } : {}),
+        authorization: {
+          check: () => keyIsActive(r.ctx.db, principal.keyId),
+          everyMs: recheckMs(),
+          subscribe: (onRevoked) => onKeyRevoked(principal.keyId, onRevoked),
+        },
       });
       return undefined;
     },

@@ -2,11 +2,19 @@
  * `POST /api/v1/scans`: an inventory (Vigil JSON, CycloneDX or SPDX) for a resource, or an
  * image reference the server pulls. Matching and scoring run here, on the server's
  * advisory database; the inventory is stored as a new version and the findings lifecycle
- * applied.
+ * applied. A large inventory (more than `asyncScanPackages` packages), or any when the
+ * client asks (`?async=true`, `Prefer: respond-async`), is accepted as a job instead: 202
+ * with the scan's id and Location. Either way the answer carries at most one page of
+ * findings; `GET /scans/{id}/findings` pages through all of them.
  */
 import { z } from 'zod';
 import { iso } from '../../findings/model.js';
-import { recordFailedScan, recordScan } from '../../findings/lifecycle.js';
+import { recordFailedScan, recordScanInSteps } from '../../findings/lifecycle.js';
+import { acceptSubmission, getSubmission } from '../../findings/submissions.js';
+import { continuousFor } from '../../jobs/attach.js';
+import type { IngestInventoryJob } from '../../jobs/handlers.js';
+import { scanWith } from '../../matching/engine.js';
+import type { Finding } from '../../matching/types.js';
 import { resourceFromInventory, toResource, type ResourceInput } from '../../findings/resources.js';
 import { findingVerdicts } from '../../findings/verdicts.js';
 import { scopeSql } from '../../findings/scope.js';
@@ -15,7 +23,7 @@ import { scopeOf } from '../accounts.js';
 import { parseInventoryDocument } from '../inventory-input.js';
 import { badRequest, HttpProblem, notFound } from '../problem.js';
 import type { RouteModule } from '../router.js';
-import { idParams, readScope, targetAccount } from './common.js';
+import { decodePageToken, encodePageToken, idParams, readScope, targetAccount } from './common.js';
 import { resourceInputSchema, resourceSchema } from './resources.js';
 
 const scanBody = z
@@ -46,10 +54,19 @@ const verdictSchema = z.object({
   suppressedBy: z.object({ ruleId: z.string(), name: z.string(), reason: z.string(), justification: z.string().optional() }).optional(),
 });
 
+/** Findings a `POST /scans` answer carries at most (the rest are paged from `/scans/{id}/findings`). */
+const SCAN_RESPONSE_FINDINGS = 500;
+
+const scanQuery = z.object({
+  async: z.enum(['true', 'false']).optional().describe('true: always accept as a job (202); false: answer with the result unless the inventory is over the size threshold'),
+});
+
 const scanSchema = z.object({
   id: z.string(),
   accountId: z.string(),
-  resourceId: z.string(),
+  resourceId: z.string().optional().describe('absent while an accepted submission waits'),
+  resourceType: z.string().optional(),
+  resourceName: z.string().optional(),
   trigger: z.string(),
   billing: z.string(),
   status: z.string(),
@@ -58,6 +75,8 @@ const scanSchema = z.object({
   findingCount: z.number().int(),
   createdAt: z.string(),
   error: z.string().optional(),
+  warnings: z.array(z.unknown()).optional(),
+  summary: summarySchema.optional().describe('what the scan did to the findings, for accepted submissions'),
 });
 
 /** The resource a pulled reference names, for recording a failed pull. */
@@ -75,16 +94,27 @@ function resourceFromReference(reference: string): ResourceInput {
   return { type: 'CONTAINER_IMAGE', name: ref, image: { registry: host, repository, digest: at >= 0 ? ref.slice(at + 1) : undefined, tags: tag ? [tag] : [] } };
 }
 
+/** True when the client asked for an asynchronous answer. */
+function asksAsync(query: { async?: string }, prefer: string | string[] | undefined): boolean {
+  if (query.async !== undefined) return query.async === 'true';
+  const values = Array.isArray(prefer) ? prefer : prefer ? [prefer] : [];
+  return values.some((v) => v.split(',').some((p) => p.trim().toLowerCase() === 'respond-async'));
+}
+
 /** Scan routes. */
 export const scanRoutes: RouteModule = (r) => {
   const { db } = r.ctx;
+  const continuous = continuousFor(r);
   r.route({
     method: 'POST',
     url: '/api/v1/scans',
-    summary: 'Submit an inventory or an image reference; returns the scan result',
+    summary: 'Submit an inventory or an image reference; returns the scan result, or 202 and a scan to poll',
+    description:
+      'Inventories of more than the server\'s asyncScanPackages packages (default 5,000), or any inventory with `?async=true` or `Prefer: respond-async`, are accepted as a job: 202 with `scanId` and `Location: /api/v1/scans/{id}`. The answer carries at most 500 findings (`truncated` says when there are more); `GET /api/v1/scans/{id}/findings` pages through them all.',
     tag: 'scans',
     roles: ['scanner'],
     body: scanBody,
+    query: scanQuery,
     bodyLimit: r.ctx.config.maxInventoryBytes,
     responses: {
       201: z.object({
@@ -93,11 +123,14 @@ export const scanRoutes: RouteModule = (r) => {
         inventoryVersion: z.number().int(),
         status: z.string(),
         summary: summarySchema,
+        findingCount: z.number().int(),
+        truncated: z.boolean().describe('true when result.findings holds only the first findings by risk'),
         result: z.unknown(),
         findings: z.array(verdictSchema).describe("The resource's open findings after this scan, with the server's status (suppression rules applied)"),
       }),
+      202: z.object({ scanId: z.string(), status: z.literal('QUEUED'), location: z.string() }),
     },
-    async handler({ principal, body, reply, request }) {
+    async handler({ principal, body, query, reply, request }) {
       const accountId = await targetAccount(db, principal, body.accountId);
       const engine = r.ctx.engine;
       if (!engine) throw new HttpProblem(503, 'this server has no vulnerability database (start it with --vulndb PATH)', undefined, 'no-vulndb');
@@ -123,10 +156,21 @@ export const scanRoutes: RouteModule = (r) => {
       } catch (err) {
         throw badRequest((err as Error).message);
       }
-      const result = engine(inventory, body.context ?? {});
+      const asked = asksAsync(query, request.headers.prefer);
+      if (trigger === 'SUBMITTED' && (asked || inventory.packages.length > r.ctx.config.asyncScanPackages)) {
+        const { queue } = await continuous();
+        const scanId = await acceptSubmission(db, { accountId, resource, inventory, context: body.context ?? {} });
+        await queue.send('ingest-inventory', { scanId } satisfies IngestInventoryJob);
+        request.log.info({ scanId, accountId, packages: inventory.packages.length }, 'scan accepted');
+        const location = `/api/v1/scans/${scanId}`;
+        reply.status(202).header('location', location).header('retry-after', '2');
+        if (asked) reply.header('preference-applied', 'respond-async');
+        return { scanId, status: 'QUEUED' as const, location };
+      }
+      const result = await scanWith(engine, inventory, body.context ?? {});
       let record;
       try {
-        record = await recordScan(db, { accountId, resource, inventory, result, trigger });
+        record = await recordScanInSteps(db, { accountId, resource, inventory, result, trigger });
       } catch (err) {
         if (/needs a name|tag/.test((err as Error).message)) throw badRequest((err as Error).message);
         throw err;
@@ -135,8 +179,20 @@ export const scanRoutes: RouteModule = (r) => {
       for (const [change, n] of Object.entries(record.summary)) if (n) r.ctx.metrics.findingsChanged.inc({ change }, n);
       request.log.info({ scanId: record.scanId, resourceId: record.resource.id, accountId, findings: result.findings.length }, 'scan recorded');
       reply.status(201);
+      const truncated = result.findings.length > SCAN_RESPONSE_FINDINGS;
+      // Verdicts are small (ids and status): all of them, so a CI gate can honour server-side suppression.
       const findings = await findingVerdicts(db, record.resource.id);
-      return { scanId: record.scanId, resource: toResource(record.resource), inventoryVersion: record.inventoryVersion, status: record.status, summary: record.summary, result, findings };
+      return {
+        scanId: record.scanId,
+        resource: toResource(record.resource),
+        inventoryVersion: record.inventoryVersion,
+        status: record.status,
+        summary: record.summary,
+        findingCount: result.findings.length,
+        truncated,
+        result: truncated ? { ...result, findings: result.findings.slice(0, SCAN_RESPONSE_FINDINGS) } : result,
+        findings,
+      };
     },
   });
   r.route({
@@ -157,19 +213,76 @@ export const scanRoutes: RouteModule = (r) => {
   r.route({
     method: 'GET',
     url: '/api/v1/scans/:id',
-    summary: 'One scan',
+    summary: 'One scan: QUEUED or IN_PROGRESS while an accepted submission waits, then its outcome',
+    description: 'Scanner keys may read scans too: they poll the submissions they made.',
     tag: 'scans',
-    roles: ['viewer'],
+    roles: ['viewer', 'scanner'],
     params: idParams,
     responses: { 200: scanSchema },
     async handler({ principal, params }) {
-      const row = await db.kysely.selectFrom('scans').selectAll().where('id', '=', params.id).where(scopeSql(scopeOf(principal), 'scans.account_id')).executeTakeFirst();
-      if (!row) throw notFound(`scan ${params.id}`);
-      return toScan(row);
+      const row = await db.kysely
+        .selectFrom('scans')
+        .innerJoin('resources', 'resources.id', 'scans.resource_id')
+        .selectAll('scans')
+        .select(['resources.name as resource_name', 'resources.type as resource_type'])
+        .where('scans.id', '=', params.id)
+        .where(scopeSql(scopeOf(principal), 'scans.account_id'))
+        .executeTakeFirst();
+      const submission = await getSubmission(db, scopeOf(principal), params.id);
+      if (row) {
+        return {
+          ...toScan(row),
+          resourceType: row.resource_type,
+          resourceName: row.resource_name,
+          warnings: JSON.parse(row.warnings) as unknown[],
+          ...(submission?.summary ? { summary: submission.summary } : {}),
+        };
+      }
+      if (!submission) throw notFound(`scan ${params.id}`);
+      return {
+        id: submission.id,
+        accountId: submission.accountId,
+        trigger: 'SUBMITTED',
+        billing: 'NONE',
+        status: submission.status,
+        packageCount: submission.packageCount,
+        findingCount: 0,
+        createdAt: iso(submission.createdAt)!,
+      };
+    },
+  });
+  r.route({
+    method: 'GET',
+    url: '/api/v1/scans/:id/findings',
+    summary: "A scan's findings, in pages: the resource's open findings (ACTIVE and SUPPRESSED) as the scan left them",
+    description: 'Findings in the form `vigil scan --format json` reports them, ordered by id. A later scan of the same resource replaces them. Scanner keys may read them too (they get the same in the answer to their POST).',
+    tag: 'scans',
+    roles: ['viewer', 'scanner'],
+    params: idParams,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(500), nextToken: z.string().max(512).optional() }),
+    responses: { 200: z.object({ scanId: z.string(), findings: z.array(z.unknown()), nextToken: z.string().optional() }) },
+    async handler({ principal, params, query }) {
+      const scan = await db.kysely.selectFrom('scans').select(['id', 'resource_id', 'status']).where('id', '=', params.id).where(scopeSql(scopeOf(principal), 'scans.account_id')).executeTakeFirst();
+      if (!scan) {
+        const submission = await getSubmission(db, scopeOf(principal), params.id);
+        if (submission) throw new HttpProblem(409, `scan ${params.id} is ${submission.status}: poll GET /api/v1/scans/${params.id} until it is done`, undefined, 'scan-not-done');
+        throw notFound(`scan ${params.id}`);
+      }
+      const after = query.nextToken === undefined ? undefined : decodePageToken(query.nextToken, 'nextToken', (v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 128);
+      let q = db.kysely.selectFrom('findings').select(['id', 'detail']).where('resource_id', '=', scan.resource_id).where('status', '<>', 'CLOSED');
+      if (after !== undefined) q = q.where('id', '>', after);
+      const rows = await q.orderBy('id').limit(query.limit + 1).execute();
+      const page = rows.slice(0, query.limit);
+      return {
+        scanId: scan.id,
+        findings: page.map((f) => JSON.parse(f.detail) as Finding),
+        ...(rows.length > query.limit ? { nextToken: encodePageToken(page[page.length - 1].id) } : {}),
+      };
     },
   });
 };
 
+/** A stored scan as the API shows it. */
 function toScan(row: { id: string; account_id: string; resource_id: string; trigger: string; billing: string; status: string; inventory_version: number | null; package_count: number; finding_count: number; created_at: number; error: string | null }) {
   return {
     id: row.id,
