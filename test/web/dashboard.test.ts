@@ -172,7 +172,7 @@ describe('dashboard', () => {
 
   it('shows a finding’s CVSS metrics and contextual adjustments in the panel', async () => {
     // The npm project was scanned as unreachable from the internet: its network-vector findings are adjusted.
-    const page1 = await server.api<{ findings: { findingId: string; cvss?: { vector: string }; adjustments: { reason: string }[] }[] }>(admin, 'POST', '/api/v1/findings/search', {
+    const page1 = await server.api<{ findings: { findingId: string; cvss?: { vector: string }; scoreReason?: string; adjustments: { reason: string }[] }[] }>(admin, 'POST', '/api/v1/findings/search', {
       filterCriteria: { status: eq('ACTIVE'), packageEcosystem: eq('npm') },
       sortCriteria: { field: 'SCORE', sortOrder: 'DESC' },
       maxResults: 200,
@@ -183,6 +183,9 @@ describe('dashboard', () => {
     const panel = page.getByTestId('finding-panel');
     await panel.getByTestId('cvss-metrics').waitFor();
     await expect(panel.getByTestId('cvss-vector').textContent()).resolves.toBe(f!.cvss!.vector);
+    // Where the base came from and why, as the engine explained it.
+    expect(f!.scoreReason).toMatch(/^base \d+\.\d from /);
+    await expect(panel.getByTestId('score-reason').textContent()).resolves.toBe(f!.scoreReason);
     const metricNames = await panel.locator('[data-testid="cvss-metrics"] th').allTextContents();
     expect(metricNames.some((m) => m.startsWith('Attack Vector'))).toBe(true);
     expect(metricNames.some((m) => m.startsWith('Attack Complexity'))).toBe(true);
