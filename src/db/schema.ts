@@ -213,6 +213,8 @@ export interface ScanSubmissionsTable {
   package_count: number;
   /** Lifecycle summary of a completed scan, JSON. */
   summary: string | null;
+  /** The completed scan's data coverage block, JSON (what the synchronous answer's result carries). */
+  coverage: string | null;
   created_at: number;
   updated_at: number;
 }

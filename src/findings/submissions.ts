@@ -10,6 +10,7 @@ import type { ScanSubmissionsTable } from '../db/schema.js';
 import type { Inventory } from '../inventory/types.js';
 import { scanWith } from '../matching/engine.js';
 import type { ScanContext, ScanEngine } from '../matching/types.js';
+import type { ScanCoverage } from '../matching/data-coverage.js';
 import { recordFailedScan, recordScanInSteps, type LifecycleSummary, type ScanRecord } from './lifecycle.js';
 import type { ResourceInput } from './resources.js';
 import { scopeSql, type AccountScope } from './scope.js';
@@ -24,16 +25,19 @@ export interface Submission {
   status: SubmissionStatus;
   packageCount: number;
   summary?: LifecycleSummary;
+  /** The completed scan's data coverage, when the engine could tell. */
+  coverage?: ScanCoverage;
   createdAt: number;
 }
 
-function toSubmission(row: Pick<ScanSubmissionsTable, 'id' | 'account_id' | 'status' | 'package_count' | 'summary' | 'created_at'>): Submission {
+function toSubmission(row: Pick<ScanSubmissionsTable, 'id' | 'account_id' | 'status' | 'package_count' | 'summary' | 'coverage' | 'created_at'>): Submission {
   return {
     id: row.id,
     accountId: row.account_id,
     status: row.status as SubmissionStatus,
     packageCount: row.package_count,
     ...(row.summary ? { summary: JSON.parse(row.summary) as LifecycleSummary } : {}),
+    ...(row.coverage ? { coverage: JSON.parse(row.coverage) as ScanCoverage } : {}),
     createdAt: Number(row.created_at),
   };
 }
@@ -53,6 +57,7 @@ export async function acceptSubmission(db: Db, input: { accountId: string; resou
       context: JSON.stringify(input.context),
       package_count: input.inventory.packages.length,
       summary: null,
+      coverage: null,
       created_at: now,
       updated_at: now,
     })
@@ -64,7 +69,7 @@ export async function acceptSubmission(db: Db, input: { accountId: string; resou
 export async function getSubmission(db: Db, scope: AccountScope, id: string): Promise<Submission | undefined> {
   const row = await db.kysely
     .selectFrom('scan_submissions')
-    .select(['id', 'account_id', 'status', 'package_count', 'summary', 'created_at'])
+    .select(['id', 'account_id', 'status', 'package_count', 'summary', 'coverage', 'created_at'])
     .where('id', '=', id)
     .where(scopeSql(scope, 'scan_submissions.account_id'))
     .executeTakeFirst();
@@ -88,7 +93,7 @@ export async function runSubmission(db: Db, engine: ScanEngine, id: string, sign
   const inventory = JSON.parse(row.inventory) as Inventory;
   const result = await scanWith(engine, inventory, JSON.parse(row.context) as ScanContext, signal);
   const record = await recordScanInSteps(db, { accountId: row.account_id, resource: JSON.parse(row.resource) as ResourceInput, inventory, result, trigger: 'SUBMITTED', scanId: id }, { signal });
-  await db.kysely.updateTable('scan_submissions').set({ status: 'DONE', inventory: null, summary: JSON.stringify(record.summary), updated_at: Date.now() }).where('id', '=', id).execute();
+  await db.kysely.updateTable('scan_submissions').set({ status: 'DONE', inventory: null, summary: JSON.stringify(record.summary), coverage: result.coverage ? JSON.stringify(result.coverage) : null, updated_at: Date.now() }).where('id', '=', id).execute();
   return record;
 }
 

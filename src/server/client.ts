@@ -114,6 +114,7 @@ interface ScanState {
   error?: string;
   warnings?: ScanResult['warnings'];
   summary?: Record<string, number>;
+  coverage?: ScanResult['coverage'];
 }
 
 /** Polls an accepted scan until it is done (1 s, growing to 5 s between polls). */
@@ -166,7 +167,7 @@ export async function submitInventory(opts: SubmitOptions): Promise<SubmitResult
       resource: { id: scan.resourceId ?? '', type: scan.resourceType ?? '', name: scan.resourceName ?? '', accountId: scan.accountId },
       inventoryVersion: scan.inventoryVersion ?? 0,
       summary: scan.summary ?? {},
-      result: { ...resultFrame(opts.inventory), findings, warnings: scan.warnings ?? [] },
+      result: { ...resultFrame(opts.inventory), ...(scan.coverage ? { coverage: scan.coverage } : {}), findings, warnings: scan.warnings ?? [] },
     };
   }
   const answer = posted.json as SubmitResult & { truncated?: boolean };

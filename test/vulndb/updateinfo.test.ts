@@ -138,7 +138,7 @@ describe('finding updateinfo in a repository', () => {
     try {
       expect(db.advisoriesFor('Amazon Linux:2023', 'openssl-libs').map((a) => a.id)).toEqual(['ALAS2023-2024-0001']);
       expect(db.advisoriesFor('Amazon Linux:2', 'openssl-libs')).toEqual([]);
-      expect((await db.status()).ecosystems).toContainEqual({ ecosystem: 'Amazon Linux:2023', advisories: 4, packages: 7 });
+      expect((await db.status()).ecosystems).toContainEqual(expect.objectContaining({ ecosystem: 'Amazon Linux:2023', advisories: 4, packages: 7 }));
     } finally {
       db.close();
     }

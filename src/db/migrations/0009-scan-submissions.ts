@@ -20,6 +20,7 @@ export const scanSubmissions: VigilMigration = {
       .addColumn('context', 'text', (c) => c.notNull())
       .addColumn('package_count', 'integer', (c) => c.notNull())
       .addColumn('summary', 'text')
+      .addColumn('coverage', 'text')
       .addColumn('created_at', t.timestamp, (c) => c.notNull())
       .addColumn('updated_at', t.timestamp, (c) => c.notNull())
       .execute();

@@ -20,7 +20,7 @@ import { scanSubmissions } from './0009-scan-submissions.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
-/** Every migration, applied in this order. */
+/** Every migration, applied in this order (their names' order: the migrator sorts by name). */
 export const migrations: readonly VigilMigration[] = [
   core,
   findings,
@@ -29,8 +29,8 @@ export const migrations: readonly VigilMigration[] = [
   findingSummary,
   findingsTrendIndexes,
   findingsGroupIndexes,
-  continuousMigration,
   coverageDetail,
-  registryOutbound,
   scanSubmissions,
+  continuousMigration,
+  registryOutbound,
 ];

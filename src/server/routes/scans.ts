@@ -77,6 +77,7 @@ const scanSchema = z.object({
   error: z.string().optional(),
   warnings: z.array(z.unknown()).optional(),
   summary: summarySchema.optional().describe('what the scan did to the findings, for accepted submissions'),
+  coverage: z.unknown().optional().describe("the scan's data coverage block (as in the synchronous answer's result), for accepted submissions"),
 });
 
 /** The resource a pulled reference names, for recording a failed pull. */
@@ -236,6 +237,7 @@ export const scanRoutes: RouteModule = (r) => {
           resourceName: row.resource_name,
           warnings: JSON.parse(row.warnings) as unknown[],
           ...(submission?.summary ? { summary: submission.summary } : {}),
+          ...(submission?.coverage ? { coverage: submission.coverage } : {}),
         };
       }
       if (!submission) throw notFound(`scan ${params.id}`);
