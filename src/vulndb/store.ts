@@ -232,16 +232,31 @@ const MAX_WARNINGS_KEPT = 50;
 const PACKAGES_OF_ID =
   'SELECT DISTINCT f.ecosystem AS ecosystem, f.name AS name FROM vuln_id v JOIN vuln_member m ON m.vuln = v.vuln JOIN affected f ON f.advisory = m.advisory WHERE v.alias = ?';
 
+/** The counts every import keeps: records added, records skipped and the first few reasons. */
+abstract class ImportTally {
+  protected records = 0;
+  protected skipped = 0;
+  protected readonly warnings: string[] = [];
+
+  /** Records a skipped record with its reason (all are counted; the first few are kept). */
+  skip(item: string, why: string): void {
+    this.skipped++;
+    if (this.warnings.length < MAX_WARNINGS_KEPT) this.warnings.push(`${item}: ${why}`);
+  }
+
+  /** What was imported so far. */
+  counts(): { records: number; skipped: number; warnings: string[] } {
+    return { records: this.records, skipped: this.skipped, warnings: this.warnings };
+  }
+}
+
 /**
  * One source being replaced inside the writer's open transaction: items go in with
  * {@link add}, then {@link commit} records the change log or {@link rollback} restores
  * the source's previous rows.
  */
-export class SourceImport {
+export class SourceImport extends ImportTally {
   private readonly seen = new Map<string, number>();
-  private records = 0;
-  private skipped = 0;
-  private readonly warnings: string[] = [];
   private readonly enrich = new Map<string, EnrichmentItem>();
   private readonly old: Map<string, { hash: string; withdrawn: number; packages: ChangedPackage[] }>;
   private readonly oldKev: Set<string>;
@@ -256,6 +271,7 @@ export class SourceImport {
     readonly kind: string,
     readonly location: string,
   ) {
+    super();
     const db = writer.db;
     db.exec('SAVEPOINT source_import');
     this.old = new Map();
@@ -271,17 +287,6 @@ export class SourceImport {
     this.oldEpss = new Map(db.prepare('SELECT cve, score FROM epss WHERE source = ?').raw().all(name) as [string, number][]);
     db.prepare('DELETE FROM affected WHERE advisory IN (SELECT rowid FROM advisory WHERE source = ?)').run(name);
     for (const table of ['advisory', 'enrichment', 'kev', 'epss']) db.prepare(`DELETE FROM ${table} WHERE source = ?`).run(name);
-  }
-
-  /** Records a skipped record with its reason (all are counted; the first few are kept). */
-  skip(item: string, why: string): void {
-    this.skipped++;
-    if (this.warnings.length < MAX_WARNINGS_KEPT) this.warnings.push(`${item}: ${why}`);
-  }
-
-  /** What was imported so far. */
-  counts(): { records: number; skipped: number; warnings: string[] } {
-    return { records: this.records, skipped: this.skipped, warnings: this.warnings };
   }
 
   /** Adds one parsed item. */
@@ -434,10 +439,7 @@ export class SourceImport {
  * touched. A CVE whose CVSS vectors change is logged as `cvss-changed` with its packages,
  * except on the patch's first import (nothing was scored with the patch before).
  */
-export class EnrichmentPatch {
-  private records = 0;
-  private skipped = 0;
-  private readonly warnings: string[] = [];
+export class EnrichmentPatch extends ImportTally {
   private readonly items = new Map<string, EnrichmentItem>();
 
   constructor(
@@ -448,18 +450,8 @@ export class EnrichmentPatch {
     private readonly ownerOf: (cveId: string) => string,
     private readonly firstImport: boolean,
   ) {
+    super();
     writer.db.exec('SAVEPOINT source_import');
-  }
-
-  /** Records a skipped record with its reason. */
-  skip(item: string, why: string): void {
-    this.skipped++;
-    if (this.warnings.length < MAX_WARNINGS_KEPT) this.warnings.push(`${item}: ${why}`);
-  }
-
-  /** What was imported so far. */
-  counts(): { records: number; skipped: number; warnings: string[] } {
-    return { records: this.records, skipped: this.skipped, warnings: this.warnings };
   }
 
   /** Adds one parsed item; a patch carries enrichment only. */
