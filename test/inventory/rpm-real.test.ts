@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireComponent } from '../helpers/components.js';
+import { installRpms, type RpmSpec } from '../helpers/rpm.js';
 import { rpmDb } from '../../src/inventory/extractors/os/rpm-db.js';
 import { scanTarget } from '../../src/inventory/index.js';
 import type { FoundPackage } from '../../src/inventory/types.js';
@@ -44,16 +45,7 @@ function line(p: FoundPackage): string {
   return [p.name, epoch, version, release, p.arch ?? '', p.metadata?.sourceRpm ?? '', p.metadata?.modularityLabel ?? ''].join('\t');
 }
 
-interface SpecInput {
-  name: string;
-  version: string;
-  release: string;
-  epoch?: number;
-  files: string[];
-  modularityLabel?: string;
-}
-
-const specs: SpecInput[] = [
+const specs: RpmSpec[] = [
   { name: 'vigil-epoch', version: '1.2.3', release: '4.el9', epoch: 2, files: ['/usr/share/vigil-epoch/README'], modularityLabel: 'perl:5.30:8040020210610:abcd1234' },
   { name: 'kernel-core', version: '5.14.0', release: '362.8.1.el9_3', files: ['/lib/modules/5.14.0-362.8.1.el9_3.x86_64/vmlinuz'] },
   { name: 'python3-vigil-owned', version: '1.0', release: '1.el9', files: ['/usr/lib/python3.9/site-packages/vigil_owned-1.0.dist-info/METADATA'] },
@@ -63,42 +55,10 @@ const specs: SpecInput[] = [
 let work: string;
 let sqliteDb: string;
 
-async function buildRpm(s: SpecInput, top: string): Promise<void> {
-  const install = s.files.map((f) => `mkdir -p "%{buildroot}$(dirname ${f})"\nprintf 'Metadata-Version: 2.1\\nName: vigil-owned\\nVersion: 1.0\\n' > "%{buildroot}${f}"`).join('\n');
-  const spec = [
-    `Name: ${s.name}`,
-    `Version: ${s.version}`,
-    `Release: ${s.release}`,
-    ...(s.epoch !== undefined ? [`Epoch: ${s.epoch}`] : []),
-    'Summary: Vigil test package',
-    'License: MIT',
-    'Vendor: Vigil Tests',
-    'BuildArch: noarch',
-    '%description',
-    'A package built by Vigil tests.',
-    '%install',
-    install || 'true',
-    '%files',
-    ...s.files,
-    '',
-  ].join('\n');
-  const file = join(top, 'SPECS', `${s.name}.spec`);
-  await writeFile(file, spec);
-  const defines = ['--define', `_topdir ${top}`, ...(s.modularityLabel ? ['--define', `modularitylabel ${s.modularityLabel}`] : [])];
-  execFileSync('rpmbuild', ['-bb', '--quiet', ...defines, file], { stdio: 'ignore' });
-}
-
 beforeAll(async () => {
-  requireComponent('rpm', 'rpmbuild');
   work = await mkdtemp(join(tmpdir(), 'vigil-rpm-'));
-  const top = join(work, 'top');
-  await mkdir(join(top, 'SPECS'), { recursive: true });
-  for (const s of specs) await buildRpm(s, top);
   sqliteDb = join(work, 'rootfs/var/lib/rpm');
-  await mkdir(sqliteDb, { recursive: true });
-  execFileSync('rpm', ['--dbpath', sqliteDb, '--initdb']);
-  const rpms = readdirSync(join(top, 'RPMS/noarch')).map((f) => join(top, 'RPMS/noarch', f));
-  execFileSync('rpm', ['--dbpath', sqliteDb, '-i', '--justdb', '--nodeps', '--noscripts', ...rpms], { stdio: 'ignore' });
+  await installRpms(specs, sqliteDb, work);
   await mkdir(join(work, 'rootfs/etc'), { recursive: true });
   await writeFile(join(work, 'rootfs/etc/os-release'), 'NAME="Rocky Linux"\nID="rocky"\nVERSION_ID="9.3"\n');
 }, 120_000);

@@ -6,8 +6,6 @@
  * advisory is found with the right fixed version, and not found when the installed build is at
  * or above the fix — epochs deciding either way.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,17 +16,11 @@ import type { ScanResult } from '../../src/matching/types.js';
 import { VulnDb } from '../../src/vulndb/store.js';
 import { updateVulnDb } from '../../src/vulndb/update.js';
 import { imageFromRootfs, type RootfsImage } from '../helpers/images.js';
+import { installRpms, type RpmSpec } from '../helpers/rpm.js';
 
 const fixtures = new URL('../vulndb/fixtures/updateinfo/', import.meta.url).pathname;
 
-interface Rpm {
-  name: string;
-  version: string;
-  release: string;
-  epoch?: number;
-}
-
-const installed: Rpm[] = [
+const installed: RpmSpec[] = [
   // Below the fix 1:3.0.8-1.amzn2023.0.9 (ALAS2023-2024-0001); AL2's ALAS2 for it must not count.
   { name: 'openssl-libs', epoch: 1, version: '3.0.8', release: '1.amzn2023.0.8' },
   // Exactly the fix (epoch 0 written out in the advisory): not affected.
@@ -47,36 +39,10 @@ let dbPath: string;
 let db: VulnDb;
 let image: RootfsImage;
 
-function buildRpm(r: Rpm, top: string): void {
-  const spec = join(top, 'SPECS', `${r.name}.spec`);
-  const text = [
-    `Name: ${r.name}`,
-    `Version: ${r.version}`,
-    `Release: ${r.release}`,
-    ...(r.epoch !== undefined ? [`Epoch: ${r.epoch}`] : []),
-    'Summary: Vigil test package',
-    'License: MIT',
-    'BuildArch: noarch',
-    '%description',
-    'A package built by Vigil tests.',
-    '%files',
-    '',
-  ].join('\n');
-  execFileSync('sh', ['-c', `cat > "${spec}"`], { input: text });
-  execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: 'ignore' });
-}
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vigil-amazon-'));
-  const top = join(work, 'top');
-  await mkdir(join(top, 'SPECS'), { recursive: true });
-  for (const r of installed) buildRpm(r, top);
   rootfs = join(work, 'rootfs');
-  const rpmdb = join(rootfs, 'var/lib/rpm');
-  await mkdir(rpmdb, { recursive: true });
-  execFileSync('rpm', ['--dbpath', rpmdb, '--initdb']);
-  const rpms = readdirSync(join(top, 'RPMS/noarch')).map((f) => join(top, 'RPMS/noarch', f));
-  execFileSync('rpm', ['--dbpath', rpmdb, '-i', '--justdb', '--nodeps', '--noscripts', ...rpms], { stdio: 'ignore' });
+  await installRpms(installed, join(rootfs, 'var/lib/rpm'), work);
   await mkdir(join(rootfs, 'etc'), { recursive: true });
   await writeFile(
     join(rootfs, 'etc/os-release'),

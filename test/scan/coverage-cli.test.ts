@@ -5,8 +5,6 @@
  * them; end-of-life releases must warn with their date. The Amazon Linux root carries a real
  * rpm database made by Debian's `rpm` and `rpmbuild`.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +12,7 @@ import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanResult } from '../../src/matching/types.js';
 import { runVigil } from '../helpers/cli.js';
+import { installRpms } from '../helpers/rpm.js';
 import { advisory, writeAdvisoryDb } from '../helpers/tiny-advisory-db.js';
 import { vulndataDir } from '../vulndb/shared-db.js';
 import { sarifErrors } from './sarif-validate.js';
@@ -39,20 +38,8 @@ async function root(name: string, files: Record<string, string>): Promise<string
 }
 
 /** An rpm database (SQLite, as Amazon Linux 2023 has) holding one package built with rpmbuild. */
-async function amazonRpmDb(dir: string): Promise<void> {
-  const top = join(work, 'rpmbuild');
-  await mkdir(join(top, 'SPECS'), { recursive: true });
-  const spec = join(top, 'SPECS', 'openssl-libs.spec');
-  await writeFile(
-    spec,
-    ['Name: openssl-libs', 'Version: 3.0.8', 'Release: 1.amzn2023.0.14', 'Epoch: 1', 'Summary: test', 'License: ASL 2.0', 'BuildArch: noarch', '%description', 'test', '%files', ''].join('\n'),
-  );
-  execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: 'ignore' });
-  const dbpath = join(dir, 'var/lib/rpm');
-  await mkdir(dbpath, { recursive: true });
-  execFileSync('rpm', ['--dbpath', dbpath, '--initdb']);
-  const rpms = readdirSync(join(top, 'RPMS/noarch')).map((f) => join(top, 'RPMS/noarch', f));
-  execFileSync('rpm', ['--dbpath', dbpath, '-i', '--justdb', '--nodeps', '--noscripts', ...rpms], { stdio: 'ignore' });
+function amazonRpmDb(dir: string): Promise<void> {
+  return installRpms([{ name: 'openssl-libs', epoch: 1, version: '3.0.8', release: '1.amzn2023.0.14' }], join(dir, 'var/lib/rpm'), work);
 }
 
 beforeAll(async () => {
