@@ -272,12 +272,15 @@ export class RegistryService {
       if (!repositoryWanted(a.repository, JSON.parse(reg.include_patterns) as string[], JSON.parse(reg.exclude_patterns) as string[])) continue;
       if (a.action === 'pull') {
         pulls++;
+        const at = a.at.getTime();
+        // Registries deliver notifications late and out of order: a pull time only moves forward.
         await this.db
           .updateTable('registry_images')
-          .set({ last_pulled_at: a.at.getTime() })
+          .set({ last_pulled_at: at })
           .where('registry_id', '=', reg.id)
           .where('repository', '=', a.repository)
           .where('digest', '=', a.digest)
+          .where((eb) => eb.or([eb('last_pulled_at', 'is', null), eb('last_pulled_at', '<', at)]))
           .execute();
         continue;
       }

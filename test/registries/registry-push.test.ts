@@ -56,6 +56,7 @@ describe.each(dialectCases())('registries on $name', (dialect) => {
   const scans: ImageScanRequest[] = [];
   const box = new SecretBox(randomBytes(32));
   const hookResults: unknown[] = [];
+  let hookToken = '';
 
   beforeAll(async () => {
     db = await dialect.open();
@@ -94,6 +95,7 @@ describe.each(dialectCases())('registries on $name', (dialect) => {
       'acct-a',
       registryInput.parse({ url: 'http://127.0.0.1:1', modes: ['ON_PUSH'], repositories: { exclude: ['scratch/**'] }, rescanWindow: { kind: 'DAYS_SINCE_PULL', days: 30 } }),
     );
+    hookToken = notificationToken;
     const port = (hooks.address() as AddressInfo).port;
     registry = await startLocalRegistry({ notifyUrl: `http://127.0.0.1:${port}/hooks/registry/${reg.id}`, token: notificationToken });
     await db.kysely.updateTable('registries' as never).set({ url: registry.url } as never).where('id' as never, '=', reg.id as never).execute();
@@ -182,6 +184,9 @@ describe.each(dialectCases())('registries on $name', (dialect) => {
     expect(await service.isExpired(reg.id, img.repository, img.digest)).toBe(true);
     // A pull 30 days later puts it back inside a DAYS_SINCE_PULL window.
     await db.kysely.updateTable('registry_images' as never).set({ last_pulled_at: later - 1000 } as never).where('digest' as never, '=', img.digest as never).execute();
+    // A pull notification delivered late (an earlier pull) does not move the pull time back.
+    const latePull = { action: 'pull', timestamp: new Date().toISOString(), target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', repository: img.repository, digest: img.digest } };
+    await service.handleNotification(reg.id, `Bearer ${hookToken}`, { events: [latePull] });
     const back = await service.sweepWindows(later);
     expect(back).toEqual([expect.objectContaining({ digest: img.digest, eligible: true })]);
   });
