@@ -166,6 +166,14 @@ export interface FindingsTable {
   updated_at: number;
   closed_at: number | null;
   detail: string;
+  /**
+   * NETWORK_REACHABILITY findings: `tcp`, `udp` or `all`; NULL on package findings. The three
+   * network columns are optional here so code building package rows need not name them.
+   */
+  network_protocol?: string | null;
+  /** NETWORK_REACHABILITY findings: the open port range, inclusive; NULL on package findings. */
+  port_begin?: number | null;
+  port_end?: number | null;
 }
 
 /** The timeline of a finding: every state change, with why. */
@@ -234,4 +242,51 @@ export interface Database {
   finding_events: FindingEventsTable;
   suppression_rules: SuppressionRulesTable;
   scan_submissions: ScanSubmissionsTable;
+  network_snapshots: NetworkSnapshotsTable;
+  network_host_reports: NetworkHostReportsTable;
+  host_reachability: HostReachabilityTable;
+}
+
+/** A topology snapshot of an account: the importer's input files, kept to analyse again. */
+export interface NetworkSnapshotsTable {
+  id: string;
+  account_id: string;
+  /** `aws` or `yaml`. */
+  format: string;
+  /** `api`, or `directory:PATH` for a scheduled import. */
+  source: string;
+  /** JSON object: file name → file text. */
+  files: string;
+  /** SHA-256 of the files, so a scheduled import of an unchanged directory stores nothing. */
+  digest: string;
+  instance_count: number;
+  exposure_count: number;
+  /** JSON array of the importer's and analysis's warnings. */
+  warnings: string;
+  created_at: number;
+}
+
+/** The latest network report (`vigil network collect` output) a host sent. */
+export interface NetworkHostReportsTable {
+  resource_id: string;
+  account_id: string;
+  /** The report JSON, as collected. */
+  report: string;
+  received_at: number;
+}
+
+/** The computed reachability of a HOST resource under its account's latest snapshot. */
+export interface HostReachabilityTable {
+  resource_id: string;
+  account_id: string;
+  snapshot_id: string;
+  /** The topology instance the host was matched to. */
+  instance_id: string;
+  /** 1 when some port of the host is reachable from the internet. */
+  reachable: number;
+  /** The path (or why nothing reaches the host), in words: the score adjustment's reason. */
+  reason: string;
+  /** JSON array of the host's exposures. */
+  exposures: string;
+  updated_at: number;
 }

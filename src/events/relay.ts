@@ -147,6 +147,10 @@ export class EventRelay {
         'f.score',
         'f.fix_available',
         'f.fixed_version',
+        'f.type as finding_type',
+        'f.network_protocol',
+        'f.port_begin',
+        'f.port_end',
         'r.id as resource_id',
         'r.type as resource_type',
         'r.name as resource_name',
@@ -181,7 +185,11 @@ export class EventRelay {
         status: t.to ?? r.status,
         vulnerabilityId: r.vulnerability_id,
         title: r.title,
-        package: { name: r.package_name, ecosystem: r.package_ecosystem, version: r.package_version },
+        findingType: r.finding_type,
+        // A network finding names its port range instead of a package.
+        ...(r.finding_type === 'NETWORK_REACHABILITY'
+          ? { networkReachability: { protocol: r.network_protocol, openPortRange: { begin: r.port_begin, end: r.port_end } } }
+          : { package: { name: r.package_name, ecosystem: r.package_ecosystem, version: r.package_version } }),
         severity,
         score,
         fixAvailable: (changes.fix_available?.to as string | undefined) ?? r.fix_available,

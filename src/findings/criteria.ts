@@ -56,6 +56,11 @@ export const mapFilterSchema = z
 /** A resource tag filter. */
 export type MapFilter = z.infer<typeof mapFilterSchema>;
 
+/** Inspector's PortRangeFilter: ports inclusive, either end may be open. */
+const portRangeFilterSchema = z
+  .object({ beginInclusive: z.number().int().min(0).max(65535).optional(), endInclusive: z.number().int().min(0).max(65535).optional() })
+  .strict();
+
 /** Inspector's PackageFilter: the parts of a package, all of which must match. */
 const packageFilterSchema = z
   .object({
@@ -91,6 +96,7 @@ export const STRING_FIELDS = {
   fixAvailable: 'fix_available',
   exploited: 'exploited',
   findingType: 'type',
+  networkProtocol: 'network_protocol',
 } as const;
 
 /** A string field of the criteria. */
@@ -104,6 +110,7 @@ const ENUM_VALUES: Partial<Record<StringField, readonly string[]>> = {
   fixAvailable: ['YES', 'NO', 'PARTIAL'],
   exploited: ['YES', 'NO'],
   findingType: FINDING_TYPES,
+  networkProtocol: ['tcp', 'udp', 'all'],
 };
 
 /** Inspector's resource type names, mapped to Vigil's. */
@@ -136,6 +143,9 @@ export const filterCriteriaSchema = z
     fixAvailable: strings,
     exploited: strings,
     findingType: strings,
+    networkProtocol: strings,
+    /** Network findings whose open range overlaps one of these port ranges (Inspector's PortRangeFilter). */
+    portRange: z.array(portRangeFilterSchema).max(MAX_FILTERS_PER_FIELD).optional(),
     resourceTags: z.array(mapFilterSchema).max(MAX_FILTERS_PER_FIELD).optional(),
     vulnerablePackages: z.array(packageFilterSchema).max(MAX_FILTERS_PER_FIELD).optional(),
     score: numbers,
@@ -166,7 +176,7 @@ export const INSPECTOR_ALIASES: Record<string, keyof FilterCriteria> = {
 /** Inspector FilterCriteria names Vigil has no data for: rejected with a clear message. */
 const INSPECTOR_UNSUPPORTED = [
   'ec2InstanceImageId', 'ec2InstanceVpcId', 'ec2InstanceSubnetId', 'ecrImagePushedAt', 'ecrImageArchitecture',
-  'portRange', 'networkProtocol', 'componentId', 'componentType', 'vulnerabilitySource', 'vendorSeverity',
+  'componentId', 'componentType', 'vulnerabilitySource', 'vendorSeverity',
   'relatedVulnerabilities', 'lambdaFunctionName', 'lambdaFunctionLayers', 'lambdaFunctionRuntime',
   'lambdaFunctionLastModifiedAt', 'lambdaFunctionExecutionRoleArn', 'codeVulnerabilityDetectorName',
   'codeVulnerabilityDetectorTags', 'codeVulnerabilityFilePath', 'ecrImageLastInUseAt', 'ecrImageInUseCount',
@@ -304,6 +314,16 @@ export function criteriaSql(criteria: FilterCriteria, dialect: DialectName): Raw
       return conds.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`(${sql.join(conds, sql` AND `)})`;
     });
     parts.push(alternatives.length === 1 ? alternatives[0] : sql<SqlBool>`(${sql.join(alternatives, sql` OR `)})`);
+  }
+  if (criteria.portRange?.length) {
+    // A finding's open range [port_begin, port_end] overlaps the filter's range.
+    const alternatives = criteria.portRange.map((r) => {
+      const conds: RawBuilder<SqlBool>[] = [sql<SqlBool>`findings.port_begin IS NOT NULL`];
+      if (r.endInclusive !== undefined) conds.push(sql<SqlBool>`findings.port_begin <= ${r.endInclusive}`);
+      if (r.beginInclusive !== undefined) conds.push(sql<SqlBool>`findings.port_end >= ${r.beginInclusive}`);
+      return sql<SqlBool>`(${sql.join(conds, sql` AND `)})`;
+    });
+    parts.push(alternatives.length === 1 ? alternatives[0]! : sql<SqlBool>`(${sql.join(alternatives, sql` OR `)})`);
   }
   parts.push(...rangePredicates(sql.ref('findings.score'), (criteria.score ?? []).map((r) => ({ lo: r.lowerInclusive, hi: r.upperInclusive }))));
   parts.push(...rangePredicates(sql.ref('findings.epss'), (criteria.epss ?? []).map((r) => ({ lo: r.lowerInclusive, hi: r.upperInclusive }))));

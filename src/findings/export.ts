@@ -25,10 +25,10 @@ export const CSV_COLUMNS: [string, (f: ApiFinding) => string | number | boolean 
   ['exploited', (f) => f.exploited],
   ['fixAvailable', (f) => f.fixAvailable],
   ['fixedVersion', (f) => f.fixedVersion],
-  ['packageEcosystem', (f) => f.package.ecosystem],
-  ['packageName', (f) => f.package.name],
-  ['packageVersion', (f) => f.package.version],
-  ['layer', (f) => f.package.layer],
+  ['packageEcosystem', (f) => f.package?.ecosystem],
+  ['packageName', (f) => f.package?.name],
+  ['packageVersion', (f) => f.package?.version],
+  ['layer', (f) => f.package?.layer],
   ['resourceType', (f) => f.resource.type],
   ['resourceId', (f) => f.resource.id],
   ['resourceName', (f) => f.resource.name],
@@ -38,6 +38,9 @@ export const CSV_COLUMNS: [string, (f: ApiFinding) => string | number | boolean 
   ['lastObservedAt', (f) => f.lastObservedAt],
   ['updatedAt', (f) => f.updatedAt],
   ['closedAt', (f) => f.closedAt],
+  ['networkProtocol', (f) => (f.type === 'NETWORK_REACHABILITY' ? f.networkReachabilityDetails.protocol : undefined)],
+  ['portBegin', (f) => (f.type === 'NETWORK_REACHABILITY' ? f.networkReachabilityDetails.openPortRange.begin : undefined)],
+  ['portEnd', (f) => (f.type === 'NETWORK_REACHABILITY' ? f.networkReachabilityDetails.openPortRange.end : undefined)],
 ];
 
 /** Quotes a CSV field when it needs it (RFC 4180); neutralises spreadsheet formulas. */

@@ -1,7 +1,8 @@
 /**
  * The finding lifecycle: a scan result for a resource opens new findings, refreshes the
  * ones seen again, closes the ones absent from it (fixed) and reopens closed ones that come
- * back, keeping a timeline of every change. Suppression rules in force then claim the
+ * back, keeping a timeline of every change. Scans touch only PACKAGE_VULNERABILITY findings:
+ * network findings have their own lifecycle (src/network/server/findings.ts). Suppression rules in force then claim the
  * resource's ACTIVE findings.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -151,7 +152,7 @@ async function loadExisting(db: Db, updates: readonly FindingsUpdate[]): Promise
   const out = new Map<string, FindingsTable[]>(updates.map((u) => [u.resource.id, []]));
   const whole = updates.filter((u) => !u.scope).map((u) => u.resource.id);
   for (const ids of chunks(whole, 500)) {
-    for (const row of await db.kysely.selectFrom('findings').selectAll().where('resource_id', 'in', ids).execute()) out.get(row.resource_id)!.push(row);
+    for (const row of await db.kysely.selectFrom('findings').selectAll().where('resource_id', 'in', ids).where('type', '=', 'PACKAGE_VULNERABILITY').execute()) out.get(row.resource_id)!.push(row);
   }
   // Scoped updates read only their packages' rows (a re-evaluation touches a few packages of
   // hundreds), filtered by name in SQL and by exact package key here.
@@ -159,7 +160,7 @@ async function loadExisting(db: Db, updates: readonly FindingsUpdate[]): Promise
     const names = new Set<string>();
     for (const u of group) for (const key of u.scope!) names.add(key.slice(key.indexOf('\u0000') + 1));
     if (names.size === 0) continue;
-    let q = db.kysely.selectFrom('findings').selectAll().where('resource_id', 'in', group.map((u) => u.resource.id));
+    let q = db.kysely.selectFrom('findings').selectAll().where('resource_id', 'in', group.map((u) => u.resource.id)).where('type', '=', 'PACKAGE_VULNERABILITY');
     if (names.size <= 1000) q = q.where('package_name', 'in', [...names]);
     const scopes = new Map(group.map((u) => [u.resource.id, u.scope!]));
     for (const row of await q.execute()) {
@@ -211,6 +212,9 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
           last_observed_at: at,
           updated_at: at,
           closed_at: null,
+          network_protocol: null,
+          port_begin: null,
+          port_end: null,
         });
         events.push({ finding_id: id, account_id: resource.account_id, at, event: 'CREATED', detail: scanRef });
         summary.created++;
@@ -483,7 +487,14 @@ export async function recordScanInSteps(db: Db, input: ScanRecordInput, opts: { 
   const done = Math.max(at, Date.now());
   return db.kysely.transaction().execute(async (trx) => {
     const tdb: Db = { ...db, kysely: trx };
-    const open = await trx.selectFrom('findings').select(['package_ecosystem', 'package_name']).distinct().where('resource_id', '=', resource.id).where('status', '<>', 'CLOSED').execute();
+    const open = await trx
+      .selectFrom('findings')
+      .select(['package_ecosystem', 'package_name'])
+      .distinct()
+      .where('resource_id', '=', resource.id)
+      .where('type', '=', 'PACKAGE_VULNERABILITY')
+      .where('status', '<>', 'CLOSED')
+      .execute();
     const gone = new Set(open.map((r) => findingPackageKey(r.package_ecosystem, r.package_name)).filter((k) => !byPackage.has(k)));
     if (gone.size > 0) addSummary(summary, (await applyFindingsBatch(tdb, [{ resource: fresh, findings: [], scanId, scope: gone }], at))[0]);
     return completeScan(tdb, input, fresh, scanId, summary, done);
@@ -564,6 +575,7 @@ export async function recordReevaluations(db: Db, inputs: readonly ReevaluationI
         .selectFrom('findings')
         .select(['resource_id', (eb) => eb.fn.countAll<number>().as('n')])
         .where('resource_id', 'in', ids)
+        .where('type', '=', 'PACKAGE_VULNERABILITY')
         .where('status', '<>', 'CLOSED')
         .groupBy('resource_id')
         .execute();

@@ -12,8 +12,8 @@ export const FINDING_STATUSES = ['ACTIVE', 'SUPPRESSED', 'CLOSED'] as const;
 /** A finding's status. */
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
-/** Finding types (network findings come later). */
-export const FINDING_TYPES = ['PACKAGE_VULNERABILITY'] as const;
+/** Finding types: a vulnerable package, or a port the internet reaches where a process listens. */
+export const FINDING_TYPES = ['PACKAGE_VULNERABILITY', 'NETWORK_REACHABILITY'] as const;
 /** A finding's type. */
 export type FindingType = (typeof FINDING_TYPES)[number];
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Db } from '../db/connect.js';
 import type { FindingsTable } from '../db/schema.js';
 import type { Finding as ScanFinding } from '../matching/types.js';
+import type { NetworkFindingDetail } from '../network/server/findings.js';
 import { criteriaSql, type FilterCriteria } from './criteria.js';
 import { iso, type FindingStatus, type ResourceType } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
@@ -45,8 +46,47 @@ const SORT_COLUMNS: Record<SortField, (keyof FindingsTable)[]> = {
   UPDATED_AT: ['updated_at', 'id'],
 };
 
-/** A finding as the API shows it: what `vigil scan` reports plus resource, account and state. */
-export interface ApiFinding extends Omit<ScanFinding, 'id'> {
+/** What every finding shows: its identity, resource, account, state and dates. */
+interface ApiFindingBase {
+  /** The finding's own id. */
+  findingId: string;
+  status: FindingStatus;
+  accountId: string;
+  vulnerabilityId: string;
+  title: string;
+  severity: ScanFinding['severity'];
+  score: number;
+  exploited: boolean;
+  resource: { id: string; type: ResourceType; name: string; image?: { registry?: string; repository?: string; digest?: string } };
+  suppressedBy?: string;
+  firstObservedAt: string;
+  lastObservedAt: string;
+  updatedAt: string;
+  closedAt?: string;
+}
+
+/**
+ * A port of a host the internet reaches where a process listens: its open range, protocol
+ * and path (Inspector's `networkReachabilityDetails`), the listening processes and the
+ * recognised services that rate it. `vulnerabilityId` is `PROTOCOL/PORTS` (`tcp/22`).
+ */
+export interface NetworkApiFinding extends ApiFindingBase, Omit<NetworkFindingDetail, 'title' | 'severity'> {
+  type: 'NETWORK_REACHABILITY';
+  fixAvailable: 'NO';
+  /** Empty: an exposure has no advisory aliases. */
+  aliases: string[];
+  // Package-finding fields a network finding never has, so code reading them from either kind type-checks.
+  package?: never;
+  epss?: never;
+  kev?: never;
+  fixedVersion?: never;
+}
+
+/** A finding as the API shows it: a package vulnerability or a network exposure. */
+export type ApiFinding = PackageApiFinding | NetworkApiFinding;
+
+/** A package vulnerability as the API shows it: what `vigil scan` reports plus resource, account and state. */
+export interface PackageApiFinding extends Omit<ScanFinding, 'id'> {
   /** The finding's own id. */
   findingId: string;
   type: 'PACKAGE_VULNERABILITY';
@@ -64,6 +104,7 @@ export interface ApiFinding extends Omit<ScanFinding, 'id'> {
 
 /** Converts a stored row to the API form. */
 export function toApiFinding(row: FindingsTable): ApiFinding {
+  if (row.type === 'NETWORK_REACHABILITY') return toNetworkApiFinding(row);
   const { id: vulnerabilityId, ...detail } = JSON.parse(row.detail) as ScanFinding;
   return {
     findingId: row.id,
@@ -81,6 +122,32 @@ export function toApiFinding(row: FindingsTable): ApiFinding {
         ? { image: { registry: row.image_registry ?? undefined, repository: row.image_repository ?? undefined, digest: row.image_digest ?? undefined } }
         : {}),
     },
+    suppressedBy: row.suppressed_by ?? undefined,
+    firstObservedAt: iso(row.first_observed_at)!,
+    lastObservedAt: iso(row.last_observed_at)!,
+    updatedAt: iso(row.updated_at)!,
+    closedAt: iso(row.closed_at),
+  };
+}
+
+function resourceOf(row: FindingsTable): ApiFindingBase['resource'] {
+  return { id: row.resource_id, type: row.resource_type as ResourceType, name: row.resource_name };
+}
+
+function toNetworkApiFinding(row: FindingsTable): NetworkApiFinding {
+  const detail = JSON.parse(row.detail) as NetworkFindingDetail;
+  return {
+    findingId: row.id,
+    type: 'NETWORK_REACHABILITY',
+    status: row.status as FindingStatus,
+    accountId: row.account_id,
+    vulnerabilityId: row.vulnerability_id,
+    ...detail,
+    aliases: [],
+    score: row.score,
+    fixAvailable: 'NO',
+    exploited: false,
+    resource: resourceOf(row),
     suppressedBy: row.suppressed_by ?? undefined,
     firstObservedAt: iso(row.first_observed_at)!,
     lastObservedAt: iso(row.last_observed_at)!,

@@ -14,6 +14,7 @@ import type { ScanCoverage } from '../matching/data-coverage.js';
 import { recordFailedScan, recordScanInSteps, type LifecycleSummary, type ScanRecord } from './lifecycle.js';
 import type { ResourceInput } from './resources.js';
 import { scopeSql, type AccountScope } from './scope.js';
+import { scanContextFor } from '../network/server/context.js';
 
 /** States of a submission before its scan row exists (then DONE). */
 export type SubmissionStatus = 'QUEUED' | 'IN_PROGRESS' | 'DONE';
@@ -91,8 +92,10 @@ export async function runSubmission(db: Db, engine: ScanEngine, id: string, sign
   }
   await db.kysely.updateTable('scan_submissions').set({ status: 'IN_PROGRESS', updated_at: Date.now() }).where('id', '=', id).execute();
   const inventory = JSON.parse(row.inventory) as Inventory;
-  const result = await scanWith(engine, inventory, JSON.parse(row.context) as ScanContext, signal);
-  const record = await recordScanInSteps(db, { accountId: row.account_id, resource: JSON.parse(row.resource) as ResourceInput, inventory, result, trigger: 'SUBMITTED', scanId: id }, { signal });
+  const resource = JSON.parse(row.resource) as ResourceInput;
+  const context = await scanContextFor(db, row.account_id, resource, JSON.parse(row.context) as ScanContext);
+  const result = await scanWith(engine, inventory, context, signal);
+  const record = await recordScanInSteps(db, { accountId: row.account_id, resource, inventory, result, trigger: 'SUBMITTED', scanId: id }, { signal });
   await db.kysely.updateTable('scan_submissions').set({ status: 'DONE', inventory: null, summary: JSON.stringify(record.summary), coverage: result.coverage ? JSON.stringify(result.coverage) : null, updated_at: Date.now() }).where('id', '=', id).execute();
   return record;
 }

@@ -14,6 +14,8 @@ import type { EventsDatabase } from '../events/schema.js';
 import type { AnyKysely } from './kysely.js';
 import type { JobsDatabase } from './schema.js';
 import { log } from '../log.js';
+import { reachabilityContexts } from '../network/server/context.js';
+import { importSnapshotDirectories } from '../network/server/service.js';
 import { scanWith } from '../matching/engine.js';
 import type { ScanEngine } from '../matching/types.js';
 import type { ImageScanRequest, RegistryService } from '../registries/service.js';
@@ -43,6 +45,11 @@ export interface DbUpdateJob {
 /** Payload of `catalog-sync`: one registry, or every registry whose sync is due. */
 export interface CatalogSyncJob {
   registryId?: string;
+}
+
+/** Payload of `network-import`: the directory of per-account snapshot directories (default `VIGIL_NETWORK_SNAPSHOT_DIR`). */
+export interface NetworkImportJob {
+  dir?: string;
 }
 
 /** What the job handlers use. */
@@ -139,7 +146,10 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
       .where('r.id', 'in', batch)
       .execute();
     stats.skipped += batch.length - rows.length;
+    // Hosts a topology snapshot describes are scored with their computed reachability.
+    const contexts = await reachabilityContexts(deps.db, rows.map((r) => r.id));
     for (const row of rows) {
+      const context = contexts.get(row.id) ?? {};
       const tags = JSON.parse(row.tags) as Record<string, string>;
       if (row.last_scan_status === 'SCAN_ELIGIBILITY_EXPIRED' || tags[settings.excludeTag] === 'true' || row.inventory === null) {
         stats.skipped++;
@@ -149,13 +159,13 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
       const keys = scoped.get(row.id);
       let input: ReevaluationInput;
       if (!keys) {
-        const result = engine(inventory, {});
+        const result = engine(inventory, context);
         input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory, result.coverage), result };
       } else {
         const packages = packagesUnderKeys(inventory, keys);
         const scope = new Set(packages.map((p) => findingPackageKey(indexedEcosystem(p), p.name)));
         // Only some packages are matched again, but the coverage recorded is the whole inventory's.
-        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory, engine.coverage?.(inventory)), result: engine({ ...inventory, packages }, {}), scope };
+        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory, engine.coverage?.(inventory)), result: engine({ ...inventory, packages }, context), scope };
       }
       pending.push(input);
       pendingFindings += input.result.findings.length;
@@ -275,6 +285,14 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
     await pruneContinuousTables(deps.db.kysely, Date.now());
     await pruneSubmissions(deps.db, Date.now() - 7 * 86_400_000);
     log.info({ deleted }, 'retention sweep done');
+  });
+
+  queue.register<NetworkImportJob>('network-import', async (job) => {
+    const dir = job.data.dir ?? process.env.VIGIL_NETWORK_SNAPSHOT_DIR;
+    if (!dir) return;
+    const r = await importSnapshotDirectories(deps.db, dir, deps.engine, job.signal);
+    log.info({ dir, imported: r.imported.length, unchanged: r.unchanged.length, failed: r.failed.length }, 'network snapshots imported');
+    deps.relay.wake();
   });
 
   queue.onFinalFailure(async (job, error) => {

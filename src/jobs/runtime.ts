@@ -153,6 +153,7 @@ export async function startContinuous(opts: ContinuousOptions): Promise<Continuo
   await queue.schedule('catalog-sync', { everyMinutes: 5 });
   await queue.schedule('coverage-sweep', { everyMinutes: 60 });
   await queue.schedule('retention-sweep', { everyMinutes: 1440 });
+  if (process.env.VIGIL_NETWORK_SNAPSHOT_DIR) await queue.schedule('network-import', { everyMinutes: envNumber('VIGIL_NETWORK_IMPORT_EVERY_MINUTES') ?? 15 });
   relay.start();
   dispatcher.start();
   try {

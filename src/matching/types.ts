@@ -86,6 +86,11 @@ export interface ScanResult {
 export interface ScanContext {
   /** False when the target is known not to be reachable from the internet. */
   internetReachable?: boolean;
+  /**
+   * Why `internetReachable` is what it is, when the server computed it from the network
+   * (the path, or why nothing reaches the host): the score adjustment's reason names it.
+   */
+  reachabilityReason?: string;
   /** Match language packages owned by OS packages too (off by default: the distro covers them). */
   includeOsOwned?: boolean;
 }

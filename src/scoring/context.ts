@@ -86,7 +86,7 @@ export function scoreFinding(input: ScoreInput, context: ScanContext): ScoreOutc
         metric: 'AV',
         from: 'N',
         to: 'N',
-        reason: `not reachable from the internet, but listed in CISA KEV since ${input.kev.dateAdded} (known exploited): not adjusted downwards`,
+        reason: `not reachable from the internet${context.reachabilityReason ? ` (${context.reachabilityReason})` : ''}, but listed in CISA KEV since ${input.kev.dateAdded} (known exploited): not adjusted downwards`,
       });
     } else {
       const adjacent = withCvssMetric(base.vector, 'AV', 'A');
@@ -94,11 +94,18 @@ export function scoreFinding(input: ScoreInput, context: ScanContext): ScoreOutc
         metric: 'AV',
         from: 'N',
         to: 'A',
-        reason: 'target is not reachable from the internet: a network attack vector needs an adjacent attacker',
+        reason: context.reachabilityReason
+          ? `target is not reachable from the internet (${context.reachabilityReason}): a network attack vector needs an adjacent attacker`
+          : 'target is not reachable from the internet: a network attack vector needs an adjacent attacker',
       });
       adjustments.push({ metric: 'score', from: score, to: adjacent.baseScore, reason: `recomputed as ${adjacent.vector}` });
       score = adjacent.baseScore;
     }
+  }
+
+  if (context.internetReachable === true && context.reachabilityReason && cvssMetric(base.vector, 'AV') === 'N') {
+    // Computed reachability confirms the vector's network attacker: said, not scored.
+    adjustments.push({ metric: 'AV', from: 'N', to: 'N', reason: `network attack vector kept: target is ${context.reachabilityReason}` });
   }
 
   return {

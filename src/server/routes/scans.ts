@@ -19,6 +19,7 @@ import { resourceFromInventory, toResource, type ResourceInput } from '../../fin
 import { findingVerdicts } from '../../findings/verdicts.js';
 import { scopeSql } from '../../findings/scope.js';
 import type { Inventory } from '../../inventory/types.js';
+import { scanContextFor } from '../../network/server/context.js';
 import { scopeOf } from '../accounts.js';
 import { parseInventoryDocument } from '../inventory-input.js';
 import { badRequest, HttpProblem, notFound } from '../problem.js';
@@ -168,7 +169,7 @@ export const scanRoutes: RouteModule = (r) => {
         if (asked) reply.header('preference-applied', 'respond-async');
         return { scanId, status: 'QUEUED' as const, location };
       }
-      const result = await scanWith(engine, inventory, body.context ?? {});
+      const result = await scanWith(engine, inventory, await scanContextFor(db, accountId, resource, body.context ?? {}));
       let record;
       try {
         record = await recordScanInSteps(db, { accountId, resource, inventory, result, trigger });
