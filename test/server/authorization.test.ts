@@ -92,6 +92,9 @@ describe.each(dialectCases())('authorization matrix on $name', (dialect) => {
     { name: 'create account', roles: ['admin'], kind: 'org', request: async () => ({ method: 'POST', url: '/api/v1/accounts', payload: { id: `a${Math.random().toString(36).slice(2, 10)}` } }) },
     { name: 'change settings', roles: ['admin'], kind: 'org', request: async () => ({ method: 'PATCH', url: '/api/v1/settings', payload: { closedRetentionDays: 30 } }) },
     { name: 'org-wide rule', roles: ['admin'], kind: 'org', request: async () => ({ method: 'POST', url: '/api/v1/suppression-rules', payload: { scope: 'ORGANIZATION', name: 'n', reason: 'r', filterCriteria: { title: [{ comparison: 'EQUALS', value: 'nothing' }] } } }) },
+    { name: 'POST network snapshot', roles: ['admin'], kind: 'write', request: async (a) => ({ method: 'POST', url: '/api/v1/network/snapshots', payload: { accountId: a, files: { 'lab.yaml': 'networks: [{ id: lab, cidrs: [10.0.0.0/24] }]' } } }) },
+    { name: 'list network snapshots', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/network/snapshots?accountId=${a}` }) },
+    { name: 'POST host network report', roles: ['scanner'], kind: 'write', request: async (a) => ({ method: 'POST', url: '/api/v1/network/host-reports', payload: { accountId: a, resource: { name: `h-${Math.random()}` }, report: { firewallId: 'h/firewall', listeners: [], interfaces: [], firewall: { tool: 'none', raw: '' } } } }) },
   ];
 
   beforeAll(async () => {

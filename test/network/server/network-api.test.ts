@@ -177,6 +177,14 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
     expect(f!.status).toBe('SUPPRESSED');
   });
 
+  it('documents the network routes in OpenAPI', async () => {
+    const doc = (await t.call(undefined, { method: 'GET', url: '/api/openapi.json' })).json();
+    expect(Object.keys(doc.paths['/api/v1/network/snapshots'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(doc.paths['/api/v1/network/host-reports'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('report');
+    const criteria = doc.paths['/api/v1/findings/search'].post.requestBody.content['application/json'].schema.properties.filterCriteria;
+    expect(Object.keys(criteria.properties)).toEqual(expect.arrayContaining(['findingType', 'networkProtocol', 'portRange']));
+  });
+
   it('rejects bad snapshots naming the file and field, and non-admins', async () => {
     const cases: [object, RegExp][] = [
       [{ 'rack.yaml': topology(['22']).replace('203.0.113.10', '203.0.113.999') }, /rack\.yaml: instances\[0\]\.interfaces\[0\]\.publicAddresses\[0\]/],
