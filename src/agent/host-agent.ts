@@ -8,7 +8,8 @@
 import { scanTarget } from '../inventory/index.js';
 import type { Logger } from '../log.js';
 import type { ScanContext } from '../matching/types.js';
-import { submitInventory, type SubmitResult } from '../server/client.js';
+import { collectHostNetwork } from '../network/host/collect.js';
+import { submitHostNetwork, submitInventory, type HostNetworkResult, type SubmitResult } from '../server/client.js';
 
 /** Where and as what the host reports. */
 export interface HostReportOptions {
@@ -22,13 +23,22 @@ export interface HostReportOptions {
   context?: ScanContext;
   accountId?: string;
   signal?: AbortSignal;
+  /**
+   * Send the host's network report (listening sockets with their processes, interfaces,
+   * firewall) after the inventory; default true. It is read from the network namespace the
+   * agent runs in (`/proc`, `nft`/`iptables-save`), whatever `root` is.
+   */
+  network?: boolean;
 }
 
-/** Inventories the host and files it with the server; returns the server's answer. */
-export async function reportHost(opts: HostReportOptions): Promise<SubmitResult> {
+/** The server's answers to a host report: the scan, and what the network report did (unless turned off). */
+export type HostReportResult = SubmitResult & { network?: HostNetworkResult };
+
+/** Inventories the host and files it with the server, then its network report; returns the server's answers. */
+export async function reportHost(opts: HostReportOptions): Promise<HostReportResult> {
   const scanned = await scanTarget(`dir:${opts.root}`, { signal: opts.signal });
   const inventory = { ...scanned, target: { type: 'host' as const, name: opts.name } };
-  return submitInventory({
+  const scan = await submitInventory({
     server: opts.server,
     apiKey: opts.apiKey,
     inventory,
@@ -37,6 +47,10 @@ export async function reportHost(opts: HostReportOptions): Promise<SubmitResult>
     accountId: opts.accountId,
     signal: opts.signal,
   });
+  if (opts.network === false) return scan;
+  const report = collectHostNetwork({ firewallId: `${opts.name}/firewall` });
+  const network = await submitHostNetwork({ server: opts.server, apiKey: opts.apiKey, name: opts.name, report, accountId: opts.accountId, signal: opts.signal });
+  return { ...scan, network };
 }
 
 /** How long after a failed report the agent tries again, at first and at most. */
@@ -54,7 +68,7 @@ export async function runAgent(opts: HostReportOptions & { intervalMs: number; l
     try {
       const started = Date.now();
       const res = await reportHost(opts);
-      opts.log.info({ resource: res.resource.id, name: res.resource.name, inventoryVersion: res.inventoryVersion, findings: res.summary, ms: Date.now() - started }, 'host reported');
+      opts.log.info({ resource: res.resource.id, name: res.resource.name, inventoryVersion: res.inventoryVersion, findings: res.summary, network: res.network?.analysis, ms: Date.now() - started }, 'host reported');
       retry = RETRY_MS.first;
       wait = opts.intervalMs * (0.9 + Math.random() * 0.2);
     } catch (err) {

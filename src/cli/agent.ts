@@ -18,6 +18,8 @@ interface AgentOptions {
   account?: string;
   interval: string;
   once?: boolean;
+  /** False with --no-network. */
+  network: boolean;
 }
 
 async function agentAction(opts: AgentOptions): Promise<void> {
@@ -33,12 +35,14 @@ async function agentAction(opts: AgentOptions): Promise<void> {
     tags: parseTags(opts.tag),
     context: parseContext(opts.context),
     accountId: opts.account,
+    network: opts.network,
   };
   if (opts.once) {
     try {
       const res = await reportHost(report);
       const total = Object.values(res.summary).reduce((a, n) => a + n, 0);
-      process.stdout.write(`${res.resource.type} ${res.resource.name} (${res.resource.id}): inventory ${res.inventoryVersion} reported, ${total} findings\n`);
+      const network = res.network ? ', network report sent' : '';
+      process.stdout.write(`${res.resource.type} ${res.resource.name} (${res.resource.id}): inventory ${res.inventoryVersion} reported, ${total} findings${network}\n`);
     } catch (err) {
       throw new CliError(`host report to ${opts.server} failed: ${err instanceof Error ? err.message : String(err)}`, 1);
     }
@@ -67,5 +71,6 @@ export const registerAgent: RegisterCommand = (program: Command) => {
     .option('--account <id>', "file the host under another account (delegated administrator's keys only)")
     .option('--interval <duration>', 'time between reports (30m, 6h, 1d)', '6h')
     .option('--once', 'report once and exit (1 when the report fails)')
+    .option('--no-network', "do not send this host's network report (listening sockets, interfaces, firewall) after its inventory")
     .action(agentAction);
 };

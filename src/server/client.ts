@@ -9,6 +9,7 @@ import { compareFindings, resultFrame } from '../matching/engine.js';
 import type { Finding, ScanContext, ScanResult } from '../matching/types.js';
 import type { ResourceInput } from '../findings/resources.js';
 import type { FindingVerdict } from '../findings/verdicts.js';
+import type { HostNetworkReport } from '../network/host/collect.js';
 
 /** What {@link submitInventory} needs. */
 export interface SubmitOptions {
@@ -132,21 +133,39 @@ async function waitForScan(conn: Conn, scanId: string): Promise<ScanState> {
   }
 }
 
+/** The connection for a `--server` URL, or an error naming it. */
+function connect(server: string, apiKey: string, signal: AbortSignal | undefined, timeoutMs: number): Conn {
+  let base: URL;
+  try {
+    base = new URL(server.endsWith('/') ? server : `${server}/`);
+  } catch {
+    throw new Error(`--server ${server} is not a URL`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`--server ${server}: use an http:// or https:// URL`);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return { base, apiKey, signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
+}
+
+/** What the server did with a host network report. */
+export interface HostNetworkResult {
+  resourceId: string;
+  analysis: { hosts: number; changedHosts: number; rescoredHosts: number; findings: Record<string, number> };
+}
+
+/** Posts a host's network report (`vigil network collect` output) for the HOST resource `name`. */
+export async function submitHostNetwork(opts: { server: string; apiKey: string; name: string; report: HostNetworkReport; accountId?: string; signal?: AbortSignal; timeoutMs?: number }): Promise<HostNetworkResult> {
+  const conn = connect(opts.server, opts.apiKey, opts.signal, opts.timeoutMs ?? 60_000);
+  const posted = await call(conn, 'api/v1/network/host-reports', { method: 'POST', body: JSON.stringify({ resource: { name: opts.name }, report: opts.report, accountId: opts.accountId }) });
+  return posted.json as HostNetworkResult;
+}
+
 /**
  * Posts the inventory and returns the server's scan result. A server that accepts it as a
  * job (202) is polled until the scan is done; findings beyond the first page of the answer
  * are read from `GET /scans/{id}/findings`.
  */
 export async function submitInventory(opts: SubmitOptions): Promise<SubmitResult> {
-  let base: URL;
-  try {
-    base = new URL(opts.server.endsWith('/') ? opts.server : `${opts.server}/`);
-  } catch {
-    throw new Error(`--server ${opts.server} is not a URL`);
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`--server ${opts.server}: use an http:// or https:// URL`);
-  const timeout = AbortSignal.timeout(opts.timeoutMs ?? 5 * 60_000);
-  const conn: Conn = { base, apiKey: opts.apiKey, signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout };
+  const conn = connect(opts.server, opts.apiKey, opts.signal, opts.timeoutMs ?? 5 * 60_000);
   let posted;
   try {
     posted = await call(conn, 'api/v1/scans', {

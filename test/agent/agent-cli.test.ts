@@ -5,7 +5,8 @@
  * the HOST resource), once and on an interval until SIGTERM.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +63,7 @@ describe.each(dialectCases().filter((d) => d.name === 'sqlite'))('vigil agent on
     const res = await runVigil(['agent', '--once', '--root', rootfs, '--name', 'bookworm-1', '--tag', 'env=prod', '--server', url], { env: { VIGIL_API_KEY: t.keys.acme.scanner } });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^HOST bookworm-1 \(\S+\): inventory 1 reported, \d+ findings\n$/);
+    expect(res.stdout).toMatch(/^HOST bookworm-1 \(\S+\): inventory 1 reported, \d+ findings, network report sent\n$/);
 
     const host = await hostNamed('bookworm-1');
     expect(host).toMatchObject({ type: 'HOST', tags: { env: 'prod' }, os: 'Debian:12' });
@@ -102,6 +103,51 @@ describe.each(dialectCases().filter((d) => d.name === 'sqlite'))('vigil agent on
     const versions = (await t.call(t.keys.acme.viewer, { method: 'GET', url: `/api/v1/resources/${host!.id}/inventories` })).json().inventories as unknown[];
     expect(versions.length).toBeGreaterThanOrEqual(1);
   }, 90_000);
+
+  it("sends this host's real network report after its inventory, which a snapshot then turns into findings", async () => {
+    // A real listener of this (test) process, on every address: the agent must find it in /proc and name its process.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const res = await runVigil(['agent', '--once', '--root', appHost, '--name', 'net-1', '--server', url], { env: { VIGIL_API_KEY: t.keys.acme.scanner } });
+      expect(res.stderr).toBe('');
+      expect(res.stdout).toMatch(/^HOST net-1 \(\S+\): inventory 1 reported, 2 findings, network report sent\n$/);
+      const host = await hostNamed('net-1');
+      const row = await t.db.kysely.selectFrom('network_host_reports').selectAll().where('resource_id', '=', host!.id).executeTakeFirstOrThrow();
+      const report = JSON.parse(row.report) as { firewallId: string; listeners: { protocol: string; port: number; address: string; process?: string; pid?: number }[]; interfaces: unknown[] };
+      expect(report.firewallId).toBe('net-1/firewall');
+      const mine = report.listeners.find((l) => l.protocol === 'tcp' && l.port === port);
+      expect(mine).toEqual({ protocol: 'tcp', port, address: '0.0.0.0', process: readFileSync('/proc/self/comm', 'utf8').trim(), pid: process.pid });
+
+      const snapshot = `
+networks: [{ id: lab, cidrs: [10.9.0.0/24] }]
+gateways: [{ id: edge, networks: [lab] }]
+routeTables: [{ id: lab-routes, network: lab, main: true, routes: [{ destination: 0.0.0.0/0, target: edge }] }]
+subnets: [{ id: lab-net, network: lab, cidrs: [10.9.0.0/24] }]
+securityGroups: [{ id: only-mine, inbound: [{ protocol: tcp, ports: ${port}, source: 0.0.0.0/0 }] }]
+instances:
+  - id: net-1
+    interfaces: [{ subnet: lab-net, privateAddresses: [10.9.0.5], publicAddresses: [203.0.113.50], securityGroups: [only-mine] }]
+`;
+      const posted = await t.call(t.keys.acme.admin, { method: 'POST', url: '/api/v1/network/snapshots', payload: { files: { 'lab.yaml': snapshot } } });
+      expect(posted.statusCode, posted.body).toBe(201);
+      const found = await t.call(t.keys.acme.viewer, {
+        method: 'POST',
+        url: '/api/v1/findings/search',
+        payload: { filterCriteria: { resourceId: [{ comparison: 'EQUALS', value: host!.id }], findingType: [{ comparison: 'EQUALS', value: 'NETWORK_REACHABILITY' }], portRange: [{ beginInclusive: port, endInclusive: port }] } },
+      });
+      const [finding] = found.json().findings as { vulnerabilityId: string; listeners: { port: number; pid: number }[] }[];
+      expect(finding).toMatchObject({ vulnerabilityId: `tcp/${port}`, listeners: expect.arrayContaining([expect.objectContaining({ port, pid: process.pid })]) });
+
+      const off = await runVigil(['agent', '--once', '--no-network', '--root', appHost, '--name', 'net-2', '--server', url], { env: { VIGIL_API_KEY: t.keys.acme.scanner } });
+      expect(off.stdout).toMatch(/^HOST net-2 \(\S+\): inventory 1 reported, 2 findings\n$/);
+      const net2 = await hostNamed('net-2');
+      expect(await t.db.kysely.selectFrom('network_host_reports').selectAll().where('resource_id', '=', net2!.id).executeTakeFirst()).toBeUndefined();
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 
   it.each<[string, string[], Record<string, string>, number, RegExp]>([
     ['no key', ['--once'], { VIGIL_API_KEY: '' }, 2, /needs --api-key/],
