@@ -47,13 +47,27 @@ function report(listeners: [number, string, string?][], addresses: string[]) {
   };
 }
 
+/** The fields of an API finding these tests read. */
+interface ApiF {
+  findingId: string;
+  vulnerabilityId: string;
+  title: string;
+  severity: string;
+  status: string;
+  score: number;
+  resource: { name: string };
+  adjustments: { reason: string }[];
+  networkReachabilityDetails?: unknown;
+  listeners?: unknown[];
+}
+
 describe.each(dialectCases())('network API on $name', (dialect) => {
   let t: TestApp;
   const admin = () => t.keys.acme.admin;
   const search = async (filterCriteria: object) => {
     const r = await t.call(t.keys.acme.viewer, { method: 'POST', url: '/api/v1/findings/search', payload: { filterCriteria, maxResults: 100 } });
     expect(r.statusCode, r.body).toBe(200);
-    return r.json().findings as Record<string, any>[];
+    return r.json().findings as ApiF[];
   };
   const lodashOf = async (host: string) => (await search({ resourceName: [{ comparison: 'EQUALS', value: host }], packageName: [{ comparison: 'EQUALS', value: 'lodash' }] }))[0]!;
 
@@ -114,7 +128,7 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
     expect(web.adjustments).toEqual([{ metric: 'AV', from: 'N', to: 'N', reason: expect.stringContaining('through upstream → rack-routes → web → web-1/eth0') }]);
     const db = await lodashOf('db-1');
     expect(db.score).toBe(8.8);
-    expect(db.adjustments[0].reason).toContain('instance i-0db has no public address, and no port forward or internet-facing load balancer leads to it');
+    expect(db.adjustments[0]!.reason).toContain('instance i-0db has no public address, and no port forward or internet-facing load balancer leads to it');
     const timeline = (await t.call(t.keys.acme.viewer, { method: 'GET', url: `/api/v1/findings/${db.findingId}` })).json().timeline as { event: string }[];
     expect(timeline.map((e) => e.event)).toEqual(['CREATED', 'UPDATED']);
   });
