@@ -88,6 +88,21 @@ describe('scoreFinding', () => {
     ]);
   });
 
+  it('names the computed reachability in the reason: why nothing reaches the host, or the path that does', () => {
+    const why = 'instance i-0db has no public address, and no port forward or internet-facing load balancer leads to it';
+    const down = scoreFinding({ cvss: [{ vector: V31_CRIT, source: 'nvd' }], distroPackage: false }, { internetReachable: false, reachabilityReason: why });
+    expect(down.score).toBe(8.8);
+    expect(down.adjustments[0]).toEqual({ metric: 'AV', from: 'N', to: 'A', reason: `target is not reachable from the internet (${why}): a network attack vector needs an adjacent attacker` });
+    const path = 'reachable from the internet as i-0web: 22/tcp through igw-1 → rtb-pub → acl-pub → sg-web → eni-1';
+    const kept = scoreFinding({ cvss: [{ vector: V31_CRIT, source: 'nvd' }], distroPackage: false }, { internetReachable: true, reachabilityReason: path });
+    expect(kept.score).toBe(9.8);
+    expect(kept.adjustments).toEqual([{ metric: 'AV', from: 'N', to: 'N', reason: `network attack vector kept: target is ${path}` }]);
+    // A typed context (the CLI's --context) has no reason and adds nothing when reachable.
+    expect(scoreFinding({ cvss: [{ vector: V31_CRIT, source: 'nvd' }], distroPackage: false }, { internetReachable: true }).adjustments).toEqual([]);
+    // A local vector is not about the network: nothing to say.
+    expect(scoreFinding({ cvss: [{ vector: V31_LOCAL, source: 'nvd' }], distroPackage: false }, { internetReachable: true, reachabilityReason: path }).adjustments).toEqual([]);
+  });
+
   it('leaves local vectors alone when not internet-reachable', () => {
     const out = scoreFinding({ cvss: [{ vector: V31_LOCAL, source: 'nvd' }], distroPackage: false }, { internetReachable: false });
     expect(out.score).toBe(7.8);
