@@ -114,7 +114,8 @@ export interface StoredFinding {
   kev?: { dateAdded: string; dueDate?: string; knownRansomwareCampaignUse?: string };
   fixAvailable: FixAvailable;
   fixedVersion?: string;
-  package: {
+  /** Absent on NETWORK_REACHABILITY findings. */
+  package?: {
     name: string;
     version: string;
     ecosystem: string;
@@ -125,13 +126,28 @@ export interface StoredFinding {
   };
   resource: ResourceRef;
   accountId: string;
-  references: string[];
+  /** Absent on NETWORK_REACHABILITY findings. */
+  references?: string[];
+  /** NETWORK_REACHABILITY findings: the open range, protocol and path (Inspector's shape). */
+  networkReachabilityDetails?: NetworkReachabilityDetails;
+  /** NETWORK_REACHABILITY findings: where the internet sends packets, and the processes listening. */
+  publicAddresses?: string[];
+  publicPortRange?: { begin: number; end: number };
+  listeners?: { protocol: string; port: number; address: string; process?: string; pid?: number }[];
+  services?: { service: string; category: string; severity: Severity }[];
   firstObservedAt: string;
   lastObservedAt: string;
   updatedAt: string;
   closedAt?: string;
   suppressedBy?: string;
   timeline?: TimelineEntry[];
+}
+
+/** How the internet reaches a port: Inspector's `networkReachabilityDetails`. */
+export interface NetworkReachabilityDetails {
+  protocol: 'tcp' | 'udp' | 'all';
+  openPortRange: { begin: number; end: number };
+  networkPath: { steps: { componentId: string; componentType: string }[] };
 }
 
 /** Sort keys of finding search. */

@@ -39,6 +39,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
   { param: 'first', label: 'First observed', kind: 'date', criteria: 'firstObservedAt' },
   { param: 'last', label: 'Last observed', kind: 'date', criteria: 'lastObservedAt' },
   { param: 'updated', label: 'Updated', kind: 'date', criteria: 'updatedAt' },
+  { param: 'findingType', label: 'Finding type', kind: 'enum', criteria: 'findingType', options: ['PACKAGE_VULNERABILITY', 'NETWORK_REACHABILITY'] },
 ];
 
 /** Query keys that are page state but not filters. */

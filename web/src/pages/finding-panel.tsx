@@ -13,6 +13,7 @@ import { dateOnly, dateTime, enumLabel, pct } from '../format.js';
 import { remediation } from '../remediation.js';
 import { href } from '../router.js';
 import { useApi } from '../use-api.js';
+import { NetworkDetail } from './network-path.js';
 
 /** The side panel for finding `id`. */
 export function FindingPanel(props: { id: string; onClose(): void }): ReactNode {
@@ -39,12 +40,19 @@ export function FindingPanel(props: { id: string; onClose(): void }): ReactNode 
         </button>
       </div>
       <ErrorNotice error={f.error} what="Finding" />
-      {f.data ? <Detail f={f.data} /> : f.error ? null : <Loading />}
+      {f.data ? isPackageFinding(f.data) ? <Detail f={f.data} /> : <NetworkDetail f={f.data} /> : f.error ? null : <Loading />}
     </aside>
   );
 }
 
-function Detail(props: { f: StoredFinding }): ReactNode {
+/** A package vulnerability: a finding with a package and references (a network finding has neither). */
+type PackageFinding = StoredFinding & { package: NonNullable<StoredFinding['package']>; references: string[] };
+
+function isPackageFinding(f: StoredFinding): f is PackageFinding {
+  return f.package !== undefined;
+}
+
+function Detail(props: { f: PackageFinding }): ReactNode {
   const { f } = props;
   const fix = remediation(f.package, f.fixedVersion);
   return (

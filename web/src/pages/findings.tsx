@@ -17,6 +17,7 @@ import { href, setParams, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import { useApi } from '../use-api.js';
 import { FindingPanel } from './finding-panel.js';
+import { ListeningCell } from './network-path.js';
 
 interface Group {
   type: AggregationType;
@@ -164,16 +165,21 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
         header: 'Package',
         meta: { width: 170 },
         enableSorting: false,
-        cell: ({ row }) => (
-          <div className="pkg-cell">
-            <div className="mono clip" title={row.original.package.name}>
-              {row.original.package.name}
+        cell: ({ row }) => {
+          const pkg = row.original.package;
+          // A network finding has no package: show the processes listening on the open port instead.
+          if (!pkg) return <ListeningCell f={row.original} />;
+          return (
+            <div className="pkg-cell">
+              <div className="mono clip" title={pkg.name}>
+                {pkg.name}
+              </div>
+              <div className="muted mono small clip" title={`${pkg.version} (${pkg.ecosystem})`}>
+                {pkg.version} · {pkg.ecosystem}
+              </div>
             </div>
-            <div className="muted mono small clip" title={`${row.original.package.version} (${row.original.package.ecosystem})`}>
-              {row.original.package.version} · {row.original.package.ecosystem}
-            </div>
-          </div>
-        ),
+          );
+        },
       },
       {
         id: 'fix',

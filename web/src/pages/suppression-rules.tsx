@@ -218,7 +218,7 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
           <ul className="preview-list">
             {(empty ? [] : (worst.data?.findings ?? [])).map((f) => (
               <li key={f.findingId}>
-                <SeverityBadge severity={f.severity} score={f.score} /> <span className="mono">{f.vulnerabilityId}</span> <span className="mono muted">{f.package.name}</span>{' '}
+                <SeverityBadge severity={f.severity} score={f.score} /> <span className="mono">{f.vulnerabilityId}</span> <span className="mono muted">{f.package?.name ?? f.listeners?.map((l) => l.process ?? l.port).join(', ')}</span>{' '}
                 <span className="muted small">{f.resource.name}</span>
               </li>
             ))}
