@@ -65,12 +65,14 @@ export async function storeSnapshot(db: Db, input: { accountId: string; files: S
   return row;
 }
 
-/** Stores a host's network report (replacing the previous one). */
-export async function storeHostReport(db: Db, resource: { id: string; account_id: string }, report: HostNetworkReport, at = Date.now()): Promise<void> {
+/** Stores a host's network report (replacing the previous one); true when it differs from the one stored. */
+export async function storeHostReport(db: Db, resource: { id: string; account_id: string }, report: HostNetworkReport, at = Date.now()): Promise<boolean> {
   const text = JSON.stringify(report);
+  const prior = await db.kysely.selectFrom('network_host_reports').select('report').where('resource_id', '=', resource.id).executeTakeFirst();
   await db.kysely
     .insertInto('network_host_reports')
     .values({ resource_id: resource.id, account_id: resource.account_id, report: text, received_at: at })
     .onConflict((oc) => oc.column('resource_id').doUpdateSet({ report: text, received_at: at, account_id: resource.account_id }))
     .execute();
+  return prior?.report !== text;
 }

@@ -96,7 +96,8 @@ export const networkRoutes: RouteModule = (r) => {
     method: 'POST',
     url: '/api/v1/network/host-reports',
     summary: "Store a host's network report (`vigil network collect` output) and analyse its account",
-    description: 'Sent by `vigil agent` after its inventory. The HOST resource is found by name (or created). The report replaces the host\'s previous one.',
+    description:
+      'Sent by `vigil agent` after its inventory. The HOST resource is found by name (or created). The report replaces the host\'s previous one; a report identical to the stored one analyses nothing (`analysis` all zero).',
     tag: 'network',
     roles: ['scanner'],
     body: z
@@ -115,9 +116,11 @@ export const networkRoutes: RouteModule = (r) => {
       } catch (err) {
         throw badRequest((err as Error).message);
       }
-      await storeHostReport(db, resource, body.report);
-      const update = await refreshAccountNetwork(db, accountId, r.ctx.engine ? engine : undefined);
+      const changed = await storeHostReport(db, resource, body.report);
       reply.status(201);
+      // An agent reports every few hours, mostly the same sockets: an unchanged report cannot change the analysis.
+      if (!changed) return { resourceId: resource.id, analysis: { hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } } };
+      const update = await refreshAccountNetwork(db, accountId, r.ctx.engine ? engine : undefined);
       return { resourceId: resource.id, analysis: analysisOf(update) };
     },
   });

@@ -133,6 +133,16 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
     expect(timeline.map((e) => e.event)).toEqual(['CREATED', 'UPDATED']);
   });
 
+  it('re-analyses on a changed host report only', async () => {
+    const send = (listeners: [number, string][]) =>
+      t.call(t.keys.acme.scanner, { method: 'POST', url: '/api/v1/network/host-reports', payload: { resource: { name: 'db-1' }, report: report(listeners, ['10.0.0.20/24', 'fe80::1/64']) } });
+    const same = await send([[5432, 'postgres']]);
+    expect(same.json().analysis).toEqual({ hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } });
+    // db-1 has no public address: a new listener changes its report, not its exposures.
+    const changed = await send([[5432, 'postgres'], [6379, 'redis-server']]);
+    expect(changed.json().analysis).toEqual({ hosts: 2, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } });
+  });
+
   it('filters by port range and protocol, aggregates by finding type, exports', async () => {
     expect((await search({ portRange: [{ beginInclusive: 20, endInclusive: 25 }] })).map((f) => f.vulnerabilityId)).toEqual(['tcp/22']);
     expect(await search({ portRange: [{ beginInclusive: 444 }], findingType: [{ comparison: 'EQUALS', value: 'NETWORK_REACHABILITY' }] })).toEqual([]);
