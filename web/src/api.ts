@@ -163,6 +163,8 @@ export interface AggregationRow {
   affectedResources?: number;
   maxScore?: number;
   exploited?: number;
+  /** Highest EPSS probability (the overview's "what to fix first" rows). */
+  maxEpss?: number | null;
 }
 
 /** Sort keys of aggregation. */

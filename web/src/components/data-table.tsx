@@ -115,6 +115,7 @@ export function DataTable<T>(props: DataTableProps<T>): ReactNode {
             rows.map((r) => (
               <tr
                 key={r.id}
+                data-row-id={r.id}
                 tabIndex={0}
                 className={[r.id === props.selectedId ? 'selected' : '', props.rowClass?.(r.original) ?? '', props.onRowOpen ? 'clickable' : ''].join(' ').trim() || undefined}
                 aria-selected={props.selectedId !== undefined ? r.id === props.selectedId : undefined}
