@@ -521,6 +521,15 @@ export function createRule(
   return call(ctx, 'POST', '/suppression-rules', req);
 }
 
+/** Edits a suppression rule (scope and account stay); `null` clears the justification or expiry. */
+export function updateRule(
+  ctx: ApiContext,
+  id: string,
+  changes: { name?: string; filterCriteria?: FilterCriteria; reason?: string; justification?: string | null; expiresAt?: string | null },
+): Promise<{ rule: SuppressionRule; restored: number; suppressed: number }> {
+  return call(ctx, 'PATCH', `/suppression-rules/${encodeURIComponent(id)}`, changes);
+}
+
 /** Deletes a suppression rule; its findings return to ACTIVE. */
 export function deleteRule(ctx: ApiContext, id: string): Promise<{ deleted: string; restored: number }> {
   return call(ctx, 'DELETE', `/suppression-rules/${encodeURIComponent(id)}`);
