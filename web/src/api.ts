@@ -559,6 +559,35 @@ export function getUsage(ctx: ApiContext): Promise<UsageEntry[]> {
   return call<{ accounts: UsageEntry[] }>(ctx, 'GET', `/usage${query({ accountId: ctx.account })}`).then((r) => r.accounts);
 }
 
+/** Creates an account (delegated administrator). */
+export function createAccount(ctx: ApiContext, req: { id: string; name?: string }): Promise<Account> {
+  return call(ctx, 'POST', '/accounts', req);
+}
+
+/** What the registry form sends. */
+export interface RegistryInput {
+  url: string;
+  name?: string;
+  accountId?: string;
+  modes: ('ON_PUSH' | 'SCHEDULED_SYNC')[];
+  repositories?: { include: string[]; exclude: string[] };
+  rescanWindow?: { kind: 'LIFETIME' } | { kind: 'DAYS_SINCE_PUSH' | 'DAYS_SINCE_PULL'; days: number };
+  credentials?: { username: string; password: string };
+}
+
+/** Watches a registry; the notification token and config block come back once. */
+export function createRegistry(ctx: ApiContext, req: RegistryInput): Promise<{ registry: Registry; notificationToken: string; notificationUrl: string; registryConfig: string }> {
+  return call(ctx, 'POST', '/registries', req);
+}
+
+/** Subscribes a webhook; the signing secret comes back once. */
+export function createSubscription(
+  ctx: ApiContext,
+  req: { url: string; eventTypes: string[]; filters?: { minSeverity?: Severity }; description?: string },
+): Promise<{ subscription: Subscription; secret: string }> {
+  return call(ctx, 'POST', '/subscriptions', req);
+}
+
 /** Registries. */
 export function listRegistries(ctx: ApiContext): Promise<Registry[]> {
   return call<{ registries: Registry[] }>(ctx, 'GET', `/registries${query({ accountId: ctx.account })}`).then((r) => r.registries);
