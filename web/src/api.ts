@@ -559,6 +559,59 @@ export function getUsage(ctx: ApiContext): Promise<UsageEntry[]> {
   return call<{ accounts: UsageEntry[] }>(ctx, 'GET', `/usage${query({ accountId: ctx.account })}`).then((r) => r.accounts);
 }
 
+/** A resource as `GET /resources/{id}` answers. */
+export interface ResourceInfo {
+  id: string;
+  accountId: string;
+  type: string;
+  name: string;
+  image?: { registry?: string; repository?: string; digest?: string; tags: string[] };
+  tags: Record<string, string>;
+  os?: string;
+  createdAt: string;
+  lastScanAt?: string;
+  lastScanStatus?: string;
+  inventoryVersion: number;
+}
+
+/** One package of a stored inventory. */
+export interface InventoryPackage {
+  ecosystem: string;
+  name: string;
+  version: string;
+  purl?: string;
+  locations?: string[];
+  layer?: string;
+}
+
+/** One resource. */
+export function getResource(ctx: ApiContext, id: string): Promise<ResourceInfo> {
+  return call(ctx, 'GET', `/resources/${encodeURIComponent(id)}`);
+}
+
+/** The packages of a resource's latest stored inventory (none when it has no inventory yet). */
+export async function latestPackages(ctx: ApiContext, id: string): Promise<InventoryPackage[]> {
+  try {
+    const inv = await call<{ packages?: InventoryPackage[] }>(ctx, 'GET', `/resources/${encodeURIComponent(id)}/inventories/latest`);
+    return inv.packages ?? [];
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return [];
+    throw err;
+  }
+}
+
+/** Where a resource's SBOM is downloaded from, in CycloneDX or SPDX. */
+export function sbomUrl(id: string, format: 'cyclonedx' | 'spdx'): string {
+  return `${base}/resources/${encodeURIComponent(id)}/sbom?format=${format}`;
+}
+
+/** Downloads a resource's SBOM with the session's key (a plain link cannot send it). */
+export async function downloadSbom(ctx: ApiContext, id: string, format: 'cyclonedx' | 'spdx'): Promise<Blob> {
+  const res = await fetch(sbomUrl(id, format), { headers: { authorization: `Bearer ${ctx.key}` }, signal: ctx.signal });
+  if (!res.ok) throw await toError(res);
+  return res.blob();
+}
+
 /** Creates an account (delegated administrator). */
 export function createAccount(ctx: ApiContext, req: { id: string; name?: string }): Promise<Account> {
   return call(ctx, 'POST', '/accounts', req);
