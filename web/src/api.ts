@@ -256,14 +256,15 @@ export interface UsageEntry {
 /** A container registry Vigil watches. */
 export interface Registry {
   id: string;
+  name?: string;
   url: string;
   accountId?: string;
   modes: string[];
-  include?: string[];
-  exclude?: string[];
-  rescanWindow?: string;
+  repositories?: { include: string[]; exclude: string[] };
+  rescanWindow?: { kind: 'LIFETIME' | 'DAYS_SINCE_PUSH' | 'DAYS_SINCE_PULL'; days?: number };
   createdAt?: string;
   lastSyncAt?: string;
+  lastSyncError?: string;
 }
 
 /** A webhook subscription. */

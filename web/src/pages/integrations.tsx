@@ -13,12 +13,27 @@ import { useApi } from '../use-api.js';
 
 const registryColumns: ColumnDef<Registry, unknown>[] = [
   { id: 'url', header: 'Registry', cell: ({ row }) => <span className="mono">{row.original.url}</span> },
+  { id: 'name', header: 'Name', cell: ({ row }) => row.original.name ?? '—' },
   { id: 'modes', header: 'Mode', cell: ({ row }) => row.original.modes.map(enumLabel).join(', ') },
-  { id: 'filters', header: 'Repositories', cell: ({ row }) => <span className="mono small">{[...(row.original.include ?? ['*']), ...(row.original.exclude ?? []).map((x) => `!${x}`)].join(' ')}</span> },
-  { id: 'window', header: 'Rescan window', cell: ({ row }) => row.original.rescanWindow ?? 'Lifetime' },
+  {
+    id: 'filters',
+    header: 'Repositories',
+    cell: ({ row }) => {
+      const r = row.original.repositories;
+      const include = r?.include.length ? r.include : ['*'];
+      return <span className="mono small">{[...include, ...(r?.exclude ?? []).map((x) => `!${x}`)].join(' ')}</span>;
+    },
+  },
+  { id: 'window', header: 'Rescan window', cell: ({ row }) => rescanWindowText(row.original.rescanWindow) },
   { id: 'account', header: 'Account', cell: ({ row }) => <span className="mono small">{row.original.accountId ?? '—'}</span> },
   { id: 'sync', header: 'Last sync', cell: ({ row }) => ago(row.original.lastSyncAt) },
 ];
+
+/** A rescan window in words. */
+function rescanWindowText(w: Registry['rescanWindow']): string {
+  if (!w || w.kind === 'LIFETIME') return 'Lifetime';
+  return `${w.days ?? '?'} days since ${w.kind === 'DAYS_SINCE_PUSH' ? 'push' : 'pull'}`;
+}
 
 /** The integrations page. */
 export function IntegrationsPage(): ReactNode {

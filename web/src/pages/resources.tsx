@@ -64,7 +64,9 @@ function ResourceList(): ReactNode {
         cell: ({ row }) => (
           <div title={row.original.name}>
             <div className="clip">
-              <Link href={`/resources/${encodeURIComponent(row.original.resourceId)}`}>{shortName(row.original.name)}</Link>
+              <Link className="block clip" href={`/resources/${encodeURIComponent(row.original.resourceId)}`}>
+                {shortName(row.original.name)}
+              </Link>
             </div>
             <div className="muted small mono clip">{row.original.resourceId}</div>
           </div>
