@@ -402,7 +402,7 @@ describe('daily use (issue 20)', () => {
     for (const path of ['/findings?status=ACTIVE&group=VULNERABILITY', '/suppression-rules', '/resources', '/accounts', '/integrations']) {
       await page.goto(server.url + path);
       await page.waitForSelector('main h1');
-      await page.waitForSelector('main table tbody tr td');
+      await page.locator('main table tbody td:visible').first().waitFor();
       await page.waitForFunction(() => !document.querySelector('main .loading'));
       await expectNoOverflow(page, `${path} at 390`);
       await expectInViewport(page, 'main h1', `${path} heading at 390`);
