@@ -173,6 +173,50 @@ export async function deleteRule(db: Db, rule: SuppressionRulesTable, at = Date.
   });
 }
 
+/** What editing a rule may change: its scope and account stay (delete and recreate to move it). */
+export interface RuleChanges {
+  name?: string;
+  reason?: string;
+  /** `null` removes the justification. */
+  justification?: Justification | null;
+  criteria?: FilterCriteria;
+  /** `null` removes the expiry. */
+  expiresAt?: number | null;
+}
+
+/**
+ * Edits a rule (already checked as allowed). When what it matches may change (criteria or
+ * expiry), its findings are released and the edited rule applied again, in one
+ * transaction, so a finding is never left ACTIVE while a rule in force matches it.
+ */
+export async function updateRule(db: Db, rule: SuppressionRulesTable, changes: RuleChanges, at = Date.now()): Promise<{ rule: SuppressionRule; restored: number; suppressed: number }> {
+  if (changes.criteria) checkRuleCriteria(changes.criteria);
+  if (changes.expiresAt !== undefined && changes.expiresAt !== null && changes.expiresAt <= at) throw new Error('expiresAt must be in the future');
+  const next: SuppressionRulesTable = {
+    ...rule,
+    name: changes.name ?? rule.name,
+    reason: changes.reason ?? rule.reason,
+    justification: changes.justification === undefined ? rule.justification : changes.justification,
+    criteria: changes.criteria ? JSON.stringify(changes.criteria) : rule.criteria,
+    expires_at: changes.expiresAt === undefined ? rule.expires_at : changes.expiresAt,
+    updated_at: at,
+  };
+  const rematch = next.criteria !== rule.criteria || next.expires_at !== rule.expires_at;
+  const { restored, suppressed } = await db.kysely.transaction().execute(async (trx) => {
+    const tdb: Db = { ...db, kysely: trx };
+    await trx
+      .updateTable('suppression_rules')
+      .set({ name: next.name, reason: next.reason, justification: next.justification, criteria: next.criteria, expires_at: next.expires_at, updated_at: at })
+      .where('id', '=', rule.id)
+      .execute();
+    if (!rematch) return { restored: 0, suppressed: 0 };
+    const released = await release(tdb, rule, at);
+    const inForce = next.expires_at === null || next.expires_at > at;
+    return { restored: released, suppressed: inForce ? await applyRule(tdb, next, at) : 0 };
+  });
+  return { rule: toRule(next, at), restored, suppressed };
+}
+
 /**
  * Restores the findings of rules whose expiry has passed. The rules stay (state EXPIRED)
  * for the record. Safe to run often; the jobs queue schedules it.

@@ -31,9 +31,10 @@ async function count(criteria: Criteria, key = admin): Promise<number> {
   return (await server.api<{ count: number }>(key, 'POST', '/api/v1/dashboard/count', { filterCriteria: criteria })).count;
 }
 
-async function open(path: string, opts: { key?: string; theme?: 'light' | 'dark' } = {}): Promise<Page> {
+async function open(path: string, opts: { key?: string; theme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<Page> {
   const ctx = await browser.newContext(opts.key ?? admin, opts.theme);
   const page = await ctx.newPage();
+  if (opts.width) await page.setViewportSize({ width: opts.width, height: opts.height ?? 900 });
   page.on('pageerror', (e) => console.error('page error:', e.message));
   page.on('console', (msg) => {
     if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) cspViolations.push(`${path}: ${msg.text()}`);
@@ -209,9 +210,18 @@ describe('dashboard', () => {
     await page.waitForSelector(`[data-testid="findings-total"]:has-text("${before} findings")`);
     await page.getByTestId('suppress-from-filter').click();
     await page.waitForURL(/\/suppression-rules\?/);
+    // The delegated administrator's rule applies to its own account unless it explicitly confirms the organization.
+    expect(await page.getByLabel('Applies to').inputValue()).toBe('ACCOUNT');
+    const session = await server.api<{ accountId: string }>(admin, 'GET', '/api/v1/dashboard/session');
+    expect(await page.locator('#r-acct').inputValue()).toBe(session.accountId);
+    const own = await count({ status: eq('ACTIVE'), packageName: eq('minimist'), accountId: eq(session.accountId) });
+    await page.waitForSelector(`[data-testid="preview-count"]:has-text("${own}")`);
+    await page.getByLabel('Applies to').selectOption('ORGANIZATION');
     await page.waitForSelector(`[data-testid="preview-count"]:has-text("${before}")`);
     await page.getByLabel('Reason (required)').fill('minimist is only used by the build scripts, never at run time');
     await page.getByLabel('Justification').selectOption('vulnerable_code_not_in_execute_path');
+    expect(await page.getByTestId('create-rule').isDisabled()).toBe(true);
+    await page.getByTestId('confirm-org').check();
     await shot(page, 'suppression-rule-new', true);
     await page.getByTestId('create-rule').click();
     await page.waitForURL(/\/findings\?.*status=SUPPRESSED/);
@@ -289,6 +299,257 @@ describe('dashboard', () => {
     expect(await detail.textContent()).toMatch(/^Ubuntu:22\.04:LTS: the advisory database holds no advisories for this release/);
     await shot(page, 'resources-unsupported-os');
     await page.context().close();
+  });
+});
+
+/** The page is no wider than the viewport (nothing to scroll sideways). */
+async function expectNoOverflow(page: Page, what: string): Promise<void> {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  expect(scroll, `${what}: page ${scroll} px wide in a ${width} px viewport`).toBeLessThanOrEqual(width);
+}
+
+/** Every element matching `selector` lies inside the viewport horizontally. */
+async function expectInViewport(page: Page, selector: string, what: string): Promise<void> {
+  const width = page.viewportSize()!.width;
+  const boxes = await page.locator(selector).evaluateAll((els) => els.map((e) => { const r = e.getBoundingClientRect(); return { left: r.left, right: r.right, text: e.textContent }; }));
+  expect(boxes.length, `${what}: ${selector} found`).toBeGreaterThan(0);
+  for (const b of boxes) {
+    expect(b.left, `${what}: "${b.text}" starts inside the viewport`).toBeGreaterThanOrEqual(0);
+    expect(b.right, `${what}: "${b.text}" ends inside the ${width} px viewport`).toBeLessThanOrEqual(width);
+  }
+}
+
+/** WCAG contrast ratio of two computed CSS colours (rgb()/rgba() or color(srgb …)). */
+function contrast(fg: string, bg: string): number {
+  const parse = (c: string): number[] => {
+    const srgb = /color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)/.exec(c);
+    if (srgb) return srgb.slice(1, 4).map((x) => Number(x) * 255);
+    const rgb = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)/.exec(c);
+    if (rgb) return rgb.slice(1, 4).map(Number);
+    throw new Error(`unparsed colour ${c}`);
+  };
+  const lum = (c: number[]) => {
+    const [r, g, b] = c.map((v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [a, b] = [lum(parse(fg)), lum(parse(bg))].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}
+
+describe('daily use (issue 20)', () => {
+  it('keeps every count of a grouped view on screen at 1440×900, the key clipped with its full text on hover', async () => {
+    for (const [group, label] of [['VULNERABILITY', 'vulnerability'], ['IMAGE_LAYER', 'layer'], ['PACKAGE', 'package']] as const) {
+      const page = await open(`/findings?status=ACTIVE&group=${group}`, { width: 1440, height: 900 });
+      const table = `table[aria-label="Findings grouped by ${label}"]`;
+      await page.waitForSelector(`${table} tbody tr td:not(.empty-cell)`);
+      await expectNoOverflow(page, `grouped by ${label}`);
+      await expectInViewport(page, `${table} thead th`, `grouped by ${label} headers`);
+      await expectInViewport(page, `${table} tbody tr:first-child td`, `grouped by ${label} first row`);
+      const key = page.locator(`${table} tbody tr:first-child [data-testid="group-key"]`);
+      const full = await key.getAttribute('title');
+      expect(full && full.length).toBeTruthy();
+      // The key column is bounded: never wider than what the counts leave.
+      const keyWidth = await page.locator(`${table} thead th:first-child`).evaluate((th) => th.getBoundingClientRect().width);
+      expect(keyWidth).toBeLessThan(1440 - 212 - 700);
+      if (group === 'VULNERABILITY') await shot(page, 'findings-by-vulnerability-1440');
+      await page.context().close();
+    }
+  });
+
+  it('opens the explorer on active findings, like the overview', async () => {
+    const page = await open('/findings');
+    await page.waitForURL(/status=ACTIVE/);
+    const active = await count({ status: eq('ACTIVE') });
+    await page.waitForSelector(`[data-testid="findings-total"]:text-is("${active.toLocaleString('en-US')} findings")`);
+    // Every status is one click away, and says so in the URL.
+    await page.getByRole('button', { name: 'Active', exact: true }).click();
+    await page.waitForURL(/status=ALL/);
+    const all = await count({ status: [...eq('ACTIVE'), ...eq('SUPPRESSED'), ...eq('CLOSED')] });
+    expect(all).toBeGreaterThan(active);
+    await page.waitForSelector(`[data-testid="findings-total"]:text-is("${all.toLocaleString('en-US')} findings")`);
+    await page.context().close();
+  });
+
+  it('works at phone width: a menu drawer, stacked tiles, no page wider than 390 px, a full-screen panel', async () => {
+    const phone = { width: 390, height: 844 };
+    const page = await open('/overview', phone);
+    await page.waitForSelector('[data-testid="stat-total"]');
+    await page.waitForSelector('#top-vulns table');
+    await expectNoOverflow(page, 'overview at 390');
+    await expectInViewport(page, '.stat', 'overview tiles at 390');
+    await expectInViewport(page, 'h1', 'overview heading at 390');
+    const tiles = await page.locator('.stat').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top));
+    expect(new Set(tiles).size, 'tiles stack in rows').toBeGreaterThan(1);
+    // The navigation is a drawer behind the menu button.
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    expect(await nav.isVisible()).toBe(false);
+    await page.getByTestId('menu-button').click();
+    await nav.getByRole('link', { name: 'Findings' }).waitFor({ state: 'visible' });
+    await shot(page, 'phone-menu');
+    await nav.getByRole('link', { name: 'Findings' }).click();
+    await page.waitForURL(/\/findings/);
+    await page.waitForFunction(() => !document.querySelector('.shell.nav-open'));
+    await page.waitForSelector('table[aria-label="Findings"] tbody tr td:not(.empty-cell)');
+    await expectNoOverflow(page, 'findings at 390');
+    await shot(page, 'phone-findings');
+    await page.locator('table[aria-label="Findings"] tbody tr').first().click();
+    const panel = page.getByTestId('finding-panel');
+    await panel.getByTestId('remediation').waitFor();
+    const box = await panel.boundingBox();
+    expect(box).toMatchObject({ x: 0, width: 390 });
+    await shot(page, 'phone-panel');
+    await page.keyboard.press('Escape');
+    for (const path of ['/findings?status=ACTIVE&group=VULNERABILITY', '/suppression-rules', '/resources', '/accounts', '/integrations']) {
+      await page.goto(server.url + path);
+      await page.waitForSelector('main h1');
+      await page.locator('main table tbody td:visible').first().waitFor();
+      await page.waitForFunction(() => !document.querySelector('main .loading'));
+      await expectNoOverflow(page, `${path} at 390`);
+      await expectInViewport(page, 'main h1', `${path} heading at 390`);
+    }
+    await shot(page, 'phone-integrations', true);
+    await page.context().close();
+  });
+
+  it('ranks "what to fix first" by risk with labelled columns, and lists no all-zero riskiest rows', async () => {
+    const overview = await server.api<{ topVulnerabilities: { key: string; exploited: number; maxScore: number }[]; riskiest: { hosts: { severityCounts: Record<string, number> }[] } }>(admin, 'GET', '/api/v1/dashboard/overview');
+    const top = overview.topVulnerabilities;
+    // KEV first, then by score.
+    const firstUnexploited = top.findIndex((v) => !v.exploited);
+    if (firstUnexploited >= 0) expect(top.slice(firstUnexploited).every((v) => !v.exploited)).toBe(true);
+    const unexploited = top.filter((v) => !v.exploited).map((v) => v.maxScore);
+    expect(unexploited).toEqual([...unexploited].sort((a, b) => b - a));
+    const kev = await server.api<{ rows: unknown[] }>(admin, 'POST', '/api/v1/findings/aggregate', { aggregationType: 'VULNERABILITY', filterCriteria: { status: eq('ACTIVE'), exploited: eq('YES') }, maxResults: 100 });
+    expect(top.filter((v) => v.exploited).length).toBe(Math.min(kev.rows.length, 25));
+
+    const page = await open('/overview', { width: 1440, height: 900 });
+    await page.waitForSelector('#top-vulns table');
+    expect(await page.locator('#top-vulns thead th').allTextContents()).toEqual(['Vulnerability', 'Exploited', 'Max score', 'EPSS', 'Affected resources', 'Findings (Crit / High / Med / Low)', 'All findings']);
+    expect(await page.locator('#top-vulns tbody th a').allTextContents()).toEqual(top.map((v) => v.key));
+    for (const list of ['#risk-images', '#risk-hosts', '#risk-repos']) {
+      const sums = await page.locator(`${list} .risk-list li .sev-counts`).evaluateAll((els) => els.map((e) => [...e.querySelectorAll('.sev-count')].reduce((a, c) => a + Number(c.textContent!.replace(/,/g, '')), 0)));
+      for (const n of sums) expect(n, `${list} row with only zeros`).toBeGreaterThan(0);
+      if (sums.length) expect(await page.locator(`${list} .risk-head`).textContent()).toContain('Crit');
+    }
+    await expectNoOverflow(page, 'overview at 1440');
+    await shot(page, 'overview-1440', true);
+    await page.context().close();
+  });
+
+  it('draws no bars for an empty account and keeps small severities visible beside a large one', async () => {
+    await server.api(admin, 'POST', '/api/v1/accounts', { id: 'empty', name: 'Nothing here' });
+    const page = await open('/overview');
+    await page.waitForSelector('[data-testid="severity-chart"] svg');
+    const counts = (await server.api<{ severityCounts: Record<string, number> }>(admin, 'GET', '/api/v1/dashboard/overview')).severityCounts;
+    const nonZero = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED'].map((s) => counts[s] ?? 0).filter((n) => n > 0);
+    const log = Math.max(...nonZero) / Math.min(...nonZero) > 20;
+    expect(await page.getByTestId('severity-chart-row').getAttribute('data-scale')).toBe(log ? 'log' : 'linear');
+    const widths = await page.locator('[data-testid="severity-chart"] svg g[aria-label="bar"] rect').evaluateAll((rs) => rs.map((r) => r.getBoundingClientRect().width));
+    expect(widths.filter((w) => w >= 3).length, 'every non-zero severity has a visible bar').toBe(nonZero.length);
+
+    await page.getByLabel('Account').selectOption('empty');
+    await page.waitForSelector('#by-severity .empty');
+    expect(await page.locator('#by-severity svg').count()).toBe(0);
+    await shot(page, 'overview-empty-account');
+    await page.goto(server.url + '/accounts');
+    const row = page.locator('table[aria-label="Accounts"] tbody tr:has-text("Nothing here")');
+    await row.waitFor();
+    expect(await row.locator('.sev-bar').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('keeps a focused selected chip readable and returns focus to the row after Esc', async () => {
+    const page = await open('/findings?status=ACTIVE');
+    await page.waitForSelector('table[aria-label="Findings"] tbody tr td:not(.empty-cell)');
+    const chip = page.getByRole('button', { name: 'Active', exact: true });
+    await chip.focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    await chip.hover();
+    const [fg, bg] = await chip.evaluate((e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]);
+    expect(contrast(fg, bg), `chip text ${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+
+    const row = page.locator('table[aria-label="Findings"] tbody tr').nth(1);
+    const id = await row.getAttribute('data-row-id');
+    await row.focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('finding-panel').getByTestId('remediation').waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.has('finding'));
+    await page.waitForFunction((rid) => document.activeElement?.getAttribute('data-row-id') === rid, id);
+    await page.context().close();
+  });
+
+  it('edits a suppression rule from its row', async () => {
+    const { rule } = await server.api<{ rule: { id: string } }>(admin, 'POST', '/api/v1/suppression-rules', { name: 'left-pad', reason: 'first words', filterCriteria: { packageName: eq('left-pad') } });
+    for (const width of [1440, 390]) {
+      const page = await open('/suppression-rules', { width });
+      await page.getByTestId(`edit-rule-${rule.id}`).click();
+      await page.waitForURL(new RegExp(`edit=${rule.id}`));
+      const reason = page.getByLabel('Reason (required)');
+      expect(await reason.inputValue()).toMatch(/first words|edited at/);
+      await reason.fill(`edited at ${width}`);
+      await expectNoOverflow(page, `rule edit at ${width}`);
+      await shot(page, `suppression-rule-edit-${width}`);
+      await page.getByTestId('save-rule').click();
+      await page.waitForFunction(() => !new URL(location.href).searchParams.has('edit'));
+      expect((await server.api<{ reason: string }>(admin, 'GET', `/api/v1/suppression-rules/${rule.id}`)).reason).toBe(`edited at ${width}`);
+      await page.context().close();
+    }
+  });
+
+  it('creates accounts, webhooks and registries from forms', async () => {
+    const page = await open('/accounts', { width: 1440 });
+    await page.getByLabel('Account id').fill('ops');
+    await page.getByLabel('Name', { exact: true }).first().fill('Operations');
+    await page.getByTestId('create-account').click();
+    await page.waitForSelector('table[aria-label="Accounts"]:has-text("Operations")');
+    expect((await server.api<{ accounts: { id: string }[] }>(admin, 'GET', '/api/v1/accounts')).accounts.map((a) => a.id)).toContain('ops');
+
+    await page.goto(server.url + '/integrations');
+    // A refused target says why.
+    await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hook');
+    await page.getByTestId('add-subscription').click();
+    await page.getByRole('alert').filter({ hasText: /refused|loopback/ }).waitFor();
+    await page.getByLabel('Endpoint URL').fill('https://93.184.215.14/vigil');
+    await page.getByLabel('Events').fill('vigil.nothing.ever');
+    await page.getByTestId('add-subscription').click();
+    await page.getByTestId('subscription-created').waitFor();
+    expect(await page.getByTestId('subscription-created').textContent()).toMatch(/whsec_|secret/);
+    await page.waitForSelector('table[aria-label="Webhook subscriptions"]:has-text("93.184.215.14")');
+
+    await page.getByLabel('Registry URL').fill('https://93.184.215.14');
+    await page.getByTestId('add-registry').click();
+    await page.getByTestId('registry-created').waitFor();
+    expect(await page.getByTestId('registry-created').textContent()).toContain('/api/v1/registry-hooks/');
+    await page.waitForSelector('table[aria-label="Registries"]:has-text("93.184.215.14")');
+    await shot(page, 'integrations-created', true);
+    await page.context().close();
+  });
+
+  it('shows a resource’s page with its packages, findings and SBOM links, at 1440 and 390 px', async () => {
+    const resources = await server.api<{ resources: { id: string; type: string; name: string }[] }>(admin, 'GET', '/api/v1/resources?accountId=payments');
+    const image = resources.resources.find((r) => r.type === 'CONTAINER_IMAGE')!;
+    const inventory = await server.api<{ packages: unknown[] }>(admin, 'GET', `/api/v1/resources/${image.id}/inventories/latest`);
+    for (const width of [1440, 390]) {
+      const page = await open('/resources', { width });
+      await page.locator(`table[aria-label="Resources"] a[href="/resources/${encodeURIComponent(image.id)}"]`).click();
+      await page.waitForURL(new RegExp(`/resources/${image.id}$`));
+      const sbom = `/api/v1/resources/${encodeURIComponent(image.id)}/sbom?format=`;
+      expect(await page.getByTestId('sbom-cyclonedx').getAttribute('href')).toBe(`${sbom}cyclonedx`);
+      expect(await page.getByTestId('sbom-spdx').getAttribute('href')).toBe(`${sbom}spdx`);
+      await page.waitForSelector('table[aria-label="Findings of this resource"] tbody tr td:not(.empty-cell)');
+      const active = await count({ status: eq('ACTIVE'), resourceId: eq(image.id) });
+      expect(await page.locator('table[aria-label="Findings of this resource"] tbody tr').count()).toBe(Math.min(active, 100));
+      await page.getByRole('tab', { name: 'Packages' }).click();
+      await page.waitForURL(/tab=packages/);
+      await page.waitForSelector('table[aria-label="Packages"] tbody tr td:not(.empty-cell)');
+      expect(await page.locator('table[aria-label="Packages"] tbody tr').count()).toBe(inventory.packages.length);
+      await expectNoOverflow(page, `resource page at ${width}`);
+      await expectInViewport(page, '[role="tab"]', `resource tabs at ${width}`);
+      await shot(page, `resource-detail-${width}`);
+      await page.context().close();
+    }
   });
 });
 

@@ -179,6 +179,8 @@ export interface AggregationRow {
   affectedResources?: number;
   maxScore?: number;
   exploited?: number;
+  /** Highest EPSS probability (the overview's "what to fix first" rows). */
+  maxEpss?: number | null;
 }
 
 /** Sort keys of aggregation. */
@@ -270,14 +272,15 @@ export interface UsageEntry {
 /** A container registry Vigil watches. */
 export interface Registry {
   id: string;
+  name?: string;
   url: string;
   accountId?: string;
   modes: string[];
-  include?: string[];
-  exclude?: string[];
-  rescanWindow?: string;
+  repositories?: { include: string[]; exclude: string[] };
+  rescanWindow?: { kind: 'LIFETIME' | 'DAYS_SINCE_PUSH' | 'DAYS_SINCE_PULL'; days?: number };
   createdAt?: string;
   lastSyncAt?: string;
+  lastSyncError?: string;
 }
 
 /** A webhook subscription. */
@@ -535,6 +538,15 @@ export function createRule(
   return call(ctx, 'POST', '/suppression-rules', req);
 }
 
+/** Edits a suppression rule (scope and account stay); `null` clears the justification or expiry. */
+export function updateRule(
+  ctx: ApiContext,
+  id: string,
+  changes: { name?: string; filterCriteria?: FilterCriteria; reason?: string; justification?: string | null; expiresAt?: string | null },
+): Promise<{ rule: SuppressionRule; restored: number; suppressed: number }> {
+  return call(ctx, 'PATCH', `/suppression-rules/${encodeURIComponent(id)}`, changes);
+}
+
 /** Deletes a suppression rule; its findings return to ACTIVE. */
 export function deleteRule(ctx: ApiContext, id: string): Promise<{ deleted: string; restored: number }> {
   return call(ctx, 'DELETE', `/suppression-rules/${encodeURIComponent(id)}`);
@@ -562,6 +574,88 @@ export function coverageStatistics(ctx: ApiContext): Promise<{ total: number; by
 /** Month-to-date usage and projected cost per account. */
 export function getUsage(ctx: ApiContext): Promise<UsageEntry[]> {
   return call<{ accounts: UsageEntry[] }>(ctx, 'GET', `/usage${query({ accountId: ctx.account })}`).then((r) => r.accounts);
+}
+
+/** A resource as `GET /resources/{id}` answers. */
+export interface ResourceInfo {
+  id: string;
+  accountId: string;
+  type: string;
+  name: string;
+  image?: { registry?: string; repository?: string; digest?: string; tags: string[] };
+  tags: Record<string, string>;
+  os?: string;
+  createdAt: string;
+  lastScanAt?: string;
+  lastScanStatus?: string;
+  inventoryVersion: number;
+}
+
+/** One package of a stored inventory. */
+export interface InventoryPackage {
+  ecosystem: string;
+  name: string;
+  version: string;
+  purl?: string;
+  locations?: string[];
+  layer?: string;
+}
+
+/** One resource. */
+export function getResource(ctx: ApiContext, id: string): Promise<ResourceInfo> {
+  return call(ctx, 'GET', `/resources/${encodeURIComponent(id)}`);
+}
+
+/** The packages of a resource's latest stored inventory (none when it has no inventory yet). */
+export async function latestPackages(ctx: ApiContext, id: string): Promise<InventoryPackage[]> {
+  try {
+    const inv = await call<{ packages?: InventoryPackage[] }>(ctx, 'GET', `/resources/${encodeURIComponent(id)}/inventories/latest`);
+    return inv.packages ?? [];
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return [];
+    throw err;
+  }
+}
+
+/** Where a resource's SBOM is downloaded from, in CycloneDX or SPDX. */
+export function sbomUrl(id: string, format: 'cyclonedx' | 'spdx'): string {
+  return `${base}/resources/${encodeURIComponent(id)}/sbom?format=${format}`;
+}
+
+/** Downloads a resource's SBOM with the session's key (a plain link cannot send it). */
+export async function downloadSbom(ctx: ApiContext, id: string, format: 'cyclonedx' | 'spdx'): Promise<Blob> {
+  const res = await fetch(sbomUrl(id, format), { headers: { authorization: `Bearer ${ctx.key}` }, signal: ctx.signal });
+  if (!res.ok) throw await toError(res);
+  return res.blob();
+}
+
+/** Creates an account (delegated administrator). */
+export function createAccount(ctx: ApiContext, req: { id: string; name?: string }): Promise<Account> {
+  return call(ctx, 'POST', '/accounts', req);
+}
+
+/** What the registry form sends. */
+export interface RegistryInput {
+  url: string;
+  name?: string;
+  accountId?: string;
+  modes: ('ON_PUSH' | 'SCHEDULED_SYNC')[];
+  repositories?: { include: string[]; exclude: string[] };
+  rescanWindow?: { kind: 'LIFETIME' } | { kind: 'DAYS_SINCE_PUSH' | 'DAYS_SINCE_PULL'; days: number };
+  credentials?: { username: string; password: string };
+}
+
+/** Watches a registry; the notification token and config block come back once. */
+export function createRegistry(ctx: ApiContext, req: RegistryInput): Promise<{ registry: Registry; notificationToken: string; notificationUrl: string; registryConfig: string }> {
+  return call(ctx, 'POST', '/registries', req);
+}
+
+/** Subscribes a webhook; the signing secret comes back once. */
+export function createSubscription(
+  ctx: ApiContext,
+  req: { url: string; eventTypes: string[]; filters?: { minSeverity?: Severity }; description?: string },
+): Promise<{ subscription: Subscription; secret: string }> {
+  return call(ctx, 'POST', '/subscriptions', req);
 }
 
 /** Registries. */

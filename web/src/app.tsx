@@ -105,13 +105,17 @@ function Shell(props: { theme: Theme; toggleTheme(): void }): ReactNode {
     document.title = page ? `${page.label} · Vigil` : 'Vigil';
   }, [page]);
   useShortcuts();
+  // At phone width the navigation is a drawer; it closes on every page change.
+  const [navOpen, setNavOpen] = useState(false);
+  useEffect(() => setNavOpen(false), [path]);
 
   return (
-    <div className="shell">
+    <div className={navOpen ? 'shell nav-open' : 'shell'}>
       <a className="skip" href="#main">
         Skip to content
       </a>
-      <nav className="side" aria-label="Main">
+      <div className="nav-scrim" aria-hidden="true" onClick={() => setNavOpen(false)} />
+      <nav className="side" id="main-nav" aria-label="Main">
         <div className="brand">
           <span className="logo" aria-hidden="true" /> Vigil
         </div>
@@ -131,6 +135,9 @@ function Shell(props: { theme: Theme; toggleTheme(): void }): ReactNode {
       </nav>
       <div className="main-col">
         <header className="top">
+          <button type="button" className="menu-button" aria-label="Menu" aria-controls="main-nav" aria-expanded={navOpen} onClick={() => setNavOpen((o) => !o)} data-testid="menu-button">
+            ☰ Menu
+          </button>
           <AccountSwitch />
           <div className="top-right">
             <LiveStatus />

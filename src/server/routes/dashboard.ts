@@ -42,6 +42,8 @@ export interface RankedRow {
   affectedResources: number;
   maxScore: number;
   exploited: number;
+  /** Highest EPSS probability among the row's findings (top vulnerabilities only; null when none has one). */
+  maxEpss?: number | null;
 }
 
 /** Coverage of one resource type. */
@@ -96,6 +98,12 @@ function countsFrom(row: Record<string, unknown>): SeverityCounts {
     c.total += c[s];
   }
   return c;
+}
+
+/** A row with no critical, high, medium or low finding (only informational or untriaged) ranks nowhere. */
+function hasRatedFindings(r: RankedRow): boolean {
+  const c = r.severityCounts;
+  return c.CRITICAL + c.HIGH + c.MEDIUM + c.LOW > 0;
 }
 
 /** Worst first: more critical, then more high, then higher score, then name. */
@@ -186,87 +194,134 @@ export async function overviewFigures(db: Db, scope: AccountScope, opts: { top?:
     exploited,
     fixable,
     riskiest: {
-      images: images.sort(riskOrder).slice(0, top),
-      hosts: hosts.sort(riskOrder).slice(0, top),
-      repositories: [...repos.values()].sort(riskOrder).slice(0, top),
+      images: images.filter(hasRatedFindings).sort(riskOrder).slice(0, top),
+      hosts: hosts.filter(hasRatedFindings).sort(riskOrder).slice(0, top),
+      repositories: [...repos.values()].filter(hasRatedFindings).sort(riskOrder).slice(0, top),
     },
     topVulnerabilities,
     generatedAt: new Date(now).toISOString(),
   };
 }
 
+/** At most this many exploited (KEV) vulnerabilities are listed beyond `top`. */
+export const MAX_KEV_LISTED = 25;
+
 /**
- * Vulnerabilities with the most affected resources among active findings. Counting
- * distinct resources per vulnerability over every finding sorts the whole table; instead
- * the finding count per vulnerability (an index-only scan) bounds the resource count from
- * above, so exact counts are needed only for the vulnerabilities with the most findings.
- * The candidates widen once when a left-out vulnerability could still rank higher; a
- * left-out one that could only tie the last row is not looked for (ties are ordered by
- * score and id anyway, so which of them shows is a matter of tie-breaking).
+ * "What to fix first": worst first by risk, not by spread. Exploited (CISA KEV) first, then
+ * the highest score, then the highest EPSS probability, then the most affected resources.
+ * Every exploited vulnerability is on the list (up to {@link MAX_KEV_LISTED}), even when
+ * there are more of them than `top`: a known-exploited vulnerability must never be hidden
+ * below the fold by a wider-spread but unexploited one.
+ */
+export function fixFirstOrder(a: RankedRow, b: RankedRow): number {
+  return (
+    Number(b.exploited > 0) - Number(a.exploited > 0) ||
+    b.maxScore - a.maxScore ||
+    (b.maxEpss ?? -1) - (a.maxEpss ?? -1) ||
+    b.affectedResources - a.affectedResources ||
+    a.key.localeCompare(b.key)
+  );
+}
+
+/** The first `top` rows of `ranked` (already in {@link fixFirstOrder}), plus every exploited one. */
+function fixFirstSlice(ranked: RankedRow[], top: number): RankedRow[] {
+  const kev = ranked.filter((r) => r.exploited > 0).length;
+  return ranked.slice(0, Math.max(top, Math.min(kev, MAX_KEV_LISTED)));
+}
+
+/**
+ * Vulnerabilities among active findings in the scope, ranked by {@link fixFirstOrder}. One
+ * grouped pass over the scope's active findings (the account indexes bound it to the
+ * account); the organization-wide list reads the group summary instead.
  */
 async function topVulnerabilityRows(db: Db, scope: AccountScope, top: number): Promise<RankedRow[]> {
   if (scope === 'ALL') return topVulnerabilitiesFromSummary(db, top);
-  let candidates = Math.max(top * 20, 100);
-  for (let round = 0; ; round++) {
-    const counts = await scopedFindings(db, scope)
-      .where('status', '=', 'ACTIVE')
-      .select((eb) => ['vulnerability_id', eb.fn.countAll<number>().as('n')])
-      .groupBy('vulnerability_id')
-      .orderBy('n', 'desc')
-      .orderBy('vulnerability_id')
-      .limit(candidates + 1)
-      .execute();
-    if (counts.length === 0) return [];
-    const ids = counts.slice(0, candidates).map((c) => c.vulnerability_id);
-    const rows = await scopedFindings(db, scope)
-      .where('status', '=', 'ACTIVE')
-      .where('vulnerability_id', 'in', ids)
-      .select((eb) => [
-        'vulnerability_id',
-        eb.fn.max('title').as('title'),
-        sql<number>`count(distinct resource_id)`.as('affected'),
-        ...SEVERITIES.map((s) => sevSum(s).as(`n_${s}`)),
-        sql<number>`sum(exploited)`.as('exploited'),
-        eb.fn.max('score').as('max_score'),
-      ])
-      .groupBy('vulnerability_id')
-      .execute();
-    const ranked = rows
-      .map((r) => ({
-        key: r.vulnerability_id,
-        title: r.title ? String(r.title) : undefined,
-        severityCounts: countsFrom(r as unknown as Record<string, unknown>),
-        affectedResources: Number(r.affected),
-        maxScore: Number(r.max_score ?? 0),
-        exploited: Number(r.exploited ?? 0),
-      }))
-      .sort((a, b) => b.affectedResources - a.affectedResources || b.maxScore - a.maxScore || a.key.localeCompare(b.key));
-    const best = ranked.slice(0, top);
-    // Left-out vulnerabilities have at most this many findings, hence at most this many resources.
-    const bound = counts.length > candidates ? Number(counts[candidates].n) : 0;
-    const weakest = best.length < top ? 0 : best[best.length - 1].affectedResources;
-    if (counts.length <= candidates || bound <= weakest || round === 1) return best;
-    candidates *= 10;
-  }
+  const rows = await scopedFindings(db, scope)
+    .where('status', '=', 'ACTIVE')
+    .select((eb) => [
+      'vulnerability_id',
+      eb.fn.max('title').as('title'),
+      sql<number>`count(distinct resource_id)`.as('affected'),
+      ...SEVERITIES.map((s) => sevSum(s).as(`n_${s}`)),
+      sql<number>`sum(exploited)`.as('exploited'),
+      eb.fn.max('score').as('max_score'),
+      eb.fn.max('epss').as('max_epss'),
+    ])
+    .groupBy('vulnerability_id')
+    .orderBy(sql`max(exploited)`, 'desc')
+    .orderBy(sql`max(score)`, 'desc')
+    .orderBy(sql`coalesce(max(epss), -1)`, 'desc')
+    .orderBy(sql`count(distinct resource_id)`, 'desc')
+    .orderBy('vulnerability_id')
+    .limit(top + MAX_KEV_LISTED)
+    .execute();
+  const ranked = rows
+    .map((r) => ({
+      key: r.vulnerability_id,
+      title: r.title ? String(r.title) : undefined,
+      severityCounts: countsFrom(r as unknown as Record<string, unknown>),
+      affectedResources: Number(r.affected),
+      maxScore: Number(r.max_score ?? 0),
+      exploited: Number(r.exploited ?? 0),
+      maxEpss: r.max_epss === null || r.max_epss === undefined ? null : Number(r.max_epss),
+    }))
+    .sort(fixFirstOrder);
+  return fixFirstSlice(ranked, top);
 }
 
-/** Across the organization the group summary holds every vulnerability's figures: read its top rows. */
+/**
+ * Across the organization the group summary holds every vulnerability's figures but not
+ * EPSS: read the exploited ones and the best-scored others (with every tie of the last
+ * score, so EPSS can break the tie), then read their EPSS from the findings by
+ * vulnerability id (an index lookup per candidate) and rank.
+ */
 async function topVulnerabilitiesFromSummary(db: Db, top: number): Promise<RankedRow[]> {
-  const rows = (
-    await sql<Record<string, string | number | null>>`SELECT k1, label, affected_resources, max_score, exploited,
-        ${sql.join(SEVERITIES.map((s) => sql`${sql.ref(GROUP_SEVERITY_COLUMNS[s])} AS ${sql.ref(`n_${s}`)}`))}
-      FROM finding_group_summary WHERE kind = 'VULNERABILITY'
-      ORDER BY affected_resources DESC, max_score DESC, k1 ASC
-      LIMIT ${top}`.execute(db.kysely)
+  const columns = sql`k1, label, affected_resources, max_score, exploited,
+        ${sql.join(SEVERITIES.map((s) => sql`${sql.ref(GROUP_SEVERITY_COLUMNS[s])} AS ${sql.ref(`n_${s}`)}`))}`;
+  const kev = (
+    await sql<Record<string, string | number | null>>`SELECT ${columns} FROM finding_group_summary
+      WHERE kind = 'VULNERABILITY' AND exploited > 0
+      ORDER BY max_score DESC, affected_resources DESC, k1 ASC LIMIT ${MAX_KEV_LISTED}`.execute(db.kysely)
   ).rows;
-  return rows.map((r) => ({
-    key: String(r.k1),
-    title: r.label ? String(r.label) : undefined,
-    severityCounts: countsFrom(r),
-    affectedResources: Number(r.affected_resources),
-    maxScore: Number(r.max_score ?? 0),
-    exploited: Number(r.exploited ?? 0),
-  }));
+  const best = (
+    await sql<Record<string, string | number | null>>`SELECT ${columns} FROM finding_group_summary
+      WHERE kind = 'VULNERABILITY' AND exploited = 0
+      ORDER BY max_score DESC, affected_resources DESC, k1 ASC LIMIT ${top}`.execute(db.kysely)
+  ).rows;
+  const last = best.length === top && top > 0 ? best[best.length - 1].max_score : undefined;
+  const ties =
+    last === undefined || last === null
+      ? []
+      : (
+          await sql<Record<string, string | number | null>>`SELECT ${columns} FROM finding_group_summary
+            WHERE kind = 'VULNERABILITY' AND exploited = 0 AND max_score = ${last}
+            ORDER BY affected_resources DESC, k1 ASC LIMIT 200`.execute(db.kysely)
+        ).rows;
+  const byKey = new Map<string, RankedRow>();
+  for (const r of [...kev, ...best, ...ties]) {
+    byKey.set(String(r.k1), {
+      key: String(r.k1),
+      title: r.label ? String(r.label) : undefined,
+      severityCounts: countsFrom(r),
+      affectedResources: Number(r.affected_resources),
+      maxScore: Number(r.max_score ?? 0),
+      exploited: Number(r.exploited ?? 0),
+      maxEpss: null,
+    });
+  }
+  if (byKey.size === 0) return [];
+  const epss = await db.kysely
+    .selectFrom('findings')
+    .where('status', '=', 'ACTIVE')
+    .where('vulnerability_id', 'in', [...byKey.keys()])
+    .select((eb) => ['vulnerability_id', eb.fn.max('epss').as('max_epss')])
+    .groupBy('vulnerability_id')
+    .execute();
+  for (const e of epss) {
+    const row = byKey.get(e.vulnerability_id);
+    if (row && e.max_epss !== null && e.max_epss !== undefined) row.maxEpss = Number(e.max_epss);
+  }
+  return fixFirstSlice([...byKey.values()].sort(fixFirstOrder), top);
 }
 
 /**

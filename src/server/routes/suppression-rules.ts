@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { filterCriteriaInputSchema } from '../../findings/criteria.js';
-import { createRule, deleteRule, getRule, JUSTIFICATIONS, listRules, previewRule, toRule, unusedRules } from '../../findings/suppression.js';
+import { createRule, deleteRule, getRule, JUSTIFICATIONS, listRules, previewRule, toRule, unusedRules, updateRule } from '../../findings/suppression.js';
 import { scopeOf, type Principal } from '../accounts.js';
 import { badRequest, forbidden, notFound } from '../problem.js';
 import type { RouteModule } from '../router.js';
@@ -24,6 +24,18 @@ const ruleBody = z
     accountId: z.string().optional(),
   })
   .strict();
+
+/** An edit: every field optional; `null` clears the justification or the expiry. Scope and account stay. */
+const ruleChangesBody = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    reason: z.string().min(1).max(2000).optional(),
+    justification: z.enum(JUSTIFICATIONS).nullable().optional(),
+    filterCriteria: filterCriteriaInputSchema.optional(),
+    expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change: give at least one of name, reason, justification, filterCriteria, expiresAt' });
 
 /** The account a rule belongs to (null: organization-wide), checking the caller may. */
 async function ruleAccount(db: Db, p: Principal, scope: 'ACCOUNT' | 'ORGANIZATION', accountId?: string): Promise<string | null> {
@@ -128,6 +140,32 @@ export const suppressionRuleRoutes: RouteModule = (r) => {
       if (row.account_id === null && !principal.delegatedAdmin) throw forbidden('organization-wide rules are managed by the delegated administrator');
       const restored = await deleteRule(db, row);
       return { deleted: row.id, restored };
+    },
+  });
+  r.route({
+    method: 'PATCH',
+    url: '/api/v1/suppression-rules/:id',
+    summary: 'Edit a rule (name, reason, justification, filter, expiry); its findings are re-matched when the filter or expiry changes',
+    tag: 'suppression-rules',
+    roles: ['admin'],
+    params: idParams,
+    body: ruleChangesBody,
+    async handler({ principal, params, body }) {
+      const row = await getRule(db, scopeOf(principal), params.id);
+      if (!row) throw notFound(`suppression rule ${params.id}`);
+      if (row.account_id === null && !principal.delegatedAdmin) throw forbidden('organization-wide rules are managed by the delegated administrator');
+      try {
+        return await updateRule(db, row, {
+          name: body.name,
+          reason: body.reason,
+          justification: body.justification,
+          criteria: body.filterCriteria,
+          expiresAt: body.expiresAt === undefined ? undefined : body.expiresAt === null ? null : Date.parse(body.expiresAt),
+        });
+      } catch (err) {
+        if (err instanceof Error && /suppression rule|expiresAt/.test(err.message)) throw badRequest(err.message);
+        throw err;
+      }
     },
   });
 };

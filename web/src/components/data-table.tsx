@@ -16,6 +16,9 @@ declare module '@tanstack/react-table' {
   }
 }
 
+/** The least width of a fixed-layout column without its own `width`, in pixels. */
+const FLEXIBLE_MIN_WIDTH = 120;
+
 /** Props of {@link DataTable}. */
 export interface DataTableProps<T> {
   data: T[];
@@ -72,9 +75,11 @@ export function DataTable<T>(props: DataTableProps<T>): ReactNode {
   }
 
   const rows = table.getRowModel().rows;
+  // A fixed layout never squeezes the flexible columns below this: narrower, the table scrolls in its frame.
+  const minWidth = props.fixedLayout ? props.columns.reduce((w, c) => w + (c.meta?.width ?? FLEXIBLE_MIN_WIDTH), 0) : undefined;
   return (
     <div className="table-wrap">
-      <table className={props.fixedLayout ? 'data fixed' : 'data'} aria-label={props.label}>
+      <table className={props.fixedLayout ? 'data fixed' : 'data'} aria-label={props.label} style={minWidth ? { minWidth } : undefined}>
         <thead>
           {table.getHeaderGroups().map((hg) => (
             <tr key={hg.id}>
@@ -115,6 +120,7 @@ export function DataTable<T>(props: DataTableProps<T>): ReactNode {
             rows.map((r) => (
               <tr
                 key={r.id}
+                data-row-id={r.id}
                 tabIndex={0}
                 className={[r.id === props.selectedId ? 'selected' : '', props.rowClass?.(r.original) ?? '', props.onRowOpen ? 'clickable' : ''].join(' ').trim() || undefined}
                 aria-selected={props.selectedId !== undefined ? r.id === props.selectedId : undefined}

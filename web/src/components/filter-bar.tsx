@@ -81,7 +81,8 @@ function EnumChips(props: { field: FilterField; value: string }): ReactNode {
     if (next.has(o)) next.delete(o);
     else next.add(o);
     const ordered = (f.options ?? []).filter((x) => next.has(x));
-    setParams({ [f.param]: ordered.join(',') || undefined });
+    // No status chip at all means every status: said explicitly, since no `status` means active.
+    setParams({ [f.param]: ordered.join(',') || (f.param === 'status' ? 'ALL' : undefined) });
   }
   return (
     <fieldset className="fc chips">

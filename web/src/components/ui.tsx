@@ -49,6 +49,8 @@ export function SeverityCountsCells(props: { counts: SeverityCounts; only?: read
 /** A proportional bar of severity counts. */
 export function SeverityBar(props: { counts: SeverityCounts; label?: string }): ReactNode {
   const total = SEVERITIES.reduce((a, s) => a + (props.counts[s] ?? 0), 0);
+  // Nothing to show: no empty track either, which reads as a full bar at a glance.
+  if (total === 0) return <span className="sev-bar-none muted small">—</span>;
   return (
     <div className="sev-bar" role="img" aria-label={props.label ?? SEVERITIES.map((s) => `${severityLabel(s)} ${props.counts[s] ?? 0}`).join(', ')}>
       {total === 0

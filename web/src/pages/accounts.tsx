@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { ColumnDef } from '@tanstack/react-table';
 import type { AggregationRow, ApiKey, Principal, UsageEntry } from '../api.js';
-import { aggregateFindings, createKey, getUsage, listAccounts, listKeys, revokeKey } from '../api.js';
+import { aggregateFindings, createAccount, createKey, getUsage, listAccounts, listKeys, revokeKey } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { Card, ErrorNotice, Link, PageHeader, SeverityCountsCells } from '../components/ui.js';
 import { ago, dateOnly, money, num } from '../format.js';
@@ -64,6 +64,7 @@ export function AccountsPage(): ReactNode {
       <PageHeader title="Accounts, keys and usage" subtitle={`Month to date${usage.data?.[0] ? ` (${usage.data[0].month})` : ''}: ${money(totals.cost, currency)} spent, ${money(totals.projected, currency)} projected for the month.`} />
       <ErrorNotice error={accounts.error ?? counts.error ?? usage.error} />
       <Card title="Accounts" id="accounts">
+        {principal.delegatedAdmin && principal.role === 'admin' ? <AccountForm onCreated={accounts.reload} /> : null}
         <DataTable label="Accounts" data={rows} columns={columns} rowId={(r) => r.id} empty={accounts.loading ? 'Loading…' : 'No accounts.'} />
       </Card>
       {principal.role === 'admin' ? <Keys principal={principal} accounts={rows.map((r) => r.id)} /> : <p className="muted">Key management needs an admin key.</p>}
@@ -159,5 +160,54 @@ function Keys(props: { principal: Principal; accounts: string[] }): ReactNode {
       <ErrorNotice error={error ?? keys.error} />
       <DataTable label="API keys" data={keys.data ?? []} columns={columns} rowId={(k) => k.id} empty={keys.loading ? 'Loading…' : 'No keys.'} />
     </Card>
+  );
+}
+
+/** Creates an account (the delegated administrator's admins only). */
+function AccountForm(props: { onCreated(): void }): ReactNode {
+  const { ctx } = useSession();
+  const [id, setId] = useState('');
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const [created, setCreated] = useState<string>();
+  async function submit(e: FormEvent): Promise<void> {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const a = await createAccount(ctx, { id: id.trim(), name: name.trim() || undefined });
+      setCreated(a.id);
+      setId('');
+      setName('');
+      props.onCreated();
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <>
+      <form className="create-form" onSubmit={(e) => void submit(e)} aria-label="Create an account">
+        <label>
+          Account id
+          <input value={id} onChange={(e) => setId(e.target.value)} placeholder="payments" required pattern="[a-z0-9][a-z0-9_-]{0,62}" title="Lower-case letters, digits, dashes and underscores (at most 63)" />
+        </label>
+        <label>
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="Payments team" maxLength={200} />
+        </label>
+        <button type="submit" className="primary" disabled={busy || !id.trim()} data-testid="create-account">
+          {busy ? 'Creating…' : 'Create account'}
+        </button>
+      </form>
+      <ErrorNotice error={error} what="Could not create the account" />
+      {created ? (
+        <div className="notice ok" role="status">
+          Account <span className="mono">{created}</span> created. Create a key for it below.
+        </div>
+      ) : null}
+    </>
   );
 }

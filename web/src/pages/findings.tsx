@@ -3,7 +3,7 @@
  * sortable table, export of the current filter, and the finding detail panel. All of it
  * lives in the query string.
  */
-import { useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { ColumnDef, SortingState } from '@tanstack/react-table';
 import type { AggregationRow, AggregationSortField, AggregationType, FindingSortField, StoredFinding } from '../api.js';
@@ -43,6 +43,21 @@ export const GROUPS: Group[] = [
 
 const PAGE_SIZE = 50;
 
+/** The status the explorer shows when the URL names none. */
+export const DEFAULT_STATUS = 'ACTIVE';
+
+function withDefaultStatus(params: URLSearchParams): URLSearchParams {
+  if (params.has('status')) return params;
+  const next = new URLSearchParams(params);
+  next.set('status', DEFAULT_STATUS);
+  return next;
+}
+
+/** Puts focus back on the table row of `findingId` (after its panel closed), if it is shown. */
+function focusRow(findingId: string): void {
+  requestAnimationFrame(() => document.querySelector<HTMLElement>(`tr[data-row-id="${CSS.escape(findingId)}"]`)?.focus());
+}
+
 const FINDING_SORTS: Record<string, FindingSortField> = {
   score: 'SCORE',
   severity: 'SEVERITY',
@@ -66,12 +81,24 @@ function parseSort(raw: string | null, fallback: string): SortingState {
 
 /** The findings explorer page. */
 export function FindingsPage(): ReactNode {
-  const { params } = useLocation();
+  const location = useLocation();
+  // Like the overview, the explorer shows active findings unless the URL says otherwise
+  // (`status=ALL` asks for every status).
+  const params = useMemo(() => withDefaultStatus(location.params), [location.params]);
+  const defaulted = !location.params.has('status');
+  useEffect(() => {
+    if (defaulted) setParams({ status: DEFAULT_STATUS }, { replace: true });
+  }, [defaulted]);
   const group = GROUPS.find((g) => g.type === params.get('group'));
   const selected = params.get('finding') ?? undefined;
   const criteria = useMemo(() => criteriaFromParams(params), [params]);
   const criteriaKey = JSON.stringify(criteria);
   const fp = filterParams(params);
+  const closePanel = useCallback(() => {
+    const id = new URL(window.location.href).searchParams.get('finding');
+    setParams({ finding: undefined });
+    if (id) focusRow(id);
+  }, []);
 
   return (
     <div className={`page findings${selected ? ' with-panel' : ''}`}>
@@ -109,7 +136,7 @@ export function FindingsPage(): ReactNode {
         <div className="explorer-main">
           {group ? <GroupTable group={group} criteriaKey={criteriaKey} params={params} /> : <FindingTable criteriaKey={criteriaKey} params={params} selected={selected} />}
         </div>
-        {selected ? <FindingPanel id={selected} onClose={() => setParams({ finding: undefined })} /> : null}
+        {selected ? <FindingPanel id={selected} onClose={closePanel} /> : null}
       </div>
     </div>
   );
@@ -283,15 +310,21 @@ function GroupTable(props: { group: (typeof GROUPS)[number]; criteriaKey: string
         id: 'key',
         header: group.label,
         enableSorting: false,
-        cell: ({ row }) => (
-          <div className="clip" title={row.original.key}>
-            <Link href={drill(row.original)} className="mono">
-              {row.original.label ? shortName(row.original.label) : row.original.key}
-            </Link>
-            {row.original.label && row.original.label !== row.original.key ? <div className="muted small mono clip">{row.original.key}</div> : null}
-            {row.original.title ? <div className="muted small clip">{row.original.title}</div> : null}
-          </div>
-        ),
+        cell: ({ row }) => {
+          const r = row.original;
+          const name = r.label ? shortName(r.label) : r.key;
+          // Bounded: the key column takes what the counts leave and clips; the whole text is on hover.
+          const full = [r.label ?? r.key, r.label && r.label !== r.key ? r.key : undefined, r.title].filter(Boolean).join('\n');
+          return (
+            <div className="key-cell" title={full} data-testid="group-key">
+              <Link href={drill(r)} className="mono clip block">
+                {name}
+              </Link>
+              {r.label && r.label !== r.key ? <div className="muted small mono clip">{r.key}</div> : null}
+              {r.title ? <div className="muted small clip">{r.title}</div> : null}
+            </div>
+          );
+        },
       },
       { id: 'critical', header: 'Critical', meta: { width: 80 }, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['CRITICAL']} /> },
       { id: 'high', header: 'High', meta: { width: 70 }, cell: ({ row }) => <SeverityCountsCells counts={row.original.severityCounts} only={['HIGH']} /> },
@@ -317,6 +350,7 @@ function GroupTable(props: { group: (typeof GROUPS)[number]; criteriaKey: string
       <ErrorNotice error={rows.error} what="Aggregation" />
       <DataTable
         label={`Findings grouped by ${group.label.toLowerCase()}`}
+        fixedLayout
         data={rows.data?.rows ?? []}
         columns={columns}
         rowId={(r) => r.key}

@@ -9,7 +9,7 @@ import type { AggregationRow, Severity } from '../api.js';
 import { SEVERITIES } from '../api.js';
 import { Plot, PlotFigure } from '../components/plot-figure.js';
 import { Card, Empty, ErrorNotice, Link, Loading, PageHeader, SeverityBar, SeverityCountsCells } from '../components/ui.js';
-import { compactNum, dateTime, enumLabel, num, severityColor, severityLabel, shortName } from '../format.js';
+import { compactNum, dateTime, enumLabel, num, pct, severityColor, severityLabel, shortName } from '../format.js';
 import { href } from '../router.js';
 import { useApi } from '../use-api.js';
 import { overviewQueries } from './overview-queries.js';
@@ -72,7 +72,7 @@ export function OverviewPage(): ReactNode {
             <Riskiest title="Riskiest repositories" rows={o.riskiest.repositories} param="repo" group="REPOSITORY" id="risk-repos" />
           </div>
 
-          <Card title="Top vulnerabilities by affected resources" id="top-vulns" actions={<Link href={href('/findings', { ...ACTIVE, group: 'VULNERABILITY' })}>Group findings by vulnerability →</Link>}>
+          <Card title="What to fix first" id="top-vulns" actions={<Link href={href('/findings', { ...ACTIVE, group: 'VULNERABILITY' })}>Group findings by vulnerability →</Link>}>
             <TopVulns rows={o.topVulnerabilities} />
           </Card>
         </>
@@ -101,15 +101,30 @@ function severityRows(counts: Partial<Record<Severity, number>>) {
   return SEVERITIES.map((s) => ({ severity: s, label: severityLabel(s), color: severityColor(s), count: counts[s] ?? 0 }));
 }
 
+/**
+ * Counts this far apart flatten the small bars on a linear axis (critical and high under
+ * thousands of untriaged): the chart switches to a symmetric log axis and says so.
+ */
+const LOG_SCALE_RATIO = 20;
+
+/** Whether the severity chart needs a log axis to keep every non-zero bar visible. */
+export function needsLogScale(counts: readonly number[]): boolean {
+  const nonZero = counts.filter((n) => n > 0);
+  return nonZero.length > 1 && Math.max(...nonZero) / Math.min(...nonZero) > LOG_SCALE_RATIO;
+}
+
 function SeverityChart(props: { counts: Partial<Record<Severity, number>> }): ReactNode {
   const { counts } = props;
   const data = severityRows(counts);
+  const log = needsLogScale(data.map((d) => d.count));
   const plot = useCallback((width: number): Plot.PlotOptions => {
     const rows = severityRows(counts);
     return {
       marginLeft: 96,
       marginRight: 24,
-      x: { grid: true, label: null, tickFormat: compactNum, ticks: width / 90 },
+      x: needsLogScale(rows.map((d) => d.count))
+        ? { type: 'symlog', grid: true, label: 'log scale', tickFormat: compactNum, ticks: width / 90 }
+        : { grid: true, label: null, tickFormat: compactNum, ticks: width / 90 },
       y: { label: null, domain: rows.map((d) => d.label) },
       color: { type: 'identity' },
       marks: [
@@ -118,9 +133,10 @@ function SeverityChart(props: { counts: Partial<Record<Severity, number>> }): Re
       ],
     };
   }, [counts]);
+  if (data.every((d) => d.count === 0)) return <Empty>No active findings.</Empty>;
   return (
-    <div className="chart-row">
-      <PlotFigure height={200} label={data.map((d) => `${d.label} ${d.count}`).join(', ')} plot={plot} testId="severity-chart" />
+    <div className="chart-row" data-scale={log ? 'log' : 'linear'} data-testid="severity-chart-row">
+      <PlotFigure height={200} label={`${data.map((d) => `${d.label} ${d.count}`).join(', ')}${log ? ' (log scale)' : ''}`} plot={plot} testId="severity-chart" />
       <ul className="sev-list">
         {data.map((d) => (
           <li key={d.severity}>
@@ -285,8 +301,18 @@ function Riskiest(props: { title: string; rows: AggregationRow[]; param: string;
   return (
     <Card title={props.title} id={props.id} actions={<Link href={href('/findings', { ...ACTIVE, group: props.group })}>All →</Link>}>
       {props.rows.length === 0 ? (
-        <Empty>None with active findings.</Empty>
+        <Empty>None with active critical, high, medium or low findings.</Empty>
       ) : (
+        <>
+        <div className="risk-head" aria-hidden="true">
+          <span>Name</span>
+          <span className="sev-counts">
+            <span title="Critical">Crit</span>
+            <span title="High">High</span>
+            <span title="Medium">Med</span>
+            <span title="Low">Low</span>
+          </span>
+        </div>
         <ol className="risk-list">
           {props.rows.map((r) => (
             <li key={r.key}>
@@ -298,6 +324,7 @@ function Riskiest(props: { title: string; rows: AggregationRow[]; param: string;
             </li>
           ))}
         </ol>
+        </>
       )}
     </Card>
   );
@@ -306,40 +333,49 @@ function Riskiest(props: { title: string; rows: AggregationRow[]; param: string;
 function TopVulns(props: { rows: AggregationRow[] }): ReactNode {
   if (!props.rows.length) return <Empty>No active vulnerabilities.</Empty>;
   return (
-    <table className="plain" aria-label="Top vulnerabilities">
-      <thead>
-        <tr>
-          <th scope="col">Vulnerability</th>
-          <th scope="col" className="num">
-            Affected resources
-          </th>
-          <th scope="col" className="num">
-            Max score
-          </th>
-          <th scope="col">Exploited</th>
-          <th scope="col">Findings (C / H / M / L)</th>
-          <th scope="col" className="num">
-            All
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((r) => (
-          <tr key={r.key}>
-            <th scope="row">
-              <Link href={href('/findings', { ...ACTIVE, vuln: r.key })}>{r.key}</Link>
-              {r.title ? <div className="muted small clip" title={r.title}>{r.title}</div> : null}
-            </th>
-            <td className="num">{num(r.affectedResources)}</td>
-            <td className="num">{r.maxScore?.toFixed(1) ?? '—'}</td>
-            <td>{r.exploited ? <span className="kev">KEV</span> : <span className="muted">—</span>}</td>
-            <td>
-              <SeverityCountsCells counts={r.severityCounts} />
-            </td>
-            <td className="num">{num(r.severityCounts.total)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <>
+      <p className="muted small">Ranked by risk: known exploited (CISA KEV) first, then the highest score, EPSS, and the number of affected resources. Every exploited vulnerability is listed.</p>
+      <div className="table-wrap">
+        <table className="plain" aria-label="What to fix first">
+          <thead>
+            <tr>
+              <th scope="col">Vulnerability</th>
+              <th scope="col">Exploited</th>
+              <th scope="col" className="num">
+                Max score
+              </th>
+              <th scope="col" className="num">
+                EPSS
+              </th>
+              <th scope="col" className="num">
+                Affected resources
+              </th>
+              <th scope="col">Findings (Crit / High / Med / Low)</th>
+              <th scope="col" className="num">
+                All findings
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map((r) => (
+              <tr key={r.key}>
+                <th scope="row">
+                  <Link href={href('/findings', { ...ACTIVE, vuln: r.key })}>{r.key}</Link>
+                  {r.title ? <div className="muted small clip" title={r.title}>{r.title}</div> : null}
+                </th>
+                <td>{r.exploited ? <span className="kev">KEV</span> : <span className="muted">—</span>}</td>
+                <td className="num">{r.maxScore?.toFixed(1) ?? '—'}</td>
+                <td className="num">{r.maxEpss === null || r.maxEpss === undefined ? '—' : pct(r.maxEpss)}</td>
+                <td className="num">{num(r.affectedResources)}</td>
+                <td>
+                  <SeverityCountsCells counts={r.severityCounts} />
+                </td>
+                <td className="num">{num(r.severityCounts.total)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }

@@ -9,6 +9,7 @@ import { CursorPager, ErrorNotice, Link, PageHeader, SeverityCountsCells } from 
 import { ago, enumLabel, num, shortName } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
 import { useApi } from '../use-api.js';
+import { ResourceDetailPage, resourceIdOf } from './resource-detail.js';
 
 const TYPES = ['CONTAINER_IMAGE', 'HOST', 'REPOSITORY', 'PACKAGE_ARCHIVE'];
 const REASONS = ['SUCCESSFUL', 'PENDING_INITIAL_SCAN', 'UNSUPPORTED_OS', 'NO_INVENTORY', 'STALE_INVENTORY', 'SCAN_FAILED', 'EXCLUDED_BY_TAG', 'SCAN_ELIGIBILITY_EXPIRED'];
@@ -32,8 +33,14 @@ function ReasonCell({ status, reason, detail }: { status: string; reason: string
   );
 }
 
-/** The resources page. */
+/** The resources page, or one resource's page at `/resources/{id}`. */
 export function ResourcesPage(): ReactNode {
+  const { path } = useLocation();
+  const id = resourceIdOf(path);
+  return id ? <ResourceDetailPage key={id} id={id} /> : <ResourceList />;
+}
+
+function ResourceList(): ReactNode {
   const { params } = useLocation();
   const type = params.get('type') ?? '';
   const status = params.get('status') ?? '';
@@ -57,7 +64,9 @@ export function ResourcesPage(): ReactNode {
         cell: ({ row }) => (
           <div title={row.original.name}>
             <div className="clip">
-              <Link href={href('/findings', { resource: row.original.resourceId, status: 'ACTIVE' })}>{shortName(row.original.name)}</Link>
+              <Link className="block clip" href={`/resources/${encodeURIComponent(row.original.resourceId)}`}>
+                {shortName(row.original.name)}
+              </Link>
             </div>
             <div className="muted small mono clip">{row.original.resourceId}</div>
           </div>
@@ -73,7 +82,20 @@ export function ResourcesPage(): ReactNode {
       },
       { id: 'lastScanAt', header: 'Last scan', meta: { width: 100 }, cell: ({ row }) => <span title={row.original.lastScanAt}>{ago(row.original.lastScanAt)}</span> },
       { id: 'account', header: 'Account', meta: { width: 110 }, cell: ({ row }) => <span className="mono small">{row.original.accountId}</span> },
-      { id: 'findings', header: 'Findings (C / H / M / L)', meta: { width: 180 }, enableSorting: false, cell: ({ row }) => (row.original.severityCounts ? <SeverityCountsCells counts={row.original.severityCounts} /> : <span className="muted">—</span>) },
+      {
+        id: 'findings',
+        header: 'Findings (C / H / M / L)',
+        meta: { width: 180 },
+        enableSorting: false,
+        cell: ({ row }) =>
+          row.original.severityCounts ? (
+            <Link href={href('/findings', { resource: row.original.resourceId, status: 'ACTIVE' })} title="Open these findings in the explorer">
+              <SeverityCountsCells counts={row.original.severityCounts} />
+            </Link>
+          ) : (
+            <span className="muted">—</span>
+          ),
+      },
     ],
     [],
   );

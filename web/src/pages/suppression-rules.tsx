@@ -6,7 +6,7 @@ import { useMemo, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { ColumnDef } from '@tanstack/react-table';
 import type { RuleScope, SuppressionRule } from '../api.js';
-import { JUSTIFICATIONS, countFindings, createRule, deleteRule, listRules, previewRule, searchFindings } from '../api.js';
+import { JUSTIFICATIONS, countFindings, createRule, deleteRule, listAccounts, listRules, previewRule, searchFindings, updateRule } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { FilterBar } from '../components/filter-bar.js';
 import { Card, ErrorNotice, Link, PageHeader, SeverityBadge } from '../components/ui.js';
@@ -20,7 +20,9 @@ import { useApi } from '../use-api.js';
 export function SuppressionRulesPage(): ReactNode {
   const { params } = useLocation();
   const creating = params.get('new') === '1';
+  const editId = params.get('edit') ?? undefined;
   const rules = useApi(listRules, 'rules', { live: true });
+  const editing = editId ? rules.data?.find((r) => r.id === editId) : undefined;
   const { ctx, principal } = useSession();
   const [error, setError] = useState<Error>();
 
@@ -60,7 +62,15 @@ export function SuppressionRulesPage(): ReactNode {
         header: '',
         enableSorting: false,
         cell: ({ row }) =>
-          principal.role === 'admin' ? (
+          principal.role === 'admin' && (row.original.accountId || principal.delegatedAdmin) ? (
+            <span className="row-actions">
+            <Link
+              className="button small"
+              href={href('/suppression-rules', { ...paramsFromCriteria(row.original.criteria), edit: row.original.id })}
+              data-testid={`edit-rule-${row.original.id}`}
+            >
+              Edit
+            </Link>
             <button
               type="button"
               className="danger small"
@@ -71,6 +81,7 @@ export function SuppressionRulesPage(): ReactNode {
             >
               Delete
             </button>
+            </span>
           ) : null,
       },
     ],
@@ -91,6 +102,8 @@ export function SuppressionRulesPage(): ReactNode {
         }
       />
       {creating ? <RuleForm params={params} onDone={rules.reload} /> : null}
+      {editing ? <RuleForm key={editing.id} params={params} rule={editing} onDone={rules.reload} /> : null}
+      {editId && rules.data && !editing ? <div className="notice error" role="alert">No rule {editId} is visible to this key.</div> : null}
       <ErrorNotice error={error ?? rules.error} />
       <Card title={`Rules${rules.data ? ` (${rules.data.length})` : ''}`} id="rule-list">
         <DataTable
@@ -106,8 +119,12 @@ export function SuppressionRulesPage(): ReactNode {
   );
 }
 
-function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode {
-  const { params } = props;
+/**
+ * The rule form: a new rule from the explorer's filter, or an edit of `rule` (its filter is
+ * put in the URL by the Edit link, so the filter bar edits it like any filter).
+ */
+function RuleForm(props: { params: URLSearchParams; rule?: SuppressionRule; onDone(): void }): ReactNode {
+  const { params, rule } = props;
   const { ctx, principal, account } = useSession();
   const criteria = useMemo(() => {
     // A rule suppresses findings whatever their status; the explorer's status filter only chose what to look at.
@@ -122,10 +139,13 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
     p.delete('status');
     return describeFilter(p);
   }, [params]);
-  // The delegated administrator's rules default to the account it narrowed to, else the organization.
-  const [scope, setScope] = useState<RuleScope['scope']>(principal.delegatedAdmin && !account ? 'ORGANIZATION' : 'ACCOUNT');
+  // A rule applies to the current account unless the delegated administrator explicitly
+  // chooses (and confirms) the whole organization.
+  const [scope, setScope] = useState<RuleScope['scope']>('ACCOUNT');
+  const [orgConfirmed, setOrgConfirmed] = useState(false);
   const [ruleAccount, setRuleAccount] = useState<string>(account ?? principal.accountId);
-  const where: RuleScope = scope === 'ORGANIZATION' ? { scope } : { scope, accountId: ruleAccount || undefined };
+  const accounts = useApi((c) => listAccounts({ ...c, account: undefined }), 'accounts', { enabled: principal.delegatedAdmin && !rule });
+  const where: RuleScope = rule ? (rule.accountId ? { scope: 'ACCOUNT', accountId: rule.accountId } : { scope: 'ORGANIZATION' }) : scope === 'ORGANIZATION' ? { scope } : { scope, accountId: ruleAccount || undefined };
   const whereKey = JSON.stringify(where);
   const preview = useApi((c) => previewRule(c, JSON.parse(criteriaKey), JSON.parse(whereKey)), `${criteriaKey}|${whereKey}`, { enabled: !empty, live: true });
   const worst = useApi(
@@ -137,10 +157,10 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
     `worst|${criteriaKey}|${whereKey}`,
     { enabled: !empty, live: true },
   );
-  const [name, setName] = useState('');
-  const [reason, setReason] = useState('');
-  const [justification, setJustification] = useState<string>('');
-  const [expires, setExpires] = useState('');
+  const [name, setName] = useState(rule?.name ?? '');
+  const [reason, setReason] = useState(rule?.reason ?? '');
+  const [justification, setJustification] = useState<string>(rule?.justification ?? '');
+  const [expires, setExpires] = useState(rule?.expiresAt ? rule.expiresAt.slice(0, 10) : '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
 
@@ -149,13 +169,26 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
     setBusy(true);
     setError(undefined);
     try {
+      const expiresAt = expires ? new Date(`${expires}T23:59:59Z`).toISOString() : undefined;
+      if (rule) {
+        await updateRule(ctx, rule.id, {
+          name: name.trim() || rule.name,
+          filterCriteria: criteria,
+          reason: reason.trim(),
+          justification: justification || null,
+          expiresAt: expiresAt ?? null,
+        });
+        props.onDone();
+        setParams(Object.fromEntries([...params.keys()].map((k) => [k, undefined])));
+        return;
+      }
       await createRule(ctx, {
         ...where,
         name: name.trim() || ruleFilterText.slice(0, 200) || 'Suppression rule',
         filterCriteria: criteria,
         reason: reason.trim(),
         justification: justification || undefined,
-        expiresAt: expires ? new Date(`${expires}T23:59:59Z`).toISOString() : undefined,
+        expiresAt,
       });
       props.onDone();
       navigate('/findings', { ...filterParams(params), status: 'SUPPRESSED' });
@@ -167,11 +200,23 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
   }
 
   return (
-    <Card title="New suppression rule" id="new-rule" actions={<button type="button" className="link" onClick={() => setParams({ new: undefined })}>Cancel</button>}>
-      <p className="muted">The rule's filter is the explorer's filter; change it here and the preview follows. Status is not part of a rule: it is what the rule sets.</p>
+    <Card
+      title={rule ? `Edit rule “${rule.name ?? rule.id}”` : 'New suppression rule'}
+      id={rule ? 'edit-rule' : 'new-rule'}
+      actions={
+        <button type="button" className="link" onClick={() => setParams(rule ? Object.fromEntries([...params.keys()].map((k) => [k, undefined])) : { new: undefined })}>
+          Cancel
+        </button>
+      }
+    >
+      <p className="muted">
+        {rule
+          ? 'Change the filter here and the preview follows. Saving releases the findings the rule holds and applies it again as edited.'
+          : "The rule's filter is the explorer's filter; change it here and the preview follows. Status is not part of a rule: it is what the rule sets."}
+      </p>
       <FilterBar params={params} />
       <div className="rule-grid">
-        <form className="rule-form" onSubmit={(e) => void submit(e)} aria-label="New suppression rule">
+        <form className="rule-form" onSubmit={(e) => void submit(e)} aria-label={rule ? 'Edit suppression rule' : 'New suppression rule'}>
           <label htmlFor="r-name">Name</label>
           <input id="r-name" value={name} onChange={(e) => setName(e.target.value)} placeholder={ruleFilterText || 'e.g. Test images'} maxLength={200} />
           <label htmlFor="r-reason">Reason (required)</label>
@@ -187,31 +232,60 @@ function RuleForm(props: { params: URLSearchParams; onDone(): void }): ReactNode
           </select>
           <label htmlFor="r-exp">Expires</label>
           <input id="r-exp" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
-          {principal.delegatedAdmin ? (
+          {rule ? (
+            <p className="muted small" data-testid="rule-scope">
+              Applies to {rule.accountId ? <>account <span className="mono">{rule.accountId}</span></> : 'every account (organization-wide)'}. To move a rule, delete it and create it again.
+            </p>
+          ) : principal.delegatedAdmin ? (
             <>
               <label htmlFor="r-scope">Applies to</label>
-              <select id="r-scope" value={scope} onChange={(e) => setScope(e.target.value as RuleScope['scope'])}>
-                <option value="ORGANIZATION">Every account (organization-wide)</option>
+              <select
+                id="r-scope"
+                value={scope}
+                onChange={(e) => {
+                  setScope(e.target.value as RuleScope['scope']);
+                  setOrgConfirmed(false);
+                }}
+              >
                 <option value="ACCOUNT">One account</option>
+                <option value="ORGANIZATION">Every account (organization-wide)</option>
               </select>
               {scope === 'ACCOUNT' ? (
                 <>
                   <label htmlFor="r-acct">Account</label>
-                  <input id="r-acct" value={ruleAccount} onChange={(e) => setRuleAccount(e.target.value.trim())} />
+                  <select id="r-acct" value={ruleAccount} onChange={(e) => setRuleAccount(e.target.value)}>
+                    {[...new Set([ruleAccount, ...(accounts.data ?? []).map((a) => a.id)])].map((id) => {
+                      const a = accounts.data?.find((x) => x.id === id);
+                      return (
+                        <option key={id} value={id}>
+                          {a && a.name !== a.id ? `${a.name} (${a.id})` : id}
+                        </option>
+                      );
+                    })}
+                  </select>
                 </>
-              ) : null}
+              ) : (
+                <label className="confirm">
+                  <input type="checkbox" checked={orgConfirmed} onChange={(e) => setOrgConfirmed(e.target.checked)} data-testid="confirm-org" /> Suppress matching findings in every account, present and future
+                </label>
+              )}
             </>
           ) : null}
-          <ErrorNotice error={error} what="Could not create the rule" />
-          <button type="submit" className="primary" disabled={busy || empty || !reason.trim() || principal.role !== 'admin'} data-testid="create-rule">
-            {busy ? 'Creating…' : `Suppress ${preview.data ? num(preview.data.count) : ''} findings`}
+          <ErrorNotice error={error} what={rule ? 'Could not save the rule' : 'Could not create the rule'} />
+          <button
+            type="submit"
+            className="primary"
+            disabled={busy || empty || !reason.trim() || principal.role !== 'admin' || (!rule && scope === 'ORGANIZATION' && !orgConfirmed)}
+            data-testid={rule ? 'save-rule' : 'create-rule'}
+          >
+            {rule ? (busy ? 'Saving…' : 'Save rule') : busy ? 'Creating…' : `Suppress ${preview.data ? num(preview.data.count) : ''} findings`}
           </button>
           {principal.role !== 'admin' ? <p className="muted small">Only admins create rules.</p> : null}
           {empty ? <p className="muted small">Set at least one filter: a rule without one would suppress everything.</p> : null}
         </form>
         <div className="rule-preview" aria-live="polite">
           <h3>
-            Preview: <span data-testid="preview-count">{empty ? '—' : preview.data ? num(preview.data.count) : '…'}</span> active findings would be suppressed
+            Preview: <span data-testid="preview-count">{empty ? '—' : preview.data ? num(preview.data.count) : '…'}</span> {rule ? 'more ' : ''}active findings would be suppressed
           </h3>
           <ErrorNotice error={preview.error} what="Preview" />
           {!empty && worst.data?.findings.length ? <p className="muted small">The worst of them:</p> : null}
