@@ -1,0 +1,2 @@
+// placeholder replaced below
+export interface BaseImageAdvice { base: { name?: string; digest?: string }; recommendation?: { summary: string } }
