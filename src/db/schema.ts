@@ -166,6 +166,8 @@ export interface FindingsTable {
   updated_at: number;
   closed_at: number | null;
   detail: string;
+  /** BASE_IMAGE or APPLICATION when the image's base is known (migration 0012); null otherwise. */
+  origin?: string | null;
 }
 
 /** The timeline of a finding: every state change, with why. */
