@@ -221,6 +221,25 @@ export interface ScanSubmissionsTable {
   updated_at: number;
 }
 
+/** Layers of a stored image and its base-image annotations (migration 0012; src/remediation/origin.ts). */
+export interface ImageLayersTable {
+  resource_id: string;
+  account_id: string;
+  /** The inventory version the row was read from. */
+  inventory_version: number;
+  /** Key of the bottom layer, for finding images that may share a base. */
+  first_layer: string;
+  layer_count: number;
+  /** JSON array: per layer its diff id (content of the uncompressed layer) or, lacking one, its digest. */
+  layers: string;
+  /** JSON array: the manifest layer digests, which packages' `layer` names. */
+  layer_digests: string;
+  base_name: string | null;
+  base_digest: string | null;
+  /** The image config's `created`, ISO-8601. */
+  created: string | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   accounts: AccountsTable;
@@ -236,4 +255,5 @@ export interface Database {
   finding_events: FindingEventsTable;
   suppression_rules: SuppressionRulesTable;
   scan_submissions: ScanSubmissionsTable;
+  image_layers: ImageLayersTable;
 }
