@@ -91,6 +91,7 @@ export const STRING_FIELDS = {
   fixAvailable: 'fix_available',
   exploited: 'exploited',
   findingType: 'type',
+  origin: 'origin',
 } as const;
 
 /** A string field of the criteria. */
@@ -104,6 +105,7 @@ const ENUM_VALUES: Partial<Record<StringField, readonly string[]>> = {
   fixAvailable: ['YES', 'NO', 'PARTIAL'],
   exploited: ['YES', 'NO'],
   findingType: FINDING_TYPES,
+  origin: ['BASE_IMAGE', 'APPLICATION'],
 };
 
 /** Inspector's resource type names, mapped to Vigil's. */
@@ -136,6 +138,7 @@ export const filterCriteriaSchema = z
     fixAvailable: strings,
     exploited: strings,
     findingType: strings,
+    origin: strings,
     resourceTags: z.array(mapFilterSchema).max(MAX_FILTERS_PER_FIELD).optional(),
     vulnerablePackages: z.array(packageFilterSchema).max(MAX_FILTERS_PER_FIELD).optional(),
     score: numbers,

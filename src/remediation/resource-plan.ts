@@ -7,6 +7,7 @@ import type { ResourcesTable } from '../db/schema.js';
 import type { AccountScope } from '../findings/scope.js';
 import { scopeSql } from '../findings/scope.js';
 import type { Finding } from '../matching/types.js';
+import { baseImageAdvice } from './base-image.js';
 import { planRemediation, type FindingOrigin, type PlanFinding, type RemediationAction, type RemediationPlan, type UnfixableEntry } from './plan.js';
 import type { RemediationDocument } from './render.js';
 
@@ -24,16 +25,18 @@ export async function resourceInScope(db: Db, scope: AccountScope, id: string): 
   return db.kysely.selectFrom('resources').selectAll().where('id', '=', id).where(scopeSql(scope, 'resources.account_id')).executeTakeFirst();
 }
 
-/** The plan document of a resource (undefined when it is not in scope). */
-export async function resourcePlan(db: Db, scope: AccountScope, id: string): Promise<(RemediationDocument & { resourceId: string }) | undefined> {
+/** The plan document of a resource (undefined when it is not in scope); `baseImage: false` skips the base-image advice. */
+export async function resourcePlan(db: Db, scope: AccountScope, id: string, opts: { baseImage?: boolean } = {}): Promise<(RemediationDocument & { resourceId: string }) | undefined> {
   const row = await resourceInScope(db, scope, id);
   if (!row) return undefined;
-  const plan = planRemediation(await activePlanFindings(db, id));
+  const findings = await activePlanFindings(db, id);
+  const baseImage = opts.baseImage === false ? undefined : await baseImageAdvice(db, row, findings);
   return {
     schemaVersion: 1,
     resourceId: row.id,
     target: { type: row.type, name: row.name, ...(row.image_digest ? { digest: row.image_digest } : {}) },
-    ...plan,
+    ...planRemediation(findings),
+    ...(baseImage ? { baseImage } : {}),
   };
 }
 

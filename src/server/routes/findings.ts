@@ -106,7 +106,7 @@ export const findingRoutes: RouteModule = (r) => {
       if (!f) throw notFound(`finding ${params.id}`);
       // The per-finding line reads the resource's plan: the upgrade that closes this finding
       // closes its siblings too, to the version that fixes them all.
-      const plan = await resourcePlan(db, scopeOf(principal), f.resource.id);
+      const plan = await resourcePlan(db, scopeOf(principal), f.resource.id, { baseImage: false });
       const remediation = plan && findingRemediation(plan, f.findingId);
       return remediation ? { ...f, remediation } : f;
     },
