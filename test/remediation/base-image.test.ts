@@ -105,7 +105,7 @@ describe.each(dialectCases())('base images on $name', (dialect) => {
     const base = await search({ resourceId: [{ comparison: 'EQUALS', value: appId }], origin: [{ comparison: 'EQUALS', value: 'BASE_IMAGE' }] });
     expect(base.length).toBe(debian.length);
     const agg = await t.call(t.keys.acme.viewer, { method: 'POST', url: '/api/v1/findings/aggregate', payload: { aggregationType: 'ORIGIN', filterCriteria: { resourceId: [{ comparison: 'EQUALS', value: appId }] } } });
-    const counts = Object.fromEntries((agg.json().responses as { key: { origin: string }; counts: { total: number } }[]).map((r) => [r.key.origin, r.counts.total]));
+    const counts = Object.fromEntries((agg.json().rows as { key: { origin: string }; counts: { total: number } }[]).map((r) => [r.key.origin, r.counts.total]));
     expect(counts).toEqual({ BASE_IMAGE: debian.length, APPLICATION: 2 });
     // A base image has no base of its own: its findings have no origin.
     expect((await search({ resourceId: [{ comparison: 'EQUALS', value: oldId }] })).every((f) => f.origin === undefined)).toBe(true);
