@@ -47,8 +47,9 @@ export async function baseImageAdvice(db: Db, resource: ResourcesTable, findings
   const baseKeys = new Set(findings.filter((f) => f.origin === 'BASE_IMAGE').map((f) => keyOf(f.id, f.package.name)));
   const advice: BaseImageAdvice = {
     base: {
-      name: row.base_name ?? (base.image_repository ? shortName(base.image_repository, (JSON.parse(base.image_tags) as string[])[0]) : base.name),
-      ...(row.base_digest ?? base.image_digest ? { digest: row.base_digest ?? base.image_digest ?? undefined } : {}),
+      // The stored image found is the base; an annotation may spell it otherwise (docker.io/library/debian:bookworm).
+      name: base.image_repository ? shortName(base.image_repository, (JSON.parse(base.image_tags) as string[])[0]) : base.name,
+      ...(base.image_digest ?? row.base_digest ? { digest: base.image_digest ?? row.base_digest ?? undefined } : {}),
       resourceId: base.id,
       via: found.via,
     },
