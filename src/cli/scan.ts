@@ -11,6 +11,7 @@ import type { ScanWarning } from '../inventory/types.js';
 import { runScan } from '../matching/engine.js';
 import { failsGate, filterFindings } from '../matching/filters.js';
 import { applyIgnoreEntries, IgnoreFileError, readIgnoreFile, type IgnoreEntry } from '../matching/ignore-file.js';
+import { newerReleaseLookup } from '../remediation/newer-release.js';
 import { renderScan, SCAN_FORMATS, type ScanFormat } from '../matching/output/index.js';
 import { storeIndex } from '../matching/store-index.js';
 import { summaryLine } from '../matching/output/table.js';
@@ -170,7 +171,8 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     }
     result = filterFindings(result, { ...(severities ? { severities } : {}), ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
 
-    const text = await renderScan(format, result, { inventory, toolVersion });
+    const newerRelease = db && format.startsWith('remediation') ? newerReleaseLookup(storeIndex(db)) : undefined;
+    const text = await renderScan(format, result, { inventory, toolVersion, newerRelease });
     if (opts.output) {
       try {
         writeFileSync(opts.output, text);

@@ -174,6 +174,8 @@ export interface FindingsTable {
   /** NETWORK_REACHABILITY findings: the open port range, inclusive; NULL on package findings. */
   port_begin?: number | null;
   port_end?: number | null;
+  /** BASE_IMAGE or APPLICATION when the image's base is known (migration 0012); null otherwise. */
+  origin?: string | null;
 }
 
 /** The timeline of a finding: every state change, with why. */
@@ -227,6 +229,25 @@ export interface ScanSubmissionsTable {
   updated_at: number;
 }
 
+/** Layers of a stored image and its base-image annotations (migration 0012; src/remediation/origin.ts). */
+export interface ImageLayersTable {
+  resource_id: string;
+  account_id: string;
+  /** The inventory version the row was read from. */
+  inventory_version: number;
+  /** Key of the bottom layer, for finding images that may share a base. */
+  first_layer: string;
+  layer_count: number;
+  /** JSON array: per layer its diff id (content of the uncompressed layer) or, lacking one, its digest. */
+  layers: string;
+  /** JSON array: the manifest layer digests, which packages' `layer` names. */
+  layer_digests: string;
+  base_name: string | null;
+  base_digest: string | null;
+  /** The image config's `created`, ISO-8601. */
+  created: string | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   accounts: AccountsTable;
@@ -245,6 +266,7 @@ export interface Database {
   network_snapshots: NetworkSnapshotsTable;
   network_host_reports: NetworkHostReportsTable;
   host_reachability: HostReachabilityTable;
+  image_layers: ImageLayersTable;
 }
 
 /** A topology snapshot of an account: the importer's input files, kept to analyse again. */

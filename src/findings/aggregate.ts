@@ -12,7 +12,7 @@ import { scopeSql, type AccountScope } from './scope.js';
 import { GROUP_SEVERITY_COLUMNS, activeOnlyRest, isResourceLevel, refreshSummary, type GroupKind } from './summary.js';
 
 /** What findings can be grouped by. */
-export const AGGREGATION_TYPES = ['VULNERABILITY', 'PACKAGE', 'CONTAINER_IMAGE', 'REPOSITORY', 'IMAGE_LAYER', 'HOST', 'ACCOUNT', 'FINDING_TYPE', 'SEVERITY'] as const;
+export const AGGREGATION_TYPES = ['VULNERABILITY', 'PACKAGE', 'CONTAINER_IMAGE', 'REPOSITORY', 'IMAGE_LAYER', 'HOST', 'ACCOUNT', 'FINDING_TYPE', 'SEVERITY', 'ORIGIN'] as const;
 /** A grouping. */
 export type AggregationType = (typeof AGGREGATION_TYPES)[number];
 
@@ -53,6 +53,8 @@ const GROUPINGS: Record<AggregationType, Grouping> = {
   ACCOUNT: { keys: { accountId: ref('account_id') } },
   FINDING_TYPE: { keys: { findingType: ref('type') } },
   SEVERITY: { keys: { severity: ref('severity') } },
+  // Base image or application layers, for images whose base is known (findings.origin).
+  ORIGIN: { keys: { origin: ref('origin') }, filter: sql<SqlBool>`findings.origin IS NOT NULL` },
 };
 
 /** An aggregation request. */

@@ -97,6 +97,7 @@ export const STRING_FIELDS = {
   exploited: 'exploited',
   findingType: 'type',
   networkProtocol: 'network_protocol',
+  origin: 'origin',
 } as const;
 
 /** A string field of the criteria. */
@@ -111,6 +112,7 @@ const ENUM_VALUES: Partial<Record<StringField, readonly string[]>> = {
   exploited: ['YES', 'NO'],
   findingType: FINDING_TYPES,
   networkProtocol: ['tcp', 'udp', 'all'],
+  origin: ['BASE_IMAGE', 'APPLICATION'],
 };
 
 /** Inspector's resource type names, mapped to Vigil's. */
@@ -146,6 +148,7 @@ export const filterCriteriaSchema = z
     networkProtocol: strings,
     /** Network findings whose open range overlaps one of these port ranges (Inspector's PortRangeFilter). */
     portRange: z.array(portRangeFilterSchema).max(MAX_FILTERS_PER_FIELD).optional(),
+    origin: strings,
     resourceTags: z.array(mapFilterSchema).max(MAX_FILTERS_PER_FIELD).optional(),
     vulnerablePackages: z.array(packageFilterSchema).max(MAX_FILTERS_PER_FIELD).optional(),
     score: numbers,

@@ -17,6 +17,7 @@ import { severityRank } from './model.js';
 import { getSettings } from './settings.js';
 import { upsertResource, type ResourceInput } from './resources.js';
 import { applyRulesToResource } from './suppression.js';
+import { assignOrigins } from '../remediation/origin.js';
 
 /** Key of a finding within its resource: ecosystem, package, version and vulnerability. */
 export function findingKey(f: Finding): string {
@@ -274,6 +275,9 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
   }
   for (const slice of chunks(inserts, rowsPerStatement(Object.keys(inserts[0] ?? {}).length || 1))) await db.kysely.insertInto('findings').values(slice).execute();
   for (const slice of chunks(events, rowsPerStatement(5))) await db.kysely.insertInto('finding_events').values(slice).execute();
+
+  // Images whose base is known tell base-image findings from their own (migration 0012).
+  await assignOrigins(db, updates.map((u) => u.resource));
 
   // Suppression rules in force claim the resources' ACTIVE findings; without any rule there
   // is nothing to ask per resource.

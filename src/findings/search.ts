@@ -96,6 +96,8 @@ export interface PackageApiFinding extends Omit<ScanFinding, 'id'> {
   exploited: boolean;
   resource: { id: string; type: ResourceType; name: string; image?: { registry?: string; repository?: string; digest?: string } };
   suppressedBy?: string;
+  /** For an image whose base is known: whether the package came with the base image. */
+  origin?: 'BASE_IMAGE' | 'APPLICATION';
   firstObservedAt: string;
   lastObservedAt: string;
   updatedAt: string;
@@ -123,6 +125,7 @@ export function toApiFinding(row: FindingsTable): ApiFinding {
         : {}),
     },
     suppressedBy: row.suppressed_by ?? undefined,
+    ...(row.origin ? { origin: row.origin as 'BASE_IMAGE' | 'APPLICATION' } : {}),
     firstObservedAt: iso(row.first_observed_at)!,
     lastObservedAt: iso(row.last_observed_at)!,
     updatedAt: iso(row.updated_at)!,

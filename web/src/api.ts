@@ -4,6 +4,7 @@
  * RFC 9457 problem documents and are thrown as {@link ApiError}.
  */
 import type { FixAvailable, ScoreAdjustment, Severity } from '../../src/matching/types.js';
+import type { FindingRemediation } from '../../src/remediation/resource-plan.js';
 
 export type { FixAvailable, ScoreAdjustment, Severity };
 
@@ -141,6 +142,10 @@ export interface StoredFinding {
   closedAt?: string;
   suppressedBy?: string;
   timeline?: TimelineEntry[];
+  /** The resource's plan action that closes this finding (server-side logic, src/remediation/). */
+  remediation?: FindingRemediation;
+  /** For images with a known base: whether the package came with the base image. */
+  origin?: 'BASE_IMAGE' | 'APPLICATION';
 }
 
 /** How the internet reaches a port: Inspector's `networkReachabilityDetails`. */
@@ -695,3 +700,8 @@ export function getMttr(ctx: ApiContext, weeks = 12): Promise<Mttr> {
 
 /** The URL of the event stream (read with fetch so the key travels in a header, not the URL). */
 export const eventStreamPath = `${base}/events/stream`;
+
+/** GET of any API path (below /api/v1), for modules that keep their own calls (web/src/remediation.ts). */
+export function getJson<T>(ctx: ApiContext, path: string): Promise<T> {
+  return call(ctx, 'GET', path);
+}

@@ -14,6 +14,7 @@ import type { Theme } from './theme.js';
 import { useApi } from './use-api.js';
 import { ErrorNotice, Link, Loading } from './components/ui.js';
 import { usePage } from './pages/index.js';
+import { RemediationPlanRoute, remediationPlanPath } from './pages/remediation-route.js';
 
 /** The whole dashboard. */
 export function App(): ReactNode {
@@ -97,6 +98,7 @@ function Shell(props: { theme: Theme; toggleTheme(): void }): ReactNode {
   const { path } = useLocation();
   const session = useSession();
   const page = pageAt(path);
+  const planOf = remediationPlanPath(path);
 
   useEffect(() => {
     if (!page) navigate('/overview', undefined, { replace: true });
@@ -154,7 +156,7 @@ function Shell(props: { theme: Theme; toggleTheme(): void }): ReactNode {
           </div>
         </header>
         <main id="main" tabIndex={-1}>
-          {page ? <PageView path={page.path} /> : null}
+          {planOf !== undefined ? <RemediationPlanRoute resourceId={planOf} /> : page ? <PageView path={page.path} /> : null}
         </main>
       </div>
     </div>

@@ -1,55 +1,34 @@
 /**
- * The remediation line of a finding: the command that upgrades the package with the
- * package manager of its ecosystem, or the plain instruction when no fix exists yet.
+ * Remediation as the dashboard shows it. The logic lives once, server-side
+ * (src/remediation/): the finding detail carries its plan action as `remediation`, and the
+ * plan page reads GET /api/v1/resources/{id}/remediation. Nothing here decides versions or
+ * commands.
  */
-import { tryParseEcosystem } from '../../src/ecosystems.js';
+import type { ApiContext } from './api.js';
+import { getJson } from './api.js';
+import type { FindingRemediation } from '../../src/remediation/resource-plan.js';
+import type { RemediationDocument } from '../../src/remediation/render.js';
 
-/** A remediation as the finding panel shows it. */
-export interface Remediation {
+export type { FindingRemediation };
+export type { RemediationAction, UnfixableEntry, PlanFindingRef } from '../../src/remediation/plan.js';
+
+/** The plan of a resource as the API returns it. */
+export type ResourcePlan = RemediationDocument & { resourceId: string };
+
+/** A remediation line as the finding panel shows it. */
+export interface RemediationLine {
   summary: string;
   command?: string;
+  hint?: string;
 }
 
-/** What to run (or do) to fix a package at `installed` with the fix in `fixed`. */
-export function remediation(pkg: { name: string; version: string; ecosystem: string; source?: { name: string } }, fixed: string | undefined): Remediation {
-  if (!fixed) return { summary: `No fixed version of ${pkg.name} is published yet; consider a suppression rule with a justification, or a mitigation.` };
-  const eco = tryParseEcosystem(pkg.ecosystem);
-  const summary = `Upgrade ${pkg.name} from ${pkg.version} to ${fixed} or later.`;
-  if (!eco) return { summary };
-  const n = pkg.name;
-  switch (eco.info.purlType) {
-    case 'deb':
-      // Debian's fixed versions are per source package; every binary built from it moves together.
-      return { summary, command: `apt-get update && apt-get install --only-upgrade ${n}` };
-    case 'apk':
-      return { summary, command: `apk upgrade --no-cache ${n}` };
-    case 'rpm':
-      return { summary, command: `dnf upgrade -y ${n}` };
-    case 'npm':
-      return { summary, command: `npm install ${n}@^${fixed}` };
-    case 'pypi':
-      return { summary, command: `pip install --upgrade '${n}>=${fixed}'` };
-    case 'golang':
-      return { summary, command: `go get ${n}@v${fixed.replace(/^v/, '')} && go mod tidy` };
-    case 'maven': {
-      const [group, artifact] = n.split(':');
-      return { summary, command: `mvn versions:use-dep-version -Dincludes=${group}:${artifact ?? ''} -DdepVersion=${fixed} -DforceVersion=true` };
-    }
-    case 'nuget':
-      return { summary, command: `dotnet add package ${n} --version ${fixed}` };
-    case 'gem':
-      return { summary, command: `bundle update --conservative ${n}` };
-    case 'composer':
-      return { summary, command: `composer require '${n}:^${fixed}'` };
-    case 'cargo':
-      return { summary, command: `cargo update -p ${n} --precise ${fixed}` };
-    case 'hex':
-      return { summary, command: `mix deps.update ${n}` };
-    case 'pub':
-      return { summary, command: `dart pub upgrade ${n}` };
-    case 'cran':
-      return { summary, command: `Rscript -e 'install.packages("${n}")'` };
-    default:
-      return { summary };
-  }
+/** The panel's line: the server's plan action for the finding, or what the finding itself says when it has none (closed or suppressed findings are not planned). */
+export function remediationLine(f: { remediation?: FindingRemediation; fixedVersion?: string; package: { name: string } }): RemediationLine {
+  if (f.remediation) return f.remediation;
+  return { summary: f.fixedVersion ? `Upgrade ${f.package.name} to ${f.fixedVersion} or later.` : `No fixed version of ${f.package.name} is published yet.` };
+}
+
+/** The remediation plan of resource `id`. */
+export function getRemediationPlan(ctx: ApiContext, id: string): Promise<ResourcePlan> {
+  return getJson(ctx, `/resources/${encodeURIComponent(id)}/remediation`);
 }

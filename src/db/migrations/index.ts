@@ -18,6 +18,7 @@ import { coverageDetail } from './0008-coverage-detail.js';
 import { registryOutbound } from './0101-registry-outbound.js';
 import { scanSubmissions } from './0009-scan-submissions.js';
 import { network } from './0010-network.js';
+import { findingOrigin } from './0012-finding-origin.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -33,6 +34,7 @@ export const migrations: readonly VigilMigration[] = [
   coverageDetail,
   scanSubmissions,
   network,
+  findingOrigin,
   continuousMigration,
   registryOutbound,
 ];

@@ -3,11 +3,13 @@
  */
 import type { Inventory } from '../../inventory/types.js';
 import type { ScanResult } from '../types.js';
+import { planRemediation, type NewerReleaseLookup } from '../../remediation/plan.js';
+import { formatRemediationTable, scanTarget, type RemediationDocument } from '../../remediation/render.js';
 import { toSarif } from './sarif.js';
 import { formatTable } from './table.js';
 
 /** The formats `vigil scan --format` accepts. */
-export const SCAN_FORMATS = ['table', 'json', 'sarif', 'cyclonedx-vex', 'cyclonedx', 'spdx'] as const;
+export const SCAN_FORMATS = ['table', 'json', 'sarif', 'cyclonedx-vex', 'cyclonedx', 'spdx', 'remediation', 'remediation-json'] as const;
 
 /** One of {@link SCAN_FORMATS}. */
 export type ScanFormat = (typeof SCAN_FORMATS)[number];
@@ -16,6 +18,8 @@ export type ScanFormat = (typeof SCAN_FORMATS)[number];
 export interface RenderContext {
   inventory: Inventory;
   toolVersion: string;
+  /** For the remediation formats: where a later distribution release fixes what this one does not. */
+  newerRelease?: NewerReleaseLookup;
 }
 
 /** The result as the ordered JSON document issue 6 documents (docs/scan.md). */
@@ -46,6 +50,11 @@ export async function renderScan(format: ScanFormat, result: ScanResult, ctx: Re
     case 'spdx': {
       const { renderSbomWithVulnerabilities } = await import('./sbom.js');
       return renderSbomWithVulnerabilities(format, result, ctx);
+    }
+    case 'remediation':
+    case 'remediation-json': {
+      const doc: RemediationDocument = { schemaVersion: 1, target: scanTarget(result), ...planRemediation(result.findings, { newerRelease: ctx.newerRelease }) };
+      return format === 'remediation' ? formatRemediationTable(doc) : `${JSON.stringify(doc, null, 2)}\n`;
     }
   }
 }

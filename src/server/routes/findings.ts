@@ -7,6 +7,7 @@ import { AGGREGATION_SORTS, AGGREGATION_TYPES, aggregateFindings } from '../../f
 import { filterCriteriaInputSchema } from '../../findings/criteria.js';
 import { exportFindings } from '../../findings/export.js';
 import { getFinding, searchFindings, sortCriteriaSchema } from '../../findings/search.js';
+import { findingRemediation, resourcePlan } from '../../remediation/resource-plan.js';
 import { scopeOf } from '../accounts.js';
 import { badRequest, notFound } from '../problem.js';
 import type { RouteModule } from '../router.js';
@@ -103,7 +104,11 @@ export const findingRoutes: RouteModule = (r) => {
     async handler({ principal, params }) {
       const f = await getFinding(db, scopeOf(principal), params.id);
       if (!f) throw notFound(`finding ${params.id}`);
-      return f;
+      // The per-finding line reads the resource's plan: the upgrade that closes this finding
+      // closes its siblings too, to the version that fixes them all.
+      const plan = await resourcePlan(db, scopeOf(principal), f.resource.id, { baseImage: false });
+      const remediation = plan && findingRemediation(plan, f.findingId);
+      return remediation ? { ...f, remediation } : f;
     },
   });
 };

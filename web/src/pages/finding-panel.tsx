@@ -10,7 +10,8 @@ import { getFinding } from '../api.js';
 import type { CvssMetric } from '../cvss-metrics.js';
 import { ErrorNotice, Link, Loading, SeverityBadge } from '../components/ui.js';
 import { dateOnly, dateTime, enumLabel, pct } from '../format.js';
-import { remediation } from '../remediation.js';
+import { CopyLine } from '../components/copy-line.js';
+import { remediationLine } from '../remediation.js';
 import { href } from '../router.js';
 import { useApi } from '../use-api.js';
 import { NetworkDetail } from './network-path.js';
@@ -54,7 +55,7 @@ function isPackageFinding(f: StoredFinding): f is PackageFinding {
 
 function Detail(props: { f: PackageFinding }): ReactNode {
   const { f } = props;
-  const fix = remediation(f.package, f.fixedVersion);
+  const fix = remediationLine(f);
   return (
     <div className="detail">
       <header>
@@ -106,9 +107,19 @@ function Detail(props: { f: PackageFinding }): ReactNode {
           <dd className="mono">{f.package.version}</dd>
           <dt>Fixed in</dt>
           <dd className="mono">{f.fixedVersion ?? '—'}</dd>
+          {f.origin ? (
+            <>
+              <dt>Origin</dt>
+              <dd data-testid="origin">{f.origin === 'BASE_IMAGE' ? 'Base image (rebuild on a newer base to fix)' : 'Application layers'}</dd>
+            </>
+          ) : null}
         </dl>
         <p data-testid="remediation">{fix.summary}</p>
         {fix.command ? <CopyLine text={fix.command} /> : null}
+        {fix.hint ? <p className="muted small">{fix.hint}</p> : null}
+        <p className="small">
+          <Link href={`/resources/${encodeURIComponent(f.resource.id)}/remediation`}>Remediation plan of {f.resource.name}</Link>
+        </p>
       </section>
 
       <section aria-labelledby="s-where">
@@ -284,23 +295,3 @@ function Score(props: { f: StoredFinding }): ReactNode {
   );
 }
 
-function CopyLine(props: { text: string }): ReactNode {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="copyline">
-      <code>{props.text}</code>
-      <button
-        type="button"
-        onClick={() => {
-          void navigator.clipboard?.writeText(props.text).then(() => {
-            setCopied(true);
-            setTimeout(() => setCopied(false), 1500);
-          });
-        }}
-        aria-label="Copy the upgrade command"
-      >
-        {copied ? 'Copied' : 'Copy'}
-      </button>
-    </div>
-  );
-}
