@@ -219,6 +219,15 @@ export interface ScanSubmissionsTable {
   updated_at: number;
 }
 
+/** Breaches of the remediation SLA already announced, one per finding (see src/findings/sla-breaches.ts). */
+export interface SlaBreachAnnouncementsTable {
+  finding_id: string;
+  account_id: string;
+  /** The due date that was announced as passed. */
+  due_at: number;
+  announced_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   accounts: AccountsTable;
@@ -234,4 +243,5 @@ export interface Database {
   finding_events: FindingEventsTable;
   suppression_rules: SuppressionRulesTable;
   scan_submissions: ScanSubmissionsTable;
+  sla_breach_announcements: SlaBreachAnnouncementsTable;
 }

@@ -38,6 +38,8 @@ export const CSV_COLUMNS: [string, (f: ApiFinding) => string | number | boolean 
   ['lastObservedAt', (f) => f.lastObservedAt],
   ['updatedAt', (f) => f.updatedAt],
   ['closedAt', (f) => f.closedAt],
+  ['dueAt', (f) => f.dueAt],
+  ['slaStatus', (f) => f.slaStatus],
 ];
 
 /** Quotes a CSV field when it needs it (RFC 4180); neutralises spreadsheet formulas. */

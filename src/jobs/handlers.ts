@@ -6,6 +6,8 @@ import { indexedEcosystem, packagesUnderKeys, resourcesHoldingKeys } from '../fi
 import { findingPackageKey, inventoryFacts, recordFailedScan, recordReevaluations, recordScanInSteps, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
 import type { ResourceInput } from '../findings/resources.js';
 import { getSettings } from '../findings/settings.js';
+import { slaClock } from '../findings/sla.js';
+import { sweepSlaBreaches } from '../findings/sla-breaches.js';
 import { failSubmission, pruneSubmissions, runSubmission } from '../findings/submissions.js';
 import { expireRules } from '../findings/suppression.js';
 import type { Inventory } from '../inventory/types.js';
@@ -275,6 +277,12 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
     await pruneContinuousTables(deps.db.kysely, Date.now());
     await pruneSubmissions(deps.db, Date.now() - 7 * 86_400_000);
     log.info({ deleted }, 'retention sweep done');
+  });
+
+  queue.register('sla-sweep', async (job) => {
+    const announced = await sweepSlaBreaches(deps.db, deps.publisher, await slaClock(deps.db), job.signal);
+    if (announced > 0) deps.relay.wake();
+    log.info({ announced }, 'SLA breach sweep done');
   });
 
   queue.onFinalFailure(async (job, error) => {

@@ -153,6 +153,7 @@ export async function startContinuous(opts: ContinuousOptions): Promise<Continuo
   await queue.schedule('catalog-sync', { everyMinutes: 5 });
   await queue.schedule('coverage-sweep', { everyMinutes: 60 });
   await queue.schedule('retention-sweep', { everyMinutes: 1440 });
+  await queue.schedule('sla-sweep', { everyMinutes: 60 });
   relay.start();
   dispatcher.start();
   try {

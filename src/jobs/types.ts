@@ -11,7 +11,8 @@ export type JobName =
   | 'db-update'
   | 'catalog-sync'
   | 'coverage-sweep'
-  | 'retention-sweep';
+  | 'retention-sweep'
+  | 'sla-sweep';
 
 /** Every job name, for backends that must create queues up front. */
 export const jobNames: readonly JobName[] = [
@@ -22,6 +23,7 @@ export const jobNames: readonly JobName[] = [
   'catalog-sync',
   'coverage-sweep',
   'retention-sweep',
+  'sla-sweep',
 ];
 
 /** Retry policy: `retryLimit` retries after the first attempt, `retryDelaySeconds` doubled each time when `retryBackoff`. */
