@@ -36,6 +36,10 @@ const STYLE = `
   tr { page-break-inside: avoid; }
   .muted { color: #555; }
   .breach { color: #a00; font-weight: bold; }
+  table.controls th:nth-child(1) { width: 13%; }
+  table.controls th:nth-child(2) { width: 9%; }
+  table.controls th:nth-child(3) { width: 38%; }
+  ul { margin: 0; padding-left: 12pt; }
 `;
 
 /** Renders the report. */
@@ -72,7 +76,7 @@ ${Object.keys(r.policy.accounts).length ? `Account overrides: ${escapeHtml(Objec
 <h2>Findings by account and severity</h2>
 ${accounts || '<p>No accounts in scope.</p>'}
 <h2>Scan coverage and cadence</h2>
-<p>${scannedInPeriod} of ${resources} resources were scanned in the period; ${notScannedInPeriod.length} were not.</p>
+<p>${scannedInPeriod} of ${resources} resources were scanned in the period; ${notScannedInPeriod.length} ${notScannedInPeriod.length === 1 ? 'was' : 'were'} not.</p>
 <h3>Resources not scanned in the period</h3>
 ${notScannedInPeriod.length ? `<table><thead><tr><th>Account</th><th>Type</th><th>Resource</th><th>Last scanned</th><th class="n">Scans</th></tr></thead><tbody>${cadenceRows(notScannedInPeriod)}</tbody></table>` : '<p>None.</p>'}
 <h3>Last scan of each resource</h3>
@@ -80,7 +84,7 @@ ${notScannedInPeriod.length ? `<table><thead><tr><th>Account</th><th>Type</th><t
 ${more}
 <h2>Requirements evidenced</h2>
 <p class="muted">Requirement texts are paraphrased; read the standards for their exact wording.</p>
-<table><thead><tr><th>Framework</th><th>Requirement</th><th>What it asks</th><th>Evidence in this report</th></tr></thead><tbody>${controls}</tbody></table>
+<table class="controls"><thead><tr><th>Framework</th><th>Requirement</th><th>What it asks</th><th>Evidence in this report</th></tr></thead><tbody>${controls}</tbody></table>
 </body></html>
 `;
 }

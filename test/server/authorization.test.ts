@@ -92,6 +92,10 @@ describe.each(dialectCases())('authorization matrix on $name', (dialect) => {
     { name: 'create account', roles: ['admin'], kind: 'org', request: async () => ({ method: 'POST', url: '/api/v1/accounts', payload: { id: `a${Math.random().toString(36).slice(2, 10)}` } }) },
     { name: 'change settings', roles: ['admin'], kind: 'org', request: async () => ({ method: 'PATCH', url: '/api/v1/settings', payload: { closedRetentionDays: 30 } }) },
     { name: 'org-wide rule', roles: ['admin'], kind: 'org', request: async () => ({ method: 'POST', url: '/api/v1/suppression-rules', payload: { scope: 'ORGANIZATION', name: 'n', reason: 'r', filterCriteria: { title: [{ comparison: 'EQUALS', value: 'nothing' }] } } }) },
+    { name: 'SLA policy', roles: ['viewer'], kind: 'list', request: async () => ({ method: 'GET', url: '/api/v1/sla-policy' }) },
+    { name: 'change SLA policy', roles: ['admin'], kind: 'org', request: async () => ({ method: 'PUT', url: '/api/v1/sla-policy', payload: {} }) },
+    { name: 'compliance', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/compliance?accountId=${a}` }) },
+    { name: 'compliance report', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/reports/compliance?accountId=${a}&format=html` }) },
   ];
 
   beforeAll(async () => {
