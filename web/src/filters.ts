@@ -39,6 +39,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
   { param: 'first', label: 'First observed', kind: 'date', criteria: 'firstObservedAt' },
   { param: 'last', label: 'Last observed', kind: 'date', criteria: 'lastObservedAt' },
   { param: 'updated', label: 'Updated', kind: 'date', criteria: 'updatedAt' },
+  { param: 'sla', label: 'SLA status', kind: 'enum', criteria: 'slaStatus', options: ['BREACHED', 'DUE_SOON', 'WITHIN'] },
 ];
 
 /** Query keys that are page state but not filters. */
