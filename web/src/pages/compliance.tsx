@@ -55,7 +55,7 @@ export function CompliancePage(): ReactNode {
         actions={<ReportDownload from={period.from} to={period.toExclusive} />}
       />
       <ErrorNotice error={report.error ?? now.error} />
-      <div className="stats sla-stats" data-testid="sla-stats">
+      <div className="stats sla-stats" data-testid="sla-stats" data-loaded={now.data ? 'yes' : undefined}>
         {(['BREACHED', 'DUE_SOON', 'WITHIN'] as const).map((s) => (
           <Link key={s} href={href('/findings', { status: 'ACTIVE', sla: s })} className={`stat sla-${s.toLowerCase()}`} data-testid={`sla-${s}`}>
             <span className="stat-label">Open, {s === 'WITHIN' ? 'within SLA' : s === 'DUE_SOON' ? 'due soon' : 'past SLA'}</span>
@@ -166,7 +166,11 @@ function Figures(props: { report: ComplianceReport }): ReactNode {
         <p data-testid="cadence-summary">
           {num(scannedInPeriod)} of {num(resources)} resources scanned in the period; {num(notScannedInPeriod.length)} not scanned.
         </p>
-        <DataTable label="Resources not scanned in the period" data={notScannedInPeriod} columns={cadenceColumns} rowId={(c) => c.resourceId} empty="Every resource was scanned in the period." />
+        {notScannedInPeriod.length ? (
+          <DataTable label="Resources not scanned in the period" data={notScannedInPeriod} columns={cadenceColumns} rowId={(c) => c.resourceId} />
+        ) : (
+          <p className="muted">Every resource was scanned in the period.</p>
+        )}
         <details>
           <summary>Last scan of every resource ({num(cadence.length)})</summary>
           <DataTable label="Last scan of every resource" data={cadence} columns={cadenceColumns} rowId={(c) => c.resourceId} />
