@@ -79,6 +79,9 @@ const SEARCHES: SearchCase[] = [
   },
   { label: 'organization, ACTIVE exploited, by EPSS', make: () => ({ scope: 'ALL', criteria: { status: eq('ACTIVE'), exploited: eq('YES') }, sort: { field: 'EPSS', sortOrder: 'DESC' } }), secondPage: true },
   { label: 'organization, one vulnerability, by score', make: (r) => ({ scope: 'ALL', criteria: { vulnerabilityId: eq(`CVE-2024-${String(Math.floor(r() * 20000)).padStart(5, '0')}`) }, sort: { field: 'SCORE', sortOrder: 'DESC' } }) },
+  // SLA status is judged against the stored policy and the clock (src/findings/sla.ts).
+  { label: 'account, ACTIVE past SLA, by score', make: (r) => ({ scope: [account(r)], criteria: { status: eq('ACTIVE'), slaStatus: eq('BREACHED') }, sort: { field: 'SCORE', sortOrder: 'DESC' } }), secondPage: true },
+  { label: 'organization, ACTIVE due soon, by first observed', make: () => ({ scope: 'ALL', criteria: { status: eq('ACTIVE'), slaStatus: eq('DUE_SOON') }, sort: { field: 'FIRST_OBSERVED_AT', sortOrder: 'DESC' } }) },
 ];
 
 const AGGREGATIONS: { label: string; make(r: () => number): { scope: AccountScope; req: AggregateRequest } }[] = [
@@ -90,6 +93,8 @@ const AGGREGATIONS: { label: string; make(r: () => number): { scope: AccountScop
   { label: 'organization, by REPOSITORY, sorted TOTAL', make: () => ({ scope: 'ALL', req: { type: 'REPOSITORY', criteria: {}, sortBy: 'TOTAL', limit: 20 } }) },
   { label: 'organization, by PACKAGE (covering index)', make: () => ({ scope: 'ALL', req: { type: 'PACKAGE', criteria: {}, limit: 20 } }) },
   { label: 'organization, by IMAGE_LAYER (covering index)', make: () => ({ scope: 'ALL', req: { type: 'IMAGE_LAYER', criteria: {}, limit: 20 } }) },
+  { label: 'account, by SLA_STATUS', make: (r) => ({ scope: [account(r)], req: { type: 'SLA_STATUS', criteria: {}, limit: 10 } }) },
+  { label: 'organization, by SLA_STATUS', make: () => ({ scope: 'ALL', req: { type: 'SLA_STATUS', criteria: {}, limit: 10 } }) },
 ];
 
 async function time(fn: () => Promise<unknown>): Promise<number> {

@@ -248,6 +248,15 @@ export interface ImageLayersTable {
   created: string | null;
 }
 
+/** Breaches of the remediation SLA already announced, one per finding (see src/findings/sla-breaches.ts). */
+export interface SlaBreachAnnouncementsTable {
+  finding_id: string;
+  account_id: string;
+  /** The due date that was announced as passed. */
+  due_at: number;
+  announced_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   accounts: AccountsTable;
@@ -267,6 +276,7 @@ export interface Database {
   network_host_reports: NetworkHostReportsTable;
   host_reachability: HostReachabilityTable;
   image_layers: ImageLayersTable;
+  sla_breach_announcements: SlaBreachAnnouncementsTable;
 }
 
 /** A topology snapshot of an account: the importer's input files, kept to analyse again. */

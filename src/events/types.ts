@@ -10,7 +10,8 @@ export type VigilEventType =
   | 'vigil.finding.closed'
   | 'vigil.scan.completed'
   | 'vigil.coverage.changed'
-  | 'vigil.suppression-rule.changed';
+  | 'vigil.suppression-rule.changed'
+  | 'vigil.finding.sla-breached';
 
 /** Every event type, for validation and docs. */
 export const eventTypes: readonly VigilEventType[] = [
@@ -20,6 +21,7 @@ export const eventTypes: readonly VigilEventType[] = [
   'vigil.scan.completed',
   'vigil.coverage.changed',
   'vigil.suppression-rule.changed',
+  'vigil.finding.sla-breached',
 ];
 
 /** The resource an event is about, as events carry it. */

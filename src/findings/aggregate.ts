@@ -9,10 +9,11 @@ import type { Db } from '../db/connect.js';
 import { criteriaSql, isEmptyCriteria, type FilterCriteria } from './criteria.js';
 import { SEVERITIES } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
+import { slaClock, slaStatusCaseSql, type SlaClock } from './sla.js';
 import { GROUP_SEVERITY_COLUMNS, activeOnlyRest, isResourceLevel, refreshSummary, type GroupKind } from './summary.js';
 
 /** What findings can be grouped by. */
-export const AGGREGATION_TYPES = ['VULNERABILITY', 'PACKAGE', 'CONTAINER_IMAGE', 'REPOSITORY', 'IMAGE_LAYER', 'HOST', 'ACCOUNT', 'FINDING_TYPE', 'SEVERITY', 'ORIGIN'] as const;
+export const AGGREGATION_TYPES = ['VULNERABILITY', 'PACKAGE', 'CONTAINER_IMAGE', 'REPOSITORY', 'IMAGE_LAYER', 'HOST', 'ACCOUNT', 'FINDING_TYPE', 'SEVERITY', 'ORIGIN', 'SLA_STATUS'] as const;
 /** A grouping. */
 export type AggregationType = (typeof AGGREGATION_TYPES)[number];
 
@@ -32,7 +33,7 @@ interface Grouping {
 
 const ref = (c: string) => sql.ref(`findings.${c}`);
 
-const GROUPINGS: Record<AggregationType, Grouping> = {
+const GROUPINGS: Record<Exclude<AggregationType, 'SLA_STATUS'>, Grouping> = {
   VULNERABILITY: { keys: { vulnerabilityId: ref('vulnerability_id') }, labels: { title: sql`max(findings.title)` } },
   PACKAGE: { keys: { packageEcosystem: ref('package_ecosystem'), packageName: ref('package_name') } },
   CONTAINER_IMAGE: {
@@ -57,6 +58,13 @@ const GROUPINGS: Record<AggregationType, Grouping> = {
   ORIGIN: { keys: { origin: ref('origin') }, filter: sql<SqlBool>`findings.origin IS NOT NULL` },
 };
 
+/** The grouping of a request: SLA status is judged against the policy and the clock. */
+function groupingOf(type: AggregationType, sla: SlaClock): Grouping {
+  if (type !== 'SLA_STATUS') return GROUPINGS[type];
+  // Only LOW to CRITICAL findings have an SLA.
+  return { keys: { slaStatus: slaStatusCaseSql(sla) }, filter: sql<SqlBool>`findings.severity_rank >= 2` };
+}
+
 /** An aggregation request. */
 export interface AggregateRequest {
   type: AggregationType;
@@ -64,6 +72,8 @@ export interface AggregateRequest {
   sortBy?: AggregationSort;
   sortOrder?: 'ASC' | 'DESC';
   limit: number;
+  /** The SLA policy and time to judge SLA status at (default: the stored policy, now). */
+  sla?: SlaClock;
   /** `nextToken` of the previous page. */
   nextToken?: string;
 }
@@ -133,7 +143,8 @@ export interface AggregateOptions {
  * without criteria) read it instead of the findings; the figures are identical.
  */
 export async function aggregateFindings(db: Db, scope: AccountScope, req: AggregateRequest, opts: AggregateOptions = {}): Promise<AggregatePage> {
-  const g = GROUPINGS[req.type];
+  const sla = req.sla ?? (await slaClock(db));
+  const g = groupingOf(req.type, sla);
   const criteria: FilterCriteria = req.criteria.status?.length ? req.criteria : { ...req.criteria, status: [{ comparison: 'EQUALS', value: 'ACTIVE' }] };
   const source: Source = opts.useSummary === false ? { from: 'findings' } : sourceOf(scope, req.type, criteria);
   if (source.from !== 'findings') await refreshSummary(db);
@@ -145,7 +156,7 @@ export async function aggregateFindings(db: Db, scope: AccountScope, req: Aggreg
   // Ties fall back to the other severities, then the key, so pages are stable.
   const tiebreak = req.sortBy && req.sortBy !== 'CRITICAL' ? sql`, c_critical DESC` : sql``;
   const order = sql.join(keyNames.map((_, i) => sql`${sql.ref(`k${i}`)} ASC`));
-  const groups = groupsQuery(db, scope, g, criteria, source);
+  const groups = groupsQuery(db, scope, g, criteria, source, sla);
   const query = sql<Record<string, string | number | null>>`
     SELECT * FROM (${groups}) AS grouped
     ORDER BY ${sortCol} ${dir}${tiebreak}, c_high DESC, c_total DESC, ${order}
@@ -168,7 +179,7 @@ export async function aggregateFindings(db: Db, scope: AccountScope, req: Aggreg
 }
 
 /** One row per group with keys k0…, labels l0…, c_<severity>, c_total, affected_resources, max_score, exploited_count. */
-function groupsQuery(db: Db, scope: AccountScope, g: Grouping, criteria: FilterCriteria, source: Source): RawBuilder<unknown> {
+function groupsQuery(db: Db, scope: AccountScope, g: Grouping, criteria: FilterCriteria, source: Source, sla: SlaClock): RawBuilder<unknown> {
   const keyNames = Object.keys(g.keys);
   const labelNames = Object.keys(g.labels ?? {});
   if (source.from === 'group-summary') {
@@ -195,7 +206,7 @@ function groupsQuery(db: Db, scope: AccountScope, g: Grouping, criteria: FilterC
       WHERE ${where}
       GROUP BY ${groupBy}`;
   }
-  const where = sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(criteria, db.dialect)}${g.filter ? sql` AND ${g.filter}` : sql``}`;
+  const where = sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(criteria, db.dialect, sla)}${g.filter ? sql` AND ${g.filter}` : sql``}`;
   const sevCols = SEVERITIES.map((s) => sql`sum(CASE WHEN findings.severity = ${s} THEN 1 ELSE 0 END) AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
   return sql`SELECT ${sql.join([...keyCols, ...labelCols, ...sevCols])},
       count(*) AS c_total,

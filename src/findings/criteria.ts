@@ -8,6 +8,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import type { DialectName } from '../db/migrations/types.js';
 import { FINDING_STATUSES, FINDING_TYPES, RESOURCE_TYPES, SEVERITIES, severityRank } from './model.js';
+import { SLA_STATUSES, admittedStatuses, slaStatusSql, type SlaClock } from './sla.js';
 
 const MAX_FILTERS_PER_FIELD = 20;
 
@@ -101,7 +102,7 @@ export const STRING_FIELDS = {
 } as const;
 
 /** A string field of the criteria. */
-export type StringField = keyof typeof STRING_FIELDS | 'imageTag';
+export type StringField = keyof typeof STRING_FIELDS | 'imageTag' | 'slaStatus';
 
 /** Allowed values of enumerated fields (checked for EQUALS and NOT_EQUALS). */
 const ENUM_VALUES: Partial<Record<StringField, readonly string[]>> = {
@@ -113,6 +114,7 @@ const ENUM_VALUES: Partial<Record<StringField, readonly string[]>> = {
   findingType: FINDING_TYPES,
   networkProtocol: ['tcp', 'udp', 'all'],
   origin: ['BASE_IMAGE', 'APPLICATION'],
+  slaStatus: SLA_STATUSES,
 };
 
 /** Inspector's resource type names, mapped to Vigil's. */
@@ -156,6 +158,8 @@ export const filterCriteriaSchema = z
     firstObservedAt: dates,
     lastObservedAt: dates,
     updatedAt: dates,
+    /** SLA status (src/findings/sla.ts): judged against the policy and the clock when the query runs. */
+    slaStatus: strings,
   })
   .strict();
 
@@ -269,9 +273,10 @@ function rangePredicates(column: RawBuilder<unknown>, ranges: { lo?: number; hi?
 
 /**
  * Compiles criteria to a boolean SQL expression over the `findings` table (unaliased).
- * An empty criteria matches everything.
+ * An empty criteria matches everything. An `slaStatus` filter needs the SLA policy and the
+ * time to judge at (`sla`).
  */
-export function criteriaSql(criteria: FilterCriteria, dialect: DialectName): RawBuilder<SqlBool> {
+export function criteriaSql(criteria: FilterCriteria, dialect: DialectName, sla?: SlaClock): RawBuilder<SqlBool> {
   const parts: RawBuilder<SqlBool>[] = [];
   for (const [field, column] of Object.entries(STRING_FIELDS)) {
     const filters = criteria[field as keyof typeof STRING_FIELDS];
@@ -332,6 +337,10 @@ export function criteriaSql(criteria: FilterCriteria, dialect: DialectName): Raw
   parts.push(...rangePredicates(sql.ref('findings.epss'), (criteria.epss ?? []).map((r) => ({ lo: r.lowerInclusive, hi: r.upperInclusive }))));
   for (const [field, column] of [['firstObservedAt', 'first_observed_at'], ['lastObservedAt', 'last_observed_at'], ['updatedAt', 'updated_at']] as const) {
     parts.push(...rangePredicates(sql.ref(`findings.${column}`), (criteria[field] ?? []).map((r) => ({ lo: r.startInclusive, hi: r.endInclusive }))));
+  }
+  if (criteria.slaStatus?.length) {
+    if (!sla) throw new Error('slaStatus filters need the SLA policy; they are not accepted here');
+    parts.push(slaStatusSql(admittedStatuses(criteria.slaStatus), sla));
   }
   if (parts.length === 0) return sql<SqlBool>`1 = 1`;
   return sql<SqlBool>`(${sql.join(parts, sql` AND `)})`;

@@ -41,6 +41,8 @@ export const CSV_COLUMNS: [string, (f: ApiFinding) => string | number | boolean 
   ['networkProtocol', (f) => (f.type === 'NETWORK_REACHABILITY' ? f.networkReachabilityDetails.protocol : undefined)],
   ['portBegin', (f) => (f.type === 'NETWORK_REACHABILITY' ? f.networkReachabilityDetails.openPortRange.begin : undefined)],
   ['portEnd', (f) => (f.type === 'NETWORK_REACHABILITY' ? f.networkReachabilityDetails.openPortRange.end : undefined)],
+  ['dueAt', (f) => f.dueAt],
+  ['slaStatus', (f) => f.slaStatus],
 ];
 
 /** Quotes a CSV field when it needs it (RFC 4180); neutralises spreadsheet formulas. */

@@ -11,6 +11,7 @@ import type { NetworkFindingDetail } from '../network/server/findings.js';
 import { criteriaSql, type FilterCriteria } from './criteria.js';
 import { iso, type FindingStatus, type ResourceType } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
+import { findingSla, slaClock, type SlaClock, type SlaStatus } from './sla.js';
 import { activeOnlyRest, isResourceLevel, refreshSummary } from './summary.js';
 
 /** Sort fields, with Inspector's names accepted as aliases. */
@@ -63,6 +64,10 @@ interface ApiFindingBase {
   lastObservedAt: string;
   updatedAt: string;
   closedAt?: string;
+  /** When the SLA policy wants it remediated (severities with an SLA only). */
+  dueAt?: string;
+  /** WITHIN, DUE_SOON or BREACHED at the time of the request (severities with an SLA only). */
+  slaStatus?: SlaStatus;
 }
 
 /**
@@ -105,8 +110,12 @@ export interface PackageApiFinding extends Omit<ScanFinding, 'id'> {
 }
 
 /** Converts a stored row to the API form. */
-export function toApiFinding(row: FindingsTable): ApiFinding {
-  if (row.type === 'NETWORK_REACHABILITY') return toNetworkApiFinding(row);
+export function toApiFinding(row: FindingsTable, sla?: SlaClock): ApiFinding {
+  const due = sla
+    ? findingSla({ accountId: row.account_id, severity: row.severity, firstObservedAt: Number(row.first_observed_at), closedAt: row.closed_at === null ? null : Number(row.closed_at) }, sla)
+    : undefined;
+  const dueFields = due ? { dueAt: iso(due.dueAt), slaStatus: due.slaStatus } : {};
+  if (row.type === 'NETWORK_REACHABILITY') return { ...toNetworkApiFinding(row), ...dueFields };
   const { id: vulnerabilityId, ...detail } = JSON.parse(row.detail) as ScanFinding;
   return {
     findingId: row.id,
@@ -130,6 +139,7 @@ export function toApiFinding(row: FindingsTable): ApiFinding {
     lastObservedAt: iso(row.last_observed_at)!,
     updatedAt: iso(row.updated_at)!,
     closedAt: iso(row.closed_at),
+    ...dueFields,
   };
 }
 
@@ -167,6 +177,8 @@ export interface SearchRequest {
   limit: number;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
+  /** The SLA policy and time to judge SLA status at (default: the stored policy, now). */
+  sla?: SlaClock;
 }
 
 /** One page of results. */
@@ -206,8 +218,8 @@ export function decodeCursor(cursor: string, sort: SortCriteria): CursorBody {
 }
 
 /** The search's WHERE: scope, criteria and (for later pages) the keyset position. */
-function where(db: Db, scope: AccountScope, criteria: FilterCriteria): ReturnType<typeof sql<SqlBool>> {
-  return sql<SqlBool>`(${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(criteria, db.dialect)})`;
+function where(db: Db, scope: AccountScope, criteria: FilterCriteria, sla?: SlaClock): ReturnType<typeof sql<SqlBool>> {
+  return sql<SqlBool>`(${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(criteria, db.dialect, sla)})`;
 }
 
 const DEFAULT_SORT: SortCriteria = { field: 'SCORE', sortOrder: 'DESC' };
@@ -217,7 +229,8 @@ export async function searchFindings(db: Db, scope: AccountScope, req: SearchReq
   const sort = req.sort ?? DEFAULT_SORT;
   const columns = SORT_COLUMNS[sort.field];
   const dir = sort.sortOrder === 'ASC' ? 'asc' : 'desc';
-  let q = db.kysely.selectFrom('findings').selectAll().where(where(db, scope, req.criteria));
+  const sla = req.sla ?? (await slaClock(db));
+  let q = db.kysely.selectFrom('findings').selectAll().where(where(db, scope, req.criteria, sla));
   if (req.cursor) {
     const c = decodeCursor(req.cursor, sort);
     const op = sort.sortOrder === 'ASC' ? sql`>` : sql`<`;
@@ -229,7 +242,7 @@ export async function searchFindings(db: Db, scope: AccountScope, req: SearchReq
   const last = page[page.length - 1];
   const more = rows.length > req.limit;
   return {
-    findings: page.map(toApiFinding),
+    findings: page.map((row) => toApiFinding(row, sla)),
     nextCursor: more && last ? encodeCursor({ s: sort.field, o: sort.sortOrder, v: columns.map((c) => last[c] as string | number) }) : undefined,
   };
 }
@@ -248,7 +261,8 @@ export async function countFindings(db: Db, scope: AccountScope, criteria: Filte
       WHERE ${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(rest, db.dialect)}`.execute(db.kysely);
     return Number(sum.rows[0]?.n ?? 0);
   }
-  const row = await db.kysely.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where(where(db, scope, criteria)).executeTakeFirstOrThrow();
+  const sla = criteria.slaStatus?.length ? await slaClock(db) : undefined;
+  const row = await db.kysely.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where(where(db, scope, criteria, sla)).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -258,7 +272,7 @@ export async function getFinding(db: Db, scope: AccountScope, id: string): Promi
   if (!row) return undefined;
   const events = await db.kysely.selectFrom('finding_events').selectAll().where('finding_id', '=', id).orderBy('id').execute();
   return {
-    ...toApiFinding(row),
+    ...toApiFinding(row, await slaClock(db)),
     timeline: events.map((e) => ({ at: iso(e.at)!, event: e.event, ...(JSON.parse(e.detail) as Record<string, unknown>) })),
   };
 }
@@ -276,8 +290,10 @@ export interface TimelineEntry {
  */
 export async function* iterateFindings(db: Db, scope: AccountScope, criteria: FilterCriteria, sort: SortCriteria = DEFAULT_SORT, batch = 1000): AsyncGenerator<ApiFinding> {
   let cursor: string | undefined;
+  // One clock for the whole export, so every row is judged at the same instant.
+  const sla = await slaClock(db);
   do {
-    const page = await searchFindings(db, scope, { criteria, sort, limit: batch, cursor });
+    const page = await searchFindings(db, scope, { criteria, sort, limit: batch, cursor, sla });
     yield* page.findings;
     cursor = page.nextCursor;
   } while (cursor);

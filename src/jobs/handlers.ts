@@ -6,6 +6,8 @@ import { indexedEcosystem, packagesUnderKeys, resourcesHoldingKeys } from '../fi
 import { findingPackageKey, inventoryFacts, recordFailedScan, recordReevaluations, recordScanInSteps, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
 import type { ResourceInput } from '../findings/resources.js';
 import { getSettings } from '../findings/settings.js';
+import { slaClock } from '../findings/sla.js';
+import { sweepSlaBreaches } from '../findings/sla-breaches.js';
 import { failSubmission, pruneSubmissions, runSubmission } from '../findings/submissions.js';
 import { expireRules } from '../findings/suppression.js';
 import type { Inventory } from '../inventory/types.js';
@@ -293,6 +295,12 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
     const r = await importSnapshotDirectories(deps.db, dir, deps.engine, job.signal);
     log.info({ dir, imported: r.imported.length, unchanged: r.unchanged.length, failed: r.failed.length }, 'network snapshots imported');
     deps.relay.wake();
+  });
+
+  queue.register('sla-sweep', async (job) => {
+    const announced = await sweepSlaBreaches(deps.db, deps.publisher, await slaClock(deps.db), job.signal);
+    if (announced > 0) deps.relay.wake();
+    log.info({ announced }, 'SLA breach sweep done');
   });
 
   queue.onFinalFailure(async (job, error) => {

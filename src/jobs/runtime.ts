@@ -154,6 +154,7 @@ export async function startContinuous(opts: ContinuousOptions): Promise<Continuo
   await queue.schedule('coverage-sweep', { everyMinutes: 60 });
   await queue.schedule('retention-sweep', { everyMinutes: 1440 });
   if (process.env.VIGIL_NETWORK_SNAPSHOT_DIR) await queue.schedule('network-import', { everyMinutes: envNumber('VIGIL_NETWORK_IMPORT_EVERY_MINUTES') ?? 15 });
+  await queue.schedule('sla-sweep', { everyMinutes: 60 });
   relay.start();
   dispatcher.start();
   try {

@@ -12,7 +12,8 @@ export type JobName =
   | 'catalog-sync'
   | 'coverage-sweep'
   | 'retention-sweep'
-  | 'network-import';
+  | 'network-import'
+  | 'sla-sweep';
 
 /** Every job name, for backends that must create queues up front. */
 export const jobNames: readonly JobName[] = [
@@ -24,6 +25,7 @@ export const jobNames: readonly JobName[] = [
   'coverage-sweep',
   'retention-sweep',
   'network-import',
+  'sla-sweep',
 ];
 
 /** Retry policy: `retryLimit` retries after the first attempt, `retryDelaySeconds` doubled each time when `retryBackoff`. */

@@ -97,6 +97,10 @@ describe.each(dialectCases())('authorization matrix on $name', (dialect) => {
     { name: 'POST host network report', roles: ['scanner'], kind: 'write', request: async (a) => ({ method: 'POST', url: '/api/v1/network/host-reports', payload: { accountId: a, resource: { name: `h-${Math.random()}` }, report: { firewallId: 'h/firewall', listeners: [], interfaces: [], firewall: { tool: 'none', raw: '' } } } }) },
     { name: 'PATCH rule', roles: ['admin'], kind: 'object', request: async (a) => ({ method: 'PATCH', url: `/api/v1/suppression-rules/${await freshRule(a as 'acme')}`, payload: { reason: 'edited' } }) },
     { name: 'GET remediation plan', roles: ['viewer'], kind: 'object', request: async (a) => ({ method: 'GET', url: `/api/v1/resources/${fx[a].resourceId}/remediation` }) },
+    { name: 'SLA policy', roles: ['viewer'], kind: 'list', request: async () => ({ method: 'GET', url: '/api/v1/sla-policy' }) },
+    { name: 'change SLA policy', roles: ['admin'], kind: 'org', request: async () => ({ method: 'PUT', url: '/api/v1/sla-policy', payload: {} }) },
+    { name: 'compliance', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/compliance?accountId=${a}` }) },
+    { name: 'compliance report', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/reports/compliance?accountId=${a}&format=html` }) },
   ];
 
   beforeAll(async () => {

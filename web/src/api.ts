@@ -24,7 +24,8 @@ export type AggregationType =
   | 'HOST'
   | 'ACCOUNT'
   | 'FINDING_TYPE'
-  | 'SEVERITY';
+  | 'SEVERITY'
+  | 'SLA_STATUS';
 
 /** Severity order, worst first; the dashboard always lists severities this way. */
 export const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED'];
@@ -74,6 +75,7 @@ export interface FilterCriteria {
   firstObservedAt?: DateFilter[];
   lastObservedAt?: DateFilter[];
   updatedAt?: DateFilter[];
+  slaStatus?: StringFilter[];
 }
 
 /** The resource a finding was found in. */
@@ -140,6 +142,9 @@ export interface StoredFinding {
   lastObservedAt: string;
   updatedAt: string;
   closedAt?: string;
+  /** Remediation due date and SLA status (severities with an SLA). */
+  dueAt?: string;
+  slaStatus?: 'WITHIN' | 'DUE_SOON' | 'BREACHED';
   suppressedBy?: string;
   timeline?: TimelineEntry[];
   /** The resource's plan action that closes this finding (server-side logic, src/remediation/). */
@@ -449,6 +454,7 @@ const MAIN_KEY: Record<AggregationType, string> = {
   ACCOUNT: 'accountId',
   FINDING_TYPE: 'findingType',
   SEVERITY: 'severity',
+  SLA_STATUS: 'slaStatus',
 };
 
 /** Turns a server row into the dashboard's row: one main key, a readable label. */
@@ -704,4 +710,63 @@ export const eventStreamPath = `${base}/events/stream`;
 /** GET of any API path (below /api/v1), for modules that keep their own calls (web/src/remediation.ts). */
 export function getJson<T>(ctx: ApiContext, path: string): Promise<T> {
   return call(ctx, 'GET', path);
+/** Remediation SLA policy: days to remediate per severity, with account overrides. */
+export interface SlaPolicy {
+  days: Record<'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW', number>;
+  dueSoonDays: number;
+  accounts: Record<string, Partial<Record<'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW', number>>>;
+}
+
+/** One severity of one account in a compliance report. */
+export interface ComplianceSeverity {
+  severity: Severity;
+  opened: number;
+  closed: number;
+  closedPastSla: number;
+  mttrDays: number | null;
+  openPastSla: Record<'1-30' | '31-60' | '61-90' | '>90', number> & { total: number };
+  openWithinSla: number;
+}
+
+/** Scan cadence of one resource. */
+export interface ResourceCadence {
+  resourceId: string;
+  accountId: string;
+  type: string;
+  name: string;
+  lastScannedAt?: string;
+  scansInPeriod: number;
+}
+
+/** The compliance figures of a period (GET /compliance). */
+export interface ComplianceReport {
+  period: { from: string; to: string };
+  generatedAt: string;
+  asOf: string;
+  policy: SlaPolicy;
+  accounts: { accountId: string; name: string; slaDays: Record<string, number>; severities: ComplianceSeverity[] }[];
+  scanCoverage: { resources: number; scannedInPeriod: number; notScannedInPeriod: ResourceCadence[]; cadence: ResourceCadence[] };
+  controls: { framework: string; id: string; requirement: string; evidence: string[]; reference: string; note?: string }[];
+}
+
+/** The SLA policy. */
+export function getSlaPolicy(ctx: ApiContext): Promise<SlaPolicy> {
+  return call(ctx, 'GET', '/sla-policy');
+}
+
+/** Replaces the SLA policy (delegated administrator). */
+export function putSlaPolicy(ctx: ApiContext, policy: SlaPolicy): Promise<SlaPolicy> {
+  return call(ctx, 'PUT', '/sla-policy', policy);
+}
+
+/** Compliance figures from `from` to `to` (dates, `to` exclusive). */
+export function getCompliance(ctx: ApiContext, from: string, to: string): Promise<ComplianceReport> {
+  return call(ctx, 'GET', `/compliance${query({ from, to, accountId: ctx.account })}`);
+}
+
+/** Downloads the printable compliance report. */
+export async function downloadComplianceReport(ctx: ApiContext, from: string, to: string, format: 'html' | 'pdf'): Promise<Blob> {
+  const res = await fetch(`${base}/reports/compliance${query({ from, to, format, accountId: ctx.account })}`, { headers: { authorization: `Bearer ${ctx.key}` } });
+  if (!res.ok) throw await toError(res);
+  return res.blob();
 }

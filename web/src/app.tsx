@@ -170,7 +170,7 @@ function PageView(props: { path: PagePath }): ReactNode {
   return Page ? <Page /> : <Loading />;
 }
 
-const SHORTCUTS = ['o', 'f', 's', 'r', 'a', 'i'];
+const SHORTCUTS = ['o', 'f', 's', 'r', 'a', 'i', 'c'];
 
 /** `g` then a letter switches page; `/` focuses the first filter box. */
 function useShortcuts(): void {

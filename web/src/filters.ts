@@ -40,6 +40,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
   { param: 'last', label: 'Last observed', kind: 'date', criteria: 'lastObservedAt' },
   { param: 'updated', label: 'Updated', kind: 'date', criteria: 'updatedAt' },
   { param: 'findingType', label: 'Finding type', kind: 'enum', criteria: 'findingType', options: ['PACKAGE_VULNERABILITY', 'NETWORK_REACHABILITY'] },
+  { param: 'sla', label: 'SLA status', kind: 'enum', criteria: 'slaStatus', options: ['BREACHED', 'DUE_SOON', 'WITHIN'] },
 ];
 
 /** Query keys that are page state but not filters. */

@@ -12,6 +12,7 @@ export const PAGES = [
   { path: '/resources', label: 'Resources & coverage' },
   { path: '/accounts', label: 'Accounts & usage' },
   { path: '/integrations', label: 'Integrations' },
+  { path: '/compliance', label: 'Compliance' },
 ] as const;
 
 /** One of the page paths. */

@@ -19,6 +19,7 @@ import { registryOutbound } from './0101-registry-outbound.js';
 import { scanSubmissions } from './0009-scan-submissions.js';
 import { network } from './0010-network.js';
 import { findingOrigin } from './0012-finding-origin.js';
+import { sla } from './0013-sla.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -35,6 +36,7 @@ export const migrations: readonly VigilMigration[] = [
   scanSubmissions,
   network,
   findingOrigin,
+  sla,
   continuousMigration,
   registryOutbound,
 ];

@@ -18,6 +18,7 @@ import { subscriptionRoutes } from './subscriptions.js';
 import { eventRoutes } from './events.js';
 import { networkRoutes } from './network.js';
 import { remediationRoutes } from './remediation.js';
+import { complianceRoutes } from './compliance.js';
 
 /** Every route module, registered in this order. */
 export const routeModules: RouteModule[] = [
@@ -35,4 +36,5 @@ export const routeModules: RouteModule[] = [
   eventRoutes,
   networkRoutes,
   remediationRoutes,
+  complianceRoutes,
 ];

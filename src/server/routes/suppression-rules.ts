@@ -17,7 +17,8 @@ const ruleBody = z
     name: z.string().min(1).max(200),
     reason: z.string().min(1).max(2000),
     justification: z.enum(JUSTIFICATIONS).optional(),
-    filterCriteria: filterCriteriaInputSchema,
+    // A rule suppresses by what a finding is; its SLA status changes with the clock.
+    filterCriteria: filterCriteriaInputSchema.refine((c) => !c.slaStatus?.length, { message: 'slaStatus cannot be part of a suppression rule: it changes with time', path: ['slaStatus'] }),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
     /** `ORGANIZATION` for an organization-wide rule (delegated administrator only). */
     scope: z.enum(['ACCOUNT', 'ORGANIZATION']).default('ACCOUNT'),

@@ -10,7 +10,7 @@ import { FILTER_FIELDS } from '../filters.js';
 import { enumLabel, severityLabel } from '../format.js';
 import { setParams } from '../router.js';
 
-const PRIMARY = ['severity', 'status', 'fix', 'kev', 'vuln', 'pkg', 'resource'];
+const PRIMARY = ['severity', 'status', 'fix', 'kev', 'vuln', 'pkg', 'resource', 'sla'];
 
 /** The filter bar over the current query string. */
 export function FilterBar(props: { params: URLSearchParams }): ReactNode {

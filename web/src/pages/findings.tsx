@@ -240,7 +240,14 @@ function FindingTable(props: { criteriaKey: string; params: URLSearchParams; sel
         id: 'firstObservedAt',
         header: 'First seen',
         meta: { width: 112 },
-        cell: ({ row }) => <span className="nowrap" title={`First observed ${row.original.firstObservedAt}; last observed ${ago(row.original.lastObservedAt)}`}>{dateOnly(row.original.firstObservedAt)}</span>,
+        cell: ({ row }) => (
+          <span className="nowrap" title={`First observed ${row.original.firstObservedAt}; last observed ${ago(row.original.lastObservedAt)}${row.original.dueAt ? `; due ${dateOnly(row.original.dueAt)}` : ''}`}>
+            {dateOnly(row.original.firstObservedAt)}
+            {row.original.slaStatus && row.original.slaStatus !== 'WITHIN' && row.original.status !== 'CLOSED' ? (
+              <span className={`sla-tag sla-${row.original.slaStatus.toLowerCase()}`}>{row.original.slaStatus === 'BREACHED' ? 'past SLA' : 'due soon'}</span>
+            ) : null}
+          </span>
+        ),
       },
     ],
     [params],

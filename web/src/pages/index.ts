@@ -21,6 +21,7 @@ const loaders: Record<PagePath, () => Promise<ComponentType>> = {
   '/resources': () => import('./resources.js').then((m) => m.ResourcesPage),
   '/accounts': () => import('./accounts.js').then((m) => m.AccountsPage),
   '/integrations': () => import('./integrations.js').then((m) => m.IntegrationsPage),
+  '/compliance': () => import('./compliance.js').then((m) => m.CompliancePage),
 };
 
 type PageState = { component: ComponentType } | { error: Error } | { loading: Promise<void> };
