@@ -92,6 +92,9 @@ describe.each(dialectCases())('authorization matrix on $name', (dialect) => {
     { name: 'create account', roles: ['admin'], kind: 'org', request: async () => ({ method: 'POST', url: '/api/v1/accounts', payload: { id: `a${Math.random().toString(36).slice(2, 10)}` } }) },
     { name: 'change settings', roles: ['admin'], kind: 'org', request: async () => ({ method: 'PATCH', url: '/api/v1/settings', payload: { closedRetentionDays: 30 } }) },
     { name: 'org-wide rule', roles: ['admin'], kind: 'org', request: async () => ({ method: 'POST', url: '/api/v1/suppression-rules', payload: { scope: 'ORGANIZATION', name: 'n', reason: 'r', filterCriteria: { title: [{ comparison: 'EQUALS', value: 'nothing' }] } } }) },
+    { name: 'GET resource SBOM', roles: ['viewer'], kind: 'object', request: async (a) => ({ method: 'GET', url: `/api/v1/resources/${fx[a].resourceId}/sbom?format=spdx` }) },
+    { name: 'SBOM archive', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/sbom/archive?format=spdx&accountId=${a}` }) },
+    { name: 'export OCSF', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'POST', url: '/api/v1/findings/export', payload: { format: 'ocsf', filterCriteria: { accountId: [{ comparison: 'EQUALS', value: a }] } } }) },
   ];
 
   beforeAll(async () => {

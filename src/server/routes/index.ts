@@ -16,6 +16,7 @@ import { registryRoutes } from './registries.js';
 import { registryHookRoutes } from './registry-hooks.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { eventRoutes } from './events.js';
+import { sbomRoutes } from './sbom.js';
 
 /** Every route module, registered in this order. */
 export const routeModules: RouteModule[] = [
@@ -31,4 +32,5 @@ export const routeModules: RouteModule[] = [
   registryHookRoutes,
   subscriptionRoutes,
   eventRoutes,
+  sbomRoutes,
 ];
