@@ -17,6 +17,7 @@ import { findingsGroupIndexes } from './0007-findings-group-indexes.js';
 import { coverageDetail } from './0008-coverage-detail.js';
 import { registryOutbound } from './0101-registry-outbound.js';
 import { scanSubmissions } from './0009-scan-submissions.js';
+import { suppressionProvenance } from './0014-suppression-provenance.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -31,6 +32,7 @@ export const migrations: readonly VigilMigration[] = [
   findingsGroupIndexes,
   coverageDetail,
   scanSubmissions,
+  suppressionProvenance,
   continuousMigration,
   registryOutbound,
 ];
