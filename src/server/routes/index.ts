@@ -17,6 +17,7 @@ import { registryHookRoutes } from './registry-hooks.js';
 import { subscriptionRoutes } from './subscriptions.js';
 import { eventRoutes } from './events.js';
 import { sbomRoutes } from './sbom.js';
+import { vexRoutes } from './vex.js';
 
 /** Every route module, registered in this order. */
 export const routeModules: RouteModule[] = [
@@ -33,4 +34,5 @@ export const routeModules: RouteModule[] = [
   subscriptionRoutes,
   eventRoutes,
   sbomRoutes,
+  vexRoutes,
 ];
