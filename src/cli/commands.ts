@@ -24,4 +24,5 @@ export const commands: CommandEntry[] = [
   { name: 'agent', load: async () => (await import('./agent.js')).registerAgent },
   { name: 'network', load: async () => (await import('./network.js')).registerNetwork },
   { name: 'findings', load: async () => (await import('./findings.js')).registerFindings },
+  { name: 'vex', load: async () => (await import('./vex.js')).registerVex },
 ];
