@@ -23,4 +23,6 @@ export const commands: CommandEntry[] = [
   { name: 'worker', load: async () => (await import('./worker.js')).registerWorker },
   { name: 'agent', load: async () => (await import('./agent.js')).registerAgent },
   { name: 'network', load: async () => (await import('./network.js')).registerNetwork },
+  { name: 'findings', load: async () => (await import('./findings.js')).registerFindings },
+  { name: 'vex', load: async () => (await import('./vex.js')).registerVex },
 ];

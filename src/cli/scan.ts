@@ -24,6 +24,8 @@ import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
 import { addTargetOptions, scanOptionsFrom, type TargetFlags } from './sbom.js';
 import { markLocalOnly, scanOnServer } from './scan-server.js';
+import { VexError, type VexDocument } from '../vex/read.js';
+import { applyVexToScan, readVexFile } from '../vex/scan.js';
 import { collect, parseTags } from './tags.js';
 
 /** The default ignore file, read from the working directory when present. */
@@ -44,6 +46,7 @@ interface ScanOptions extends TargetFlags {
   context: string[];
   includeOsOwned?: boolean;
   ignoreFile?: string;
+  vex: string[];
   server?: string;
   apiKey?: string;
   name?: string;
@@ -107,6 +110,16 @@ async function openDatabase(path: string, offline: boolean, warnings: ScanWarnin
   }
 }
 
+/** Reads the `--vex` documents; a bad one is a usage error naming the file. */
+function loadVexFiles(files: readonly string[]): VexDocument[] {
+  try {
+    return files.map((f) => readVexFile(f));
+  } catch (err) {
+    if (err instanceof VexError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
 function loadIgnoreEntries(file: string | undefined): { entries: IgnoreEntry[]; file?: string } {
   const explicit = file !== undefined;
   const path = resolve(file ?? DEFAULT_IGNORE_FILE);
@@ -133,6 +146,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
   const failOn = opts.failOn ? severityOrThrow(opts.failOn, '--fail-on') : undefined;
   const context: ScanContext = { ...parseContext(opts.context), ...(opts.includeOsOwned ? { includeOsOwned: true } : {}) };
   const ignore = loadIgnoreEntries(opts.ignoreFile);
+  const vexDocs = loadVexFiles(opts.vex);
   const tags = opts.tag.length > 0 ? parseTags(opts.tag) : undefined;
   if (!opts.server && (opts.name !== undefined || tags || opts.account !== undefined)) throw new CliError('--name, --tag and --account name the resource on a server: use them with --server');
   try {
@@ -167,6 +181,15 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
       if (opts.server && local > 0) {
         result = markLocalOnly(result, before, ignore.file ?? DEFAULT_IGNORE_FILE);
         say(`vigil: ${local} finding${local === 1 ? '' : 's'} ignored by ${ignore.file} in this report and gate only: the server keeps ${local === 1 ? 'it' : 'them'} ACTIVE (a suppression rule there triages centrally)`);
+      }
+    }
+    if (vexDocs.length > 0) {
+      const before = result.suppressed.length;
+      result = applyVexToScan(result, vexDocs);
+      const local = result.suppressed.length - before;
+      if (opts.server && local > 0) {
+        result = markLocalOnly(result, before, opts.vex.join(', '));
+        say(`vigil: ${local} finding${local === 1 ? '' : 's'} suppressed by --vex in this report and gate only: POST the document to /api/v1/vex to record it on the server`);
       }
     }
     result = filterFindings(result, { ...(severities ? { severities } : {}), ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
@@ -218,6 +241,7 @@ export const registerScan: RegisterCommand = (program: Command) => {
     .option('--offline', 'never download or refresh the advisory database')
     .option('--context <key=value>', 'what is known about where the target runs: internet-reachable=true|false (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--include-os-owned', 'also match language packages installed by OS packages (the distribution covers them by default)')
+    .option('--vex <file>', 'an OpenVEX or CycloneDX VEX document: not_affected and fixed statements suppress, affected ones become notes (repeatable)', collect, [] as string[])
     .option('--ignore-file <file>', `accepted vulnerabilities (default: ${DEFAULT_IGNORE_FILE} when present)`)
     .option('--server <url>', 'send the inventory to a Vigil server, which matches, stores and tracks it (needs --api-key)')
     .option('--api-key <key>', 'API key with the scanner role for --server (default: $VIGIL_API_KEY)')

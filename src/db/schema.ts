@@ -204,6 +204,8 @@ export interface SuppressionRulesTable {
   created_by: string;
   created_at: number;
   updated_at: number;
+  /** JSON {@link RuleProvenance} when a document (VEX) made the rule; null otherwise. */
+  provenance?: string | null;
 }
 
 /** Every table of the service database. */

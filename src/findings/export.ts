@@ -1,14 +1,33 @@
 /**
- * Findings reports as CSV or JSON, streamed: one page of rows in memory at a time.
+ * Findings reports as CSV, JSON, OCSF Vulnerability Finding events or AWS Security Finding
+ * Format, streamed: one page of rows in memory at a time.
  */
 import { Readable } from 'node:stream';
 import type { Db } from '../db/connect.js';
 import type { FilterCriteria } from './criteria.js';
 import type { AccountScope } from './scope.js';
+import { VIGIL_VERSION } from '../inventory/sbom/common.js';
+import { toAsff, type AsffTarget } from './formats/asff.js';
+import { toOcsf } from './formats/ocsf.js';
 import { iterateFindings, type ApiFinding, type SortCriteria } from './search.js';
 
 /** Export formats. */
-export type ExportFormat = 'csv' | 'json';
+export const EXPORT_FORMATS = ['csv', 'json', 'ocsf', 'asff'] as const;
+/** An export format. */
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** What a format needs beyond the findings: ASFF names the AWS account and region it files into. */
+export interface ExportOptions {
+  asff?: AsffTarget;
+}
+
+/** The media type and file extension of each format. */
+export const EXPORT_MEDIA: Record<ExportFormat, { type: string; ext: string }> = {
+  csv: { type: 'text/csv; charset=utf-8', ext: 'csv' },
+  json: { type: 'application/json; charset=utf-8', ext: 'json' },
+  ocsf: { type: 'application/json; charset=utf-8', ext: 'ocsf.json' },
+  asff: { type: 'application/json; charset=utf-8', ext: 'asff.json' },
+};
 
 /** The CSV columns, in order, and how each is read from a finding. */
 export const CSV_COLUMNS: [string, (f: ApiFinding) => string | number | boolean | undefined][] = [
@@ -54,22 +73,36 @@ export function csvField(value: string | number | boolean | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-async function* lines(db: Db, scope: AccountScope, criteria: FilterCriteria, format: ExportFormat, sort?: SortCriteria): AsyncGenerator<string> {
+/** How one finding reads in a JSON-array format. */
+function jsonItem(format: Exclude<ExportFormat, 'csv'>, options: ExportOptions): (f: ApiFinding) => unknown {
+  if (format === 'ocsf') return (f) => toOcsf(f, VIGIL_VERSION);
+  if (format === 'asff') {
+    const target = options.asff;
+    if (!target) throw new Error('the asff format needs an AWS account id and region');
+    return (f) => toAsff(f, target);
+  }
+  return (f) => f;
+}
+
+async function* lines(db: Db, scope: AccountScope, criteria: FilterCriteria, format: ExportFormat, sort: SortCriteria | undefined, options: ExportOptions): AsyncGenerator<string> {
   if (format === 'csv') {
     yield CSV_COLUMNS.map(([name]) => name).join(',') + '\r\n';
     for await (const f of iterateFindings(db, scope, criteria, sort)) yield CSV_COLUMNS.map(([, get]) => csvField(get(f))).join(',') + '\r\n';
     return;
   }
+  const item = jsonItem(format, options);
   yield '[';
   let first = true;
   for await (const f of iterateFindings(db, scope, criteria, sort)) {
-    yield (first ? '\n' : ',\n') + JSON.stringify(f);
+    yield (first ? '\n' : ',\n') + JSON.stringify(item(f));
     first = false;
   }
   yield first ? ']\n' : '\n]\n';
 }
 
 /** A readable stream of the report. */
-export function exportFindings(db: Db, scope: AccountScope, criteria: FilterCriteria, format: ExportFormat, sort?: SortCriteria): Readable {
-  return Readable.from(lines(db, scope, criteria, format, sort), { objectMode: false });
+export function exportFindings(db: Db, scope: AccountScope, criteria: FilterCriteria, format: ExportFormat, sort?: SortCriteria, options: ExportOptions = {}): Readable {
+  // Checked before the first byte: a missing AWS target is the caller's error, not a broken stream.
+  if (format === 'asff' && !options.asff) throw new Error('the asff format needs an AWS account id and region');
+  return Readable.from(lines(db, scope, criteria, format, sort, options), { objectMode: false });
 }

@@ -16,6 +16,17 @@ import { scopeSql, type AccountScope } from './scope.js';
 import type { Justification } from './justifications.js';
 export { JUSTIFICATIONS, type Justification } from './justifications.js';
 
+/** Where a rule came from, when a document made it: which document, whose, which statement. */
+export interface RuleProvenance {
+  source: 'openvex' | 'cyclonedx-vex';
+  /** The document's id (`@id`, `serialNumber`) or, lacking one, the name it was sent under. */
+  document: string;
+  author?: string;
+  timestamp?: string;
+  /** The statement the rule applies, as the document wrote it (trimmed to what identifies it). */
+  statement: Record<string, unknown>;
+}
+
 /** A rule as the API shows it. */
 export interface SuppressionRule {
   id: string;
@@ -30,6 +41,7 @@ export interface SuppressionRule {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+  provenance?: RuleProvenance;
 }
 
 /** What creating a rule needs. */
@@ -41,6 +53,7 @@ export interface RuleInput {
   criteria: FilterCriteria;
   expiresAt?: number;
   createdBy: string;
+  provenance?: RuleProvenance;
 }
 
 /** Converts a stored rule to the API form. */
@@ -57,6 +70,7 @@ export function toRule(row: SuppressionRulesTable, now = Date.now()): Suppressio
     createdBy: row.created_by,
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
+    ...(row.provenance ? { provenance: JSON.parse(row.provenance) as RuleProvenance } : {}),
   };
 }
 
@@ -122,6 +136,7 @@ export async function createRule(db: Db, input: RuleInput, at = Date.now()): Pro
     created_by: input.createdBy,
     created_at: at,
     updated_at: at,
+    provenance: input.provenance ? JSON.stringify(input.provenance) : null,
   };
   const suppressed = await db.kysely.transaction().execute(async (trx) => {
     const tdb: Db = { ...db, kysely: trx };

@@ -66,6 +66,8 @@ export interface Finding {
   references: string[];
   /** Advisory ids that produced this finding (OSV ids). */
   advisories: string[];
+  /** Statements about the finding that leave it open, e.g. a VEX `affected` statement. */
+  notes?: string[];
 }
 
 /** What `vigil scan` produces; its JSON form is documented in the README and stable. */

@@ -101,6 +101,12 @@ describe.each(dialectCases())('authorization matrix on $name', (dialect) => {
     { name: 'change SLA policy', roles: ['admin'], kind: 'org', request: async () => ({ method: 'PUT', url: '/api/v1/sla-policy', payload: {} }) },
     { name: 'compliance', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/compliance?accountId=${a}` }) },
     { name: 'compliance report', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/reports/compliance?accountId=${a}&format=html` }) },
+    { name: 'GET resource SBOM', roles: ['viewer'], kind: 'object', request: async (a) => ({ method: 'GET', url: `/api/v1/resources/${fx[a].resourceId}/sbom?format=spdx` }) },
+    { name: 'SBOM archive', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/sbom/archive?format=spdx&accountId=${a}` }) },
+    { name: 'apply VEX', roles: ['admin'], kind: 'write', request: async (a) => ({ method: 'POST', url: `/api/v1/vex?accountId=${a}`, payload: { '@context': 'https://openvex.dev/ns/v0.2.0', statements: [{ vulnerability: { name: 'CVE-1999-0001' }, products: [{ '@id': 'pkg:npm/none@1' }], status: 'not_affected', justification: 'component_not_present' }] } }) },
+    { name: 'VEX export', roles: ['viewer'], kind: 'list', request: async () => ({ method: 'GET', url: '/api/v1/vex/export?format=cyclonedx' }) },
+    { name: 'VEX export filtered', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'POST', url: '/api/v1/vex/export', payload: { format: 'openvex', filterCriteria: { accountId: [{ comparison: 'EQUALS', value: a }] } } }) },
+    { name: 'export OCSF', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'POST', url: '/api/v1/findings/export', payload: { format: 'ocsf', filterCriteria: { accountId: [{ comparison: 'EQUALS', value: a }] } } }) },
   ];
 
   beforeAll(async () => {

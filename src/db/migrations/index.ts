@@ -20,6 +20,7 @@ import { scanSubmissions } from './0009-scan-submissions.js';
 import { network } from './0010-network.js';
 import { findingOrigin } from './0012-finding-origin.js';
 import { sla } from './0013-sla.js';
+import { suppressionProvenance } from './0014-suppression-provenance.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -37,6 +38,7 @@ export const migrations: readonly VigilMigration[] = [
   network,
   findingOrigin,
   sla,
+  suppressionProvenance,
   continuousMigration,
   registryOutbound,
 ];

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { AGGREGATION_SORTS, AGGREGATION_TYPES, aggregateFindings } from '../../findings/aggregate.js';
 import { filterCriteriaInputSchema } from '../../findings/criteria.js';
-import { exportFindings } from '../../findings/export.js';
+import { EXPORT_FORMATS, EXPORT_MEDIA, exportFindings } from '../../findings/export.js';
+import { AWS_ACCOUNT_ID, AWS_REGION } from '../../findings/formats/asff.js';
 import { getFinding, searchFindings, sortCriteriaSchema } from '../../findings/search.js';
 import { findingRemediation, resourcePlan } from '../../remediation/resource-plan.js';
 import { scopeOf } from '../accounts.js';
@@ -82,16 +83,26 @@ export const findingRoutes: RouteModule = (r) => {
   r.route({
     method: 'POST',
     url: '/api/v1/findings/export',
-    summary: 'Export findings matching the criteria as CSV or JSON (streamed)',
+    summary: 'Export findings matching the criteria as CSV, JSON, OCSF Vulnerability Finding events or ASFF (streamed)',
     tag: 'findings',
     roles: ['viewer'],
-    body: z.object({ filterCriteria: criteria, sortCriteria: sortCriteriaSchema.optional(), format: z.enum(['csv', 'json']).default('csv') }).strict(),
+    body: z
+      .object({
+        filterCriteria: criteria,
+        sortCriteria: sortCriteriaSchema.optional(),
+        format: z.enum(EXPORT_FORMATS).default('csv'),
+        /** ASFF only: the AWS account and region the findings are imported into. */
+        awsAccountId: z.string().regex(AWS_ACCOUNT_ID, 'awsAccountId must be 12 digits').optional(),
+        awsRegion: z.string().regex(AWS_REGION, 'awsRegion must be an AWS region name such as us-east-1').optional(),
+      })
+      .strict(),
     async handler({ principal, body, reply }) {
+      if (body.format === 'asff' && (!body.awsAccountId || !body.awsRegion)) throw badRequest('format asff needs awsAccountId and awsRegion (the AWS account and region the findings are imported into)');
+      const asff = body.awsAccountId && body.awsRegion ? { awsAccountId: body.awsAccountId, awsRegion: body.awsRegion } : undefined;
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      reply
-        .type(body.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-        .header('content-disposition', `attachment; filename="vigil-findings-${stamp}.${body.format}"`);
-      return exportFindings(db, scopeOf(principal), body.filterCriteria, body.format, body.sortCriteria);
+      const media = EXPORT_MEDIA[body.format];
+      reply.type(media.type).header('content-disposition', `attachment; filename="vigil-findings-${stamp}.${media.ext}"`);
+      return exportFindings(db, scopeOf(principal), body.filterCriteria, body.format, body.sortCriteria, { asff });
     },
   });
   r.route({

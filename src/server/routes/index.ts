@@ -19,6 +19,8 @@ import { eventRoutes } from './events.js';
 import { networkRoutes } from './network.js';
 import { remediationRoutes } from './remediation.js';
 import { complianceRoutes } from './compliance.js';
+import { sbomRoutes } from './sbom.js';
+import { vexRoutes } from './vex.js';
 
 /** Every route module, registered in this order. */
 export const routeModules: RouteModule[] = [
@@ -37,4 +39,6 @@ export const routeModules: RouteModule[] = [
   networkRoutes,
   remediationRoutes,
   complianceRoutes,
+  sbomRoutes,
+  vexRoutes,
 ];
