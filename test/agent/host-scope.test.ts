@@ -3,7 +3,9 @@
  * network, a second local disk, a bind mount of the root's own filesystem), the default and
  * given excludes, and the progress lines a walk writes when stderr is not a terminal.
  */
+import { release } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { collectHost } from '../../src/agent/host-agent.js';
 import { DEFAULT_EXCLUDES, hostScope } from '../../src/agent/host-scope.js';
 import { mountKind, mountsToSkip, parseMountInfo, type MountPolicy } from '../../src/agent/mounts.js';
 import { walkLog } from '../../src/cli/agent-progress.js';
@@ -127,5 +129,15 @@ describe('walk progress when stderr is not a terminal', () => {
       'vigil: agent: inventory of /: 5 directories, 5.0 MiB of package files read, in /var (21 s)\n',
       'vigil: agent: inventory of / done: 5 directories, 5.0 MiB of package files read, in /var (23 s)\n',
     ]);
+  });
+});
+
+describe('the running kernel', () => {
+  it('is recorded (uname -r) when the agent inventories the host itself', async () => {
+    // Only /etc (os-release) of the real root: the rest is excluded to keep the walk short.
+    const { inventory, scope } = await collectHost({ root: '/', name: 'self', exclude: ['/!(etc)'], defaultExcludes: false });
+    expect(inventory.target).toEqual({ type: 'host', name: 'self' });
+    expect(inventory.os?.runningKernel).toBe(release());
+    expect(scope.leftOut.map((l) => l.path)).toContain('/usr');
   });
 });
