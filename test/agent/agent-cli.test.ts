@@ -111,7 +111,7 @@ describe.each(dialectCases().filter((d) => d.name === 'sqlite'))('vigil agent on
     const res = await runVigil(['agent', '--once', '--root', rootfs, '--name', 'bookworm-1', '--tag', 'env=prod', '--server', url], { env: { VIGIL_API_KEY: t.keys.acme.scanner } });
     expect(res.stderr).toMatch(new RegExp(`^vigil: agent: inventory of ${rootfs} started\n(.*\n)*vigil: agent: inventory of ${rootfs} done: \\d+ directories, .* MiB of package files read, in /\\S* \\(\\d+ s\\)\n$`));
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^HOST bookworm-1 \(\S+\): inventory 1 reported \(scan \S+\)\n  packages: \d+ \(deb \d+\)\n  findings: 0 stored by the server \(0 active, 0 suppressed\)\n  warnings: 0\n(  not walked: .*\n)?  time: [\d.]+ s inventory \(\d+ directories\), [\d.]+ s report\n$/);
+    expect(res.stdout).toMatch(/^HOST bookworm-1 \(\S+\): inventory 1 reported \(scan \S+\)\n {2}packages: \d+ \(deb \d+\)\n {2}findings: 0 stored by the server \(0 active, 0 suppressed\)\n {2}warnings: 0\n( {2}not walked: .*\n)? {2}time: [\d.]+ s inventory \(\d+ directories\), [\d.]+ s report\n$/);
 
     const host = await hostNamed('bookworm-1');
     expect(host).toMatchObject({ type: 'HOST', tags: { env: 'prod' }, os: 'Debian:12' });
