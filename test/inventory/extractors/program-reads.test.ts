@@ -4,6 +4,7 @@
  * script, data with the executable bit) must be answered from its first bytes: reading it
  * whole cost the host agent 146 MB of memory per JDK.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
 import { cargoAuditable } from '../../../src/inventory/extractors/rust/cargo-auditable.js';
@@ -40,5 +41,14 @@ describe('large files that are not programs', () => {
     expect(extractor.fileRequired(file.path, file.size, file.mode)).toBe(true);
     expect(await extractor.extract(file, { warn: () => undefined })).toEqual([]);
     expect(readBytes()).toBeLessThanOrEqual(128);
+  });
+});
+
+describe('large programs that are not Go', () => {
+  it('go/go-binary reads only the section table of a 300 MB ELF program without .go.buildinfo', async () => {
+    // A real C program's bytes (it has a section table), presented as a 300 MB file such as a browser.
+    const { file, readBytes } = seekOnly('/usr/lib/chromium/chromium', readFileSync('/usr/bin/ls'), 300 * 1024 * 1024);
+    expect(await goBinary.extract(file, { warn: () => undefined })).toEqual([]);
+    expect(readBytes()).toBeLessThan(64 * 1024);
   });
 });
