@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DEFAULT_EXCLUDES } from '../src/agent/host-scope.js';
 import type { Bench } from './benches.js';
 import { report } from './report.js';
 
@@ -73,9 +74,11 @@ export const hostBench: Bench = {
       // skipped (as cdxgen runs it): Trivy's jar analysis needs its Java DB, which cannot be
       // fetched offline, and fails the whole run without it. Vigil reads them, so Trivy does less.
       const skipJava = ['**/*.jar', '**/*.war', '**/*.ear', '**/*.par'].flatMap((g) => ['--skip-files', g]);
-      const peer = await timed(bin, ['rootfs', '--format', 'cyclonedx', '--offline-scan', '--skip-db-update', ...skipJava, '--quiet', '--cache-dir', join(work, 'cache'), '--output', out, '/']);
+      // The same scope as the agent's: its default excludes as Trivy's skipped directories.
+      const skipDirs = DEFAULT_EXCLUDES.flatMap((g) => ['--skip-dirs', g]);
+      const peer = await timed(bin, ['rootfs', '--format', 'cyclonedx', '--offline-scan', '--skip-db-update', ...skipJava, ...skipDirs, '--quiet', '--cache-dir', join(work, 'cache'), '--output', out, '/']);
       const components = ((JSON.parse(await readFile(out, 'utf8')) as { components?: unknown[] }).components ?? []).length;
-      report(`trivy rootfs / without Java archives (${components} components), wall`, peer.seconds, 's');
+      report(`trivy rootfs / without Java archives, the agent's excludes skipped (${components} components), wall`, peer.seconds, 's');
       report('trivy rootfs /, peak RSS', Math.round(peer.rssMib), 'MiB');
       report('vigil / trivy, wall time', vigil.seconds / peer.seconds, '×', { atMost: 1 });
       report('vigil / trivy, peak RSS', vigil.rssMib / peer.rssMib, '×');

@@ -9,7 +9,7 @@ import { reportSummary, walkBar, walkLog } from './agent-progress.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
 import { parseContext } from './scan.js';
-import { reportWarnings } from './sbom.js';
+import { positive, reportWarnings } from './sbom.js';
 import { parseTags } from './tags.js';
 
 interface AgentOptions {
@@ -27,13 +27,6 @@ interface AgentOptions {
   mounts: string;
   maxFileBytes?: string;
   maxEntries?: string;
-}
-
-function positive(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`--${name} must be a positive integer, got "${value}"`);
-  return n;
 }
 
 /** Reports once, showing the walk's progress on stderr and a summary on stdout. */
