@@ -5,11 +5,16 @@
  * stored inventory when advisories change, so the agent only has to report what is
  * installed; a host that stops reporting turns STALE_INVENTORY in coverage.
  */
-import { scanTarget } from '../inventory/index.js';
+import { release } from 'node:os';
+import { resolve } from 'node:path';
+import { scanTarget, type ScanLimits } from '../inventory/index.js';
+import type { Inventory } from '../inventory/types.js';
 import type { Logger } from '../log.js';
 import type { ScanContext } from '../matching/types.js';
 import { collectHostNetwork } from '../network/host/collect.js';
 import { submitHostNetwork, submitInventory, type HostNetworkResult, type SubmitResult } from '../server/client.js';
+import { hostScope, type HostScope } from './host-scope.js';
+import type { MountPolicy } from './mounts.js';
 
 /** Where and as what the host reports. */
 export interface HostReportOptions {
@@ -29,6 +34,46 @@ export interface HostReportOptions {
    * agent runs in (`/proc`, `nft`/`iptables-save`), whatever `root` is.
    */
   network?: boolean;
+  /** `--exclude` globs (see {@link hostScope}). */
+  exclude?: readonly string[];
+  /** False with `--no-default-excludes`. */
+  defaultExcludes?: boolean;
+  /** Which other mounts under the root are walked (default `local`). */
+  mounts?: MountPolicy;
+  /** Bounds on what the inventory reads; missing fields take the defaults. */
+  limits?: Partial<ScanLimits>;
+  /** Called as the walk goes: package bytes read so far, and the scope (directories, current one). */
+  onProgress?(bytesRead: number, scope: HostScope): void;
+  /** Called with the inventory before it is sent. */
+  onInventory?(collected: HostInventory): void;
+}
+
+/** An inventory of the host, with what its walk left out and how long it took. */
+export interface HostInventory {
+  inventory: Inventory;
+  scope: HostScope;
+  /** Wall seconds of the walk. */
+  seconds: number;
+}
+
+/**
+ * Inventories the host's root as a `host` target, within its scope (mount policy, default
+ * and given excludes). On the host itself (`/`) it records the running kernel (`uname -r`),
+ * so that matching judges the running kernel's package and no other.
+ */
+export async function collectHost(opts: Pick<HostReportOptions, 'root' | 'name' | 'exclude' | 'defaultExcludes' | 'mounts' | 'limits' | 'signal' | 'onProgress'>): Promise<HostInventory> {
+  const started = performance.now();
+  const scope = hostScope({ root: opts.root, exclude: opts.exclude, defaultExcludes: opts.defaultExcludes, mounts: opts.mounts });
+  const onProgress = opts.onProgress;
+  const scanned = await scanTarget(`dir:${opts.root}`, {
+    signal: opts.signal,
+    limits: opts.limits,
+    prune: (path, isDir) => scope.prune(path, isDir),
+    ...(onProgress ? { onProgress: (bytes: number) => onProgress(bytes, scope) } : {}),
+  });
+  const os = scanned.os && resolve(opts.root) === '/' ? { ...scanned.os, runningKernel: release() } : scanned.os;
+  const inventory: Inventory = { ...scanned, ...(os ? { os } : {}), target: { type: 'host', name: opts.name } };
+  return { inventory, scope, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The server's answers to a host report: the scan, and what the network report did (unless turned off). */
@@ -36,8 +81,9 @@ export type HostReportResult = SubmitResult & { network?: HostNetworkResult };
 
 /** Inventories the host and files it with the server, then its network report; returns the server's answers. */
 export async function reportHost(opts: HostReportOptions): Promise<HostReportResult> {
-  const scanned = await scanTarget(`dir:${opts.root}`, { signal: opts.signal });
-  const inventory = { ...scanned, target: { type: 'host' as const, name: opts.name } };
+  const collected = await collectHost(opts);
+  opts.onInventory?.(collected);
+  const { inventory } = collected;
   const scan = await submitInventory({
     server: opts.server,
     apiKey: opts.apiKey,
@@ -67,8 +113,10 @@ export async function runAgent(opts: HostReportOptions & { intervalMs: number; l
     let wait: number;
     try {
       const started = Date.now();
-      const res = await reportHost(opts);
-      opts.log.info({ resource: res.resource.id, name: res.resource.name, inventoryVersion: res.inventoryVersion, findings: res.summary, network: res.network?.analysis, ms: Date.now() - started }, 'host reported');
+      let collected: HostInventory | undefined;
+      const res = await reportHost({ ...opts, onInventory: (c) => (collected = c) });
+      const inventory = collected && { packages: collected.inventory.packages.length, warnings: collected.inventory.warnings.length, partial: collected.inventory.partial === true };
+      opts.log.info({ resource: res.resource.id, name: res.resource.name, inventoryVersion: res.inventoryVersion, ...inventory, findingCount: res.findingCount ?? res.result.findings.length, findings: res.summary, network: res.network?.analysis, ms: Date.now() - started }, 'host reported');
       retry = RETRY_MS.first;
       wait = opts.intervalMs * (0.9 + Math.random() * 0.2);
     } catch (err) {

@@ -1,11 +1,15 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseDuration, reportHost, runAgent, type HostReportOptions } from '../agent/host-agent.js';
+import { parseDuration, reportHost, runAgent, type HostInventory, type HostReportOptions } from '../agent/host-agent.js';
+import { MOUNT_POLICIES, type MountPolicy } from '../agent/mounts.js';
+import { lowerPriority } from '../agent/priority.js';
 import { log } from '../log.js';
+import { reportSummary, walkBar, walkLog } from './agent-progress.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
 import { parseContext } from './scan.js';
+import { positive, reportWarnings } from './sbom.js';
 import { parseTags } from './tags.js';
 
 interface AgentOptions {
@@ -20,6 +24,35 @@ interface AgentOptions {
   once?: boolean;
   /** False with --no-network. */
   network: boolean;
+  exclude: string[];
+  defaultExcludes: boolean;
+  mounts: string;
+  maxFileBytes?: string;
+  maxEntries?: string;
+}
+
+/** Reports once, showing the walk's progress on stderr and a summary on stdout. */
+async function reportOnce(report: HostReportOptions): Promise<void> {
+  const progress = process.stderr.isTTY === true && !process.env.CI ? walkBar(report.root) : walkLog(report.root);
+  let collected: HostInventory | undefined;
+  let sentAt = 0;
+  try {
+    const res = await reportHost({
+      ...report,
+      onProgress: (bytes, scope) => progress.update(bytes, scope),
+      onInventory: (c) => {
+        progress.stop();
+        collected = c;
+        reportWarnings(c.inventory);
+        sentAt = performance.now();
+      },
+    });
+    process.stdout.write(reportSummary(collected!, res, (performance.now() - sentAt) / 1000));
+  } catch (err) {
+    progress.stop();
+    const what = collected ? `host report to ${report.server} failed` : `inventory of ${report.root} failed`;
+    throw new CliError(`${what}: ${err instanceof Error ? err.message : String(err)}`, 1);
+  }
 }
 
 async function agentAction(opts: AgentOptions): Promise<void> {
@@ -27,6 +60,7 @@ async function agentAction(opts: AgentOptions): Promise<void> {
   if (!apiKey) throw new CliError('vigil agent needs --api-key KEY (or VIGIL_API_KEY), a key with the scanner role');
   const intervalMs = parseDuration(opts.interval);
   if (intervalMs === undefined) throw new CliError(`--interval "${opts.interval}": expected a duration such as 30m, 6h or 1d`);
+  if (!(MOUNT_POLICIES as readonly string[]).includes(opts.mounts)) throw new CliError(`--mounts "${opts.mounts}": expected one of ${MOUNT_POLICIES.join(', ')}`);
   const report: HostReportOptions = {
     server: opts.server,
     apiKey,
@@ -36,23 +70,19 @@ async function agentAction(opts: AgentOptions): Promise<void> {
     context: parseContext(opts.context),
     accountId: opts.account,
     network: opts.network,
+    exclude: opts.exclude,
+    defaultExcludes: opts.defaultExcludes,
+    mounts: opts.mounts as MountPolicy,
+    limits: { maxFileBytes: positive('max-file-bytes', opts.maxFileBytes), maxEntries: positive('max-entries', opts.maxEntries) },
   };
-  if (opts.once) {
-    try {
-      const res = await reportHost(report);
-      const total = Object.values(res.summary).reduce((a, n) => a + n, 0);
-      const network = res.network ? ', network report sent' : '';
-      process.stdout.write(`${res.resource.type} ${res.resource.name} (${res.resource.id}): inventory ${res.inventoryVersion} reported, ${total} findings${network}\n`);
-    } catch (err) {
-      throw new CliError(`host report to ${opts.server} failed: ${err instanceof Error ? err.message : String(err)}`, 1);
-    }
-    return;
-  }
+  // The agent shares the host with its real work: it walks at the lowest CPU priority.
+  const nice = lowerPriority();
+  if (opts.once) return reportOnce(report);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  log.info({ server: opts.server, name: report.name, root: report.root, intervalMs }, 'agent started');
+  log.info({ server: opts.server, name: report.name, root: report.root, intervalMs, nice, mounts: report.mounts }, 'agent started');
   await runAgent({ ...report, intervalMs, log, signal: stop.signal });
   log.info('agent stopped');
 }
@@ -70,7 +100,12 @@ export const registerAgent: RegisterCommand = (program: Command) => {
     .option('--context <key=value>', 'internet-reachable=true|false, when known (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--account <id>', "file the host under another account (delegated administrator's keys only)")
     .option('--interval <duration>', 'time between reports (30m, 6h, 1d)', '6h')
-    .option('--once', 'report once and exit (1 when the report fails)')
+    .option('--once', 'report once and exit (1 when the report fails), with progress on stderr and a summary on stdout')
     .option('--no-network', "do not send this host's network report (listening sockets, interfaces, firewall) after its inventory")
+    .option('--exclude <glob>', 'leave out matching directories and files: /… from the root, anything else at any depth (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--no-default-excludes', 'walk temporary and cache trees too (/tmp, /var/tmp, /var/cache, container storage, ~/.cache, package manager caches)')
+    .option('--mounts <policy>', 'other mounts under the root to walk: local (local disk filesystems), none (the root filesystem only, like --one-file-system) or all', 'local')
+    .option('--max-file-bytes <n>', 'largest file read (default 256 MiB)')
+    .option('--max-entries <n>', 'most directory entries walked (default 5,000,000)')
     .action(agentAction);
 };

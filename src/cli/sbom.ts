@@ -44,7 +44,8 @@ export function addTargetOptions(cmd: Command): Command {
     .option('--ssh-known-hosts <file>', 'known hosts for ssh: targets (default ~/.ssh/known_hosts)');
 }
 
-function positive(name: string, value: string | undefined): number | undefined {
+/** A positive integer flag's value; undefined when not given. */
+export function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`--${name} must be a positive integer, got "${value}"`);

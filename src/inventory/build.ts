@@ -11,7 +11,7 @@ import { detectOs, osFileRequired, osReleaseDetector } from './extractors/os/os-
 import { bufferRef } from './layers.js';
 import type { ScanLimits } from './limits.js';
 import type { Extractor, FileRef, FoundPackage, Inventory, OsInfo, OwnerRef, Package, ScanWarning } from './types.js';
-import type { FileVersion, FileView, Source } from './walk.js';
+import type { FileVersion, FileView, Source, WalkOptions } from './walk.js';
 
 /** Options of one inventory build. */
 export interface BuildOptions {
@@ -20,6 +20,8 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Called as input is read: bytes so far and, when known, the total. */
   onProgress?(bytesRead: number, totalBytes?: number): void;
+  /** Parts of the view to leave out (see {@link WalkOptions.prune}). */
+  prune?: WalkOptions['prune'];
 }
 
 /** A package as found, before the builder completes it. */
@@ -123,7 +125,7 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
         }
       },
     },
-    { signal, limits },
+    { signal, limits, ...(opts.prune ? { prune: opts.prune } : {}) },
   );
 
   // A project directory or a lockfile has no operating system to find: no warning unless it holds OS packages.

@@ -31,6 +31,12 @@ export interface ScanOptions {
   extractors?: readonly Extractor[];
   /** Progress: input bytes read so far and, when known, the total. */
   onProgress?(bytesRead: number, totalBytes?: number): void;
+  /**
+   * Leaves out directories (with all they hold) and files of a directory target: called with
+   * each directory's path inside the target before the walk enters it, and with each wanted
+   * file before it is read.
+   */
+  prune?(path: string, isDir: boolean): boolean;
 }
 
 /**
@@ -59,6 +65,7 @@ export async function scanTarget(ref: string, options: ScanOptions = {}): Promis
       limits,
       signal: options.signal,
       onProgress: options.onProgress,
+      ...(options.prune ? { prune: options.prune } : {}),
     });
     inventory.warnings.unshift(...openWarnings);
     return inventory;

@@ -44,6 +44,12 @@ export interface WalkHandlers {
 export interface WalkOptions {
   signal?: AbortSignal;
   limits: ScanLimits;
+  /**
+   * Leaves out part of the view: called with each directory before the walk enters it, and
+   * with each wanted file before it is read; true leaves it out (a directory with all it
+   * holds). Sources of a live filesystem (directories) honour it; others may not.
+   */
+  prune?(path: string, isDir: boolean): boolean;
 }
 
 /** A filesystem view of one target: a directory, an image, a single file. */

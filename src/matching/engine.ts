@@ -10,7 +10,7 @@ import { resolveFix, type FixSource } from '../versioning/osv-range.js';
 import type { AdvisoryIndex, CvssSource, Enrichment, OsvRecord } from '../vulndb/types.js';
 import { groupByVulnerability, idsOf, isCve, type VulnerabilityGroup } from './aliases.js';
 import { assessCoverage, coverageWarnings, type ScanCoverage } from './data-coverage.js';
-import { isImageTarget, isKernelPackage, isRunningKernel } from './kernel.js';
+import { isImageTarget, isKernelPackage, isKernelSourceOnly, isRunningKernel, kernelSourceReason } from './kernel.js';
 import { evaluateCandidates, lookupCandidates, type Candidates } from './matchers/common.js';
 import type { LookupKey } from './matchers/types.js';
 import { ecosystemOf, lookupKeyOf } from './package-ecosystem.js';
@@ -27,6 +27,8 @@ export interface ScanStats {
   kernelFindingsDropped: number;
   /** Kernel packages on a host that are installed but not running. */
   kernelPackagesNotRunning: number;
+  /** Findings scored INFORMATIONAL by the kernel source package policy (headers and tools built from the kernel's source). */
+  kernelSourceFindings: number;
   /** Packages whose ecosystem is unknown, so nothing could be looked up. */
   unknownEcosystem: number;
 }
@@ -53,6 +55,8 @@ interface Draft {
   fix: FixOfFinding;
   /** Set when the package was matched with low confidence, and why. */
   confidenceNote?: string;
+  /** Set when a policy says the vulnerable code does not run in this package, and why. */
+  notRunning?: string;
 }
 
 /** What the engine remembers about one index between scans. */
@@ -274,7 +278,7 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
   if (coverage) for (const w of coverageWarnings(coverage)) warnings.add(w);
   for (const w of inventory.warnings) warnings.add(w);
   if (inventory.partial) warnings.add({ reason: 'the inventory is partial (some files could not be read): findings may be missing' });
-  const stats: ScanStats = { matchedPackages: 0, osOwnedSkipped: 0, kernelFindingsDropped: 0, kernelPackagesNotRunning: 0, unknownEcosystem: 0 };
+  const stats: ScanStats = { matchedPackages: 0, osOwnedSkipped: 0, kernelFindingsDropped: 0, kernelPackagesNotRunning: 0, kernelSourceFindings: 0, unknownEcosystem: 0 };
   const unknownByKind = new Map<string, string[]>();
   const image = isImageTarget(inventory.target);
   const runningKernel = inventory.target.type === 'host' ? inventory.os?.runningKernel : undefined;
@@ -326,11 +330,14 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
       continue;
     }
     const kernel = eco.info.kind === 'os' && isKernelPackage(pkg);
-    if (kernel && !image && inventory.target.type === 'host' && runningKernel && !isRunningKernel(pkg, runningKernel)) {
+    // Headers and tools built from the kernel's source are kept, at score 0 with the policy's
+    // reason; only the kernel itself is judged on whether it is the running one.
+    const sourceOnly = kernel && !image && isKernelSourceOnly(pkg);
+    if (kernel && !sourceOnly && !image && inventory.target.type === 'host' && runningKernel && !isRunningKernel(pkg, runningKernel)) {
       stats.kernelPackagesNotRunning++;
       continue;
     }
-    if (kernel && !image && !runningKernel) kernelUnknownRunning++;
+    if (kernel && !sourceOnly && !image && !runningKernel) kernelUnknownRunning++;
 
     const key = lookupKeyOf(pkg, eco);
     stats.matchedPackages++;
@@ -351,7 +358,9 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
         stats.kernelFindingsDropped += groups.length;
         continue;
       }
-      for (const { group, fix } of groups) drafts.push({ pkg, ecosystem: eco.info, group, fix, ...(lookup.confidenceNote ? { confidenceNote: lookup.confidenceNote } : {}) });
+      if (sourceOnly) stats.kernelSourceFindings += groups.length;
+      const notRunning = sourceOnly ? { notRunning: kernelSourceReason(pkg) } : {};
+      for (const { group, fix } of groups) drafts.push({ pkg, ecosystem: eco.info, group, fix, ...(lookup.confidenceNote ? { confidenceNote: lookup.confidenceNote } : {}), ...notRunning });
     }
   }
 
@@ -369,6 +378,9 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
   }
   if (stats.kernelPackagesNotRunning > 0) {
     warnings.add({ reason: `${stats.kernelPackagesNotRunning} kernel packages not matched: installed but not the running kernel (${runningKernel})` });
+  }
+  if (stats.kernelSourceFindings > 0) {
+    warnings.add({ reason: `${stats.kernelSourceFindings} findings in packages built from the kernel source but not the kernel (headers, tools) scored INFORMATIONAL: kernel source package policy` });
   }
   if (kernelUnknownRunning > 0) {
     warnings.add({ reason: `${kernelUnknownRunning} kernel packages matched without knowing the running kernel: some findings may be for kernels that are not running` });
@@ -403,6 +415,7 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
         ...(rating ? { vendorSeverity: rating } : {}),
         ...(kev ? { kev } : {}),
         ...(epss ? { epss } : {}),
+        ...(draft.notRunning !== undefined ? { notRunning: draft.notRunning } : {}),
       },
       context,
     );

@@ -28,6 +28,31 @@ export function isKernelPackage(pkg: Package): boolean {
   }
 }
 
+// The kernel itself (images and modules): what `uname -r` can name. Everything else built
+// from the kernel's source (linux-libc-dev, linux-headers-*, linux-kbuild-*, linux-perf,
+// bpftool, linux-cpupower, kernel-headers, kernel-tools, perf…) is headers or user-space tools.
+const KERNEL_ITSELF: Record<string, RegExp> = {
+  deb: /^linux-(image|modules|modules-extra|signed-image)-/,
+  rpm: /^kernel(-(core|modules|modules-core|modules-extra|default|uek|uek-core|rt|rt-core|64k|64k-core|lpae|azure|zfcpdump|debug|debug-core))?$/,
+  apk: /^linux-(lts|virt|edge|rpi\d*|stable)$/,
+};
+
+/**
+ * True for a package built from the kernel's source that is not the kernel (headers, build
+ * files and user-space tools): the kernel's advisories name its source package, but the code
+ * they are about runs only in the kernel, which such a package does not contain or run.
+ */
+export function isKernelSourceOnly(pkg: Package): boolean {
+  if (pkg.kernel || !isKernelPackage(pkg)) return false;
+  return !(KERNEL_ITSELF[pkg.purlType]?.test(pkg.name) ?? false);
+}
+
+/** The reason a finding in a {@link isKernelSourceOnly} package is scored 0 (kernel source package policy). */
+export function kernelSourceReason(pkg: Package): string {
+  const source = pkg.source?.name ?? pkg.name;
+  return `kernel source package policy: ${pkg.name} is built from the kernel source (${source}) but is not the kernel; the vulnerability is in kernel code, judged on the running kernel's package`;
+}
+
 /** Image targets: they run on someone else's kernel. */
 export function isImageTarget(target: Pick<TargetInfo, 'type'>): boolean {
   return target.type === 'oci-dir' || target.type === 'docker-archive' || target.type === 'oci-archive' || target.type === 'registry';

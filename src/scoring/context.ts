@@ -26,6 +26,12 @@ export interface ScoreInput {
   vendorSeverity?: VendorRating;
   kev?: KevEntry;
   epss?: EpssScore;
+  /**
+   * Why the code the vulnerability is about does not run in this package (a policy such as
+   * the kernel source package policy): the finding is kept, scored 0 (INFORMATIONAL), and
+   * this reason is its last adjustment.
+   */
+  notRunning?: string;
 }
 
 /** The scored outcome, in the shape {@link Finding} carries it. */
@@ -47,6 +53,17 @@ export interface ScoreOutcome {
 
 /** Scores one vulnerability in context. Pure: same input, same output. */
 export function scoreFinding(input: ScoreInput, context: ScanContext): ScoreOutcome {
+  const scored = scoreInContext(input, context);
+  if (input.notRunning === undefined) return scored;
+  return {
+    ...scored,
+    score: 0,
+    severity: 'INFORMATIONAL',
+    adjustments: [...scored.adjustments, { metric: 'score', from: scored.score, to: 0, reason: input.notRunning }],
+  };
+}
+
+function scoreInContext(input: ScoreInput, context: ScanContext): ScoreOutcome {
   const { base, rejected } = selectBaseCvss(input.cvss, { distroPackage: input.distroPackage, ...(input.vendorName ? { vendorName: input.vendorName } : {}) });
   const adjustments: ScoreAdjustment[] = [];
   const epss = input.epss ? { score: input.epss.score, percentile: input.epss.percentile } : undefined;

@@ -37,6 +37,8 @@ export interface SubmitResult {
   result: ScanResult;
   /** The resource's open findings with the server's status (absent from servers before it was added). */
   findings?: FindingVerdict[];
+  /** How many findings the server stored for this scan (absent from servers before it was added). */
+  findingCount?: number;
 }
 
 /** An error answer from the server, with its problem details. */
@@ -116,6 +118,7 @@ interface ScanState {
   warnings?: ScanResult['warnings'];
   summary?: Record<string, number>;
   coverage?: ScanResult['coverage'];
+  findingCount?: number;
 }
 
 /** Polls an accepted scan until it is done (1 s, growing to 5 s between polls). */
@@ -186,6 +189,7 @@ export async function submitInventory(opts: SubmitOptions): Promise<SubmitResult
       resource: { id: scan.resourceId ?? '', type: scan.resourceType ?? '', name: scan.resourceName ?? '', accountId: scan.accountId },
       inventoryVersion: scan.inventoryVersion ?? 0,
       summary: scan.summary ?? {},
+      ...(scan.findingCount !== undefined ? { findingCount: scan.findingCount } : {}),
       result: { ...resultFrame(opts.inventory), ...(scan.coverage ? { coverage: scan.coverage } : {}), findings, warnings: scan.warnings ?? [] },
     };
   }

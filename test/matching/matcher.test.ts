@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runScan, scanInventory } from '../../src/matching/engine.js';
+import { isKernelSourceOnly } from '../../src/matching/kernel.js';
 import { renderScan } from '../../src/matching/output/index.js';
 import type { Finding } from '../../src/matching/types.js';
 import type { OsvRecord } from '../../src/vulndb/types.js';
@@ -48,7 +49,10 @@ const records: OsvRecord[] = [
   // Withdrawn: published in error; must never produce a finding.
   advisory('GHSA-wwww-wwww-wwww', 'npm', 'left-pad', [[{ introduced: '0' }]], { withdrawn: '2024-02-01T00:00:00Z', aliases: ['CVE-2024-0011'] }),
   // Kernels: Debian's `linux` source; only the running kernel on a host, never in an image.
-  advisory('DSA-9005-1', 'Debian:12', 'linux', [[{ introduced: '0' }, { fixed: '6.1.90-1' }]], { aliases: ['CVE-2024-0012'] }),
+  advisory('DSA-9005-1', 'Debian:12', 'linux', [[{ introduced: '0' }, { fixed: '6.1.90-1' }]], {
+    aliases: ['CVE-2024-0012'],
+    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H' }],
+  }),
   // OS-owned language packages: Debian's python3-jinja2 ships Jinja2; its fix is Debian's to backport.
   advisory('PYSEC-2024-13', 'PyPI', 'jinja2', [[{ introduced: '0' }, { fixed: '3.1.3' }]], { aliases: ['CVE-2024-0013'] }),
   // Lowest fix above the installed version: two branches; 2.0.5 is fixed by 2.1.0, not by 1.2.3.
@@ -168,6 +172,7 @@ describe('kernels', () => {
   const running = deb('linux-image-6.1.0-18-amd64', '6.1.76-1', ['linux', '6.1.76-1'], { kernel: true });
   const older = deb('linux-image-6.1.0-17-amd64', '6.1.69-1', ['linux', '6.1.69-1'], { kernel: true });
   const headers = deb('linux-libc-dev', '6.1.76-1', ['linux', '6.1.76-1']);
+  const perf = deb('linux-perf', '6.1.76-1', ['linux', '6.1.76-1']);
 
   it('drops kernel findings in container images and says how many', () => {
     const result = runScan(inventory([running, headers], { type: 'oci-dir', name: 'oci-dir:/img' }), db);
@@ -176,13 +181,66 @@ describe('kernels', () => {
     expect(result.result.warnings.map((w) => w.reason)).toEqual(["2 findings in kernel packages dropped: a container image runs on the host's kernel, not its own"]);
   });
 
-  it('matches only the running kernel on a host', () => {
+  it('matches only the running kernel on a host; headers and tools built from its source are INFORMATIONAL', () => {
     const result = scanBrief(
-      inventory([running, older, headers], { type: 'host', name: 'web-1' }, { id: 'debian', ecosystem: 'Debian:12', runningKernel: '6.1.0-18-amd64' }),
+      inventory([running, older, headers, perf], { type: 'host', name: 'web-1' }, { id: 'debian', ecosystem: 'Debian:12', runningKernel: '6.1.0-18-amd64' }),
       db,
     );
-    expect(result.findings.map((f) => f.package)).toEqual(['linux-image-6.1.0-18-amd64@6.1.76-1']);
-    expect(result.warnings).toEqual(['2 kernel packages not matched: installed but not the running kernel (6.1.0-18-amd64)']);
+    expect(result.findings.map((f) => f.package)).toEqual(['linux-image-6.1.0-18-amd64@6.1.76-1', 'linux-libc-dev@6.1.76-1', 'linux-perf@6.1.76-1']);
+    expect(result.warnings).toEqual([
+      '1 kernel packages not matched: installed but not the running kernel (6.1.0-18-amd64)',
+      '2 findings in packages built from the kernel source but not the kernel (headers, tools) scored INFORMATIONAL: kernel source package policy',
+    ]);
+    const full = scanInventory(inventory([running, headers], { type: 'host', name: 'web-1' }, { id: 'debian', ecosystem: 'Debian:12', runningKernel: '6.1.0-18-amd64' }), db).findings;
+    const kernel = full.find((f) => f.package.name === 'linux-image-6.1.0-18-amd64')!;
+    const libc = full.find((f) => f.package.name === 'linux-libc-dev')!;
+    // The running kernel is judged normally: its base score, no policy adjustment.
+    expect([kernel.score, kernel.severity]).toEqual([7.8, 'HIGH']);
+    expect(kernel.adjustments).toEqual([]);
+    expect({ score: libc.score, severity: libc.severity, adjustments: libc.adjustments }).toEqual({
+      score: 0,
+      severity: 'INFORMATIONAL',
+      adjustments: [
+        {
+          metric: 'score',
+          from: kernel.score,
+          to: 0,
+          reason: "kernel source package policy: linux-libc-dev is built from the kernel source (linux) but is not the kernel; the vulnerability is in kernel code, judged on the running kernel's package",
+        },
+      ],
+    });
+  });
+
+  it('keeps the kernel source package policy when the running kernel is unknown', () => {
+    const result = scanInventory(inventory([running, older, headers], { type: 'host', name: 'web-1' }), db);
+    expect(result.findings.map((f) => [f.package.name, f.severity === 'INFORMATIONAL'])).toEqual(
+      expect.arrayContaining([
+        ['linux-image-6.1.0-18-amd64', false],
+        ['linux-image-6.1.0-17-amd64', false],
+        ['linux-libc-dev', true],
+      ]),
+    );
+    expect(result.warnings.map((w) => w.reason)).toEqual([
+      '1 findings in packages built from the kernel source but not the kernel (headers, tools) scored INFORMATIONAL: kernel source package policy',
+      '2 kernel packages matched without knowing the running kernel: some findings may be for kernels that are not running',
+    ]);
+  });
+
+  it.each<[string, string, string | undefined, boolean]>([
+    ['linux-libc-dev', 'deb', 'linux', true],
+    ['linux-headers-6.1.0-18-amd64', 'deb', 'linux', true],
+    ['linux-kbuild-6.1', 'deb', 'linux', true],
+    ['bpftool', 'deb', 'linux', true],
+    ['linux-image-6.1.0-18-amd64', 'deb', 'linux-signed-amd64', false],
+    ['linux-modules-6.5.0-14-generic', 'deb', 'linux', false],
+    ['linux-base', 'deb', 'linux-base', false],
+    ['kernel-headers', 'rpm', 'kernel', true],
+    ['perf', 'rpm', 'kernel', true],
+    ['kernel-core', 'rpm', 'kernel', false],
+    ['linux-lts', 'apk', 'linux-lts', false],
+  ])('%s (%s, source %s) is a kernel source package only: %s', (name, purlType, source, expected) => {
+    const p = pkg({ purlType, ecosystem: purlType === 'deb' ? 'Debian:12' : purlType === 'rpm' ? 'Rocky Linux:9' : 'Alpine:v3.19', name, version: '1', ...(source ? { source: { name: source, version: '1' } } : {}) });
+    expect(isKernelSourceOnly(p)).toBe(expected);
   });
 
   it('matches every kernel, with a warning, when the running kernel is unknown', () => {

@@ -182,7 +182,7 @@ export class DirectorySource implements Source {
     return new DirectorySource(root, name);
   }
 
-  async walk(handlers: WalkHandlers, { signal, limits }: WalkOptions): Promise<void> {
+  async walk(handlers: WalkHandlers, { signal, limits, prune }: WalkOptions): Promise<void> {
     const root = this.root;
     const view: FileView = {
       async readFile(path) {
@@ -210,7 +210,7 @@ export class DirectorySource implements Source {
         if (entries % ENTRIES_PER_YIELD === 0) await yieldToEventLoop();
         const path = `${dirPath}/${d.name}`;
         if (d.isDirectory()) {
-          if (!SKIPPED_DIRS.has(path)) await visit(path);
+          if (!SKIPPED_DIRS.has(path) && !prune?.(path, true)) await visit(path);
         } else if (d.isFile()) {
           let size;
           let mode;
@@ -220,7 +220,7 @@ export class DirectorySource implements Source {
             handlers.warn({ path, reason: `cannot stat: ${describeError(err)}` });
             continue;
           }
-          if (!handlers.wanted(path, size, mode)) continue;
+          if (!handlers.wanted(path, size, mode) || prune?.(path, false)) continue;
           if (size > limits.maxFileBytes && !handlers.wantedBeyondLimit?.(path, size, mode)) {
             handlers.warn({ path, reason: `not read: file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)` });
             continue;
@@ -229,7 +229,7 @@ export class DirectorySource implements Source {
           handlers.progress?.(bytes);
           await handlers.file(diskRef(path, join(root, path), size, limits.maxFileBytes, mode), [], view);
         } else if (d.isSymbolicLink()) {
-          if (!handlers.wanted(path, 0)) continue;
+          if (!handlers.wanted(path, 0) || prune?.(path, false)) continue;
           await followLink(root, path, localFs, handlers, view, (r) => diskRef(path, r.diskPath, r.size, limits.maxFileBytes));
         } else if (handlers.wanted(path, 0)) {
           handlers.warn({ path, reason: 'wanted file is not a regular file (device, socket or FIFO); not read' });

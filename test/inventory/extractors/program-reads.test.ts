@@ -1,0 +1,54 @@
+/**
+ * Program extractors are handed every large executable file of a host; most are not
+ * programs they understand. A file that is not ELF (a JDK's 146 MB `modules` image, a
+ * script, data with the executable bit) must be answered from its first bytes: reading it
+ * whole cost the host agent 146 MB of memory per JDK.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
+import { cargoAuditable } from '../../../src/inventory/extractors/rust/cargo-auditable.js';
+import type { FileRef } from '../../../src/inventory/types.js';
+
+/** A large file of which only `readAt` may be used; `read` and `stream` fail the test. */
+function seekOnly(path: string, head: Buffer, size: number): { file: FileRef; readBytes: () => number } {
+  let readBytes = 0;
+  const file: FileRef = {
+    path,
+    size,
+    mode: 0o100755,
+    read: () => Promise.reject(new Error(`${path} was read whole`)),
+    stream: () => {
+      throw new Error(`${path} was streamed`);
+    },
+    readAt: (offset, length) => {
+      const part = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+      head.copy(part, 0, offset, offset + part.length);
+      readBytes += part.length;
+      return Promise.resolve(part);
+    },
+  };
+  return { file, readBytes: () => readBytes };
+}
+
+describe('large files that are not programs', () => {
+  const jimage = Buffer.from([0xca, 0xfe, 0xda, 0xda, 1, 0, 0, 0]);
+  it.each([
+    ['rust/cargo-auditable', cargoAuditable],
+    ['go/go-binary', goBinary],
+  ] as const)('%s reads only the first bytes of a 146 MB non-ELF executable', async (_id, extractor) => {
+    const { file, readBytes } = seekOnly('/usr/lib/jvm/java-17-openjdk-amd64/lib/modules', jimage, 146 * 1024 * 1024);
+    expect(extractor.fileRequired(file.path, file.size, file.mode)).toBe(true);
+    expect(await extractor.extract(file, { warn: () => undefined })).toEqual([]);
+    expect(readBytes()).toBeLessThanOrEqual(128);
+  });
+});
+
+describe('large programs that are not Go', () => {
+  it('go/go-binary reads only the section table of a 300 MB ELF program without .go.buildinfo', async () => {
+    // A real C program's bytes (it has a section table), presented as a 300 MB file such as a browser.
+    const { file, readBytes } = seekOnly('/usr/lib/chromium/chromium', readFileSync('/usr/bin/ls'), 300 * 1024 * 1024);
+    expect(await goBinary.extract(file, { warn: () => undefined })).toEqual([]);
+    expect(readBytes()).toBeLessThan(64 * 1024);
+  });
+});
