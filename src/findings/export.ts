@@ -73,13 +73,17 @@ export function csvField(value: string | number | boolean | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** How one finding reads in a JSON-array format. */
+/**
+ * How one finding reads in a JSON-array format; undefined leaves it out. OCSF's Vulnerability
+ * Finding and ASFF's package vulnerabilities describe packages, so network exposures are
+ * exported in CSV and JSON only (docs/exports.md).
+ */
 function jsonItem(format: Exclude<ExportFormat, 'csv'>, options: ExportOptions): (f: ApiFinding) => unknown {
-  if (format === 'ocsf') return (f) => toOcsf(f, VIGIL_VERSION);
+  if (format === 'ocsf') return (f) => (f.type === 'PACKAGE_VULNERABILITY' ? toOcsf(f, VIGIL_VERSION) : undefined);
   if (format === 'asff') {
     const target = options.asff;
     if (!target) throw new Error('the asff format needs an AWS account id and region');
-    return (f) => toAsff(f, target);
+    return (f) => (f.type === 'PACKAGE_VULNERABILITY' ? toAsff(f, target) : undefined);
   }
   return (f) => f;
 }
@@ -94,7 +98,9 @@ async function* lines(db: Db, scope: AccountScope, criteria: FilterCriteria, for
   yield '[';
   let first = true;
   for await (const f of iterateFindings(db, scope, criteria, sort)) {
-    yield (first ? '\n' : ',\n') + JSON.stringify(item(f));
+    const value = item(f);
+    if (value === undefined) continue;
+    yield (first ? '\n' : ',\n') + JSON.stringify(value);
     first = false;
   }
   yield first ? ']\n' : '\n]\n';

@@ -107,6 +107,10 @@ export interface PackageApiFinding extends Omit<ScanFinding, 'id'> {
   lastObservedAt: string;
   updatedAt: string;
   closedAt?: string;
+  /** When the SLA policy wants it remediated (severities with an SLA only). */
+  dueAt?: string;
+  /** WITHIN, DUE_SOON or BREACHED at the time of the request (severities with an SLA only). */
+  slaStatus?: SlaStatus;
 }
 
 /** Converts a stored row to the API form. */

@@ -13,7 +13,7 @@ import type { VexDocument, VexStatement } from '../vex/read.js';
 import type { FilterCriteria } from './criteria.js';
 import type { Justification } from './justifications.js';
 import type { AccountScope } from './scope.js';
-import { iterateFindings, type ApiFinding } from './search.js';
+import { iterateFindings, type PackageApiFinding as ApiFinding } from './search.js';
 import { createRule, listRules, type SuppressionRule } from './suppression.js';
 
 /** What applying a document did. */
@@ -33,7 +33,8 @@ async function findingsOf(db: Db, accountId: string, s: VexStatement): Promise<A
   const ids = [s.vulnerability, ...s.aliases].slice(0, 10);
   const out: ApiFinding[] = [];
   for await (const f of iterateFindings(db, [accountId], { vulnerabilityId: ids.map((value) => ({ comparison: 'EQUALS' as const, value })) })) {
-    if (statementCovers(s, { id: f.vulnerabilityId, aliases: f.aliases, package: f.package })) out.push(f);
+    // VEX statements are about packages: a network exposure is never one's subject.
+    if (f.type === 'PACKAGE_VULNERABILITY' && statementCovers(s, { id: f.vulnerabilityId, aliases: f.aliases, package: f.package })) out.push(f);
   }
   return out;
 }
@@ -113,7 +114,7 @@ interface Decision {
 async function decisions(db: Db, scope: AccountScope, criteria: FilterCriteria): Promise<Decision[]> {
   const rules = new Map((await listRules(db, scope)).map((r) => [r.id, r]));
   const out: Decision[] = [];
-  for await (const f of iterateFindings(db, scope, { ...criteria, status: eq('SUPPRESSED') })) out.push({ finding: f, rule: f.suppressedBy ? rules.get(f.suppressedBy) : undefined });
+  for await (const f of iterateFindings(db, scope, { ...criteria, status: eq('SUPPRESSED') })) if (f.type === 'PACKAGE_VULNERABILITY') out.push({ finding: f, rule: f.suppressedBy ? rules.get(f.suppressedBy) : undefined });
   return out;
 }
 

@@ -710,6 +710,8 @@ export const eventStreamPath = `${base}/events/stream`;
 /** GET of any API path (below /api/v1), for modules that keep their own calls (web/src/remediation.ts). */
 export function getJson<T>(ctx: ApiContext, path: string): Promise<T> {
   return call(ctx, 'GET', path);
+}
+
 /** Remediation SLA policy: days to remediate per severity, with account overrides. */
 export interface SlaPolicy {
   days: Record<'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW', number>;

@@ -3,7 +3,7 @@
  * Hub's BatchImportFindings takes in its `Findings` list (at most 100 per call).
  */
 import { advisoryUrl } from '../../matching/output/sbom.js';
-import type { ApiFinding } from '../search.js';
+import type { PackageApiFinding as ApiFinding } from '../search.js';
 
 /** Where the findings are filed in AWS: the account and region of the product ARN. */
 export interface AsffTarget {

@@ -3,7 +3,7 @@
  * finding, in the schema version named by {@link OCSF_VERSION}.
  */
 import { advisoryUrl } from '../../matching/output/sbom.js';
-import type { ApiFinding } from '../search.js';
+import type { PackageApiFinding as ApiFinding } from '../search.js';
 
 /** The OCSF schema version the events declare (`resources` replaced `resource` in 1.3.0). */
 export const OCSF_VERSION = '1.3.0';

@@ -141,7 +141,7 @@ function FindingsTab(props: ResourceTabProps): ReactNode {
           </div>
         ),
       },
-      { id: 'pkg', header: 'Package', meta: { width: 190 }, cell: ({ row }) => <div className="mono clip" title={`${row.original.package.name} ${row.original.package.version}`}>{row.original.package.name} {row.original.package.version}</div> },
+      { id: 'pkg', header: 'Package', meta: { width: 190 }, cell: ({ row }) => <div className="mono clip" title={`${row.original.package?.name ?? ''} ${row.original.package?.version ?? ''}`}>{row.original.package?.name} {row.original.package?.version}</div> },
       { id: 'fix', header: 'Fixed in', meta: { width: 130 }, cell: ({ row }) => <div className="mono small clip">{row.original.fixedVersion ?? '—'}</div> },
       { id: 'epss', header: 'EPSS', meta: { width: 74 }, cell: ({ row }) => <span className="num">{pct(row.original.epss?.score)}</span> },
     ],
