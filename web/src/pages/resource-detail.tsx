@@ -11,6 +11,7 @@ import type { ColumnDef } from '@tanstack/react-table';
 import type { AggregationRow, InventoryPackage, ResourceInfo, StoredFinding } from '../api.js';
 import { aggregateFindings, downloadSbom, getResource, latestPackages, sbomUrl, searchFindings } from '../api.js';
 import { DataTable } from '../components/data-table.js';
+import { RemediationPlan } from './remediation-plan.js';
 import { Card, ErrorNotice, Link, Loading, PageHeader, SeverityBadge, SeverityCountsCells } from '../components/ui.js';
 import { ago, enumLabel, num, pct } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
@@ -244,4 +245,5 @@ function PackagesTab(props: ResourceTabProps): ReactNode {
 export const RESOURCE_TABS: ResourceTab[] = [
   { id: 'findings', label: 'Findings', component: FindingsTab },
   { id: 'packages', label: 'Packages', component: PackagesTab },
+  { id: 'remediation', label: 'Remediation plan', component: ({ resource }) => <RemediationPlan resourceId={resource.id} /> },
 ];
