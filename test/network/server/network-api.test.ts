@@ -158,9 +158,9 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
     const csv = await t.call(t.keys.acme.viewer, { method: 'POST', url: '/api/v1/findings/export', payload: { format: 'csv', filterCriteria: { accountId: [{ comparison: 'EQUALS', value: 'acme' }] } } });
     expect(csv.statusCode).toBe(200);
     const lines = csv.body.trim().split('\r\n');
-    expect(lines[0]!.endsWith(',networkProtocol,portBegin,portEnd')).toBe(true);
+    expect(lines[0]).toContain(',networkProtocol,portBegin,portEnd');
     expect(lines.filter((l) => l.includes(',NETWORK_REACHABILITY,tcp/'))).toHaveLength(2);
-    expect(lines.some((l) => l.endsWith(',tcp,22,22'))).toBe(true);
+    expect(lines.some((l) => l.includes(',tcp,22,22'))).toBe(true);
   });
 
   it('a package rescan never closes network findings, and keeps the computed reachability', async () => {
