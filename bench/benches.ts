@@ -7,6 +7,7 @@ import { scanBench } from './scan.js';
 import { serverBench } from './server.js';
 import { dashboardBench } from './dashboard.js';
 import { networkBench } from './network.js';
+import { startupBench } from './startup.js';
 
 /** One benchmark: prints its own figures (with the goal beside each) to stdout. */
 export interface Bench {
@@ -25,4 +26,5 @@ export const benches: Bench[] = [
   scanBench,
   dashboardBench,
   networkBench,
+  startupBench,
 ];
