@@ -20,8 +20,19 @@ await build({
   format: 'esm',
   sourcemap: true,
   logLevel: 'warning',
-  // Native addons (better-sqlite3, ssh2's crypto binding) and optional plugins that may be absent.
-  external: ['better-sqlite3', 'ssh2', 'pg-native', 'xmlbuilder2', 'libxmljs2'],
+  external: [
+    // Native addons (better-sqlite3, ssh2's crypto binding) and optional plugins that may be absent.
+    'better-sqlite3',
+    'ssh2',
+    'pg-native',
+    'xmlbuilder2',
+    'libxmljs2',
+    // Packages that find their own files through __dirname at run time (pino's worker threads,
+    // CycloneDX's JSON schemas, @fastify/swagger's package.json): bundled, they would look beside the bundle.
+    'pino',
+    '@cyclonedx/cyclonedx-library',
+    '@fastify/swagger',
+  ],
   // Bundled CommonJS packages call require(); ESM output has none unless it is made.
   banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
 });
