@@ -8,6 +8,7 @@ import { serverBench } from './server.js';
 import { dashboardBench } from './dashboard.js';
 import { networkBench } from './network.js';
 import { hostBench } from './host.js';
+import { startupBench } from './startup.js';
 
 /** One benchmark: prints its own figures (with the goal beside each) to stdout. */
 export interface Bench {
@@ -27,4 +28,5 @@ export const benches: Bench[] = [
   dashboardBench,
   networkBench,
   hostBench,
+  startupBench,
 ];

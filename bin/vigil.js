@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// Runs the compiled CLI; `npm run build` produces dist/.
-import '../dist/cli/main.js';
+// Runs the bundled CLI; `npm run build` produces dist/bundle/ (scripts/build-cli.mjs).
+import '../dist/bundle/main.js';

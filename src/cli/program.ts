@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
+import { debug, setDebug } from '../debug.js';
 import { commands } from './commands.js';
 import { CliError } from './errors.js';
+
+/** Options of the program itself, which need no command loaded to act on. */
+const VERSION_FLAGS = new Set(['-V', '--version']);
 
 /** The full name of a command, e.g. `vigil db update`. */
 function commandPath(cmd: Command): string {
@@ -22,14 +26,28 @@ function configureUsageErrors(cmd: Command): void {
 }
 
 /**
- * Builds the `vigil` program. Only the command named on the command line is loaded; help,
- * and anything unrecognised, loads them all so commander can list them or suggest one.
+ * Which commands to load for `argv`: only the one named on the command line; none for a bare
+ * `--version`, which commander answers alone; all of them for help and anything unrecognised,
+ * so commander can list them or suggest one.
  */
-export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
-  const program = new Command('vigil').description('Vigil: find, rank and track known vulnerabilities in hosts, images and code').version('0.1.0');
-  const named = argv.slice(2).find((arg) => !arg.startsWith('-'));
+function commandsFor(argv: readonly string[]): typeof commands {
+  const args = argv.slice(2);
+  const named = args.find((arg) => !arg.startsWith('-'));
+  if (named === undefined && args.some((arg) => VERSION_FLAGS.has(arg))) return [];
   const wanted = commands.filter((entry) => entry.name === named);
-  for (const entry of wanted.length > 0 ? wanted : commands) (await entry.load())(program);
+  return wanted.length > 0 ? wanted : commands;
+}
+
+/** Builds the `vigil` program, loading only the commands `argv` needs (see {@link commandsFor}). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const program = new Command('vigil')
+    .description('Vigil: find, rank and track known vulnerabilities in hosts, images and code')
+    .version('0.1.0')
+    .option('--debug', 'print diagnostics to standard error (commands loaded, inflaters chosen, timings)');
+  const started = performance.now();
+  const wanted = commandsFor(argv);
+  for (const entry of wanted) (await entry.load())(program);
+  debug('commands loaded', { commands: wanted.map((entry) => entry.name), ms: Math.round(performance.now() - started) });
   configureUsageErrors(program);
   return program;
 }
@@ -39,6 +57,10 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
  * the command through `process.exitCode`), 2 for usage errors and every other error.
  */
 export async function runCli(argv: string[]): Promise<number> {
+  // Read before the program is built, so that loading the commands can be reported too; a
+  // global option, so it is accepted before or after the command's name.
+  if (argv.slice(2).includes('--debug')) setDebug(true);
+  debug('start', { node: process.version, uptimeMs: Math.round(performance.now()) });
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { LimitExceededError, TargetError, scanTarget, type ScanOptions } from '../inventory/index.js';
-import { SBOM_FORMATS, formatInventory, type SbomFormat } from '../inventory/sbom/index.js';
+import { SBOM_FORMATS, type SbomFormat } from '../inventory/sbom/formats.js';
 import type { Inventory } from '../inventory/types.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
@@ -133,6 +133,8 @@ export const registerSbom: RegisterCommand = (program: Command) => {
     }
     const inventory = await scanWithProgress(target, scanOptionsFrom(opts));
     reportWarnings(inventory);
+    // Loaded here: `vigil scan` shares this file's target options and needs no SBOM writer.
+    const { formatInventory } = await import('../inventory/sbom/index.js');
     const text = formatInventory(inventory, opts.format as SbomFormat);
     if (opts.output) {
       try {

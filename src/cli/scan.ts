@@ -19,11 +19,9 @@ import type { ScanContext, Severity } from '../matching/types.js';
 import { parseSeverity, SEVERITY_ORDER } from '../scoring/severity.js';
 import { defaultVulnDbPath } from '../vulndb/paths.js';
 import { VulnDb, VulnDbOpenError } from '../vulndb/store.js';
-import { updateVulnDb } from '../vulndb/update.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
 import { addTargetOptions, scanOptionsFrom, type TargetFlags } from './sbom.js';
-import { markLocalOnly, scanOnServer } from './scan-server.js';
 import { VexError, type VexDocument } from '../vex/read.js';
 import { applyVexToScan, readVexFile } from '../vex/scan.js';
 import { collect, parseTags } from './tags.js';
@@ -91,6 +89,8 @@ async function openDatabase(path: string, offline: boolean, warnings: ScanWarnin
   if (ageMs > MAX_DB_AGE_MS && !offline) {
     process.stderr.write(`vigil: ${exists ? 'refreshing' : 'downloading'} the advisory database at ${path}\n`);
     try {
+      // Loaded on demand, like the server client below: a scan with a fresh database needs neither.
+      const { updateVulnDb } = await import('../vulndb/update.js');
       const update = await updateVulnDb({ dbPath: path });
       for (const unit of update.units) {
         if (unit.status === 'failed') warnings.push({ reason: `advisory source ${unit.name} could not be updated: ${unit.error ?? 'failed'}` });
@@ -170,16 +170,17 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
     const say = (line: string) => process.stderr.write(`${line}\n`);
+    const serverClient = opts.server ? await import('./scan-server.js') : undefined;
     const raw = db
       ? runScan(inventory, storeIndex(db), context).result
-      : await scanOnServer({ server: opts.server!, apiKey: apiKey!, inventory, target, context, name: opts.name, tags, accountId: opts.account, say });
+      : await serverClient!.scanOnServer({ server: opts.server!, apiKey: apiKey!, inventory, target, context, name: opts.name, tags, accountId: opts.account, say });
     let result = { ...raw, warnings: [...warnings, ...raw.warnings] };
     if (ignore.entries.length > 0 || ignore.file) {
       const before = result.suppressed.length;
       result = applyIgnoreEntries(result, ignore.entries, new Date(), ignore.file);
       const local = result.suppressed.length - before;
       if (opts.server && local > 0) {
-        result = markLocalOnly(result, before, ignore.file ?? DEFAULT_IGNORE_FILE);
+        result = serverClient!.markLocalOnly(result, before, ignore.file ?? DEFAULT_IGNORE_FILE);
         say(`vigil: ${local} finding${local === 1 ? '' : 's'} ignored by ${ignore.file} in this report and gate only: the server keeps ${local === 1 ? 'it' : 'them'} ACTIVE (a suppression rule there triages centrally)`);
       }
     }
@@ -188,7 +189,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
       result = applyVexToScan(result, vexDocs);
       const local = result.suppressed.length - before;
       if (opts.server && local > 0) {
-        result = markLocalOnly(result, before, opts.vex.join(', '));
+        result = serverClient!.markLocalOnly(result, before, opts.vex.join(', '));
         say(`vigil: ${local} finding${local === 1 ? '' : 's'} suppressed by --vex in this report and gate only: POST the document to /api/v1/vex to record it on the server`);
       }
     }

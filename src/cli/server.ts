@@ -3,8 +3,6 @@
  * database or PostgreSQL.
  */
 import type { Command } from 'commander';
-import { log } from '../log.js';
-import { parseListen, startServer } from '../server/start.js';
 import { defaultVulnDbPath } from '../vulndb/paths.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
@@ -22,6 +20,8 @@ export const registerServer: RegisterCommand = (program: Command) => {
     .option('--vulndb <path>', 'advisory database file (default: as `vigil db update` writes it)')
     .option('--max-inventory-mb <n>', 'largest accepted inventory or SBOM upload, in MiB', '64')
     .action(async (opts: { listen: string; database?: string; vulndb?: string; maxInventoryMb: string }) => {
+      // Loaded here, not with the command: `vigil --help` and `vigil server --help` need none of it.
+      const [{ log }, { parseListen, startServer }] = await Promise.all([import('../log.js'), import('../server/start.js')]);
       let listen;
       try {
         listen = parseListen(opts.listen);

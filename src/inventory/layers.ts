@@ -4,12 +4,14 @@
  * an extractor asked for. Nothing is written to disk, so no name in a layer can reach outside
  * Vigil's memory, whatever it says.
  */
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { availableParallelism } from 'node:os';
+import { type Duplex, PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import tar, { type Header } from 'tar-stream';
 import { LimitExceededError, type ScanLimits } from './limits.js';
 import { TargetError, describeError } from './errors.js';
+import { toolInflater } from './inflate.js';
 import { baseName, cleanEntryPath, parentPath, resolveLinkTarget } from './paths.js';
 import type { FileRef } from './types.js';
 import type { FileVersion, FileView, WalkHandlers, WalkOptions } from './walk.js';
@@ -68,7 +70,7 @@ class ZstdDecompress extends Transform {
       this.decoder.push(chunk);
       cb();
     } catch (err) {
-      cb(new Error(`zstd: ${describeError(err)}`));
+      cb(new Error(describeError(err)));
     }
   }
 
@@ -77,7 +79,7 @@ class ZstdDecompress extends Transform {
       this.decoder.push(new Uint8Array(0), true);
       cb();
     } catch (err) {
-      cb(new Error(`zstd: ${describeError(err)}`));
+      cb(new Error(describeError(err)));
     }
   }
 }
@@ -336,21 +338,44 @@ export async function walkLayers(layers: readonly LayerBlob[], handlers: WalkHan
   const budget = { remaining: limits.maxDecompressedBytes, limit: limits.maxDecompressedBytes };
   const entries = { count: 0 };
   let bytesRead = 0;
-  for (const [index, layer] of layers.entries()) {
-    signal?.throwIfAborted();
+  const onBytes = (n: number): void => {
+    bytesRead += n;
+    handlers.progress?.(bytesRead);
+  };
+  const state: ReadState = { limits, signal, budget, entries, onBytes };
+  // Layers inflate ahead of the one being applied, up to one per core, each into a bounded
+  // buffer; they are applied strictly in order, so whiteouts keep their meaning.
+  const ahead = Math.max(1, availableParallelism());
+  const started: Promise<InflatingLayer>[] = [];
+  const start = (index: number): void => {
+    const layer = layers[index];
     const label = layerLabel(index, layer);
-    const raw = await layer.open();
-    const onBytes = (n: number): void => {
-      bytesRead += n;
-      handlers.progress?.(bytesRead);
-    };
-    try {
-      await readLayer(raw, index, label, tree, handlers, { limits, signal, budget, entries, onBytes });
-    } catch (err) {
-      raw.destroy();
-      if (err instanceof LimitExceededError || err instanceof TargetError || signal?.aborted) throw err;
-      throw new TargetError(label, `cannot read layer: ${describeError(err)}`, { cause: err });
+    const inflating = layer.open().then((raw) =>
+      inflateLayer(raw, label, state).catch((err: unknown) => {
+        raw.destroy();
+        throw err;
+      }),
+    );
+    // Handled when its turn comes (or dropped when an earlier layer fails).
+    inflating.catch(() => undefined);
+    started[index] = inflating;
+  };
+  let index = 0;
+  try {
+    for (; index < layers.length; index++) {
+      signal?.throwIfAborted();
+      for (let next = index; next < Math.min(layers.length, index + ahead); next++) if (!started[next]) start(next);
+      const label = layerLabel(index, layers[index]);
+      try {
+        await applyLayer(await started[index], index, label, tree, handlers, state);
+      } catch (err) {
+        if (err instanceof LimitExceededError || err instanceof TargetError || signal?.aborted) throw err;
+        throw new TargetError(label, `cannot read layer: ${describeError(err)}`, { cause: err });
+      }
     }
+  } finally {
+    // Layers inflated ahead of a failure: stop their inflaters.
+    for (const inflating of started.slice(index + 1)) inflating?.then(stopLayer, () => undefined);
   }
   await handOver(tree, layers, handlers, signal);
 }
@@ -363,7 +388,30 @@ interface ReadState {
   onBytes(n: number): void;
 }
 
-async function readLayer(raw: Readable, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
+/** Decompressed bytes a layer may inflate ahead of the layer being applied. */
+export const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+
+/** A layer being inflated (perhaps ahead of its turn): its stream of tar bytes and the first error. */
+interface InflatingLayer {
+  raw: Readable;
+  chain: Readable[];
+  /** The decompressed tar stream, budgeted and buffered up to {@link READ_AHEAD_BYTES}. */
+  tar: Readable;
+  failure?: unknown;
+  onFailure?: (err: Error) => void;
+}
+
+function stopLayer(layer: InflatingLayer): void {
+  for (const s of layer.chain) s.destroy();
+  layer.raw.destroy();
+}
+
+/**
+ * Starts inflating a layer: sniffs its compression, then pipes it through the chosen inflater
+ * (a child process or Node's own, see inflate.ts) and the shared byte budget into a bounded
+ * buffer, which fills while earlier layers are applied.
+ */
+async function inflateLayer(raw: Readable, label: string, state: ReadState): Promise<InflatingLayer> {
   const { head, stream: all } = await sniff(raw, 18);
   all.on('data', (c: Buffer) => state.onBytes(c.length));
   const compression = detectCompression(head);
@@ -372,22 +420,41 @@ async function readLayer(raw: Readable, index: number, label: string, tree: Laye
     raw.destroy();
     throw new TargetError(label, `zstd frame asks for a ${frameMemory}-byte window, more than the ${MAX_ZSTD_WINDOW} bytes allowed (a memory bomb or a --long=31 layer)`);
   }
-  const extract = tar.extract();
-  const budget = new ByteBudget(state.budget, label);
   const chain: Readable[] = [all];
-  if (compression === 'gzip') chain.push(createGunzip({ chunkSize: 256 * 1024 }));
-  if (compression === 'zstd') chain.push(new ZstdDecompress());
-  chain.push(budget);
-  let failure: unknown;
+  const inflater = compression === 'none' ? undefined : newInflater(compression);
+  if (inflater) chain.push(inflater.stream);
+  chain.push(new ByteBudget(state.budget, label));
+  chain.push(new PassThrough({ highWaterMark: READ_AHEAD_BYTES }));
+  const layer: InflatingLayer = { raw, chain, tar: chain[chain.length - 1] };
   for (const s of chain) {
-    s.on('error', (err) => {
-      failure ??= err;
-      extract.destroy(err);
+    s.on('error', (cause: Error) => {
+      // Whichever inflater ran, a corrupt stream reads the same, with the inflater's own words after.
+      const err = inflater && s === inflater.stream ? new Error(`${compression} data corrupt or truncated (${inflater.name}: ${cause.message})`, { cause }) : cause;
+      layer.failure ??= err;
+      layer.onFailure?.(err);
     });
   }
   let tail: Readable = chain[0];
   for (const s of chain.slice(1)) tail = tail.pipe(s as Transform);
-  tail.pipe(extract as unknown as NodeJS.WritableStream);
+  return layer;
+}
+
+/** The chosen inflater for a compression (a child process, or Node's zlib / fzstd) and its name for messages. */
+function newInflater(compression: 'gzip' | 'zstd'): { stream: Transform | Duplex; name: string } {
+  const tool = toolInflater(compression);
+  if (tool) return { stream: tool, name: tool.tool };
+  return compression === 'gzip' ? { stream: createGunzip({ chunkSize: 256 * 1024 }), name: 'zlib' } : { stream: new ZstdDecompress(), name: 'fzstd' };
+}
+
+/** Applies an inflating layer's entries to the tree, in tar order. */
+async function applyLayer(layer: InflatingLayer, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
+  if (layer.failure) {
+    stopLayer(layer);
+    throw layer.failure;
+  }
+  const extract = tar.extract();
+  layer.onFailure = (err) => extract.destroy(err);
+  layer.tar.pipe(extract as unknown as NodeJS.WritableStream);
   try {
     for await (const entry of extract as unknown as AsyncIterable<Entry>) {
       state.signal?.throwIfAborted();
@@ -397,10 +464,10 @@ async function readLayer(raw: Readable, index: number, label: string, tree: Laye
       await applyEntry(entry, index, label, tree, handlers, state.limits);
     }
   } catch (err) {
-    for (const s of chain) s.destroy();
-    throw failure ?? err;
+    stopLayer(layer);
+    throw layer.failure ?? err;
   }
-  if (failure) throw failure;
+  if (layer.failure) throw layer.failure;
 }
 
 /** Skips an entry's bytes without handling them chunk by chunk (the hot path of a scan). */

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Db } from '../db/connect.js';
+import { debug } from '../debug.js';
 import { sweepClosedFindings } from '../findings/lifecycle.js';
 import { getSettings } from '../findings/settings.js';
 import { expireRules } from '../findings/suppression.js';
@@ -77,7 +78,9 @@ export async function runSweeps(db: Db, log: Logger): Promise<void> {
 
 /** Starts the service. */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const started = performance.now();
   const db = await openDatabase(opts.database);
+  debug('server: database open', { ms: Math.round(performance.now() - started) });
   let vulndb: VulnDb | undefined;
   try {
     const booted = await bootstrapOrganization(db);
@@ -95,13 +98,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         engineProblem = `no advisory database at ${opts.vulndb ?? '(none given)'}; run \`vigil db update\` or pass --vulndb`;
       }
     }
+    debug('server: organization and scan engine ready', { ms: Math.round(performance.now() - started) });
     const { app } = await buildApp({
       db,
       engine,
       log: opts.log,
       config: { vulndbPath: opts.vulndb, ...(opts.maxInventoryBytes ? { maxInventoryBytes: opts.maxInventoryBytes } : {}) },
     });
+    debug('server: app built', { ms: Math.round(performance.now() - started) });
     await app.listen({ host: opts.listen.host, port: opts.listen.port });
+    debug('server: listening', { ms: Math.round(performance.now() - started) });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.listen.port;
     const host = opts.listen.host.includes(':') ? `[${opts.listen.host}]` : opts.listen.host;

@@ -207,7 +207,8 @@ export async function peek(file: FileRef, n: number): Promise<Buffer> {
     // Leaving the loop destroys the stream: nothing more is read.
     if (length >= n) break;
   }
-  return Buffer.concat(chunks).subarray(0, n);
+  // Copy only the head: an image layer hands a file over as one chunk of its whole size.
+  return Buffer.concat(chunks, Math.min(length, n));
 }
 
 /** The executable format a file's first bytes announce. */

@@ -3,6 +3,7 @@
  * both write them), and the readers for `sbom:` targets.
  */
 import type { Inventory } from '../types.js';
+import type { SbomFormat } from './formats.js';
 import { toCycloneDxJson } from './cyclonedx.js';
 import { toSpdxJson } from './spdx.js';
 
@@ -10,10 +11,7 @@ export { toCycloneDxJson } from './cyclonedx.js';
 export { toSpdx, toSpdxJson, type SpdxDocument } from './spdx.js';
 export { fromCycloneDx, fromSpdx, readSbomFile } from './read.js';
 
-/** Output formats of `vigil sbom`. */
-export const SBOM_FORMATS = ['cyclonedx-json', 'spdx-json', 'json'] as const;
-/** One output format. */
-export type SbomFormat = (typeof SBOM_FORMATS)[number];
+export { SBOM_FORMATS, type SbomFormat } from './formats.js';
 
 /** Vigil's own inventory JSON (the {@link Inventory} object, documented in docs/inventory.md). */
 export function toInventoryJson(inventory: Inventory): string {

@@ -92,6 +92,8 @@ export class VerifyDigest extends Transform {
 export function verified(source: Readable, digest: string, label: string, size?: number): Readable {
   const check = new VerifyDigest(digest, label, size);
   source.on('error', (err) => check.destroy(err));
+  // A reader that gives up early (a failed or aborted scan) must release the file or socket too.
+  check.on('close', () => source.destroy());
   return source.pipe(check);
 }
 

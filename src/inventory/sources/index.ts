@@ -14,9 +14,9 @@ import { DirectorySource } from './directory.js';
 import { DockerArchiveSource } from './docker-archive.js';
 import { parsePlatform } from './image.js';
 import { LayoutImageSource } from './oci-layout.js';
-import { RegistrySource, type RegistryOptions } from './registry.js';
+import type { RegistryOptions } from './registry.js';
 import { SingleFileSource } from './single-file.js';
-import { SshSource, type SshOptions } from './ssh.js';
+import type { SshOptions } from './ssh.js';
 import { TarIndex } from './tar-index.js';
 
 /** The schemes a target may start with. */
@@ -158,9 +158,10 @@ export async function openSource(ref: TargetRef, opts: OpenOptions): Promise<Sou
     case 'docker-archive':
       return DockerArchiveSource.open(ref.value, ref.raw, opts.limits, opts.warn);
     case 'registry':
-      return RegistrySource.open(ref.value, ref.raw, platform, opts.limits, opts.registry ?? {}, opts.signal);
+      // Loaded on demand: the HTTP and SSH clients cost every other scan start-up time.
+      return (await import('./registry.js')).RegistrySource.open(ref.value, ref.raw, platform, opts.limits, opts.registry ?? {}, opts.signal);
     case 'ssh':
-      return SshSource.open(ref.value, ref.raw, opts.ssh, opts.signal);
+      return (await import('./ssh.js')).SshSource.open(ref.value, ref.raw, opts.ssh, opts.signal);
     case 'sbom':
       throw new TargetError(ref.raw, 'an SBOM is read, not walked');
   }

@@ -1,0 +1,141 @@
+/**
+ * Layer inflation through each inflater: the child-process tools (igzip, unpigz, zstd) and the
+ * built-in ones (zlib, fzstd), forced with VIGIL_INFLATE. The same images must give the same
+ * inventory through every one, and a corrupt layer the same error.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY_STATUS, makeTar, writeLayout, type LayerSpec } from '../../scripts/make-hostile-fixtures.js';
+import { scanTarget, TargetError } from '../../src/inventory/index.js';
+import { ChildInflate, chooseInflaters, findOnPath, INFLATE_ENV, InflaterChoiceError, resetInflaters, type Inflaters } from '../../src/inventory/inflate.js';
+import type { Inventory } from '../../src/inventory/types.js';
+import { requireComponent } from '../helpers/components.js';
+
+describe('chooseInflaters', () => {
+  const all = (): boolean => true;
+  const only =
+    (...present: string[]) =>
+    (command: string): boolean =>
+      present.includes(command);
+  const cases: { name: string; env: Record<string, string>; present: (c: string) => boolean; want: Inflaters }[] = [
+    { name: 'igzip first when every tool is there', env: {}, present: all, want: { gzip: 'igzip', zstd: 'zstd' } },
+    { name: 'unpigz when igzip is missing', env: {}, present: only('unpigz'), want: { gzip: 'unpigz', zstd: 'builtin' } },
+    { name: 'built-in ones when no tool is there', env: {}, present: only(), want: { gzip: 'builtin', zstd: 'builtin' } },
+    { name: 'auto is the default', env: { [INFLATE_ENV]: 'auto' }, present: only('zstd'), want: { gzip: 'builtin', zstd: 'zstd' } },
+    { name: 'builtin forces both built-in ones', env: { [INFLATE_ENV]: 'builtin' }, present: all, want: { gzip: 'builtin', zstd: 'builtin' } },
+    { name: 'a named gzip tool wins over a faster one', env: { [INFLATE_ENV]: 'unpigz' }, present: all, want: { gzip: 'unpigz', zstd: 'zstd' } },
+    { name: 'zstd names the zstd tool, gzip still auto', env: { [INFLATE_ENV]: 'zstd' }, present: only('zstd', 'unpigz'), want: { gzip: 'unpigz', zstd: 'zstd' } },
+  ];
+  it.each(cases)('$name', ({ env, present, want }) => {
+    expect(chooseInflaters(env, present)).toEqual(want);
+  });
+
+  it('names the variable for an unknown or missing inflater', () => {
+    expect(() => chooseInflaters({ [INFLATE_ENV]: 'gunzip' }, all)).toThrow(new InflaterChoiceError('VIGIL_INFLATE="gunzip": expected one of auto, builtin, igzip, unpigz, zstd'));
+    expect(() => chooseInflaters({ [INFLATE_ENV]: 'igzip' }, only('unpigz'))).toThrow(new InflaterChoiceError('VIGIL_INFLATE=igzip: `igzip` is not on PATH'));
+  });
+
+  it('looks tools up on PATH', () => {
+    expect(findOnPath('sh', '/nonexistent:/bin')).toBe('/bin/sh');
+    expect(findOnPath('sh', '/nonexistent')).toBeUndefined();
+  });
+});
+
+describe('ChildInflate', () => {
+  it('reports a tool that cannot be started', async () => {
+    const child = new ChildInflate('vigil-no-such-inflater', ['-dc']);
+    const failed = new Promise<Error>((resolve) => child.on('error', resolve));
+    child.end(Buffer.from('x'));
+    expect((await failed).message).toMatch(/ENOENT/);
+  });
+});
+
+/** Inflaters to run the scans through: the built-in ones, and each tool this machine has. */
+const MODES = ['builtin', 'igzip', 'unpigz', 'zstd'] as const;
+
+/** The same small dpkg status under the base layer, an app layer, whiteouts and an opaque directory. */
+function layers(compression: 'gzip' | 'zstd'): LayerSpec[] {
+  return [
+    {
+      compression,
+      tar: makeTar([
+        { name: 'etc/', type: 'dir' },
+        { name: 'etc/os-release', data: 'ID=debian\nVERSION_ID="12"\n' },
+        { name: 'var/lib/dpkg/', type: 'dir' },
+        { name: 'var/lib/dpkg/status', data: CANARY_STATUS },
+        { name: 'app/node_modules/gone/package.json', data: JSON.stringify({ name: 'gone', version: '1.0.0' }) },
+        { name: 'app/node_modules/old/package.json', data: JSON.stringify({ name: 'old', version: '1.0.0' }) },
+        // Filler, so that inflation takes more than one read and layers overlap.
+        { name: 'filler.bin', data: Buffer.alloc(3 * 1024 * 1024, 'vigil') },
+      ]),
+    },
+    { compression, tar: makeTar([{ name: 'app/node_modules/gone/.wh..wh..opq', data: '' }, { name: 'app/node_modules/.wh.gone', data: '' }]) },
+    {
+      compression,
+      tar: makeTar([
+        { name: 'app/node_modules/.wh..wh..opq', data: '' },
+        { name: 'app/node_modules/new/package.json', data: JSON.stringify({ name: 'new', version: '2.0.0' }) },
+      ]),
+    },
+    { compression, tar: makeTar([{ name: 'var/lib/dpkg/status', data: `${CANARY_STATUS}Package: later\nStatus: install ok installed\nVersion: 2.0-1\nArchitecture: amd64\n\n` }]) },
+  ];
+}
+
+/** An inventory without what differs from run to run. */
+function comparable(inv: Inventory): unknown {
+  return { ...inv, scannedAt: undefined };
+}
+
+let dir: string;
+const images: Record<string, string> = {};
+beforeAll(async () => {
+  requireComponent('zstd');
+  dir = await mkdtemp(join(tmpdir(), 'vigil-inflate-'));
+  for (const compression of ['gzip', 'zstd'] as const) {
+    await writeLayout(join(dir, compression), layers(compression));
+    images[compression] = `oci-dir:${join(dir, compression)}`;
+    const [base, ...rest] = layers(compression);
+    await writeLayout(join(dir, `${compression}-corrupt`), [base, { ...rest[0], corrupt: 'truncate' }, ...rest.slice(1)]);
+    images[`${compression}-corrupt`] = `oci-dir:${join(dir, `${compression}-corrupt`)}`;
+  }
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  delete process.env[INFLATE_ENV];
+  resetInflaters();
+});
+
+describe.each(MODES)('layers inflated with VIGIL_INFLATE=%s', (mode) => {
+  beforeAll(() => {
+    if (mode !== 'builtin') requireComponent(mode === 'igzip' ? 'isal' : mode === 'unpigz' ? 'pigz' : 'zstd');
+  });
+  function use(): void {
+    process.env[INFLATE_ENV] = mode;
+    resetInflaters();
+  }
+
+  it.each(['gzip', 'zstd'] as const)('gives the built-in inflaters’ inventory for %s layers', async (compression) => {
+    process.env[INFLATE_ENV] = 'builtin';
+    resetInflaters();
+    const reference = await scanTarget(images[compression]);
+    use();
+    const inv = await scanTarget(images[compression]);
+    expect(comparable(inv)).toEqual(comparable(reference));
+    // Whiteouts applied in layer order: `gone` hidden, the opaque directory keeps only `new`.
+    expect(inv.packages.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['canary@1.0-1', 'later@2.0-1', 'new@2.0.0']);
+  });
+
+  it.each(['gzip', 'zstd'] as const)('fails a truncated %s layer, naming it', async (compression) => {
+    use();
+    const err = await scanTarget(images[`${compression}-corrupt`]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TargetError);
+    expect((err as Error).message).toMatch(new RegExp(`layer 2 \\(sha256:[0-9a-f]{64}\\): cannot read layer: ${compression} data corrupt or truncated \\(\\w+: .+\\)$`));
+  });
+});
