@@ -11,9 +11,9 @@ import { baseImageAdvice } from './base-image.js';
 import { planRemediation, type FindingOrigin, type PlanFinding, type RemediationAction, type RemediationPlan, type UnfixableEntry } from './plan.js';
 import type { RemediationDocument } from './render.js';
 
-/** The ACTIVE findings of a resource as the plan reads them. */
+/** The ACTIVE package findings of a resource as the plan reads them (an open port has no upgrade). */
 export async function activePlanFindings(db: Db, resourceId: string): Promise<PlanFinding[]> {
-  const rows = await db.kysely.selectFrom('findings').select(['id', 'detail', 'origin']).where('resource_id', '=', resourceId).where('status', '=', 'ACTIVE').execute();
+  const rows = await db.kysely.selectFrom('findings').select(['id', 'detail', 'origin']).where('resource_id', '=', resourceId).where('status', '=', 'ACTIVE').where('type', '=', 'PACKAGE_VULNERABILITY').execute();
   return rows.map((r) => {
     const f = JSON.parse(r.detail) as Finding;
     return { ...f, findingId: r.id, ...(r.origin ? { origin: r.origin as FindingOrigin } : {}) };

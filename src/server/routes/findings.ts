@@ -115,6 +115,7 @@ export const findingRoutes: RouteModule = (r) => {
     async handler({ principal, params }) {
       const f = await getFinding(db, scopeOf(principal), params.id);
       if (!f) throw notFound(`finding ${params.id}`);
+      if (f.type !== 'PACKAGE_VULNERABILITY') return f;
       // The per-finding line reads the resource's plan: the upgrade that closes this finding
       // closes its siblings too, to the version that fixes them all.
       const plan = await resourcePlan(db, scopeOf(principal), f.resource.id, { baseImage: false });
