@@ -9,6 +9,7 @@ import { Card, ErrorNotice, Link, PageHeader, SeverityCountsCells } from '../com
 import { ago, dateOnly, money, num } from '../format.js';
 import { href } from '../router.js';
 import { useSession } from '../session.js';
+import { useSubmit } from '../use-submit.js';
 import { useApi } from '../use-api.js';
 
 interface AccountRow {
@@ -168,28 +169,17 @@ function AccountForm(props: { onCreated(): void }): ReactNode {
   const { ctx } = useSession();
   const [id, setId] = useState('');
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
   const [created, setCreated] = useState<string>();
-  async function submit(e: FormEvent): Promise<void> {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const a = await createAccount(ctx, { id: id.trim(), name: name.trim() || undefined });
-      setCreated(a.id);
-      setId('');
-      setName('');
-      props.onCreated();
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const a = await createAccount(ctx, { id: id.trim(), name: name.trim() || undefined });
+    setCreated(a.id);
+    setId('');
+    setName('');
+    props.onCreated();
+  });
   return (
     <>
-      <form className="create-form" onSubmit={(e) => void submit(e)} aria-label="Create an account">
+      <form className="create-form" onSubmit={onSubmit} aria-label="Create an account">
         <label>
           Account id
           <input value={id} onChange={(e) => setId(e.target.value)} placeholder="payments" required pattern="[a-z0-9][a-z0-9_-]{0,62}" title="Lower-case letters, digits, dashes and underscores (at most 63)" />

@@ -1,6 +1,6 @@
 /** Integrations: watched registries, and webhook subscriptions with their delivery logs. */
 import { useState } from 'react';
-import type { FormEvent, ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import type { ColumnDef } from '@tanstack/react-table';
 import type { Delivery, Registry, RegistryInput, Severity, Subscription } from '../api.js';
 import { SEVERITIES, createRegistry, createSubscription, listDeliveries, listRegistries, listSubscriptions, redeliver } from '../api.js';
@@ -9,6 +9,7 @@ import { Card, ErrorNotice, PageHeader } from '../components/ui.js';
 import { ago, dateTime, enumLabel, severityLabel } from '../format.js';
 import { setParams, useLocation } from '../router.js';
 import { useSession } from '../session.js';
+import { useSubmit } from '../use-submit.js';
 import { useApi } from '../use-api.js';
 
 const registryColumns: ColumnDef<Registry, unknown>[] = [
@@ -131,37 +132,26 @@ function RegistryForm(props: { onCreated(): void }): ReactNode {
   const [include, setInclude] = useState('');
   const [windowKind, setWindowKind] = useState<'LIFETIME' | 'DAYS_SINCE_PUSH' | 'DAYS_SINCE_PULL'>('LIFETIME');
   const [days, setDays] = useState('30');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
   const [created, setCreated] = useState<{ url: string; config: string }>();
 
-  async function submit(e: FormEvent): Promise<void> {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const modes: RegistryInput['modes'] = [...(onPush ? (['ON_PUSH'] as const) : []), ...(sync ? (['SCHEDULED_SYNC'] as const) : [])];
-      const res = await createRegistry(ctx, {
-        url: url.trim(),
-        name: name.trim() || undefined,
-        accountId: account,
-        modes,
-        repositories: { include: list(include), exclude: [] },
-        rescanWindow: windowKind === 'LIFETIME' ? { kind: 'LIFETIME' } : { kind: windowKind, days: Number(days) },
-      });
-      setCreated({ url: res.notificationUrl, config: res.registryConfig });
-      setUrl('');
-      setName('');
-      props.onCreated();
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const modes: RegistryInput['modes'] = [...(onPush ? (['ON_PUSH'] as const) : []), ...(sync ? (['SCHEDULED_SYNC'] as const) : [])];
+    const res = await createRegistry(ctx, {
+      url: url.trim(),
+      name: name.trim() || undefined,
+      accountId: account,
+      modes,
+      repositories: { include: list(include), exclude: [] },
+      rescanWindow: windowKind === 'LIFETIME' ? { kind: 'LIFETIME' } : { kind: windowKind, days: Number(days) },
+    });
+    setCreated({ url: res.notificationUrl, config: res.registryConfig });
+    setUrl('');
+    setName('');
+    props.onCreated();
+  });
   return (
     <>
-      <form className="create-form" onSubmit={(e) => void submit(e)} aria-label="Add a registry">
+      <form className="create-form" onSubmit={onSubmit} aria-label="Add a registry">
         <label>
           Registry URL
           <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://registry.example.com" required type="url" />
@@ -218,28 +208,17 @@ function SubscriptionForm(props: { onCreated(): void }): ReactNode {
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState('*');
   const [minSeverity, setMinSeverity] = useState<Severity | ''>('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
   const [secret, setSecret] = useState<string>();
 
-  async function submit(e: FormEvent): Promise<void> {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const res = await createSubscription(ctx, { url: url.trim(), eventTypes: list(events).length ? list(events) : ['*'], filters: minSeverity ? { minSeverity } : {} });
-      setSecret(res.secret);
-      setUrl('');
-      props.onCreated();
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    const res = await createSubscription(ctx, { url: url.trim(), eventTypes: list(events).length ? list(events) : ['*'], filters: minSeverity ? { minSeverity } : {} });
+    setSecret(res.secret);
+    setUrl('');
+    props.onCreated();
+  });
   return (
     <>
-      <form className="create-form" onSubmit={(e) => void submit(e)} aria-label="Add a webhook subscription">
+      <form className="create-form" onSubmit={onSubmit} aria-label="Add a webhook subscription">
         <label>
           Endpoint URL
           <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://hooks.example.com/vigil" required type="url" />
