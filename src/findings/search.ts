@@ -91,26 +91,10 @@ export interface NetworkApiFinding extends ApiFindingBase, Omit<NetworkFindingDe
 export type ApiFinding = PackageApiFinding | NetworkApiFinding;
 
 /** A package vulnerability as the API shows it: what `vigil scan` reports plus resource, account and state. */
-export interface PackageApiFinding extends Omit<ScanFinding, 'id'> {
-  /** The finding's own id. */
-  findingId: string;
+export interface PackageApiFinding extends Omit<ScanFinding, 'id'>, ApiFindingBase {
   type: 'PACKAGE_VULNERABILITY';
-  status: FindingStatus;
-  accountId: string;
-  vulnerabilityId: string;
-  exploited: boolean;
-  resource: { id: string; type: ResourceType; name: string; image?: { registry?: string; repository?: string; digest?: string } };
-  suppressedBy?: string;
   /** For an image whose base is known: whether the package came with the base image. */
   origin?: 'BASE_IMAGE' | 'APPLICATION';
-  firstObservedAt: string;
-  lastObservedAt: string;
-  updatedAt: string;
-  closedAt?: string;
-  /** When the SLA policy wants it remediated (severities with an SLA only). */
-  dueAt?: string;
-  /** WITHIN, DUE_SOON or BREACHED at the time of the request (severities with an SLA only). */
-  slaStatus?: SlaStatus;
 }
 
 /** Converts a stored row to the API form. */
