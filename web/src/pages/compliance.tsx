@@ -14,6 +14,7 @@ import { Card, ErrorNotice, Link, PageHeader } from '../components/ui.js';
 import { dateOnly, enumLabel, num, shortName } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
 import { useSession } from '../session.js';
+import { saveBlob } from '../save-blob.js';
 import { useApi } from '../use-api.js';
 
 const SLA_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
@@ -90,11 +91,7 @@ function ReportDownload(props: { from: string; to: string }): ReactNode {
     setError(undefined);
     try {
       const blob = await downloadComplianceReport(ctx, props.from, props.to, format);
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = `vigil-compliance-${props.from}-${props.to}.${format}`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      saveBlob(blob, `vigil-compliance-${props.from}-${props.to}.${format}`);
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     } finally {

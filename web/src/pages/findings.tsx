@@ -15,6 +15,7 @@ import { criteriaFromParams, filterParams } from '../filters.js';
 import { ago, dateOnly, enumLabel, num, pct, shortName } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
 import { useSession } from '../session.js';
+import { saveBlob } from '../save-blob.js';
 import { useApi } from '../use-api.js';
 import { FindingPanel } from './finding-panel.js';
 import { ListeningCell } from './network-path.js';
@@ -382,11 +383,7 @@ function ExportButtons(props: { criteriaKey: string }): ReactNode {
     setError(undefined);
     try {
       const blob = await exportFindings(ctx, JSON.parse(props.criteriaKey), format);
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = `vigil-findings-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '')}.${format}`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      saveBlob(blob, `vigil-findings-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '')}.${format}`);
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     } finally {

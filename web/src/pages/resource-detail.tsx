@@ -16,6 +16,7 @@ import { Card, ErrorNotice, Link, Loading, PageHeader, SeverityBadge, SeverityCo
 import { ago, enumLabel, num, pct } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
 import { useSession } from '../session.js';
+import { saveBlob } from '../save-blob.js';
 import { useApi } from '../use-api.js';
 
 /** What a tab of the resource page is given. */
@@ -96,11 +97,7 @@ function SbomLinks(props: { id: string }): ReactNode {
       e.preventDefault();
       setError(undefined);
       downloadSbom(ctx, props.id, format).then((blob) => {
-        const a = document.createElement('a');
-        a.href = URL.createObjectURL(blob);
-        a.download = `${props.id}.${format === 'spdx' ? 'spdx' : 'cdx'}.json`;
-        a.click();
-        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+        saveBlob(blob, `${props.id}.${format === 'spdx' ? 'spdx' : 'cdx'}.json`);
       }, setError);
     };
   }
