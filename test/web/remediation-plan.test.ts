@@ -86,4 +86,24 @@ describe('the remediation plan page', () => {
     expect(new URL(page.url()).pathname).toBe(`/resources/${resourceId}/remediation`);
     await page.context().close();
   });
+
+  it('filters the explorer by origin once the base image is stored', async () => {
+    // Storing the base (bookworm) re-marks the image built on it: its Debian packages came with the base.
+    const images = await debianImages();
+    await server.api(server.adminKey, 'POST', '/api/v1/scans', { inventory: await scanTarget(`docker-archive:${images.dockerArchive('bookworm')}`) });
+    const { rows } = await server.api<{ rows: { key: { origin: string }; counts: { total: number } }[] }>(server.adminKey, 'POST', '/api/v1/findings/aggregate', {
+      aggregationType: 'ORIGIN',
+      filterCriteria: { resourceId: [{ comparison: 'EQUALS', value: resourceId }], status: [{ comparison: 'EQUALS', value: 'ACTIVE' }] },
+    });
+    const byOrigin = Object.fromEntries(rows.map((r) => [r.key.origin, r.counts.total]));
+    const [base, app] = [byOrigin.BASE_IMAGE ?? 0, byOrigin.APPLICATION ?? 0];
+    expect(base).toBeGreaterThan(0);
+    expect(app).toBeGreaterThan(0);
+    const page = await open(`/findings?status=ACTIVE&resource=${encodeURIComponent(resourceId)}`, 1440, 900);
+    await page.getByRole('button', { name: 'More filters' }).click();
+    await page.getByRole('button', { name: 'Application' }).click();
+    await page.waitForURL(/origin=APPLICATION/);
+    await page.waitForSelector(`[data-testid="findings-total"]:text-is("${app} findings")`);
+    await page.context().close();
+  });
 });

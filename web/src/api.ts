@@ -25,6 +25,7 @@ export type AggregationType =
   | 'ACCOUNT'
   | 'FINDING_TYPE'
   | 'SEVERITY'
+  | 'ORIGIN'
   | 'SLA_STATUS';
 
 /** Severity order, worst first; the dashboard always lists severities this way. */
@@ -76,6 +77,7 @@ export interface FilterCriteria {
   lastObservedAt?: DateFilter[];
   updatedAt?: DateFilter[];
   slaStatus?: StringFilter[];
+  origin?: StringFilter[];
 }
 
 /** The resource a finding was found in. */
@@ -454,6 +456,7 @@ const MAIN_KEY: Record<AggregationType, string> = {
   ACCOUNT: 'accountId',
   FINDING_TYPE: 'findingType',
   SEVERITY: 'severity',
+  ORIGIN: 'origin',
   SLA_STATUS: 'slaStatus',
 };
 

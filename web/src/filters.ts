@@ -41,6 +41,7 @@ export const FILTER_FIELDS: readonly FilterField[] = [
   { param: 'updated', label: 'Updated', kind: 'date', criteria: 'updatedAt' },
   { param: 'findingType', label: 'Finding type', kind: 'enum', criteria: 'findingType', options: ['PACKAGE_VULNERABILITY', 'NETWORK_REACHABILITY'] },
   { param: 'sla', label: 'SLA status', kind: 'enum', criteria: 'slaStatus', options: ['BREACHED', 'DUE_SOON', 'WITHIN'] },
+  { param: 'origin', label: 'Origin (images)', kind: 'enum', criteria: 'origin', options: ['BASE_IMAGE', 'APPLICATION'] },
 ];
 
 /** Query keys that are page state but not filters. */

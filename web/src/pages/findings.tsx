@@ -40,6 +40,7 @@ export const GROUPS: Group[] = [
   { type: 'IMAGE_LAYER', label: 'Layer', drill: (r) => ({ layer: r.keys?.layer ?? r.key }) },
   { type: 'HOST', label: 'Host', drill: (r) => ({ resource: r.keys?.resourceId ?? r.key }) },
   { type: 'ACCOUNT', label: 'Account', drill: (r) => ({ account: r.keys?.accountId ?? r.key }) },
+  { type: 'ORIGIN', label: 'Origin', drill: (r) => ({ origin: r.keys?.origin ?? r.key }) },
 ];
 
 const PAGE_SIZE = 50;
