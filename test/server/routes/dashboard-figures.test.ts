@@ -1,49 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/connect.js';
 import type { FindingsTable } from '../../../src/db/schema.js';
-import { severityRank } from '../../../src/findings/model.js';
 import { mttrFigures, overviewFigures, trendFigures } from '../../../src/server/routes/dashboard.js';
+import { findingRow } from '../../helpers/finding-rows.js';
 import { dialectCases } from '../../helpers/postgres.js';
 
 const DAY = 86_400_000;
 // A fixed "now": Friday 2026-11-27 12:00 UTC.
 const now = Date.UTC(2026, 10, 27, 12);
 
-let seq = 0;
 function finding(over: Partial<FindingsTable> & Pick<FindingsTable, 'account_id' | 'resource_id' | 'severity'>): FindingsTable {
-  seq++;
-  return {
-    id: `f${seq}`,
-    resource_type: 'CONTAINER_IMAGE',
-    resource_name: over.resource_id,
-    finding_key: `k${seq}`,
-    type: 'PACKAGE_VULNERABILITY',
-    status: 'ACTIVE',
-    suppressed_by: null,
-    vulnerability_id: `CVE-2026-${seq}`,
-    title: 't',
-    package_name: 'p',
-    package_ecosystem: 'npm',
-    package_version: '1',
-    fixed_version: null,
-    fix_available: 'NO',
-    layer: null,
-    image_registry: null,
-    image_repository: null,
-    image_digest: null,
-    // As the store writes it: the rank always follows the severity.
-    severity_rank: severityRank(over.severity),
-    score: 5,
-    epss: null,
-    epss_rank: -1,
-    exploited: 0,
-    first_observed_at: now - 10 * DAY,
-    last_observed_at: now,
-    updated_at: now,
-    closed_at: null,
-    detail: '{}',
-    ...over,
-  };
+  return findingRow(now, { resource_type: 'CONTAINER_IMAGE', first_observed_at: now - 10 * DAY, ...over });
 }
 
 // The estate: two accounts. Account a1 has an image in repository team/app (two digests)

@@ -6,45 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/connect.js';
 import type { FindingsTable } from '../../../src/db/schema.js';
-import { severityRank } from '../../../src/findings/model.js';
 import { overviewFigures } from '../../../src/server/routes/dashboard.js';
+import { findingRow } from '../../helpers/finding-rows.js';
 import { dialectCases } from '../../helpers/postgres.js';
 
 const now = Date.UTC(2026, 10, 27, 12);
-let seq = 0;
 function finding(over: Partial<FindingsTable> & Pick<FindingsTable, 'resource_id' | 'severity' | 'vulnerability_id'>): FindingsTable {
-  seq++;
-  return {
-    id: `f${seq}`,
-    account_id: 'a1',
-    resource_type: 'HOST',
-    resource_name: over.resource_id,
-    finding_key: `k${seq}`,
-    type: 'PACKAGE_VULNERABILITY',
-    status: 'ACTIVE',
-    suppressed_by: null,
-    title: 't',
-    package_name: 'p',
-    package_ecosystem: 'npm',
-    package_version: '1',
-    fixed_version: null,
-    fix_available: 'NO',
-    layer: null,
-    image_registry: null,
-    image_repository: null,
-    image_digest: null,
-    severity_rank: severityRank(over.severity),
-    score: 5,
-    epss: null,
-    epss_rank: -1,
-    exploited: 0,
-    first_observed_at: now - 86_400_000,
-    last_observed_at: now,
-    updated_at: now,
-    closed_at: null,
-    detail: '{}',
-    ...over,
-  };
+  return findingRow(now, over);
 }
 
 const hosts = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
