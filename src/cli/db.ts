@@ -15,11 +15,10 @@ import { defaultVulnDbPath } from '../vulndb/paths.js';
 import { DEFAULT_SOURCES, SourceSpecError, vulndataSpecs } from '../vulndb/sources.js';
 import { VulnDb, VulnDbOpenError, type IndexedAdvisoryWithVulns } from '../vulndb/store.js';
 import type { OsvAffected, Vulnerability } from '../vulndb/types.js';
-import { UpdateLockedError, updateVulnDb, type UpdateResult } from '../vulndb/update.js';
+import type { UpdateResult } from '../vulndb/update.js';
 import { affectsVersion } from '../vulndb/version-filter.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
-import { progressBars, progressLog } from './update-progress.js';
 
 const VULNDB_HELP = 'advisory database file (default: $VIGIL_VULNDB or <user cache>/vigil/vulndb.sqlite)';
 
@@ -81,6 +80,8 @@ export const registerDb: RegisterCommand = (program: Command) => {
         .map((s) => s.trim())
         .filter(Boolean);
       for (const eco of only ?? []) if (!tryParseEcosystem(eco)) throw new CliError(`--only: unknown ecosystem "${eco}"`);
+      // The updater (fetchers, importers, progress bars) loads only here: `db status`, `show` and `search` stay light.
+      const [{ UpdateLockedError, updateVulnDb }, { progressBars, progressLog }] = await Promise.all([import('../vulndb/update.js'), import('./update-progress.js')]);
       // --json is for machines: no progress. Otherwise bars on a terminal, log lines elsewhere.
       const bar = opts.json ? undefined : process.stderr.isTTY ? progressBars() : progressLog();
       let result: UpdateResult;
