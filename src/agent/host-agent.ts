@@ -94,7 +94,7 @@ export async function reportHost(opts: HostReportOptions): Promise<HostReportRes
     signal: opts.signal,
   });
   if (opts.network === false) return scan;
-  const report = collectHostNetwork({ firewallId: `${opts.name}/firewall` });
+  const report = await collectHostNetwork({ firewallId: `${opts.name}/firewall` });
   const network = await submitHostNetwork({ server: opts.server, apiKey: opts.apiKey, name: opts.name, report, accountId: opts.accountId, signal: opts.signal });
   return { ...scan, network };
 }

@@ -62,7 +62,7 @@ export const registerNetwork: RegisterCommand = (program: Command) => {
     .command('collect')
     .description("Print this host's listening sockets (with their processes), interfaces and firewall rules as JSON; reads only")
     .option('--firewall-id <id>', 'the host firewall in paths (default: <host name>/firewall)')
-    .action((opts: { firewallId?: string }) => {
-      process.stdout.write(`${JSON.stringify(collectHostNetwork({ firewallId: opts.firewallId ?? `${hostname()}/firewall` }), null, 2)}\n`);
+    .action(async (opts: { firewallId?: string }) => {
+      process.stdout.write(`${JSON.stringify(await collectHostNetwork({ firewallId: opts.firewallId ?? `${hostname()}/firewall` }), null, 2)}\n`);
     });
 };

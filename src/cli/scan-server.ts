@@ -7,7 +7,8 @@ import type { ResourceInput } from '../findings/resources.js';
 import type { FindingVerdict } from '../findings/verdicts.js';
 import type { Inventory } from '../inventory/types.js';
 import type { ScanContext, ScanResult } from '../matching/types.js';
-import { submitInventory, type SubmitResult } from '../server/client.js';
+import type { HostNetworkReport } from '../network/host/collect.js';
+import { submitHostNetwork, submitInventory, type SubmitResult } from '../server/client.js';
 import { defaultResource } from './resource-identity.js';
 
 /** What {@link scanOnServer} needs. */
@@ -26,6 +27,8 @@ export interface ServerScanOptions {
   accountId?: string;
   /** Where to say what happened (stderr). */
   say(line: string): void;
+  /** The host's network report (ssh: targets), posted for the same resource after the inventory. */
+  network?: HostNetworkReport;
 }
 
 function verdictKey(ecosystem: string, name: string, version: string, vulnerabilityId: string): string {
@@ -86,6 +89,13 @@ export async function scanOnServer(opts: ServerScanOptions): Promise<ScanResult>
   const resource: ResourceInput = { ...derived.resource, ...(opts.name ? { name: opts.name } : {}), ...(opts.tags ? { tags: opts.tags } : {}) };
   const res = await submitInventory({ server: opts.server, apiKey: opts.apiKey, inventory: opts.inventory, context: opts.context, resource, accountId: opts.accountId });
   report(res, opts.server, derived.stable || Boolean(opts.name), opts.say);
+  if (opts.network) {
+    const name = res.resource.name;
+    const net = await submitHostNetwork({ server: opts.server, apiKey: opts.apiKey, name, report: { ...opts.network, firewallId: `${name}/firewall` }, accountId: opts.accountId });
+    const f = net.analysis.findings;
+    const n = opts.network.listeners.length;
+    opts.say(`vigil: network report filed for ${name}: ${n} listening socket${n === 1 ? '' : 's'}; reachability findings ${f.created ?? 0} new, ${f.reopened ?? 0} reopened, ${f.closed ?? 0} closed`);
+  }
   if (!res.findings) {
     opts.say('vigil: the server sent no finding statuses: printing and gating on the matches as found, without its suppression rules');
     return res.result;

@@ -25,6 +25,8 @@ import { addTargetOptions, scanOptionsFrom, type TargetFlags } from './sbom.js';
 import { VexError, type VexDocument } from '../vex/read.js';
 import { applyVexToScan, readVexFile } from '../vex/scan.js';
 import { collect, parseTags } from './tags.js';
+import { collectHostNetwork, type HostNetworkReport } from '../network/host/collect.js';
+import type { HostReader } from '../network/host/reader.js';
 
 /** The default ignore file, read from the working directory when present. */
 export const DEFAULT_IGNORE_FILE = '.vigilignore.yaml';
@@ -50,6 +52,8 @@ interface ScanOptions extends TargetFlags {
   name?: string;
   tag: string[];
   account?: string;
+  /** False with --no-network. */
+  network?: boolean;
 }
 
 function parseFormat(text: string): ScanFormat {
@@ -164,8 +168,11 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
   const db = opts.server ? undefined : await openDatabase(resolve(opts.vulndb ?? defaultVulnDbPath()), Boolean(opts.offline), warnings);
   try {
     let inventory;
+    // A live host filed with a server also sends its network report, as `vigil agent` does.
+    let network: HostNetworkReport | undefined;
+    const withHost = opts.server && opts.network !== false ? async (host: HostReader) => void (network = await collectHostNetwork({ host })) : undefined;
     try {
-      inventory = await scanTarget(target, scanOptionsFrom(opts));
+      inventory = await scanTarget(target, { ...scanOptionsFrom(opts), ...(withHost ? { withHost } : {}) });
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
@@ -173,7 +180,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     const serverClient = opts.server ? await import('./scan-server.js') : undefined;
     const raw = db
       ? runScan(inventory, storeIndex(db), context).result
-      : await serverClient!.scanOnServer({ server: opts.server!, apiKey: apiKey!, inventory, target, context, name: opts.name, tags, accountId: opts.account, say });
+      : await serverClient!.scanOnServer({ server: opts.server!, apiKey: apiKey!, inventory, target, context, name: opts.name, tags, accountId: opts.account, say, network });
     let result = { ...raw, warnings: [...warnings, ...raw.warnings] };
     if (ignore.entries.length > 0 || ignore.file) {
       const before = result.suppressed.length;
@@ -248,7 +255,8 @@ export const registerScan: RegisterCommand = (program: Command) => {
     .option('--api-key <key>', 'API key with the scanner role for --server (default: $VIGIL_API_KEY)')
     .option('--name <name>', 'with --server: the resource name (default: git remote and path, image repository:tag, or SBOM subject)')
     .option('--tag <key=value>', "with --server: a resource tag, repeatable (replaces the resource's tags)", collect, [] as string[])
-    .option('--account <id>', "with --server: file the resource under another account (delegated administrator's keys only)");
+    .option('--account <id>', "with --server: file the resource under another account (delegated administrator's keys only)")
+    .option('--no-network', "with --server and an ssh: target: do not send the host's network report (listening sockets, interfaces, firewall) after its inventory");
   addTargetOptions(cmd).action(async (target: string, opts: ScanOptions) => {
     await scanAction(target, opts, program.version() ?? '0.0.0');
   });

@@ -2,6 +2,7 @@
  * The inventory entry point: `scanTarget('registry:…' | 'dir:…' | …)` → {@link Inventory}.
  * Knows nothing of advisories.
  */
+import type { HostReader } from '../network/host/reader.js';
 import { buildInventory } from './build.js';
 import { resolveLimits, type ScanLimits } from './limits.js';
 import { extractors as registered } from './registry.js';
@@ -37,6 +38,11 @@ export interface ScanOptions {
    * file before it is read.
    */
   prune?(path: string, isDir: boolean): boolean;
+  /**
+   * Called after the inventory, before the connection closes, when the target is a live host
+   * (ssh:): reads what else is wanted from it over the same session (its network report).
+   */
+  withHost?(host: HostReader): Promise<void>;
 }
 
 /**
@@ -68,6 +74,7 @@ export async function scanTarget(ref: string, options: ScanOptions = {}): Promis
       ...(options.prune ? { prune: options.prune } : {}),
     });
     inventory.warnings.unshift(...openWarnings);
+    if (options.withHost && source.hostReader) await options.withHost(source.hostReader());
     return inventory;
   } finally {
     await source.close();

@@ -4,6 +4,7 @@
  * whether any extractor wants it, and hands each wanted file of the final view to
  * {@link WalkHandlers.file}. Extractors never walk the tree themselves.
  */
+import type { HostReader } from '../network/host/reader.js';
 import type { FileRef, ScanWarning, TargetInfo } from './types.js';
 import type { ScanLimits } from './limits.js';
 
@@ -62,4 +63,6 @@ export interface Source {
   walk(handlers: WalkHandlers, options: WalkOptions): Promise<void>;
   /** Releases files and connections. */
   close(): Promise<void>;
+  /** Read-only access to the live host's network facts, for sources that reach one (ssh:). */
+  hostReader?(): HostReader;
 }

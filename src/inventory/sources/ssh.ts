@@ -1,7 +1,9 @@
 /**
  * `ssh:[USER@]HOST[:PORT][/ROOT]`: a host scanned agentlessly. Vigil logs in with a key (or
  * the running ssh-agent), checks the host key against `known_hosts` first, and reads the
- * files extractors want over SFTP: it runs no command on the host and writes nothing there.
+ * files extractors want over SFTP, writing nothing there. The inventory runs no command on the
+ * host; the network report ({@link SshSource.hostReader}) reads /proc over SFTP and runs only
+ * commands that print (`ip -j addr show`, `nft -j list ruleset`, `iptables-save`).
  * ROOT (default `/`) is the directory inventoried as the host's root filesystem; `/proc`,
  * `/sys` and `/dev` under it are skipped.
  */
@@ -9,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { posix } from 'node:path';
 import { Client, type SFTPWrapper, type Stats } from 'ssh2';
+import { parseIpAddrJson, type HostReader } from '../../network/host/reader.js';
 import { TargetError, describeError } from '../errors.js';
 import { LimitExceededError } from '../limits.js';
 import type { FileRef, TargetInfo } from '../types.js';
@@ -200,6 +203,48 @@ export class SshSource implements Source {
         return Buffer.concat(chunks, n);
       },
       stream: () => sftp.createReadStream(remotePath, { start: 0, end: Math.max(0, Math.min(size, limit) - 1) }),
+    };
+  }
+
+  /**
+   * The host's network facts over this session: /proc over SFTP (the network namespace sshd
+   * runs in, whatever ROOT is), and print-only commands over exec.
+   */
+  hostReader(): HostReader {
+    const { sftp, client } = this;
+    const run = (cmd: string, args: string[]): Promise<string | undefined> =>
+      new Promise((resolve) => {
+        // Fixed command names and arguments: nothing here comes from input.
+        client.exec([cmd, ...args].join(' '), (err, stream) => {
+          if (err) return resolve(undefined);
+          const out: Buffer[] = [];
+          stream.on('data', (c: Buffer) => out.push(c)).stderr.resume();
+          stream.on('close', (code: number | null) => resolve(code === 0 ? Buffer.concat(out).toString('utf8') : undefined));
+        });
+      });
+    return {
+      readFile: async (path) => {
+        // /proc files report size 0: read to the end instead of trusting stat.
+        const chunks: Buffer[] = [];
+        try {
+          for await (const c of sftp.createReadStream(path)) chunks.push(c as Buffer);
+        } catch {
+          return undefined;
+        }
+        return Buffer.concat(chunks).toString('utf8');
+      },
+      readdir: (path) => call<{ filename: string }[]>((cb) => sftp.readdir(path, cb)).then((l) => l.map((e) => e.filename).filter((n) => n !== '.' && n !== '..'), () => undefined),
+      readlink: (path) => call<string>((cb) => sftp.readlink(path, cb)).catch(() => undefined),
+      run,
+      interfaces: async () => {
+        const text = await run('ip', ['-j', 'addr', 'show']);
+        if (text === undefined) return [];
+        try {
+          return parseIpAddrJson(text);
+        } catch {
+          return [];
+        }
+      },
     };
   }
 

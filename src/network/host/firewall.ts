@@ -5,10 +5,10 @@
  * drops that match when it accepts (so it accepts at least as much) and is skipped when it
  * drops, and each such rule is a warning. Exposures may then be over-reported, never missed.
  */
-import { execFileSync } from 'node:child_process';
 import { parseBlock, type AddressBlock } from '../ip.js';
 import type { AclRule, FirewallChain, HostFirewall, RuleProtocol } from '../model.js';
 import { MAX_PORT, type PortRange } from '../ports.js';
+import { localHost, type HostReader } from './reader.js';
 
 /** What the host's firewall tools printed (stored as is; modelled by `firewallModel`). */
 export interface CollectedFirewall {
@@ -17,19 +17,11 @@ export interface CollectedFirewall {
   raw: string;
 }
 
-function tryRun(cmd: string, args: string[]): string | undefined {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads the firewall of the network namespace this process runs in. */
-export function collectFirewall(): CollectedFirewall {
-  const nft = tryRun('nft', ['-j', 'list', 'ruleset']);
+/** Reads the firewall of the host (by default this process's network namespace). */
+export async function collectFirewall(host: HostReader = localHost): Promise<CollectedFirewall> {
+  const nft = await host.run('nft', ['-j', 'list', 'ruleset']);
   if (nft !== undefined) return { tool: 'nftables', raw: nft };
-  const ipt = tryRun('iptables-save', []);
+  const ipt = await host.run('iptables-save', []);
   if (ipt !== undefined) return { tool: 'iptables', raw: ipt };
   return { tool: 'none', raw: '' };
 }

@@ -4,9 +4,11 @@
  * `/proc/<pid>/fd/*` links (`socket:[inode]`) for who holds them. Read-only; without root,
  * other users' processes stay unnamed.
  */
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { posix } from 'node:path';
 import type { Listener } from '../model.js';
+import { localHost, type HostReader } from './reader.js';
+
+const { join } = posix;
 
 /** A socket line of /proc/net/*. */
 export interface ProcSocket {
@@ -68,35 +70,19 @@ export function isListening(s: ProcSocket): boolean {
 }
 
 /** Socket inode → the process holding it (first found), from /proc/<pid>/fd. */
-export function socketOwners(procRoot = '/proc'): Map<number, { pid: number; process: string }> {
+export async function socketOwners(procRoot = '/proc', host: HostReader = localHost): Promise<Map<number, { pid: number; process: string }>> {
   const owners = new Map<number, { pid: number; process: string }>();
-  for (const entry of readdirSync(procRoot)) {
+  for (const entry of (await host.readdir(procRoot)) ?? []) {
     if (!/^\d+$/.test(entry)) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(join(procRoot, entry, 'fd'));
-    } catch {
-      continue; // gone, or not ours to read
-    }
+    const fds = await host.readdir(join(procRoot, entry, 'fd'));
+    if (!fds) continue; // gone, or not ours to read
     let name: string | undefined;
     for (const fd of fds) {
-      let link: string;
-      try {
-        link = readlinkSync(join(procRoot, entry, 'fd', fd));
-      } catch {
-        continue;
-      }
-      const m = /^socket:\[(\d+)\]$/.exec(link);
+      const m = /^socket:\[(\d+)\]$/.exec((await host.readlink(join(procRoot, entry, 'fd', fd))) ?? '');
       if (!m) continue;
       const inode = Number(m[1]);
       if (owners.has(inode)) continue;
-      if (name === undefined) {
-        try {
-          name = readFileSync(join(procRoot, entry, 'comm'), 'utf8').trim();
-        } catch {
-          name = '';
-        }
-      }
+      name ??= ((await host.readFile(join(procRoot, entry, 'comm'))) ?? '').trim();
       owners.set(inode, { pid: Number(entry), process: name });
     }
   }
@@ -104,7 +90,7 @@ export function socketOwners(procRoot = '/proc'): Map<number, { pid: number; pro
 }
 
 /** The listening TCP and UDP sockets, IPv4 and IPv6, with their processes where known. */
-export function collectListeners(procRoot = '/proc'): Listener[] {
+export async function collectListeners(procRoot = '/proc', host: HostReader = localHost): Promise<Listener[]> {
   const sockets: ProcSocket[] = [];
   for (const [file, protocol] of [
     ['tcp', 'tcp'],
@@ -112,15 +98,11 @@ export function collectListeners(procRoot = '/proc'): Listener[] {
     ['udp', 'udp'],
     ['udp6', 'udp'],
   ] as const) {
-    let text: string;
-    try {
-      text = readFileSync(join(procRoot, 'net', file), 'utf8');
-    } catch {
-      continue; // IPv6 disabled: no tcp6/udp6
-    }
+    const text = await host.readFile(join(procRoot, 'net', file));
+    if (text === undefined) continue; // IPv6 disabled: no tcp6/udp6
     sockets.push(...parseProcNet(text, protocol).filter(isListening));
   }
-  const owners = socketOwners(procRoot);
+  const owners = await socketOwners(procRoot, host);
   const seen = new Set<string>();
   const out: Listener[] = [];
   for (const s of sockets) {
