@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
+import { log } from '../log.js';
 import { migrations } from './migrations/index.js';
 import type { DialectName } from './migrations/types.js';
 import type { Database } from './schema.js';
@@ -90,6 +91,9 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   } else {
     const pool = new pg.Pool({ connectionString: location.connectionString, max: opts.poolSize ?? 10, types: pgTypes });
+    // An idle connection the server ends (a PostgreSQL restart, an administrator's terminate) is
+    // dropped from the pool and replaced on next use; unhandled, its error would end the process.
+    pool.on('error', (err) => log.warn({ err: err.message, database: redact(url) }, 'PostgreSQL closed an idle connection'));
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const db: Db = { kysely, dialect: location.dialect, url: redact(url), close: () => kysely.destroy() };

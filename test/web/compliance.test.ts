@@ -47,7 +47,8 @@ beforeAll(async () => {
   server = await startVigil(vulndb);
   admin = server.adminKey;
   viewer = (await server.api<{ key: string }>(admin, 'POST', '/api/v1/keys', { role: 'viewer' })).key;
-  await server.api(admin, 'POST', '/api/v1/scans', { inventory: await scanTarget(`dir:${join(sharedDir, 'vulndata', 'demo', 'npm-project')}`) });
+  // Named explicitly: a checkout's path would make the name long enough to wrap in the PDF's table.
+  await server.api(admin, 'POST', '/api/v1/scans', { resource: { type: 'REPOSITORY', name: 'npm-project' }, inventory: await scanTarget(`dir:${join(sharedDir, 'vulndata', 'demo', 'npm-project')}`) });
   // Fresh findings: a one-day allowance for criticals puts them inside the 7-day due-soon window.
   await server.api(admin, 'PUT', '/api/v1/sla-policy', { days: { CRITICAL: 1, HIGH: 30, MEDIUM: 90, LOW: 180 } });
   browser = await launchBrowser();
