@@ -66,6 +66,8 @@ describe('the remediation plan page', () => {
     expect(await page.getByTestId('unfixable').count()).toBe(plan.unfixable.length);
     // The findings behind an action unfold on demand, each linking to its detail panel.
     await actions.first().locator('summary').click();
+    // The list is drawn on the toggle event, a moment after the click.
+    await actions.first().locator('.plan-findings li a').first().waitFor();
     expect(await actions.first().locator('.plan-findings li a').count()).toBe(plan.actions[0].findings.length);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
