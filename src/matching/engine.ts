@@ -496,6 +496,7 @@ export function createScanEngine(index: AdvisoryIndex, options: EngineOptions = 
   const engine: ScanEngine = (inventory, context) => scanInventory(inventory, index, context, options);
   engine.yielding = async (inventory, context, signal) => (await runScanYielding(inventory, index, context, signal, options)).result;
   engine.coverage = (inventory, context = {}) => coverageOf(inventory, index, context, options);
+  engine.index = index;
   return engine;
 }
 

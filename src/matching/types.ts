@@ -1,5 +1,5 @@
 import type { Inventory, ScanWarning, TargetInfo } from '../inventory/types.js';
-import type { CvssSource } from '../vulndb/types.js';
+import type { AdvisoryIndex, CvssSource } from '../vulndb/types.js';
 import type { ScanCoverage } from './data-coverage.js';
 
 /** Severity bands of the final score, plus UNTRIAGED when nothing scores the vulnerability. */
@@ -109,4 +109,9 @@ export interface ScanEngine {
    * (re-evaluation matches only some packages but records the coverage of all).
    */
   coverage?: (inventory: Inventory, context?: ScanContext) => ScanCoverage | undefined;
+  /**
+   * The advisory index the engine matches against, for lookups beyond matching (a server's
+   * remediation plan asks it where a later distribution release fixes what this one has not).
+   */
+  index?: AdvisoryIndex;
 }

@@ -5,6 +5,7 @@
  * plan names it apart from "no fix published".
  */
 import { tryParseEcosystem } from '../ecosystems.js';
+import type { ScanEngine } from '../matching/types.js';
 import type { AdvisoryIndex, OsvAffected } from '../vulndb/types.js';
 import type { NewerReleaseLookup, PlanFinding } from './plan.js';
 
@@ -59,4 +60,9 @@ export function newerReleaseLookup(index: AdvisoryIndex): NewerReleaseLookup | u
     }
     return undefined;
   };
+}
+
+/** The lookup over a server's engine's index (undefined without an engine, or one that cannot list its releases). */
+export function engineNewerRelease(engine: ScanEngine | undefined): NewerReleaseLookup | undefined {
+  return engine?.index ? newerReleaseLookup(engine.index) : undefined;
 }

@@ -8,7 +8,7 @@ import type { AccountScope } from '../findings/scope.js';
 import { scopeSql } from '../findings/scope.js';
 import type { Finding } from '../matching/types.js';
 import { baseImageAdvice } from './base-image.js';
-import { planRemediation, type FindingOrigin, type PlanFinding, type RemediationAction, type RemediationPlan, type UnfixableEntry } from './plan.js';
+import { planRemediation, type FindingOrigin, type NewerReleaseLookup, type PlanFinding, type RemediationAction, type RemediationPlan, type UnfixableEntry } from './plan.js';
 import type { RemediationDocument } from './render.js';
 
 /** The ACTIVE package findings of a resource as the plan reads them (an open port has no upgrade). */
@@ -25,8 +25,19 @@ export async function resourceInScope(db: Db, scope: AccountScope, id: string): 
   return db.kysely.selectFrom('resources').selectAll().where('id', '=', id).where(scopeSql(scope, 'resources.account_id')).executeTakeFirst();
 }
 
-/** The plan document of a resource (undefined when it is not in scope); `baseImage: false` skips the base-image advice. */
-export async function resourcePlan(db: Db, scope: AccountScope, id: string, opts: { baseImage?: boolean } = {}): Promise<(RemediationDocument & { resourceId: string }) | undefined> {
+/** Options of {@link resourcePlan}. */
+export interface ResourcePlanOptions {
+  /** False skips the base-image advice. */
+  baseImage?: boolean;
+  /**
+   * Where a later release of the distribution fixes what the resource's has not (from the
+   * advisory index, `newerReleaseLookup`); without it such findings stay NO_FIX_PUBLISHED.
+   */
+  newerRelease?: NewerReleaseLookup;
+}
+
+/** The plan document of a resource (undefined when it is not in scope). */
+export async function resourcePlan(db: Db, scope: AccountScope, id: string, opts: ResourcePlanOptions = {}): Promise<(RemediationDocument & { resourceId: string }) | undefined> {
   const row = await resourceInScope(db, scope, id);
   if (!row) return undefined;
   const findings = await activePlanFindings(db, id);
@@ -35,7 +46,7 @@ export async function resourcePlan(db: Db, scope: AccountScope, id: string, opts
     schemaVersion: 1,
     resourceId: row.id,
     target: { type: row.type, name: row.name, ...(row.image_digest ? { digest: row.image_digest } : {}) },
-    ...planRemediation(findings),
+    ...planRemediation(findings, opts.newerRelease ? { newerRelease: opts.newerRelease } : {}),
     ...(baseImage ? { baseImage } : {}),
   };
 }

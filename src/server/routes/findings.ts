@@ -8,6 +8,7 @@ import { filterCriteriaInputSchema } from '../../findings/criteria.js';
 import { EXPORT_FORMATS, EXPORT_MEDIA, exportFindings } from '../../findings/export.js';
 import { AWS_ACCOUNT_ID, AWS_REGION } from '../../findings/formats/asff.js';
 import { getFinding, searchFindings, sortCriteriaSchema } from '../../findings/search.js';
+import { engineNewerRelease } from '../../remediation/newer-release.js';
 import { findingRemediation, resourcePlan } from '../../remediation/resource-plan.js';
 import { scopeOf } from '../accounts.js';
 import { badRequest, notFound } from '../problem.js';
@@ -118,7 +119,7 @@ export const findingRoutes: RouteModule = (r) => {
       if (f.type !== 'PACKAGE_VULNERABILITY') return f;
       // The per-finding line reads the resource's plan: the upgrade that closes this finding
       // closes its siblings too, to the version that fixes them all.
-      const plan = await resourcePlan(db, scopeOf(principal), f.resource.id, { baseImage: false });
+      const plan = await resourcePlan(db, scopeOf(principal), f.resource.id, { baseImage: false, newerRelease: engineNewerRelease(r.ctx.engine) });
       const remediation = plan && findingRemediation(plan, f.findingId);
       return remediation ? { ...f, remediation } : f;
     },

@@ -3,6 +3,7 @@
  * and what cannot be fixed yet (src/remediation/).
  */
 import { z } from 'zod';
+import { engineNewerRelease } from '../../remediation/newer-release.js';
 import { resourcePlan } from '../../remediation/resource-plan.js';
 import { scopeOf } from '../accounts.js';
 import { notFound } from '../problem.js';
@@ -71,19 +72,19 @@ export const remediationPlanSchema = z.object({
 
 /** Remediation routes. */
 export const remediationRoutes: RouteModule = (r) => {
-  const { db } = r.ctx;
+  const { db, engine } = r.ctx;
   r.route({
     method: 'GET',
     url: '/api/v1/resources/:id/remediation',
     summary: "A resource's remediation plan: the fewest upgrades that clear the most risk",
     description:
-      'One action per package (per source package for distributions), to the lowest version that fixes all its fixable ACTIVE findings, with the package manager command; actions ordered by risk removed, known-exploited first. Findings no upgrade fixes yet are listed apart with the reason. For images with a known base, base-image advice.',
+      'One action per package (per source package for distributions), to the lowest version that fixes all its fixable ACTIVE findings, with the package manager command; actions ordered by risk removed, known-exploited first. Findings no upgrade fixes yet are listed apart with the reason (FIX_IN_NEWER_RELEASE when a later release of the distribution has the fix, looked up in the advisory database). For images with a known base, base-image advice.',
     tag: 'resources',
     roles: ['viewer'],
     params: idParams,
     responses: { 200: remediationPlanSchema },
     async handler({ principal, params }) {
-      const plan = await resourcePlan(db, scopeOf(principal), params.id);
+      const plan = await resourcePlan(db, scopeOf(principal), params.id, { newerRelease: engineNewerRelease(engine) });
       if (!plan) throw notFound(`resource ${params.id}`);
       return plan;
     },
