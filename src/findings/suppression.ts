@@ -121,8 +121,16 @@ async function rulesInForce(db: Db, accountId: string | null, at: number): Promi
   return q.orderBy('created_at').orderBy('id').execute();
 }
 
-/** Creates a rule and suppresses what it matches now. */
+/** Creates a rule and suppresses what it matches now, in one transaction. */
 export async function createRule(db: Db, input: RuleInput, at = Date.now()): Promise<{ rule: SuppressionRule; suppressed: number }> {
+  return db.kysely.transaction().execute((trx) => insertRule({ ...db, kysely: trx }, input, at));
+}
+
+/**
+ * Creates a rule and suppresses what it matches now, in the caller's transaction (`db` opened
+ * on one): what applies several rules all-or-nothing, such as a VEX document, calls.
+ */
+export async function insertRule(db: Db, input: RuleInput, at = Date.now()): Promise<{ rule: SuppressionRule; suppressed: number }> {
   checkRuleCriteria(input.criteria);
   if (input.expiresAt !== undefined && input.expiresAt <= at) throw new Error('expiresAt must be in the future');
   const row: SuppressionRulesTable = {
@@ -138,11 +146,8 @@ export async function createRule(db: Db, input: RuleInput, at = Date.now()): Pro
     updated_at: at,
     provenance: input.provenance ? JSON.stringify(input.provenance) : null,
   };
-  const suppressed = await db.kysely.transaction().execute(async (trx) => {
-    const tdb: Db = { ...db, kysely: trx };
-    await trx.insertInto('suppression_rules').values(row).execute();
-    return applyRule(tdb, row, at);
-  });
+  await db.kysely.insertInto('suppression_rules').values(row).execute();
+  const suppressed = await applyRule(db, row, at);
   return { rule: toRule(row, at), suppressed };
 }
 

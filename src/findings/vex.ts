@@ -14,7 +14,7 @@ import type { FilterCriteria } from './criteria.js';
 import type { Justification } from './justifications.js';
 import type { AccountScope } from './scope.js';
 import { iterateFindings, type PackageApiFinding as ApiFinding } from './search.js';
-import { createRule, listRules, type SuppressionRule } from './suppression.js';
+import { insertRule, listRules, type SuppressionRule } from './suppression.js';
 
 /** What applying a document did. */
 export interface VexImportResult {
@@ -60,8 +60,17 @@ function ruleCriteria(s: VexStatement, matched: readonly ApiFinding[]): FilterCr
   return [...out.values()];
 }
 
-/** Applies a document to one account's findings (now, and through rules, later). */
+/**
+ * Applies a document to one account's findings (now, and through rules, later), all or
+ * nothing: one transaction, so a statement that fails leaves none of the document's rules,
+ * suppressions or notes behind.
+ */
 export async function importVex(db: Db, accountId: string, doc: VexDocument, createdBy: string, at = Date.now()): Promise<VexImportResult> {
+  return db.kysely.transaction().execute((trx) => applyStatements({ ...db, kysely: trx }, accountId, doc, createdBy, at));
+}
+
+/** Applies every statement of a document through `db` (a transaction). */
+async function applyStatements(db: Db, accountId: string, doc: VexDocument, createdBy: string, at: number): Promise<VexImportResult> {
   const result: VexImportResult = { document: doc.id, rules: [], suppressed: 0, notes: 0, unmatched: 0 };
   for (const s of doc.statements) {
     const matched = await findingsOf(db, accountId, s);
@@ -70,7 +79,7 @@ export async function importVex(db: Db, accountId: string, doc: VexDocument, cre
     if (suppresses(s.status)) {
       const provenance = { source: doc.format, document: doc.id, author: doc.author, timestamp: doc.timestamp, statement: s.raw };
       for (const criteria of ruleCriteria(s, matched)) {
-        const { rule, suppressed } = await createRule(
+        const { rule, suppressed } = await insertRule(
           db,
           {
             accountId,
