@@ -1,8 +1,10 @@
 /**
- * Checks an event against OCSF schema files (ocsf/ocsf-schema layout: events/…, objects/…):
- * the class's required attributes through its `extends` chain, enum values the files list,
- * attributes no file of the chain declares, and the same for nested objects whose files are
- * present. Attribute types live in the schema's dictionary, which is not among the files.
+ * Checks an event against OCSF schema files (ocsf/ocsf-schema layout: dictionary.json,
+ * events/…, objects/…): the class's required attributes through its `extends` chain, enum
+ * values the files list, attributes no file of the chain declares, and every attribute's type
+ * from the dictionary (scalars through the dictionary's `types`, `datetime_t` → `string_t`,
+ * `timestamp_t` → `long_t`…, with their regex, length and range; arrays; objects, checked in
+ * turn as their object). An attribute the dictionary does not type is an error.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,17 +32,74 @@ export interface Resolved {
   complete: boolean;
 }
 
-/** Which object each object-valued attribute holds (from the OCSF dictionary's types). */
-export const OBJECT_ATTRIBUTES: Record<string, { object: string; array: boolean }> = {
-  metadata: { object: 'metadata', array: false },
-  product: { object: 'product', array: false },
-  finding_info: { object: 'finding_info', array: false },
-  vulnerabilities: { object: 'vulnerability', array: true },
-  cve: { object: 'cve', array: false },
-  cvss: { object: 'cvss', array: true },
-  affected_packages: { object: 'affected_package', array: true },
-  resources: { object: 'resource_details', array: true },
-};
+interface DictionaryAttribute {
+  type: string;
+  is_array?: boolean;
+}
+interface DataType {
+  type?: string;
+  regex?: string;
+  max_len?: number;
+  range?: [number, number];
+  values?: unknown[];
+}
+interface Dictionary {
+  attributes: Record<string, DictionaryAttribute>;
+  types: { attributes: Record<string, DataType> };
+}
+
+const dictionaries = new Map<string, Dictionary>();
+
+function dictionary(root: string): Dictionary {
+  let d = dictionaries.get(root);
+  if (!d) {
+    d = JSON.parse(readFileSync(join(root, 'dictionary.json'), 'utf8')) as Dictionary;
+    dictionaries.set(root, d);
+  }
+  return d;
+}
+
+/** The scalar types the others resolve to; any other name is an object (`object`: any object). */
+const BASE_TYPES = new Set(['string_t', 'integer_t', 'long_t', 'float_t', 'boolean_t', 'json_t']);
+
+/** Problems of one (non-array) value of the dictionary type `type`. */
+function typeErrors(root: string, type: string, value: unknown, path: string): string[] {
+  const types = dictionary(root).types.attributes;
+  if (!(type in types) || BASE_TYPES.has(type)) {
+    if (type === 'string_t') return typeof value === 'string' ? [] : [`${path}: ${JSON.stringify(value)} is not a string (string_t)`];
+    if (type === 'integer_t') return Number.isInteger(value) && Math.abs(value as number) < 2 ** 31 ? [] : [`${path}: ${JSON.stringify(value)} is not a 32-bit integer (integer_t)`];
+    if (type === 'long_t') return Number.isSafeInteger(value) ? [] : [`${path}: ${JSON.stringify(value)} is not an integer (long_t)`];
+    if (type === 'float_t') return typeof value === 'number' && Number.isFinite(value) ? [] : [`${path}: ${JSON.stringify(value)} is not a number (float_t)`];
+    if (type === 'boolean_t') return typeof value === 'boolean' ? [] : [`${path}: ${JSON.stringify(value)} is not a boolean (boolean_t)`];
+    if (type === 'json_t') return [];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path}: expected an object (${type})`];
+    return type === 'object' ? [] : validateOcsf(root, 'objects', type, value, path);
+  }
+  // A named type: its base type's check, then its own constraints.
+  const t = types[type];
+  if (!t.type) return [`${path}: the dictionary's type ${type} names no base type`];
+  const errors = typeErrors(root, t.type, value, path).map((e) => `${e} as ${type}`);
+  if (errors.length) return errors;
+  if (t.values && !t.values.includes(value)) errors.push(`${path}: ${JSON.stringify(value)} is not among ${t.values.join(', ')} (${type})`);
+  if (typeof value === 'string') {
+    if (t.regex && !new RegExp(t.regex).test(value)) errors.push(`${path}: ${JSON.stringify(value)} does not match ${type}`);
+    if (t.max_len !== undefined && value.length > t.max_len) errors.push(`${path}: longer than ${t.max_len} (${type})`);
+  }
+  if (typeof value === 'number' && t.range && (value < t.range[0] || value > t.range[1])) errors.push(`${path}: ${value} is outside ${t.range.join('…')} (${type})`);
+  return errors;
+}
+
+/** Problems of the attribute `name`'s value against its dictionary type and arity. */
+function attributeTypeErrors(root: string, name: string, value: unknown, path: string): string[] {
+  const a = dictionary(root).attributes[name];
+  if (!a) return [`${path}: the dictionary gives no type for ${name}`];
+  if (a.is_array) {
+    if (!Array.isArray(value)) return [`${path}: expected an array of ${a.type}`];
+    return value.flatMap((item, i) => typeErrors(root, a.type, item, `${path}[${i}]`));
+  }
+  if (Array.isArray(value)) return [`${path}: expected one ${a.type}, not an array`];
+  return typeErrors(root, a.type, value, path);
+}
 
 function load(root: string, dir: string, name: string): SchemaFile | undefined {
   const candidates = dir === 'events' ? [join(root, 'events', 'findings', `${name}.json`), join(root, 'events', `${name}.json`)] : [join(root, 'objects', `${name}.json`)];
@@ -90,14 +149,7 @@ export function validateOcsf(root: string, dir: 'events' | 'objects', name: stri
   for (const group of spec.atLeastOne) if (!group.some((k) => obj[k] !== undefined)) errors.push(`${path}: needs at least one of ${group.join(', ')} (${name})`);
   for (const [k, v] of Object.entries(obj)) {
     if (spec.complete && !spec.attributes.has(k)) errors.push(`${path}.${k}: not an attribute of ${name}`);
-    const nested = OBJECT_ATTRIBUTES[k];
-    if (!nested || v === undefined) continue;
-    if (nested.array !== Array.isArray(v)) {
-      errors.push(`${path}.${k}: expected ${nested.array ? 'an array' : 'an object'} of ${nested.object}`);
-      continue;
-    }
-    const items = nested.array ? (v as unknown[]) : [v];
-    items.forEach((item, i) => errors.push(...validateOcsf(root, 'objects', nested.object, item, nested.array ? `${path}.${k}[${i}]` : `${path}.${k}`)));
+    if (v !== undefined) errors.push(...attributeTypeErrors(root, k, v, `${path}.${k}`));
   }
   return errors;
 }

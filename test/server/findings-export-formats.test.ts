@@ -5,9 +5,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScanEngine } from '../../src/matching/engine.js';
+import { storeIndex } from '../../src/matching/store-index.js';
+import { VulnDb } from '../../src/vulndb/store.js';
 import { loadShapeModel, validateShape, type ShapeModel } from '../helpers/botocore-shapes.js';
 import { validateOcsf } from '../helpers/ocsf-schema.js';
 import { dialectCases } from '../helpers/postgres.js';
+import { sharedVulnDb } from '../vulndb/shared-db.js';
 import { npmInventory, startTestApp, type TestApp } from './harness.js';
 
 const schemas = fileURLToPath(new URL('../fixtures/schemas/', import.meta.url));
@@ -54,6 +58,34 @@ describe('the schema validators', () => {
     );
     expect(validateOcsf(OCSF, 'events', 'vulnerability_finding', { class_uid: 2001, category_uid: 2, activity_id: 1, type_uid: 200101 })).toContain('$.class_uid: 2001 is not category_uid × 1000 + 2');
     expect(validateOcsf(OCSF, 'objects', 'vulnerability', { title: 'x' })).toContain('$: needs at least one of cve, cwe (vulnerability)');
+  });
+  it('reject OCSF attributes of the wrong type, through the dictionary and its types, in nested objects and arrays', () => {
+    const errors = validateOcsf(OCSF, 'events', 'vulnerability_finding', {
+      time: '2026-12-01T00:00:00Z',
+      message: 5,
+      type_uid: 2.5,
+      finding_info: { uid: 'f', title: 't', types: 'Vulnerability', created_time: 1.5 },
+      vulnerabilities: [{ cve: { uid: 'CVE-1', cvss: [{ version: 3.1, base_score: '9.8' }], epss: { score: '0.5', percentile: '0.9' } }, is_fix_available: 'yes', references: ['x', 7] }],
+      resources: { uid: 'r' },
+      unmapped: 'loose',
+    });
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        '$.time: "2026-12-01T00:00:00Z" is not an integer (long_t) as timestamp_t',
+        '$.message: 5 is not a string (string_t)',
+        '$.type_uid: 2.5 is not an integer (long_t)',
+        '$.finding_info.types: expected an array of string_t',
+        '$.finding_info.created_time: 1.5 is not an integer (long_t) as timestamp_t',
+        '$.vulnerabilities[0].cve.cvss[0].version: 3.1 is not a string (string_t)',
+        '$.vulnerabilities[0].cve.cvss[0].base_score: "9.8" is not a number (float_t)',
+        '$.vulnerabilities[0].cve.epss.percentile: "0.9" is not a number (float_t)',
+        '$.vulnerabilities[0].is_fix_available: "yes" is not a boolean (boolean_t)',
+        '$.vulnerabilities[0].references[1]: 7 is not a string (string_t)',
+        '$.resources: expected an array of resource_details',
+        '$.unmapped: expected an object (object)',
+      ]),
+    );
+    expect(validateOcsf(OCSF, 'objects', 'cve', { uid: 'CVE-1', colour: 'red' })).toContain('$.colour: the dictionary gives no type for colour');
   });
 });
 
@@ -125,5 +157,30 @@ describe.each(dialectCases())('findings export formats on $name', (dialect) => {
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     }
     expect((await exportAs({ format: 'asff' })).json().detail).toMatch(/awsAccountId and awsRegion/);
+  });
+});
+
+// With the full shared advisory data the findings carry what the tiny set lacks (CVSS vectors,
+// EPSS, descriptions), so every optional part of the event is typed against the dictionary.
+describe('OCSF export of findings matched against the shared advisory data', () => {
+  let t: TestApp;
+  let vulndb: VulnDb;
+  beforeAll(async () => {
+    vulndb = new VulnDb((await sharedVulnDb()).path);
+    t = await startTestApp(dialectCases()[0], { engine: createScanEngine(storeIndex(vulndb)) });
+    expect((await t.call(t.keys.acme.scanner, { method: 'POST', url: '/api/v1/scans', payload: { resource: { type: 'REPOSITORY', name: 'shop' }, inventory: npmInventory('shop') } })).statusCode).toBe(201);
+  }, 900_000);
+  afterAll(async () => {
+    await t?.close();
+    vulndb?.close();
+  });
+
+  it('types every attribute, CVSS and EPSS included', async () => {
+    const res = await t.call(t.keys.acme.viewer, { method: 'POST', url: '/api/v1/findings/export', payload: { format: 'ocsf' } });
+    expect(res.statusCode).toBe(200);
+    const events = res.json() as (OcsfEvent & { vulnerabilities: { cve: { cvss?: unknown[]; epss?: unknown } }[] })[];
+    expect(events).toHaveLength(2);
+    for (const e of events) expect(validateOcsf(OCSF, 'events', 'vulnerability_finding', e)).toEqual([]);
+    expect(events.every((e) => e.vulnerabilities[0].cve.cvss?.length && e.vulnerabilities[0].cve.epss)).toBe(true);
   });
 });
