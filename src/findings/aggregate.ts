@@ -10,6 +10,7 @@ import { criteriaSql, isEmptyCriteria, type FilterCriteria } from './criteria.js
 import { SEVERITIES } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
 import { slaClock, slaStatusCaseSql, type SlaClock } from './sla.js';
+import { SLA_SUMMARY_TABLE } from './sla-summary.js';
 import { GROUP_SEVERITY_COLUMNS, activeOnlyRest, isResourceLevel, refreshSummary, type GroupKind } from './summary.js';
 
 /** What findings can be grouped by. */
@@ -58,11 +59,11 @@ const GROUPINGS: Record<Exclude<AggregationType, 'SLA_STATUS'>, Grouping> = {
   ORIGIN: { keys: { origin: ref('origin') }, filter: sql<SqlBool>`findings.origin IS NOT NULL` },
 };
 
-/** The grouping of a request: SLA status is judged against the policy and the clock. */
-function groupingOf(type: AggregationType, sla: SlaClock): Grouping {
+/** The grouping of a request: SLA status is judged against the policy and the clock (over open findings only, for the SLA summary). */
+function groupingOf(type: AggregationType, sla: SlaClock, source: Source): Grouping {
   if (type !== 'SLA_STATUS') return GROUPINGS[type];
   // Only LOW to CRITICAL findings have an SLA.
-  return { keys: { slaStatus: slaStatusCaseSql(sla) }, filter: sql<SqlBool>`findings.severity_rank >= 2` };
+  return { keys: { slaStatus: slaStatusCaseSql(sla, { open: source.from === 'sla-summary' }) }, filter: sql<SqlBool>`findings.severity_rank >= 2` };
 }
 
 /** An aggregation request. */
@@ -114,7 +115,10 @@ const RESOURCE_GROUPINGS = new Set<AggregationType>(['CONTAINER_IMAGE', 'HOST', 
 const GROUP_SUMMARY_KINDS: Partial<Record<AggregationType, GroupKind>> = { VULNERABILITY: 'VULNERABILITY' };
 
 /** Where an aggregation reads its groups from. */
-type Source = { from: 'findings' } | { from: 'resource-summary'; criteria: FilterCriteria } | { from: 'group-summary'; kind: GroupKind };
+type Source = { from: 'findings' } | { from: 'resource-summary'; criteria: FilterCriteria } | { from: 'group-summary'; kind: GroupKind } | { from: 'sla-summary'; criteria: FilterCriteria };
+
+/** Criteria fields the SLA summary holds under the findings' column names. */
+const SLA_SUMMARY_FIELDS = new Set<string>(['accountId', 'severity']);
 
 /**
  * The summary that answers this aggregation exactly, if any: only ACTIVE findings, and
@@ -125,6 +129,7 @@ function sourceOf(scope: AccountScope, type: AggregationType, criteria: FilterCr
   const rest = activeOnlyRest(criteria);
   if (!rest) return { from: 'findings' };
   if (RESOURCE_GROUPINGS.has(type) && isResourceLevel(rest)) return { from: 'resource-summary', criteria: rest };
+  if (type === 'SLA_STATUS' && Object.keys(rest).every((k) => SLA_SUMMARY_FIELDS.has(k))) return { from: 'sla-summary', criteria: rest };
   const kind = GROUP_SUMMARY_KINDS[type];
   if (kind && scope === 'ALL' && isEmptyCriteria(rest)) return { from: 'group-summary', kind };
   return { from: 'findings' };
@@ -140,13 +145,14 @@ export interface AggregateOptions {
  * Groups the findings matching the criteria. Without a status filter only ACTIVE
  * findings count (suppressed and closed ones are not open risk). Requests the findings
  * summary answers (ACTIVE only, criteria on resource properties, or organization-wide
- * without criteria) read it instead of the findings; the figures are identical.
+ * without criteria) read it instead of the findings, and SLA_STATUS of ACTIVE findings
+ * (criteria on account or severity at most) reads the SLA summary; the figures are identical.
  */
 export async function aggregateFindings(db: Db, scope: AccountScope, req: AggregateRequest, opts: AggregateOptions = {}): Promise<AggregatePage> {
   const sla = req.sla ?? (await slaClock(db));
-  const g = groupingOf(req.type, sla);
   const criteria: FilterCriteria = req.criteria.status?.length ? req.criteria : { ...req.criteria, status: [{ comparison: 'EQUALS', value: 'ACTIVE' }] };
   const source: Source = opts.useSummary === false ? { from: 'findings' } : sourceOf(scope, req.type, criteria);
+  const g = groupingOf(req.type, sla, source);
   if (source.from !== 'findings') await refreshSummary(db);
   const offset = req.nextToken ? decodeToken(req.nextToken) : 0;
   const keyNames = Object.keys(g.keys);
@@ -193,8 +199,9 @@ function groupsQuery(db: Db, scope: AccountScope, g: Grouping, criteria: FilterC
   const keyCols = keyNames.map((k, i) => sql`${g.keys[k]} AS ${sql.ref(`k${i}`)}`);
   const labelCols = labelNames.map((k, i) => sql`${g.labels![k]} AS ${sql.ref(`l${i}`)}`);
   const groupBy = sql.join(keyNames.map((_, i) => sql.ref(`k${i}`)));
-  if (source.from === 'resource-summary') {
-    // The summary is aliased "findings" and has the columns the groupings and resource-level criteria name.
+  if (source.from === 'resource-summary' || source.from === 'sla-summary') {
+    // The summary is aliased "findings" and has the columns the groupings and the criteria it answers name.
+    const table = sql.table(source.from === 'sla-summary' ? SLA_SUMMARY_TABLE : 'finding_resource_summary');
     const where = sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(source.criteria, db.dialect)}${g.filter ? sql` AND ${g.filter}` : sql``}`;
     const sevCols = SEVERITIES.map((s) => sql`sum(CASE WHEN findings.severity = ${s} THEN findings.finding_count ELSE 0 END) AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
     return sql`SELECT ${sql.join([...keyCols, ...labelCols, ...sevCols])},
@@ -202,7 +209,7 @@ function groupsQuery(db: Db, scope: AccountScope, g: Grouping, criteria: FilterC
         count(DISTINCT findings.resource_id) AS affected_resources,
         max(findings.max_score) AS max_score,
         sum(findings.exploited) AS exploited_count
-      FROM finding_resource_summary AS findings
+      FROM ${table} AS findings
       WHERE ${where}
       GROUP BY ${groupBy}`;
   }

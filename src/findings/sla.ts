@@ -185,12 +185,19 @@ export function dueMsSql(policy: SlaPolicy): RawBuilder<number | null> {
   return sql<number | null>`(CASE ${sql.join(whens, sql` `)} ELSE NULL END)`;
 }
 
-/** SQL for a finding's SLA status ('NONE' when no SLA applies), over `findings`: what aggregation groups by. */
-export function slaStatusCaseSql(clock: SlaClock): RawBuilder<string> {
+/**
+ * SQL for a finding's SLA status ('NONE' when no SLA applies), over `findings`: what
+ * aggregation groups by. `open`: the rows are open findings and have no `closed_at` column
+ * (the SLA summary of ACTIVE findings).
+ */
+export function slaStatusCaseSql(clock: SlaClock, opts: { open?: boolean } = {}): RawBuilder<string> {
   const due = dueMsSql(clock.policy);
   const soon = clock.policy.dueSoonDays * DAY;
+  const closed = opts.open
+    ? sql``
+    : sql`WHEN findings.closed_at IS NOT NULL THEN (CASE WHEN findings.closed_at - findings.first_observed_at > ${due} THEN 'BREACHED' ELSE 'WITHIN' END)`;
   return sql<string>`(CASE WHEN ${due} IS NULL THEN 'NONE'
-    WHEN findings.closed_at IS NOT NULL THEN (CASE WHEN findings.closed_at - findings.first_observed_at > ${due} THEN 'BREACHED' ELSE 'WITHIN' END)
+    ${closed}
     WHEN findings.first_observed_at + ${due} < ${clock.now} THEN 'BREACHED'
     WHEN findings.first_observed_at + ${due} - ${clock.now} <= ${soon} THEN 'DUE_SOON'
     ELSE 'WITHIN' END)`;

@@ -29,6 +29,7 @@ import { chunks } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { DialectName } from '../db/migrations/types.js';
 import type { FilterCriteria } from './criteria.js';
+import { fillSlaSummary, refreshSlaSummary } from './sla-summary.js';
 
 /** Severities in the order of the summary's count columns. */
 const SEVERITY_COLUMNS = [
@@ -231,11 +232,20 @@ export async function rebuildSummary(db: Db): Promise<void> {
   await db.kysely.transaction().execute(async (tx) => {
     const trx = tx as unknown as Kysely<unknown>;
     await lockRefresh(trx, db.dialect);
-    await fillSummary(trx);
+    await fillSummaries(trx);
   });
 }
 
-/** Empties the summaries and their dirty marks and fills them from the findings. */
+/** Fills every summary the marks keep: these and the SLA summary (src/findings/sla-summary.ts). */
+async function fillSummaries(db: Kysely<unknown>): Promise<void> {
+  await fillSummary(db);
+  await fillSlaSummary(db);
+}
+
+/**
+ * Empties the resource and group summaries and their dirty marks and fills them from the
+ * findings (migration 0005 runs it; the SLA summary, added later, fills apart).
+ */
 export async function fillSummary(db: Kysely<unknown>): Promise<void> {
   await sql`DELETE FROM finding_summary_marks`.execute(db);
   await sql`DELETE FROM finding_resource_summary`.execute(db);
@@ -274,7 +284,7 @@ export async function refreshSummary(db: Db, opts: RefreshOptions = {}): Promise
     const trx = tx as unknown as Kysely<unknown>;
     await lockRefresh(trx, db.dialect);
     if (marks > fullAbove) {
-      await fillSummary(trx);
+      await fillSummaries(trx);
       return;
     }
     const taken = await sql<Record<(typeof MARK_COLUMNS)[number], string | null>>`DELETE FROM finding_summary_marks RETURNING ${sql.raw(MARK_COLUMNS.join(', '))}`.execute(trx);
@@ -292,6 +302,7 @@ export async function refreshSummary(db: Db, opts: RefreshOptions = {}): Promise
         if (kind === 'RESOURCE') {
           await sql`DELETE FROM finding_resource_summary WHERE resource_id IN (${batch})`.execute(trx);
           await sql`INSERT INTO finding_resource_summary (${RESOURCE_COLUMNS}) ${resourceRows(sql`findings.resource_id IN (${batch})`)}`.execute(trx);
+          await refreshSlaSummary(trx, slice);
           continue;
         }
         const spec = GROUP_SPECS[kind];

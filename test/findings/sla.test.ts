@@ -8,9 +8,10 @@ import type { Db } from '../../src/db/connect.js';
 import type { EventInput } from '../../src/events/types.js';
 import { aggregateFindings } from '../../src/findings/aggregate.js';
 import { complianceReport } from '../../src/findings/compliance.js';
-import { parseCriteria } from '../../src/findings/criteria.js';
+import { parseCriteria, type FilterCriteria } from '../../src/findings/criteria.js';
 import { exportFindings } from '../../src/findings/export.js';
 import { recordScan } from '../../src/findings/lifecycle.js';
+import type { AccountScope } from '../../src/findings/scope.js';
 import { countFindings, searchFindings, type ApiFinding } from '../../src/findings/search.js';
 import { findingSla, getSlaPolicy, putSlaPolicy, slaPolicySchema, SLA_STATUSES, type SlaClock, type SlaPolicy } from '../../src/findings/sla.js';
 import { sweepSlaBreaches } from '../../src/findings/sla-breaches.js';
@@ -125,6 +126,24 @@ describe.each(dialectCases())('remediation SLAs on $name', (dialect) => {
     expect(counts).toEqual({ BREACHED: 3, WITHIN: 2 });
     const closed = await aggregateFindings(db, ['acme', 'globex'], { type: 'SLA_STATUS', criteria: parseCriteria({ status: [{ comparison: 'EQUALS', value: 'CLOSED' }] }), limit: 10, sla: clock });
     expect(Object.fromEntries(closed.rows.map((r) => [r.key.slaStatus, r.counts.total]))).toEqual({ BREACHED: 1, WITHIN: 1 });
+  });
+
+  it.each([0, 4, 5, 20, 25, 25.001, 31, 200])('aggregates by SLA status from the SLA summary exactly as from the findings, at day %s', async (days) => {
+    const clock = { policy, now: T0 + days * DAY };
+    // Organization, one account (with its override), and the criteria the summary answers.
+    const requests: [AccountScope, FilterCriteria][] = [
+      ['ALL', {}],
+      [['acme'], {}],
+      ['ALL', parseCriteria({ accountId: [{ comparison: 'EQUALS', value: 'globex' }], status: [{ comparison: 'EQUALS', value: 'ACTIVE' }] })],
+      ['ALL', parseCriteria({ severity: [{ comparison: 'EQUALS', value: 'CRITICAL' }] })],
+    ];
+    for (const [scope, criteria] of requests) {
+      for (const sortBy of ['CRITICAL', 'AFFECTED_RESOURCES'] as const) {
+        const req = { type: 'SLA_STATUS' as const, criteria, sortBy, limit: 10, sla: clock };
+        const viaSummary = await aggregateFindings(db, scope, req);
+        expect({ scope, criteria, rows: viaSummary.rows }).toEqual({ scope, criteria, rows: (await aggregateFindings(db, scope, req, { useSummary: false })).rows });
+      }
+    }
   });
 
   it('exports dueAt and slaStatus columns', async () => {

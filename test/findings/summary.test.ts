@@ -82,7 +82,8 @@ async function expectSummaryMatchesFullAggregation(db: Db): Promise<void> {
 async function snapshot(db: Db): Promise<unknown> {
   const resources = await sql`SELECT * FROM finding_resource_summary ORDER BY resource_id, severity`.execute(db.kysely);
   const groups = await sql`SELECT * FROM finding_group_summary ORDER BY kind, k1, k2`.execute(db.kysely);
-  return { resources: resources.rows, groups: groups.rows };
+  const sla = await sql`SELECT * FROM finding_sla_summary ORDER BY resource_id, severity_rank, first_observed_at`.execute(db.kysely);
+  return { resources: resources.rows, groups: groups.rows, sla: sla.rows };
 }
 
 /** The refreshed summary equals one rebuilt from the findings. */
