@@ -199,9 +199,29 @@ function groupsQuery(db: Db, scope: AccountScope, g: Grouping, criteria: FilterC
   const keyCols = keyNames.map((k, i) => sql`${g.keys[k]} AS ${sql.ref(`k${i}`)}`);
   const labelCols = labelNames.map((k, i) => sql`${g.labels![k]} AS ${sql.ref(`l${i}`)}`);
   const groupBy = sql.join(keyNames.map((_, i) => sql.ref(`k${i}`)));
-  if (source.from === 'resource-summary' || source.from === 'sla-summary') {
-    // The summary is aliased "findings" and has the columns the groupings and the criteria it answers name.
-    const table = sql.table(source.from === 'sla-summary' ? SLA_SUMMARY_TABLE : 'finding_resource_summary');
+  if (source.from === 'sla-summary') {
+    // Per status and resource first, then per status: counting the resources of a status is
+    // then a count of rows, which both dialects hash, where count(DISTINCT) sorts.
+    const where = sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(source.criteria, db.dialect)}${g.filter ? sql` AND ${g.filter}` : sql``}`;
+    const perResource = SEVERITIES.map((s) => sql`sum(CASE WHEN findings.severity = ${s} THEN findings.finding_count ELSE 0 END) AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
+    const sevCols = SEVERITIES.map((s) => sql`sum(${sql.ref(`c_${s.toLowerCase()}`)}) AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
+    return sql`SELECT ${sql.join([...keyNames.map((_, i) => sql.ref(`k${i}`)), ...sevCols])},
+        sum(c_total) AS c_total,
+        count(*) AS affected_resources,
+        max(max_score) AS max_score,
+        sum(exploited_count) AS exploited_count
+      FROM (
+        SELECT ${sql.join([...keyCols, ...perResource])}, findings.resource_id,
+          sum(findings.finding_count) AS c_total, max(findings.max_score) AS max_score, sum(findings.exploited) AS exploited_count
+        FROM ${sql.table(SLA_SUMMARY_TABLE)} AS findings
+        WHERE ${where}
+        GROUP BY ${groupBy}, findings.resource_id
+      ) AS per_resource
+      GROUP BY ${groupBy}`;
+  }
+  if (source.from === 'resource-summary') {
+    // The summary is aliased "findings" and has the columns the groupings and resource-level criteria name.
+    const table = sql.table('finding_resource_summary');
     const where = sql<SqlBool>`${scopeSql(scope, 'findings.account_id')} AND ${criteriaSql(source.criteria, db.dialect)}${g.filter ? sql` AND ${g.filter}` : sql``}`;
     const sevCols = SEVERITIES.map((s) => sql`sum(CASE WHEN findings.severity = ${s} THEN findings.finding_count ELSE 0 END) AS ${sql.ref(`c_${s.toLowerCase()}`)}`);
     return sql`SELECT ${sql.join([...keyCols, ...labelCols, ...sevCols])},
