@@ -183,18 +183,36 @@ function fromCycloneDx(doc: z.infer<typeof cycloneDxSchema>, name: string): VexD
   return { format: 'cyclonedx-vex', id: doc.serialNumber ?? name, author, timestamp: doc.metadata?.timestamp, statements };
 }
 
+/**
+ * Refuses a product PURL whose percent-encoding is broken (`%ZZ`): its name could not be read
+ * when the statement becomes a rule, midway through applying the document.
+ */
+function checkPurls(doc: VexDocument, name: string): VexDocument {
+  for (const s of doc.statements) {
+    for (const p of s.products) {
+      if (!p.purl) continue;
+      try {
+        decodeURIComponent(p.purl);
+      } catch {
+        throw new VexError(name, `statement on ${s.vulnerability}: product ${JSON.stringify(p.purl.slice(0, 200))} is not a valid package URL (broken percent-encoding)`);
+      }
+    }
+  }
+  return doc;
+}
+
 /** Reads an OpenVEX or CycloneDX VEX document (parsed JSON); `name` names it in errors and provenance. */
 export function readVexDocument(json: unknown, name: string): VexDocument {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new VexError(name, 'not a JSON object');
   if ('@context' in json) {
     const parsed = openVexSchema.safeParse(json);
     if (!parsed.success) throw new VexError(name, `not OpenVEX: ${issues(parsed.error)}`);
-    return fromOpenVex(parsed.data, name);
+    return checkPurls(fromOpenVex(parsed.data, name), name);
   }
   if ('bomFormat' in json) {
     const parsed = cycloneDxSchema.safeParse(json);
     if (!parsed.success) throw new VexError(name, `not CycloneDX VEX: ${issues(parsed.error)}`);
-    return fromCycloneDx(parsed.data, name);
+    return checkPurls(fromCycloneDx(parsed.data, name), name);
   }
   throw new VexError(name, 'neither OpenVEX (@context) nor CycloneDX (bomFormat)');
 }

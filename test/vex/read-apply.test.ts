@@ -99,6 +99,11 @@ describe('VEX documents as published', () => {
     ['neither format', '{"hello": 1}', /neither OpenVEX \(@context\) nor CycloneDX \(bomFormat\)/],
     ['an OpenVEX status that does not exist', JSON.stringify({ '@context': 'https://openvex.dev/ns/v0.2.0', statements: [{ vulnerability: { name: 'X' }, status: 'fine' }] }), /not OpenVEX: statements\.0\.status/],
     ['a CycloneDX state that does not exist', JSON.stringify({ bomFormat: 'CycloneDX', vulnerabilities: [{ id: 'X', analysis: { state: 'meh' } }] }), /unknown analysis state "meh"/],
+    [
+      'a product PURL with broken percent-encoding',
+      JSON.stringify({ '@context': 'https://openvex.dev/ns/v0.2.0', statements: [{ vulnerability: { name: 'CVE-2024-1' }, products: [{ '@id': 'pkg:npm/foo%ZZ@1.0' }], status: 'not_affected' }] }),
+      /statement on CVE-2024-1: product "pkg:npm\/foo%ZZ@1.0" is not a valid package URL/,
+    ],
   ])('rejects %s, naming the file', (_, body, message) => {
     const file = join(work, 'bad.json');
     writeFileSync(file, body);
