@@ -17,20 +17,7 @@ import { VulnDb } from '../../src/vulndb/store.js';
 import { dialectCases } from '../helpers/postgres.js';
 import { startTestApp, type TestApp } from '../server/harness.js';
 import { sharedVulnDb } from '../vulndb/shared-db.js';
-
-/** A woody host: phpmyadmin (unfixed in woody, fixed in sarge) and openssl (fixed in woody). */
-function woodyHost() {
-  const pkg = (name: string, version: string) => ({ ecosystem: 'Debian:3.0', purlType: 'deb', name, version, purl: `pkg:deb/debian/${name}@${version}?distro=debian-3.0`, locations: ['/var/lib/dpkg/status'], extractor: 'os/dpkg-status@1' });
-  return {
-    schemaVersion: 1,
-    target: { type: 'host', name: 'woody' },
-    os: { id: 'debian', versionId: '3.0', ecosystem: 'Debian:3.0', prettyName: 'Debian GNU/Linux 3.0 (woody)' },
-    packages: [pkg('phpmyadmin', '4:2.2.6-1'), pkg('openssl', '0.9.6c-2.woody.7')],
-    warnings: [],
-    partial: false,
-    scannedAt: '2026-12-01T00:00:00.000Z',
-  };
-}
+import { PHPMYADMIN_NEWER_RELEASE, woodyHost } from './woody-host.js';
 
 const PHPMYADMIN_CVES = ['CVE-2005-2869', 'CVE-2005-3300', 'CVE-2005-3301', 'CVE-2005-3787'];
 
@@ -63,7 +50,7 @@ describe.each(dialectCases())('FIX_IN_NEWER_RELEASE in server plans on $name', (
     expect(res.statusCode, res.body).toBe(200);
     const plan = res.json() as RemediationDocument;
     expect(plan.unfixable.map((u) => [u.package, u.reason, u.newerRelease, u.detail])).toEqual([
-      ['phpmyadmin', 'FIX_IN_NEWER_RELEASE', { ecosystem: 'Debian:3.1', version: '4:2.6.2-3sarge1' }, 'fixed in Debian:3.1 (4:2.6.2-3sarge1); none in Debian:3.0'],
+      ['phpmyadmin', 'FIX_IN_NEWER_RELEASE', { ecosystem: 'Debian:3.1', version: '4:2.6.2-3sarge1' }, PHPMYADMIN_NEWER_RELEASE],
     ]);
     expect(plan.unfixable[0].findings.map((f) => f.vulnerabilityId).sort()).toEqual(PHPMYADMIN_CVES);
     const openssl = plan.actions.find((a) => a.package === 'openssl');
@@ -86,7 +73,7 @@ describe.each(dialectCases())('FIX_IN_NEWER_RELEASE in server plans on $name', (
     const findingId = plan.unfixable[0].findings[0].findingId!;
     const detail = (await t.call(t.keys.acme.viewer, { method: 'GET', url: `/api/v1/findings/${findingId}` })).json();
     expect(detail.remediation).toEqual({
-      summary: 'Cannot be fixed by an upgrade yet: fixed in Debian:3.1 (4:2.6.2-3sarge1); none in Debian:3.0; upgrade the distribution release, or rebuild on a newer base image.',
+      summary: `Cannot be fixed by an upgrade yet: ${PHPMYADMIN_NEWER_RELEASE}; upgrade the distribution release, or rebuild on a newer base image.`,
       reason: 'FIX_IN_NEWER_RELEASE',
     });
   });

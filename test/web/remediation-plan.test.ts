@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanTarget } from '../../src/inventory/index.js';
 import type { ResourcePlan } from '../../web/src/remediation.js';
 import { debianImages } from '../helpers/images.js';
+import { PHPMYADMIN_NEWER_RELEASE, woodyHost } from '../remediation/woody-host.js';
 import { ensureWebBuilt, launchBrowser, screenshotDir, startVigil, vulndataDb, type VigilServer } from './harness.js';
 
 let server: VigilServer;
@@ -86,6 +87,16 @@ describe('the remediation plan page', () => {
     await panel.getByRole('link', { name: /Remediation plan of/ }).click();
     await page.getByTestId('remediation-plan').waitFor();
     expect(new URL(page.url()).pathname).toBe(`/resources/${resourceId}/remediation`);
+    await page.context().close();
+  });
+
+  it('sets apart a fix that only a newer distribution release has', async () => {
+    const scan = await server.api<{ resource: { id: string } }>(server.adminKey, 'POST', '/api/v1/scans', { inventory: woodyHost(), resource: { type: 'HOST', name: 'woody' } });
+    const page = await open(`/resources/${scan.resource.id}/remediation`, 1440, 900);
+    await page.getByTestId('remediation-plan').waitFor();
+    const entry = page.getByTestId('unfixable').filter({ hasText: 'phpmyadmin' });
+    expect(await entry.locator('.reason').textContent()).toBe('Fix only in a newer release');
+    expect(await entry.locator('p').first().textContent()).toBe(PHPMYADMIN_NEWER_RELEASE);
     await page.context().close();
   });
 
