@@ -40,7 +40,7 @@ export const migrations: readonly VigilMigration[] = [
   findingOrigin,
   sla,
   suppressionProvenance,
+  runningImages,
   continuousMigration,
   registryOutbound,
-  runningImages,
 ];
