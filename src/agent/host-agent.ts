@@ -31,7 +31,8 @@ export interface HostReportOptions {
   /**
    * Send the host's network report (listening sockets with their processes, interfaces,
    * firewall) after the inventory; default true. It is read from the network namespace the
-   * agent runs in (`/proc`, `nft`/`iptables-save`), whatever `root` is.
+   * agent runs in (`/proc`, `nft`/`iptables-save`), whatever `root` is; the containers it
+   * lists are read from Docker's state under `root`.
    */
   network?: boolean;
   /** `--exclude` globs (see {@link hostScope}). */
@@ -94,7 +95,8 @@ export async function reportHost(opts: HostReportOptions): Promise<HostReportRes
     signal: opts.signal,
   });
   if (opts.network === false) return scan;
-  const report = await collectHostNetwork({ firewallId: `${opts.name}/firewall` });
+  // Sockets and firewall are the namespace the agent runs in; containers are read under the scanned root.
+  const report = await collectHostNetwork({ firewallId: `${opts.name}/firewall`, root: opts.root });
   const network = await submitHostNetwork({ server: opts.server, apiKey: opts.apiKey, name: opts.name, report, accountId: opts.accountId, signal: opts.signal });
   return { ...scan, network };
 }

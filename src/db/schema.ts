@@ -277,6 +277,8 @@ export interface Database {
   network_snapshots: NetworkSnapshotsTable;
   network_host_reports: NetworkHostReportsTable;
   host_reachability: HostReachabilityTable;
+  host_containers: HostContainersTable;
+  image_reachability: ImageReachabilityTable;
   image_layers: ImageLayersTable;
   sla_breach_announcements: SlaBreachAnnouncementsTable;
 }
@@ -322,5 +324,32 @@ export interface HostReachabilityTable {
   reason: string;
   /** JSON array of the host's exposures. */
   exposures: string;
+  updated_at: number;
+}
+
+/** A container a HOST resource records: from its network report (`docker`) or declared through the API (`declared`). */
+export interface HostContainersTable {
+  host_id: string;
+  container_id: string;
+  account_id: string;
+  name: string | null;
+  /** The image reference the container was created from. */
+  image: string;
+  /** JSON array of `sha256:` digests naming the image (its id, manifest digests). */
+  image_digests: string;
+  running: number;
+  host_network: number;
+  /** JSON array of published ports (protocol, hostPort, containerPort, hostIp). */
+  ports: string;
+  runtime: string;
+  updated_at: number;
+}
+
+/** The reachability last computed for a CONTAINER_IMAGE resource from the hosts running it. */
+export interface ImageReachabilityTable {
+  resource_id: string;
+  account_id: string;
+  reachable: number;
+  reason: string;
   updated_at: number;
 }

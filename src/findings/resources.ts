@@ -238,6 +238,8 @@ export async function deleteResource(db: Db, scope: AccountScope, id: string): P
     await trx.deleteFrom('scans').where('resource_id', '=', id).execute();
     await trx.deleteFrom('host_coverage').where('resource_id', '=', id).execute();
     await trx.deleteFrom('image_layers').where('resource_id', '=', id).execute();
+    await trx.deleteFrom('host_containers').where('host_id', '=', id).execute();
+    await trx.deleteFrom('image_reachability').where('resource_id', '=', id).execute();
     await trx.deleteFrom('resources').where('id', '=', id).execute();
   });
   return true;

@@ -16,7 +16,7 @@ import type { EventsDatabase } from '../events/schema.js';
 import type { AnyKysely } from './kysely.js';
 import type { JobsDatabase } from './schema.js';
 import { log } from '../log.js';
-import { reachabilityContexts } from '../network/server/context.js';
+import { reachabilityContexts, scanContextFor } from '../network/server/context.js';
 import { importSnapshotDirectories } from '../network/server/service.js';
 import { scanWith } from '../matching/engine.js';
 import type { ScanEngine } from '../matching/types.js';
@@ -215,7 +215,9 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
       const engine = deps.engine();
       const inventory = await deps.pullImage(req, job.signal);
       job.signal.throwIfAborted();
-      const result = await scanWith(engine, inventory, {}, job.signal);
+      // An image running on a recorded host is scored with that host's reachability.
+      const context = await scanContextFor(deps.db, req.accountId, imageResource(req), {});
+      const result = await scanWith(engine, inventory, context, job.signal);
       const rec = await recordScanInSteps(deps.db, { accountId: req.accountId, resource: imageResource(req), inventory, result, trigger: 'PULLED' }, { signal: job.signal });
       log.info({ reference: req.reference, scan: rec.scanId, findings: result.findings.length }, 'image scanned');
       deps.relay.wake();

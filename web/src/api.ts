@@ -603,6 +603,42 @@ export interface ResourceInfo {
   lastScanAt?: string;
   lastScanStatus?: string;
   inventoryVersion: number;
+  /** A host's containers, each with the image resources it runs. */
+  runningImages?: RunningImage[];
+  /** The hosts an image runs on. */
+  runsOn?: RunsOn[];
+  /** An image's reachability, from the hosts it runs on. */
+  reachability?: { internetReachable: boolean; reason: string };
+}
+
+/** A port a container publishes on its host. */
+export interface PublishedPort {
+  protocol: 'tcp' | 'udp';
+  hostPort: number;
+  containerPort: number;
+  hostIp?: string;
+}
+
+/** A container a host records. */
+export interface RunningImage {
+  containerId: string;
+  name?: string;
+  image: string;
+  running: boolean;
+  hostNetwork: boolean;
+  ports: PublishedPort[];
+  runtime: string;
+  resources: { id: string; name: string }[];
+}
+
+/** A host and container an image runs on. */
+export interface RunsOn {
+  hostId: string;
+  hostName: string;
+  containerId: string;
+  containerName?: string;
+  running: boolean;
+  ports: PublishedPort[];
 }
 
 /** One package of a stored inventory. */

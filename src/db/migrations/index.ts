@@ -22,6 +22,7 @@ import { findingOrigin } from './0012-finding-origin.js';
 import { sla } from './0013-sla.js';
 import { suppressionProvenance } from './0014-suppression-provenance.js';
 import { slaSummary } from './0016-sla-summary.js';
+import { runningImages } from './0017-running-images.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -41,6 +42,7 @@ export const migrations: readonly VigilMigration[] = [
   sla,
   suppressionProvenance,
   slaSummary,
+  runningImages,
   continuousMigration,
   registryOutbound,
 ];

@@ -223,6 +223,7 @@ export class SshSource implements Source {
         });
       });
     return {
+      root: this.address.root,
       readFile: async (path) => {
         // /proc files report size 0: read to the end instead of trusting stat.
         const chunks: Buffer[] = [];

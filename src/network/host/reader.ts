@@ -23,6 +23,8 @@ export interface HostReader {
   run(cmd: string, args: string[]): Promise<string | undefined>;
   /** The interfaces with addresses, loopback left out, sorted by name. */
   interfaces(): Promise<HostInterface[]>;
+  /** The root filesystem scanned on this host (an SSH target's ROOT), when not `/`. */
+  root?: string;
 }
 
 /** The interfaces of this process's network namespace, loopback left out. */

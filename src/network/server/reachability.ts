@@ -2,8 +2,9 @@
  * The server's network analysis of one account: its latest topology snapshot, with the
  * network reports its hosts sent applied to the instances they are, analysed; then, for
  * each host the snapshot describes, its computed reachability (the score's input) and its
- * NETWORK_REACHABILITY findings. Only hosts whose exposures or reachability changed are
- * written, and the ones whose reachability changed are returned for re-scoring.
+ * NETWORK_REACHABILITY findings; then the reachability of the images running on its hosts.
+ * Only hosts whose exposures or reachability changed are written, and the hosts and images
+ * whose reachability changed are returned for re-scoring.
  */
 import { parseAddress, type AddressBlock } from '../ip.js';
 import { analyze, type Exposure } from '../analyze.js';
@@ -14,6 +15,7 @@ import { hostNetworkReport } from '../host/schema.js';
 import type { Instance, Topology } from '../model.js';
 import { formatRange } from '../ports.js';
 import { applyNetworkFindings, networkFindingsOf, NETWORK_REACHABILITY, type NetworkFindingsUpdate } from './findings.js';
+import { refreshImageReachability } from './running-images.js';
 import { importSnapshot, type SnapshotFiles } from './snapshot-files.js';
 
 /** The resource tag naming the topology instance a host is, when its name is not the instance id. */
@@ -28,6 +30,8 @@ export interface AccountAnalysis {
   changedHosts: string[];
   /** Hosts whose reachability (and so their package findings' scores) changed. */
   rescore: string[];
+  /** Images (running on recorded hosts) whose reachability changed. */
+  rescoreImages: string[];
   findings: { created: number; reopened: number; updated: number; closed: number };
   /** Exposures of the whole snapshot (every instance, with hosts' reports applied). */
   exposures: number;
@@ -100,7 +104,7 @@ async function hostReports(db: Db, accountId: string): Promise<Map<string, Retur
  * hosts the snapshot no longer describes closed. Returns the hosts to re-score.
  */
 export async function analyzeAccount(db: Db, accountId: string, at = Date.now()): Promise<AccountAnalysis> {
-  const result: AccountAnalysis = { snapshotId: undefined, hosts: 0, changedHosts: [], rescore: [], findings: { created: 0, reopened: 0, updated: 0, closed: 0 }, exposures: 0, warnings: [] };
+  const result: AccountAnalysis = { snapshotId: undefined, hosts: 0, changedHosts: [], rescore: [], rescoreImages: [], findings: { created: 0, reopened: 0, updated: 0, closed: 0 }, exposures: 0, warnings: [] };
   const snapshot = await db.kysely.selectFrom('network_snapshots').select(['id', 'files']).where('account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
   if (!snapshot) return result;
   result.snapshotId = snapshot.id;
@@ -169,6 +173,8 @@ export async function analyzeAccount(db: Db, accountId: string, at = Date.now())
       result.findings.closed += s.closed;
     }
   });
+  // Images take the reachability of the hosts they run on: after the hosts', from what was just written.
+  result.rescoreImages = await refreshImageReachability(db, accountId, at);
   return result;
 }
 

@@ -1,8 +1,8 @@
 /**
  * What the server does when a topology snapshot or a host network report arrives: analyse the
  * account again, write what changed, and re-score the package findings of the hosts whose
- * reachability changed (from their stored inventories, as a re-evaluation: events for the
- * findings whose score changed).
+ * reachability changed, and of the images running on them whose reachability changed (from
+ * their stored inventories, as a re-evaluation: events for the findings whose score changed).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,10 +21,11 @@ export interface NetworkUpdate extends AccountAnalysis {
   rescored?: Pick<ReevaluationStats, 'reevaluated' | 'updated'>;
 }
 
-/** Analyses the account again and re-scores the hosts whose reachability changed. */
+/** Analyses the account again and re-scores the hosts and images whose reachability changed. */
 export async function refreshAccountNetwork(db: Db, accountId: string, engine: (() => ScanEngine) | undefined, signal?: AbortSignal): Promise<NetworkUpdate> {
   const analysis = await analyzeAccount(db, accountId);
-  if (analysis.rescore.length === 0 || !engine) return analysis;
+  const resourceIds = [...analysis.rescore, ...analysis.rescoreImages];
+  if (resourceIds.length === 0 || !engine) return analysis;
   let current: ScanEngine;
   try {
     current = engine();
@@ -32,7 +33,7 @@ export async function refreshAccountNetwork(db: Db, accountId: string, engine: (
     log.warn({ err: (err as Error).message, accountId }, 'network reachability changed; no advisory database to re-score with');
     return analysis;
   }
-  const stats = await reevaluate({ db, engine: () => current }, { resourceIds: analysis.rescore, reason: 'network reachability changed' }, signal);
+  const stats = await reevaluate({ db, engine: () => current }, { resourceIds, reason: 'network reachability changed' }, signal);
   return { ...analysis, rescored: { reevaluated: stats.reevaluated, updated: stats.updated } };
 }
 

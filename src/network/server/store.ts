@@ -6,6 +6,7 @@ import type { Db } from '../../db/connect.js';
 import type { NetworkSnapshotsTable } from '../../db/schema.js';
 import { iso } from '../../findings/model.js';
 import type { HostNetworkReport } from '../host/collect.js';
+import { storeHostContainers } from './running-images.js';
 import { importSnapshot, snapshotDigest, type SnapshotFiles } from './snapshot-files.js';
 
 /** A snapshot as the API shows it (without its files). */
@@ -65,8 +66,13 @@ export async function storeSnapshot(db: Db, input: { accountId: string; files: S
   return row;
 }
 
-/** Stores a host's network report (replacing the previous one); true when it differs from the one stored. */
+/**
+ * Stores a host's network report (replacing the previous one), and the containers it lists
+ * as the host's running images (a report without a container list, from an older agent,
+ * leaves them as they were); true when it differs from the one stored.
+ */
 export async function storeHostReport(db: Db, resource: { id: string; account_id: string }, report: HostNetworkReport, at = Date.now()): Promise<boolean> {
+  if (report.containers) await storeHostContainers(db, resource, report.containers, at);
   const text = JSON.stringify(report);
   const prior = await db.kysely.selectFrom('network_host_reports').select('report').where('resource_id', '=', resource.id).executeTakeFirst();
   await db.kysely

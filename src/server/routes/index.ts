@@ -21,6 +21,7 @@ import { remediationRoutes } from './remediation.js';
 import { complianceRoutes } from './compliance.js';
 import { sbomRoutes } from './sbom.js';
 import { vexRoutes } from './vex.js';
+import { runningImageRoutes } from './running-images.js';
 
 /** Every route module, registered in this order. */
 export const routeModules: RouteModule[] = [
@@ -41,4 +42,5 @@ export const routeModules: RouteModule[] = [
   complianceRoutes,
   sbomRoutes,
   vexRoutes,
+  runningImageRoutes,
 ];

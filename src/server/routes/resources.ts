@@ -10,6 +10,7 @@ import { badRequest, notFound } from '../problem.js';
 import type { RouteModule } from '../router.js';
 import { idParams, readScope, targetAccount } from './common.js';
 import { scopeOf } from '../accounts.js';
+import { runningImageDetail, runningImageLinks } from './running-images.js';
 
 /** Tags: up to 50 key/value pairs. */
 export const tagsSchema = z.record(z.string().min(1).max(128), z.string().max(256));
@@ -48,6 +49,9 @@ export const resourceSchema = z.object({
   coverageDetail: z.string().optional(),
   inventoryVersion: z.number().int(),
 });
+
+/** One resource in detail: with its host → image links. */
+export const resourceDetailSchema = resourceSchema.extend(runningImageLinks);
 
 /** Resource routes. */
 export const resourceRoutes: RouteModule = (r) => {
@@ -95,14 +99,15 @@ export const resourceRoutes: RouteModule = (r) => {
     method: 'GET',
     url: '/api/v1/resources/:id',
     summary: 'One resource',
+    description: 'A HOST lists the containers it records (`runningImages`, with the image resources each runs); a CONTAINER_IMAGE the hosts it runs on (`runsOn`) and the reachability it takes from them (`reachability`, when known).',
     tag: 'resources',
     roles: ['viewer'],
     params: idParams,
-    responses: { 200: resourceSchema },
+    responses: { 200: resourceDetailSchema },
     async handler({ principal, params }) {
       const row = await getResource(db, scopeOf(principal), params.id);
       if (!row) throw notFound(`resource ${params.id}`);
-      return toResource(row);
+      return { ...toResource(row), ...(await runningImageDetail(db, row)) };
     },
   });
   r.route({

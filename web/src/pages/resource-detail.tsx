@@ -1,6 +1,7 @@
 /**
- * One resource (`/resources/{id}`): what it is, its active findings and the packages of its
- * latest inventory, each package with its findings, and its SBOM in CycloneDX or SPDX.
+ * One resource (`/resources/{id}`): what it is, the containers a host runs or the hosts an
+ * image runs on, its active findings and the packages of its latest inventory, each package
+ * with its findings, and its SBOM in CycloneDX or SPDX.
  *
  * The page is a list of tabs ({@link RESOURCE_TABS}); a tab is a component given the
  * resource. Further tabs (e.g. a remediation plan) are added to that list, nothing else.
@@ -12,6 +13,7 @@ import type { AggregationRow, InventoryPackage, ResourceInfo, StoredFinding } fr
 import { aggregateFindings, downloadSbom, getResource, latestPackages, sbomUrl, searchFindings } from '../api.js';
 import { DataTable } from '../components/data-table.js';
 import { RemediationPlan } from './remediation-plan.js';
+import { RunningImagesCard } from './running-images.js';
 import { Card, ErrorNotice, Link, Loading, PageHeader, SeverityBadge, SeverityCountsCells } from '../components/ui.js';
 import { ago, enumLabel, num, pct } from '../format.js';
 import { href, setParams, useLocation } from '../router.js';
@@ -62,6 +64,7 @@ export function ResourceDetailPage(props: { id: string }): ReactNode {
         resource.error ? null : <Loading />
       ) : (
         <>
+          <RunningImagesCard resource={r} />
           <div className="tabs" role="tablist" aria-label="Resource">
             {RESOURCE_TABS.map((t) => (
               <button
