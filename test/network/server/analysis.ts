@@ -38,6 +38,17 @@ export async function startNetworkApp(dialect: DialectCase, advisories: readonly
   };
 }
 
+/** Reads `location` (an analysis) until it is DONE or FAILED, and returns it: for harnesses that call the API their own way. */
+export async function waitForAnalysis(read: (location: string) => Promise<ApiAnalysis>, location: string, timeoutMs = 60_000): Promise<ApiAnalysis> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const analysis = await read(location);
+    if (analysis.status === 'DONE' || analysis.status === 'FAILED') return analysis;
+    if (Date.now() > deadline) throw new Error(`network analysis ${analysis.analysisId} still ${analysis.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Waits for the analysis a 202 answer queued (or the one with this id) to finish, DONE or FAILED, and returns it. */
 export async function analysisOf(t: TestApp, key: string, answer: LightMyRequestResponse | string, timeoutMs = 60_000): Promise<ApiAnalysis> {
   let location = `/api/v1/network/analyses/${String(answer)}`;
@@ -45,13 +56,9 @@ export async function analysisOf(t: TestApp, key: string, answer: LightMyRequest
     expect(answer.statusCode, answer.body).toBe(202);
     location = (answer.json() as { location: string }).location;
   }
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await t.call(key, { method: 'GET', url: location });
+  return waitForAnalysis(async (url) => {
+    const res = await t.call(key, { method: 'GET', url });
     expect(res.statusCode, res.body).toBe(200);
-    const analysis = res.json() as ApiAnalysis;
-    if (analysis.status === 'DONE' || analysis.status === 'FAILED') return analysis;
-    if (Date.now() > deadline) throw new Error(`network analysis ${analysis.analysisId} still ${analysis.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return res.json() as ApiAnalysis;
+  }, location, timeoutMs);
 }
