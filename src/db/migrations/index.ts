@@ -40,7 +40,7 @@ export const migrations: readonly VigilMigration[] = [
   findingOrigin,
   sla,
   suppressionProvenance,
+  networkAnalyses,
   continuousMigration,
   registryOutbound,
-  networkAnalyses,
 ];
