@@ -118,7 +118,7 @@ export async function runAgent(opts: HostReportOptions & { intervalMs: number; l
       let collected: HostInventory | undefined;
       const res = await reportHost({ ...opts, onInventory: (c) => (collected = c) });
       const inventory = collected && { packages: collected.inventory.packages.length, warnings: collected.inventory.warnings.length, partial: collected.inventory.partial === true };
-      opts.log.info({ resource: res.resource.id, name: res.resource.name, inventoryVersion: res.inventoryVersion, ...inventory, findingCount: res.findingCount ?? res.result.findings.length, findings: res.summary, network: res.network?.analysis, ms: Date.now() - started }, 'host reported');
+      opts.log.info({ resource: res.resource.id, name: res.resource.name, inventoryVersion: res.inventoryVersion, ...inventory, findingCount: res.findingCount ?? res.result.findings.length, findings: res.summary, networkAnalysis: res.network?.analysisId, ms: Date.now() - started }, 'host reported');
       retry = RETRY_MS.first;
       wait = opts.intervalMs * (0.9 + Math.random() * 0.2);
     } catch (err) {

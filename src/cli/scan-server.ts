@@ -92,9 +92,9 @@ export async function scanOnServer(opts: ServerScanOptions): Promise<ScanResult>
   if (opts.network) {
     const name = res.resource.name;
     const net = await submitHostNetwork({ server: opts.server, apiKey: opts.apiKey, name, report: { ...opts.network, firewallId: `${name}/firewall` }, accountId: opts.accountId });
-    const f = net.analysis.findings;
     const n = opts.network.listeners.length;
-    opts.say(`vigil: network report filed for ${name}: ${n} listening socket${n === 1 ? '' : 's'}; reachability findings ${f.created ?? 0} new, ${f.reopened ?? 0} reopened, ${f.closed ?? 0} closed`);
+    const analysis = net.analysisId ? `reachability analysis ${net.analysisId} queued` : 'unchanged, nothing to analyse';
+    opts.say(`vigil: network report filed for ${name}: ${n} listening socket${n === 1 ? '' : 's'}; ${analysis}`);
   }
   if (!res.findings) {
     opts.say('vigil: the server sent no finding statuses: printing and gating on the matches as found, without its suppression rules');

@@ -27,6 +27,7 @@ import { applyVexToScan, readVexFile } from '../vex/scan.js';
 import { collect, parseTags } from './tags.js';
 import { collectHostNetwork, type HostNetworkReport } from '../network/host/collect.js';
 import type { HostReader } from '../network/host/reader.js';
+import { withHostNetwork } from '../network/host/render.js';
 
 /** The default ignore file, read from the working directory when present. */
 export const DEFAULT_IGNORE_FILE = '.vigilignore.yaml';
@@ -168,9 +169,10 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
   const db = opts.server ? undefined : await openDatabase(resolve(opts.vulndb ?? defaultVulnDbPath()), Boolean(opts.offline), warnings);
   try {
     let inventory;
-    // A live host filed with a server also sends its network report, as `vigil agent` does.
+    // A live host's network report is read over the same session: printed with the findings,
+    // and filed with a server as `vigil agent` does.
     let network: HostNetworkReport | undefined;
-    const withHost = opts.server && opts.network !== false ? async (host: HostReader) => void (network = await collectHostNetwork({ host })) : undefined;
+    const withHost = opts.network !== false ? async (host: HostReader) => void (network = await collectHostNetwork({ host })) : undefined;
     try {
       inventory = await scanTarget(target, { ...scanOptionsFrom(opts), ...(withHost ? { withHost } : {}) });
     } catch (err) {
@@ -203,7 +205,8 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     result = filterFindings(result, { ...(severities ? { severities } : {}), ...(opts.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
 
     const newerRelease = db && format.startsWith('remediation') ? newerReleaseLookup(storeIndex(db)) : undefined;
-    const text = await renderScan(format, result, { inventory, toolVersion, newerRelease });
+    const rendered = await renderScan(format, result, { inventory, toolVersion, newerRelease });
+    const text = network ? withHostNetwork(format, rendered, network) : rendered;
     if (opts.output) {
       try {
         writeFileSync(opts.output, text);
@@ -256,7 +259,7 @@ export const registerScan: RegisterCommand = (program: Command) => {
     .option('--name <name>', 'with --server: the resource name (default: git remote and path, image repository:tag, or SBOM subject)')
     .option('--tag <key=value>', "with --server: a resource tag, repeatable (replaces the resource's tags)", collect, [] as string[])
     .option('--account <id>', "with --server: file the resource under another account (delegated administrator's keys only)")
-    .option('--no-network', "with --server and an ssh: target: do not send the host's network report (listening sockets, interfaces, firewall) after its inventory");
+    .option('--no-network', "with an ssh: target: do not read the host's network report (listening sockets, interfaces, firewall), printed with the findings and, with --server, sent after its inventory");
   addTargetOptions(cmd).action(async (target: string, opts: ScanOptions) => {
     await scanAction(target, opts, program.version() ?? '0.0.0');
   });

@@ -279,6 +279,7 @@ export interface Database {
   host_reachability: HostReachabilityTable;
   host_containers: HostContainersTable;
   image_reachability: ImageReachabilityTable;
+  network_analyses: NetworkAnalysesTable;
   image_layers: ImageLayersTable;
   sla_breach_announcements: SlaBreachAnnouncementsTable;
 }
@@ -300,6 +301,24 @@ export interface NetworkSnapshotsTable {
   /** JSON array of the importer's and analysis's warnings. */
   warnings: string;
   created_at: number;
+}
+
+/** One analysis of an account's network, queued by a snapshot or a host report (src/network/server/analyses.ts). */
+export interface NetworkAnalysesTable {
+  id: string;
+  account_id: string;
+  /** QUEUED, RUNNING, DONE or FAILED. */
+  status: string;
+  /** JSON array of what triggered it (the first ones, see `trigger_count`). */
+  triggers: string;
+  /** How many snapshots and reports it took in; also the version joins update against. */
+  trigger_count: number;
+  error: string | null;
+  /** JSON of what it did (hosts, re-scored hosts, findings), once DONE. */
+  summary: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
 }
 
 /** The latest network report (`vigil network collect` output) a host sent. */

@@ -17,6 +17,7 @@ import type { AnyKysely } from './kysely.js';
 import type { JobsDatabase } from './schema.js';
 import { log } from '../log.js';
 import { reachabilityContexts, scanContextFor } from '../network/server/context.js';
+import { failNetworkAnalysis, pruneNetworkAnalyses, queueNetworkAnalysis, runNetworkAnalysis, type NetworkAnalysisJob } from '../network/server/analyses.js';
 import { importSnapshotDirectories } from '../network/server/service.js';
 import { scanWith } from '../matching/engine.js';
 import type { ScanEngine } from '../matching/types.js';
@@ -288,16 +289,28 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
     const deleted = await sweepClosedFindings(deps.db, { retentionDays: settings.closedRetentionDays });
     await pruneContinuousTables(deps.db.kysely, Date.now());
     await pruneSubmissions(deps.db, Date.now() - 7 * 86_400_000);
+    await pruneNetworkAnalyses(deps.db, Date.now() - 7 * 86_400_000);
     log.info({ deleted }, 'retention sweep done');
   });
 
   queue.register<NetworkImportJob>('network-import', async (job) => {
     const dir = job.data.dir ?? process.env.VIGIL_NETWORK_SNAPSHOT_DIR;
     if (!dir) return;
-    const r = await importSnapshotDirectories(deps.db, dir, deps.engine, job.signal);
+    const r = await importSnapshotDirectories(deps.db, dir, (s) => queueNetworkAnalysis(deps.db, deps.queue, s.account_id, { kind: 'snapshot', snapshotId: s.id, source: s.source }), job.signal);
     log.info({ dir, imported: r.imported.length, unchanged: r.unchanged.length, failed: r.failed.length }, 'network snapshots imported');
-    deps.relay.wake();
   });
+
+  queue.register<NetworkAnalysisJob>(
+    'network-analysis',
+    async (job) => {
+      const done = await runNetworkAnalysis(deps, job.data.analysisId, job.signal);
+      if (!done) return;
+      log.info({ analysisId: done.analysisId, accountId: done.accountId, triggers: done.triggerCount, ...done.summary }, 'network analysis done');
+      deps.relay.wake();
+    },
+    // Analyses of different accounts run side by side; those of one account wait for each other.
+    { concurrency: 2 },
+  );
 
   queue.register('sla-sweep', async (job) => {
     const announced = await sweepSlaBreaches(deps.db, deps.publisher, await slaClock(deps.db), job.signal);
@@ -313,6 +326,9 @@ export function registerHandlers(queue: JobQueue, deps: HandlerDeps): void {
     } else if (job.name === 'ingest-inventory') {
       await failSubmission(deps.db, (job.data as IngestInventoryJob).scanId, error.message);
       deps.relay.wake();
+    } else if (job.name === 'network-analysis') {
+      // Usually recorded already by the analysis itself; not when its worker died.
+      await failNetworkAnalysis(deps.db, (job.data as NetworkAnalysisJob).analysisId, error.message);
     } else {
       log.error({ job: job.name, id: job.id, err: error.message }, 'job failed for good');
     }

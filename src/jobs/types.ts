@@ -13,6 +13,7 @@ export type JobName =
   | 'coverage-sweep'
   | 'retention-sweep'
   | 'network-import'
+  | 'network-analysis'
   | 'sla-sweep';
 
 /** Every job name, for backends that must create queues up front. */
@@ -25,6 +26,7 @@ export const jobNames: readonly JobName[] = [
   'coverage-sweep',
   'retention-sweep',
   'network-import',
+  'network-analysis',
   'sla-sweep',
 ];
 

@@ -149,10 +149,15 @@ function connect(server: string, apiKey: string, signal: AbortSignal | undefined
   return { base, apiKey, signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
 }
 
-/** What the server did with a host network report. */
+/**
+ * What the server did with a host network report: queued (or joined) its account's analysis
+ * (`analysisId`, to poll at `location`), or nothing for a report identical to the stored one.
+ */
 export interface HostNetworkResult {
   resourceId: string;
-  analysis: { hosts: number; changedHosts: number; rescoredHosts: number; findings: Record<string, number> };
+  analysisId?: string;
+  status?: string;
+  location?: string;
 }
 
 /** Posts a host's network report (`vigil network collect` output) for the HOST resource `name`. */

@@ -15,6 +15,7 @@ import { parseDuration } from '../../src/agent/host-agent.js';
 import { runVigil } from '../helpers/cli.js';
 import { debianRootfs } from '../helpers/images.js';
 import { dialectCases } from '../helpers/postgres.js';
+import { analysisOf } from '../network/server/analysis.js';
 import { startTestApp, type TestApp } from '../server/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -189,7 +190,7 @@ instances:
     interfaces: [{ subnet: lab-net, privateAddresses: [10.9.0.5], publicAddresses: [203.0.113.50], securityGroups: [only-mine] }]
 `;
       const posted = await t.call(t.keys.acme.admin, { method: 'POST', url: '/api/v1/network/snapshots', payload: { files: { 'lab.yaml': snapshot } } });
-      expect(posted.statusCode, posted.body).toBe(201);
+      expect((await analysisOf(t, t.keys.acme.admin, posted)).status).toBe('DONE');
       const found = await t.call(t.keys.acme.viewer, {
         method: 'POST',
         url: '/api/v1/findings/search',

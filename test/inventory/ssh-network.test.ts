@@ -1,7 +1,8 @@
 /**
- * `vigil scan ssh:… --server` also files the host's network report, read over the same SSH
- * session from a real OpenSSH server in its own network namespace: the report must name the
- * sshd itself listening on its port and the namespace's interface, and `--no-network` skips it.
+ * `vigil scan ssh:…` reads the host's network report over the same SSH session from a real
+ * OpenSSH server in its own network namespace: the report must name the sshd itself
+ * listening on its port and the namespace's interface. A local scan prints it (table
+ * section, JSON `hostNetwork`), `--server` also files it, and `--no-network` skips it.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { parseIpAddrJson } from '../../src/network/host/reader.js';
 import { runVigil } from '../helpers/cli.js';
 import { dialectCases } from '../helpers/postgres.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
+import { writeAdvisoryDb } from '../helpers/tiny-advisory-db.js';
 import { startTestApp, type TestApp } from '../server/harness.js';
 
 describe.each(dialectCases().filter((d) => d.name === 'sqlite'))('network report of ssh: targets on $name', (dialect) => {
@@ -61,10 +63,45 @@ describe.each(dialectCases().filter((d) => d.name === 'sqlite'))('network report
     expect(['nftables', 'iptables', 'none']).toContain(report!.firewall.tool);
   });
 
+  it('prints the report of a local scan: a table section and the JSON hostNetwork field, unless --no-network', async () => {
+    const vdir = mkdtempSync(join(tmpdir(), 'vigil-ssh-net-db-'));
+    const vulndb = writeAdvisoryDb(join(vdir, 'vulndb.sqlite'), []);
+    const local = ['--vulndb', vulndb, '--offline'];
+    try {
+      const table = await runVigil(['scan', target, ...sshFlags(), ...local]);
+      expect(table.code, table.stderr).toBe(0);
+      const section = table.stdout.slice(table.stdout.indexOf('\nHost network\n'));
+      expect(section).toMatch(/^\nHost network\n {2}Listening sockets \(\d+\)\n {4}PROTOCOL +ADDRESS +PORT +PROCESS\n/);
+      expect(section).toMatch(new RegExp(`\n {4}tcp +${sshd.host.replace(/\./g, '\\.')} +${sshd.port} +sshd \\(\\d+\\)\n`));
+      expect(section).toContain(`  Interfaces (1)\n    `);
+      expect(section).toContain(` ${sshd.host}/30`);
+      expect(section).toMatch(/\n {2}Firewall: (nftables, \d+ rules?|iptables, \d+ rules?|none found \(neither nft nor iptables-save answered\))\n\n/);
+      // The summary line stays last.
+      expect(table.stdout.trimEnd().split('\n').at(-1)).toMatch(/^\d+ findings?, \d+ suppressed, \d+ packages? scanned/);
+
+      const json = await runVigil(['scan', target, ...sshFlags(), ...local, '--format', 'json']);
+      expect(json.code, json.stderr).toBe(0);
+      const doc = JSON.parse(json.stdout) as { hostNetwork: { listeners: { port: number; process?: string }[]; interfaces: { addresses: string[] }[]; firewall: { tool: string; rules?: number } } };
+      expect(doc.hostNetwork.listeners).toContainEqual(expect.objectContaining({ protocol: 'tcp', port: sshd.port, address: sshd.host, process: 'sshd' }));
+      expect(doc.hostNetwork.interfaces).toHaveLength(1);
+      expect(doc.hostNetwork.interfaces[0]!.addresses[0]).toBe(`${sshd.host}/30`);
+      expect(doc.hostNetwork.firewall.rules).toEqual(expect.any(Number));
+      expect(doc.hostNetwork.firewall).not.toHaveProperty('raw');
+
+      const off = await runVigil(['scan', target, ...sshFlags(), ...local, '--format', 'json', '--no-network']);
+      expect(off.code, off.stderr).toBe(0);
+      expect(JSON.parse(off.stdout)).not.toHaveProperty('hostNetwork');
+      const offTable = await runVigil(['scan', target, ...sshFlags(), ...local, '--no-network']);
+      expect(offTable.stdout).not.toContain('Host network');
+    } finally {
+      rmSync(vdir, { recursive: true, force: true });
+    }
+  });
+
   it('files the report with the HOST resource of `vigil scan --server`, unless --no-network', async () => {
     const res = await runVigil(['scan', target, ...sshFlags(), '--server', url, '--name', 'ssh-host-1', '--format', 'json'], { env: { VIGIL_API_KEY: t.keys.acme.scanner } });
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toMatch(/vigil: network report filed for ssh-host-1: \d+ listening sockets?; reachability findings 0 new, 0 reopened, 0 closed\n/);
+    expect(res.stderr).toMatch(/vigil: network report filed for ssh-host-1: \d+ listening sockets?; reachability analysis \S+ queued\n/);
     const report = await storedReport('ssh-host-1');
     expect(report!.firewallId).toBe('ssh-host-1/firewall');
     expect(report!.listeners).toContainEqual(expect.objectContaining({ protocol: 'tcp', port: sshd.port, address: sshd.host, process: 'sshd' }));

@@ -25,6 +25,7 @@ interface Fixture {
   findingId: string;
   scanId: string;
   ruleId: string;
+  analysisId: string;
 }
 
 describe.each(dialectCases())('authorization matrix on $name', (dialect) => {
@@ -93,6 +94,7 @@ describe.each(dialectCases())('authorization matrix on $name', (dialect) => {
     { name: 'change settings', roles: ['admin'], kind: 'org', request: async () => ({ method: 'PATCH', url: '/api/v1/settings', payload: { closedRetentionDays: 30 } }) },
     { name: 'org-wide rule', roles: ['admin'], kind: 'org', request: async () => ({ method: 'POST', url: '/api/v1/suppression-rules', payload: { scope: 'ORGANIZATION', name: 'n', reason: 'r', filterCriteria: { title: [{ comparison: 'EQUALS', value: 'nothing' }] } } }) },
     { name: 'POST network snapshot', roles: ['admin'], kind: 'write', request: async (a) => ({ method: 'POST', url: '/api/v1/network/snapshots', payload: { accountId: a, files: { 'lab.yaml': 'networks: [{ id: lab, cidrs: [10.0.0.0/24] }]' } } }) },
+    { name: 'GET network analysis', roles: ['viewer', 'scanner'], kind: 'object', request: async (a) => ({ method: 'GET', url: `/api/v1/network/analyses/${fx[a].analysisId}` }) },
     { name: 'list network snapshots', roles: ['viewer'], kind: 'list', request: async (a) => ({ method: 'GET', url: `/api/v1/network/snapshots?accountId=${a}` }) },
     { name: 'POST host network report', roles: ['scanner'], kind: 'write', request: async (a) => ({ method: 'POST', url: '/api/v1/network/host-reports', payload: { accountId: a, resource: { name: `h-${Math.random()}` }, report: { firewallId: 'h/firewall', listeners: [], interfaces: [], firewall: { tool: 'none', raw: '' } } } }) },
     { name: 'PATCH rule', roles: ['admin'], kind: 'object', request: async (a) => ({ method: 'PATCH', url: `/api/v1/suppression-rules/${await freshRule(a as 'acme')}`, payload: { reason: 'edited' } }) },
@@ -116,7 +118,10 @@ describe.each(dialectCases())('authorization matrix on $name', (dialect) => {
       expect(scan.statusCode).toBe(201);
       const search = await t.call(t.keys[account].viewer, { method: 'POST', url: '/api/v1/findings/search', payload: {} });
       const rule = await adminCall(account, { method: 'POST', url: '/api/v1/suppression-rules', payload: { name: 'keep', reason: 'fixture', filterCriteria: { title: [{ comparison: 'EQUALS', value: 'never' }] } } });
-      fx[account] = { resourceId: scan.json().resource.id, scanId: scan.json().scanId, findingId: search.json().findings[0].findingId, ruleId: rule.json().rule.id };
+      const report = { firewallId: 'h/firewall', listeners: [], interfaces: [], firewall: { tool: 'none', raw: '' } };
+      const network = await t.call(t.keys[account].scanner, { method: 'POST', url: '/api/v1/network/host-reports', payload: { resource: { name: `${account}-host` }, report } });
+      expect(network.statusCode, network.body).toBe(202);
+      fx[account] = { resourceId: scan.json().resource.id, scanId: scan.json().scanId, findingId: search.json().findings[0].findingId, ruleId: rule.json().rule.id, analysisId: network.json().analysisId };
     }
   });
   afterAll(async () => {

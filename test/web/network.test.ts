@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuilt, launchBrowser, screenshotDir, startVigil, vulndataDb, type VigilServer } from './harness.js';
+import type { ApiAnalysis } from '../../src/network/server/analyses.js';
+import { waitForAnalysis } from '../network/server/analysis.js';
 
 let server: VigilServer;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -45,7 +47,9 @@ beforeAll(async () => {
     firewall: { tool: 'none', raw: '' },
   };
   await server.api(server.adminKey, 'POST', '/api/v1/network/host-reports', { resource: { name: 'edge-1' }, report });
-  await server.api(server.adminKey, 'POST', '/api/v1/network/snapshots', { files: { 'rack.yaml': rack } });
+  const posted = await server.api<{ location: string }>(server.adminKey, 'POST', '/api/v1/network/snapshots', { files: { 'rack.yaml': rack } });
+  // The snapshot's analysis runs after (or together with) the report's.
+  await waitForAnalysis((location) => server.api<ApiAnalysis>(server.adminKey, 'GET', location), posted.location);
   browser = await launchBrowser();
 });
 

@@ -23,6 +23,7 @@ import { sla } from './0013-sla.js';
 import { suppressionProvenance } from './0014-suppression-provenance.js';
 import { slaSummary } from './0016-sla-summary.js';
 import { runningImages } from './0017-running-images.js';
+import { networkAnalyses } from './0018-network-analyses.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -43,6 +44,7 @@ export const migrations: readonly VigilMigration[] = [
   suppressionProvenance,
   slaSummary,
   runningImages,
+  networkAnalyses,
   continuousMigration,
   registryOutbound,
 ];

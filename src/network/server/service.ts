@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../../db/connect.js';
+import type { NetworkSnapshotsTable } from '../../db/schema.js';
 import { reevaluate, type ReevaluationStats } from '../../jobs/handlers.js';
 import { log } from '../../log.js';
 import type { ScanEngine } from '../../matching/types.js';
@@ -40,9 +41,10 @@ export async function refreshAccountNetwork(db: Db, accountId: string, engine: (
 /**
  * The scheduled import: every subdirectory of `root` named after an account (its id) holds
  * that account's snapshot; a directory whose files changed since the account's latest
- * snapshot becomes a new snapshot. A bad directory is logged and the others go on.
+ * snapshot becomes a new snapshot, handed to `imported` (the job queues the account's
+ * analysis). A bad directory is logged and the others go on.
  */
-export async function importSnapshotDirectories(db: Db, root: string, engine: (() => ScanEngine) | undefined, signal?: AbortSignal): Promise<{ imported: string[]; unchanged: string[]; failed: { account: string; error: string }[] }> {
+export async function importSnapshotDirectories(db: Db, root: string, imported: (snapshot: NetworkSnapshotsTable) => Promise<unknown>, signal?: AbortSignal): Promise<{ imported: string[]; unchanged: string[]; failed: { account: string; error: string }[] }> {
   const out = { imported: [] as string[], unchanged: [] as string[], failed: [] as { account: string; error: string }[] };
   if (!existsSync(root)) throw new Error(`network snapshot directory ${root} does not exist`);
   const accounts = new Set((await db.kysely.selectFrom('accounts').select('id').execute()).map((a) => a.id));
@@ -60,7 +62,7 @@ export async function importSnapshotDirectories(db: Db, root: string, engine: ((
         out.unchanged.push(name);
         continue;
       }
-      await refreshAccountNetwork(db, name, engine, signal);
+      await imported(stored);
       out.imported.push(name);
     } catch (err) {
       if (!(err instanceof TopologyError)) throw err;

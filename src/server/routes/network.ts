@@ -1,20 +1,23 @@
 /**
  * Network reachability on the server: topology snapshots per account (`POST` by an account
  * admin, taking the importers' files as a JSON body), and the network report a host sends
- * with its inventory. Either re-runs the account's analysis at once: reachability and
- * NETWORK_REACHABILITY findings of the hosts it changes, and their package findings re-scored.
+ * with its inventory. Either, when it stores something new, queues the account's analysis
+ * (the `network-analysis` job: reachability and NETWORK_REACHABILITY findings of the hosts it
+ * changes, and their package findings re-scored) and answers 202 with the analysis to poll.
  */
 import { z } from 'zod';
 import { upsertResource } from '../../findings/resources.js';
 import { scopeSql } from '../../findings/scope.js';
 import { hostNetworkReport } from '../../network/host/schema.js';
 import { TopologyError } from '../../network/input.js';
-import { refreshAccountNetwork, type NetworkUpdate } from '../../network/server/service.js';
+import { continuousFor } from '../../jobs/attach.js';
+import { getAnalysis, queueNetworkAnalysis, type AnalysisTrigger } from '../../network/server/analyses.js';
 import { normaliseFiles, SNAPSHOT_LIMITS } from '../../network/server/snapshot-files.js';
 import { storeHostReport, storeSnapshot, toApiSnapshot } from '../../network/server/store.js';
-import { badRequest } from '../problem.js';
+import { scopeOf } from '../accounts.js';
+import { badRequest, notFound } from '../problem.js';
 import type { RouteModule } from '../router.js';
-import { readScope, targetAccount } from './common.js';
+import { idParams, readScope, targetAccount } from './common.js';
 
 const snapshotSchema = z.object({
   snapshotId: z.string(),
@@ -28,48 +31,91 @@ const snapshotSchema = z.object({
   createdAt: z.string(),
 });
 
+const findingCounts = z.object({ created: z.number().int(), reopened: z.number().int(), updated: z.number().int(), closed: z.number().int() });
+
+/** What an unchanged snapshot or report analysed: nothing. */
 const analysisSchema = z.object({
-  hosts: z.number().int().describe('HOST resources the snapshot describes'),
-  changedHosts: z.number().int().describe('hosts whose exposures or reachability changed'),
-  rescoredHosts: z.number().int().describe("hosts whose package findings were scored again (their reachability changed)"),
-  findings: z.object({ created: z.number().int(), reopened: z.number().int(), updated: z.number().int(), closed: z.number().int() }),
+  hosts: z.number().int(),
+  changedHosts: z.number().int(),
+  rescoredHosts: z.number().int(),
+  findings: findingCounts,
+});
+const NOTHING_ANALYSED = { hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } };
+
+const queuedSchema = z.object({
+  analysisId: z.string(),
+  status: z.enum(['QUEUED']).describe('always QUEUED: a trigger joins the waiting analysis, never a running one'),
+  location: z.string().describe('GET it until status is DONE or FAILED'),
 });
 
-function analysisOf(u: NetworkUpdate) {
-  return { hosts: u.hosts, changedHosts: u.changedHosts.length, rescoredHosts: u.rescored?.reevaluated ?? 0, findings: u.findings };
-}
+const triggerSchema = z.union([
+  z.object({ kind: z.literal('snapshot'), snapshotId: z.string(), source: z.string() }),
+  z.object({ kind: z.literal('host-report'), resourceId: z.string() }),
+]);
+
+const analysisRecordSchema = z.object({
+  analysisId: z.string(),
+  accountId: z.string(),
+  status: z.enum(['QUEUED', 'RUNNING', 'DONE', 'FAILED']),
+  triggers: z.array(triggerSchema).describe('what made it necessary (the first 100)'),
+  triggerCount: z.number().int().describe('snapshots and reports it took in'),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  error: z.string().optional().describe('why it FAILED'),
+  summary: z
+    .object({
+      snapshotId: z.string().optional().describe('the snapshot analysed (absent when the account has none)'),
+      hosts: z.number().int().describe('HOST resources the snapshot describes'),
+      changedHosts: z.number().int().describe('hosts whose exposures or reachability changed'),
+      rescoredHosts: z.number().int().describe('hosts whose package findings were scored again (their reachability changed)'),
+      findings: findingCounts.describe('NETWORK_REACHABILITY findings created, reopened, updated and closed'),
+      exposures: z.number().int().describe('exposures of the whole snapshot'),
+    })
+    .optional()
+    .describe('once DONE'),
+});
 
 /** Network routes. */
 export const networkRoutes: RouteModule = (r) => {
   const { db } = r.ctx;
-  const engine = () => {
-    if (!r.ctx.engine) throw new Error('no advisory database');
-    return r.ctx.engine;
+  const continuous = continuousFor(r);
+  /** Queues (or joins) the account's analysis and answers 202 with it. */
+  const queued = async (accountId: string, trigger: AnalysisTrigger, reply: { status(code: number): unknown; header(name: string, value: string): unknown }) => {
+    const { queue } = await continuous();
+    const analysisId = await queueNetworkAnalysis(db, queue, accountId, trigger);
+    const location = `/api/v1/network/analyses/${analysisId}`;
+    reply.status(202);
+    reply.header('location', location);
+    reply.header('retry-after', '2');
+    return { analysisId, status: 'QUEUED' as const, location };
   };
   r.route({
     method: 'POST',
     url: '/api/v1/network/snapshots',
-    summary: "Store a topology snapshot of the account and analyse it",
+    summary: 'Store a topology snapshot of the account and queue its analysis',
     description:
-      '`files` maps each file name to its text (or, for `.json` files, its JSON value): the AWS CLI outputs (`describe-instances.json`, …) or the YAML topology files and the host reports they name, exactly what `vigil network analyze DIR` reads (docs/network.md). Bad input is a 400 naming the file and field. The account\'s hosts are matched to instances by name, `instance-id` tag or reported address.',
+      '`files` maps each file name to its text (or, for `.json` files, its JSON value): the AWS CLI outputs (`describe-instances.json`, …) or the YAML topology files and the host reports they name, exactly what `vigil network analyze DIR` reads (docs/network.md). Bad input is a 400 naming the file and field. The account\'s hosts are matched to instances by name, `instance-id` tag or reported address. A new snapshot is stored and answered with 202 and the analysis it queued (or joined); files identical to the account\'s latest snapshot store nothing and answer 201 with that snapshot and an analysis of nothing.',
     tag: 'network',
     roles: ['admin'],
     bodyLimit: SNAPSHOT_LIMITS.totalBytes + 1024 * 1024,
     body: z.object({ accountId: z.string().optional(), files: z.record(z.string(), z.unknown()) }).strict(),
-    responses: { 201: z.object({ snapshot: snapshotSchema, analysis: analysisSchema }) },
+    responses: { 201: z.object({ snapshot: snapshotSchema, analysis: analysisSchema }), 202: queuedSchema.extend({ snapshot: snapshotSchema }) },
     async handler({ principal, body, reply }) {
       const accountId = await targetAccount(db, principal, body.accountId);
       let stored;
       try {
-        stored = await storeSnapshot(db, { accountId, files: normaliseFiles(body.files), source: 'api' });
+        stored = await storeSnapshot(db, { accountId, files: normaliseFiles(body.files), source: 'api', skipUnchanged: true });
       } catch (err) {
         if (err instanceof TopologyError) throw badRequest(err.message, [{ pointer: '/files', detail: err.message }]);
         throw err;
       }
-      const update = await refreshAccountNetwork(db, accountId, r.ctx.engine ? engine : undefined);
-      const row = await db.kysely.selectFrom('network_snapshots').selectAll().where('id', '=', stored!.id).executeTakeFirstOrThrow();
-      reply.status(201);
-      return { snapshot: toApiSnapshot(row), analysis: analysisOf(update) };
+      if (!stored) {
+        const latest = await db.kysely.selectFrom('network_snapshots').selectAll().where('account_id', '=', accountId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+        reply.status(201);
+        return { snapshot: toApiSnapshot(latest), analysis: NOTHING_ANALYSED };
+      }
+      return { ...(await queued(accountId, { kind: 'snapshot', snapshotId: stored.id, source: stored.source }, reply)), snapshot: toApiSnapshot(stored) };
     },
   });
   r.route({
@@ -95,9 +141,9 @@ export const networkRoutes: RouteModule = (r) => {
   r.route({
     method: 'POST',
     url: '/api/v1/network/host-reports',
-    summary: "Store a host's network report (`vigil network collect` output) and analyse its account",
+    summary: "Store a host's network report (`vigil network collect` output) and queue its account's analysis",
     description:
-      'Sent by `vigil agent` after its inventory. The HOST resource is found by name (or created). The report replaces the host\'s previous one; a report identical to the stored one analyses nothing (`analysis` all zero).',
+      'Sent by `vigil agent` after its inventory. The HOST resource is found by name (or created). The report replaces the host\'s previous one and answers 202 with the analysis it queued (or joined: a burst of reports is one analysis); a report identical to the stored one queues nothing and answers 201 with an analysis of nothing (all zero).',
     tag: 'network',
     roles: ['scanner'],
     body: z
@@ -107,7 +153,7 @@ export const networkRoutes: RouteModule = (r) => {
         report: hostNetworkReport,
       })
       .strict(),
-    responses: { 201: z.object({ resourceId: z.string(), analysis: analysisSchema }) },
+    responses: { 201: z.object({ resourceId: z.string(), analysis: analysisSchema }), 202: queuedSchema.extend({ resourceId: z.string() }) },
     async handler({ principal, body, reply }) {
       const accountId = await targetAccount(db, principal, body.accountId);
       let resource;
@@ -117,11 +163,27 @@ export const networkRoutes: RouteModule = (r) => {
         throw badRequest((err as Error).message);
       }
       const changed = await storeHostReport(db, resource, body.report);
-      reply.status(201);
       // An agent reports every few hours, mostly the same sockets: an unchanged report cannot change the analysis.
-      if (!changed) return { resourceId: resource.id, analysis: { hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } } };
-      const update = await refreshAccountNetwork(db, accountId, r.ctx.engine ? engine : undefined);
-      return { resourceId: resource.id, analysis: analysisOf(update) };
+      if (!changed) {
+        reply.status(201);
+        return { resourceId: resource.id, analysis: NOTHING_ANALYSED };
+      }
+      return { ...(await queued(accountId, { kind: 'host-report', resourceId: resource.id }, reply)), resourceId: resource.id };
+    },
+  });
+  r.route({
+    method: 'GET',
+    url: '/api/v1/network/analyses/:id',
+    summary: 'One network analysis: QUEUED, RUNNING, then DONE with what it did or FAILED with why',
+    description: 'Scanner keys may read analyses too: they poll the ones their host reports queued. Another account\'s analysis is 404.',
+    tag: 'network',
+    roles: ['viewer', 'scanner'],
+    params: idParams,
+    responses: { 200: analysisRecordSchema },
+    async handler({ principal, params }) {
+      const analysis = await getAnalysis(db, scopeOf(principal), params.id);
+      if (!analysis) throw notFound(`network analysis ${params.id}`);
+      return analysis;
     },
   });
 };

@@ -1,13 +1,14 @@
 /**
  * Network reachability through the API on both dialects: topology snapshots and host
- * reports, the NETWORK_REACHABILITY findings they raise (lifecycle, filters, aggregation,
- * suppression, export), and the package findings re-scored with the computed reachability.
+ * reports, the analyses they queue, the NETWORK_REACHABILITY findings those raise
+ * (lifecycle, filters, aggregation, suppression, export), and the package findings
+ * re-scored with the computed reachability.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScanEngine } from '../../../src/matching/engine.js';
 import { dialectCases } from '../../helpers/postgres.js';
-import { advisory, tinyAdvisoryDb } from '../../helpers/tiny-advisory-db.js';
-import { npmInventory, startTestApp, type TestApp } from '../../server/harness.js';
+import { advisory } from '../../helpers/tiny-advisory-db.js';
+import { npmInventory, type TestApp } from '../../server/harness.js';
+import { analysisOf, startNetworkApp } from './analysis.js';
 
 const advisories = [
   // lodash 4.17.15 is affected, with a network attack vector (9.8): the score reachability adjusts.
@@ -72,7 +73,7 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
   const lodashOf = async (host: string) => (await search({ resourceName: [{ comparison: 'EQUALS', value: host }], packageName: [{ comparison: 'EQUALS', value: 'lodash' }] }))[0]!;
 
   beforeAll(async () => {
-    t = await startTestApp(dialect, { engine: createScanEngine(tinyAdvisoryDb(advisories)) });
+    t = await startNetworkApp(dialect, advisories);
     for (const name of ['web-1', 'db-1']) {
       const r = await t.call(t.keys.acme.scanner, { method: 'POST', url: '/api/v1/scans', payload: { resource: { type: 'HOST', name }, inventory: npmInventory(name) } });
       expect(r.statusCode, r.body).toBe(201);
@@ -86,20 +87,26 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
       url: '/api/v1/network/host-reports',
       payload: { resource: { name: 'web-1' }, report: report([[22, 'sshd'], [443, 'nginx'], [8080, 'node', '127.0.0.1']], ['10.0.0.10/24']) },
     });
-    expect(web.statusCode, web.body).toBe(201);
-    expect(web.json().analysis).toEqual({ hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } });
+    expect(web.json()).toEqual({ analysisId: expect.any(String), status: 'QUEUED', location: `/api/v1/network/analyses/${web.json().analysisId}`, resourceId: expect.any(String) });
+    expect(web.headers.location).toBe(web.json().location);
+    const first = await analysisOf(t, t.keys.acme.scanner, web);
+    expect(first).toMatchObject({ status: 'DONE', triggers: [{ kind: 'host-report', resourceId: web.json().resourceId }], triggerCount: 1 });
+    expect(first.summary).toEqual({ hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 }, exposures: 0 });
     // db-1 is instance i-0db: matched by the address it reports, not by name.
     const db = await t.call(t.keys.acme.scanner, { method: 'POST', url: '/api/v1/network/host-reports', payload: { resource: { name: 'db-1' }, report: report([[5432, 'postgres']], ['10.0.0.20/24', 'fe80::1/64']) } });
-    expect(db.statusCode, db.body).toBe(201);
+    expect((await analysisOf(t, t.keys.acme.scanner, db)).status).toBe('DONE');
     expect((await lodashOf('db-1')).score).toBe(9.8);
   });
 
   it('a snapshot raises findings where a process listens on a reachable port, and re-scores the hosts', async () => {
     const r = await t.call(admin(), { method: 'POST', url: '/api/v1/network/snapshots', payload: { files: { 'rack.yaml': topology(['22', '443', '8080', '5432']) } } });
-    expect(r.statusCode, r.body).toBe(201);
     const body = r.json();
-    expect(body.snapshot).toMatchObject({ format: 'yaml', source: 'api', files: ['rack.yaml'], instanceCount: 2, exposureCount: 4 });
-    expect(body.analysis).toEqual({ hosts: 2, changedHosts: 2, rescoredHosts: 2, findings: { created: 2, reopened: 0, updated: 0, closed: 0 } });
+    expect(body.snapshot).toMatchObject({ format: 'yaml', source: 'api', files: ['rack.yaml'], instanceCount: 2 });
+    const analysis = await analysisOf(t, admin(), r);
+    expect(analysis.triggers).toEqual([{ kind: 'snapshot', snapshotId: body.snapshot.snapshotId, source: 'api' }]);
+    expect(analysis.summary).toEqual({ snapshotId: body.snapshot.snapshotId, hosts: 2, changedHosts: 2, rescoredHosts: 2, findings: { created: 2, reopened: 0, updated: 0, closed: 0 }, exposures: 4 });
+    const [stored] = (await t.call(t.keys.acme.viewer, { method: 'GET', url: '/api/v1/network/snapshots?limit=1' })).json().snapshots as { exposureCount: number }[];
+    expect(stored!.exposureCount).toBe(4);
 
     const network = await search({ findingType: [{ comparison: 'EQUALS', value: 'NETWORK_REACHABILITY' }] });
     expect(network.map((f) => [f.resource.name, f.vulnerabilityId, f.severity, f.status]).sort()).toEqual([
@@ -137,10 +144,11 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
     const send = (listeners: [number, string][]) =>
       t.call(t.keys.acme.scanner, { method: 'POST', url: '/api/v1/network/host-reports', payload: { resource: { name: 'db-1' }, report: report(listeners, ['10.0.0.20/24', 'fe80::1/64']) } });
     const same = await send([[5432, 'postgres']]);
+    expect(same.statusCode, same.body).toBe(201);
     expect(same.json().analysis).toEqual({ hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } });
     // db-1 has no public address: a new listener changes its report, not its exposures.
     const changed = await send([[5432, 'postgres'], [6379, 'redis-server']]);
-    expect(changed.json().analysis).toEqual({ hosts: 2, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } });
+    expect((await analysisOf(t, t.keys.acme.scanner, changed)).summary).toMatchObject({ hosts: 2, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } });
   });
 
   it('filters by port range and protocol, aggregates by finding type, exports', async () => {
@@ -175,17 +183,17 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
 
   it('a new snapshot closes what closed and leaves package findings alone', async () => {
     const r = await t.call(admin(), { method: 'POST', url: '/api/v1/network/snapshots', payload: { files: { 'rack.yaml': topology(['443']) } } });
-    expect(r.statusCode, r.body).toBe(201);
     // web-1 stays reachable, but by another port: the reason its scores give changes, so it is re-scored.
-    expect(r.json().analysis).toEqual({ hosts: 2, changedHosts: 1, rescoredHosts: 1, findings: { created: 0, reopened: 0, updated: 0, closed: 1 } });
+    expect((await analysisOf(t, admin(), r)).summary).toMatchObject({ hosts: 2, changedHosts: 1, rescoredHosts: 1, findings: { created: 0, reopened: 0, updated: 0, closed: 1 } });
     const network = await search({ findingType: [{ comparison: 'EQUALS', value: 'NETWORK_REACHABILITY' }] });
     expect(network.map((f) => [f.vulnerabilityId, f.status]).sort()).toEqual([['tcp/22', 'CLOSED'], ['tcp/443', 'ACTIVE']]);
     expect((await lodashOf('db-1')).status).toBe('ACTIVE');
-    // The same snapshot again changes nothing.
+    // The same snapshot again stores and queues nothing: the answer names the stored one.
     const same = await t.call(admin(), { method: 'POST', url: '/api/v1/network/snapshots', payload: { files: { 'rack.yaml': topology(['443']) } } });
-    expect(same.json().analysis.changedHosts).toBe(0);
+    expect(same.statusCode, same.body).toBe(201);
+    expect(same.json()).toEqual({ snapshot: expect.objectContaining({ snapshotId: r.json().snapshot.snapshotId }), analysis: { hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } } });
     const list = await t.call(t.keys.acme.viewer, { method: 'GET', url: '/api/v1/network/snapshots' });
-    expect(list.json().snapshots).toHaveLength(3);
+    expect(list.json().snapshots).toHaveLength(2);
     expect((await t.call(t.keys.globex.viewer, { method: 'GET', url: '/api/v1/network/snapshots' })).json().snapshots).toEqual([]);
   });
 
@@ -204,6 +212,8 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
   it('documents the network routes in OpenAPI', async () => {
     const doc = (await t.call(undefined, { method: 'GET', url: '/api/openapi.json' })).json();
     expect(Object.keys(doc.paths['/api/v1/network/snapshots'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(doc.paths['/api/v1/network/snapshots'].post.responses)).toEqual(expect.arrayContaining(['201', '202']));
+    expect(doc.paths['/api/v1/network/analyses/{id}'].get.responses['200']).toBeDefined();
     expect(doc.paths['/api/v1/network/host-reports'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('report');
     const criteria = doc.paths['/api/v1/findings/search'].post.requestBody.content['application/json'].schema.properties.filterCriteria;
     expect(Object.keys(criteria.properties)).toEqual(expect.arrayContaining(['findingType', 'networkProtocol', 'portRange']));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/connect.js';
-import { importSnapshotDirectories } from '../../../src/network/server/service.js';
+import { importSnapshotDirectories, refreshAccountNetwork } from '../../../src/network/server/service.js';
 import { bootstrapOrganization, createAccount } from '../../../src/server/accounts.js';
 import { dialectCases } from '../../helpers/postgres.js';
 
@@ -49,10 +49,12 @@ describe.each(dialectCases())('scheduled snapshot import on $name', (dialect) =>
     rmSync(root, { recursive: true, force: true });
   });
 
+  /** The scheduled job queues the analysis (tested in analyses.test.ts); here it runs at once. */
+  const analyse = (s: { account_id: string }) => refreshAccountNetwork(db, s.account_id, undefined);
   const networkFindings = () => db.kysely.selectFrom('findings').select(['vulnerability_id', 'status']).where('type', '=', 'NETWORK_REACHABILITY').orderBy('vulnerability_id').execute();
 
   it('imports each account directory, reporting the bad ones', async () => {
-    const r = await importSnapshotDirectories(db, root, undefined);
+    const r = await importSnapshotDirectories(db, root, analyse);
     expect(r.imported).toEqual(['acme']);
     expect(r.failed).toEqual([
       { account: 'globex', error: expect.stringMatching(/^lab\.yaml: networks\[0\]\.cidrs\[0\]: .*10\.0\.0\.0\/99/) },
@@ -64,10 +66,10 @@ describe.each(dialectCases())('scheduled snapshot import on $name', (dialect) =>
   });
 
   it('stores nothing for an unchanged directory, and a new snapshot when it changes', async () => {
-    expect((await importSnapshotDirectories(db, root, undefined)).unchanged).toEqual(['acme']);
+    expect((await importSnapshotDirectories(db, root, analyse)).unchanged).toEqual(['acme']);
     expect(await db.kysely.selectFrom('network_snapshots').select('id').execute()).toHaveLength(1);
     writeFileSync(join(root, 'acme', 'lab.yaml'), lab(2222));
-    expect((await importSnapshotDirectories(db, root, undefined)).imported).toEqual(['acme']);
+    expect((await importSnapshotDirectories(db, root, analyse)).imported).toEqual(['acme']);
     expect(await networkFindings()).toEqual([
       { vulnerability_id: 'tcp/22', status: 'CLOSED' },
       { vulnerability_id: 'tcp/2222', status: 'ACTIVE' },
@@ -75,6 +77,6 @@ describe.each(dialectCases())('scheduled snapshot import on $name', (dialect) =>
   });
 
   it('says when the directory does not exist', async () => {
-    await expect(importSnapshotDirectories(db, join(root, 'missing'), undefined)).rejects.toThrow(/network snapshot directory .*missing does not exist/);
+    await expect(importSnapshotDirectories(db, join(root, 'missing'), analyse)).rejects.toThrow(/network snapshot directory .*missing does not exist/);
   });
 });
