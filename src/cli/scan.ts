@@ -10,7 +10,7 @@ import { assertKnownScheme, scanTarget, TargetError } from '../inventory/index.j
 import type { ScanWarning } from '../inventory/types.js';
 import { runScan } from '../matching/engine.js';
 import { failsGate, filterFindings } from '../matching/filters.js';
-import { applyIgnoreEntries, IgnoreFileError, readIgnoreFile, type IgnoreEntry } from '../matching/ignore-file.js';
+import type { IgnoreEntry } from '../matching/ignore-file.js';
 import { newerReleaseLookup } from '../remediation/newer-release.js';
 import { renderScan, SCAN_FORMATS, type ScanFormat } from '../matching/output/index.js';
 import { storeIndex } from '../matching/store-index.js';
@@ -22,10 +22,9 @@ import { VulnDb, VulnDbOpenError } from '../vulndb/store.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
 import { addTargetOptions, scanOptionsFrom, type TargetFlags } from './sbom.js';
-import { VexError, type VexDocument } from '../vex/read.js';
-import { applyVexToScan, readVexFile } from '../vex/scan.js';
+import type { VexDocument } from '../vex/read.js';
 import { collect, parseTags } from './tags.js';
-import { collectHostNetwork, type HostNetworkReport } from '../network/host/collect.js';
+import type { HostNetworkReport } from '../network/host/collect.js';
 import type { HostReader } from '../network/host/reader.js';
 
 /** The default ignore file, read from the working directory when present. */
@@ -114,8 +113,13 @@ async function openDatabase(path: string, offline: boolean, warnings: ScanWarnin
   }
 }
 
-/** Reads the `--vex` documents; a bad one is a usage error naming the file. */
-function loadVexFiles(files: readonly string[]): VexDocument[] {
+/**
+ * Reads the `--vex` documents; a bad one is a usage error naming the file. The VEX readers,
+ * like the ignore-file reader below, load only when there is something for them to read.
+ */
+async function loadVexFiles(files: readonly string[]): Promise<VexDocument[]> {
+  if (files.length === 0) return [];
+  const [{ VexError }, { readVexFile }] = await Promise.all([import('../vex/read.js'), import('../vex/scan.js')]);
   try {
     return files.map((f) => readVexFile(f));
   } catch (err) {
@@ -124,10 +128,11 @@ function loadVexFiles(files: readonly string[]): VexDocument[] {
   }
 }
 
-function loadIgnoreEntries(file: string | undefined): { entries: IgnoreEntry[]; file?: string } {
+async function loadIgnoreEntries(file: string | undefined): Promise<{ entries: IgnoreEntry[]; file?: string }> {
   const explicit = file !== undefined;
   const path = resolve(file ?? DEFAULT_IGNORE_FILE);
   if (!explicit && !existsSync(path)) return { entries: [] };
+  const { IgnoreFileError, readIgnoreFile } = await import('../matching/ignore-file.js');
   try {
     return { entries: readIgnoreFile(path), file: file ?? DEFAULT_IGNORE_FILE };
   } catch (err) {
@@ -149,8 +154,8 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     : undefined;
   const failOn = opts.failOn ? severityOrThrow(opts.failOn, '--fail-on') : undefined;
   const context: ScanContext = { ...parseContext(opts.context), ...(opts.includeOsOwned ? { includeOsOwned: true } : {}) };
-  const ignore = loadIgnoreEntries(opts.ignoreFile);
-  const vexDocs = loadVexFiles(opts.vex);
+  const ignore = await loadIgnoreEntries(opts.ignoreFile);
+  const vexDocs = await loadVexFiles(opts.vex);
   const tags = opts.tag.length > 0 ? parseTags(opts.tag) : undefined;
   if (!opts.server && (opts.name !== undefined || tags || opts.account !== undefined)) throw new CliError('--name, --tag and --account name the resource on a server: use them with --server');
   try {
@@ -170,7 +175,13 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     let inventory;
     // A live host filed with a server also sends its network report, as `vigil agent` does.
     let network: HostNetworkReport | undefined;
-    const withHost = opts.server && opts.network !== false ? async (host: HostReader) => void (network = await collectHostNetwork({ host })) : undefined;
+    const withHost =
+      opts.server && opts.network !== false
+        ? async (host: HostReader) => {
+            const { collectHostNetwork } = await import('../network/host/collect.js');
+            network = await collectHostNetwork({ host });
+          }
+        : undefined;
     try {
       inventory = await scanTarget(target, { ...scanOptionsFrom(opts), ...(withHost ? { withHost } : {}) });
     } catch (err) {
@@ -184,6 +195,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     let result = { ...raw, warnings: [...warnings, ...raw.warnings] };
     if (ignore.entries.length > 0 || ignore.file) {
       const before = result.suppressed.length;
+      const { applyIgnoreEntries } = await import('../matching/ignore-file.js');
       result = applyIgnoreEntries(result, ignore.entries, new Date(), ignore.file);
       const local = result.suppressed.length - before;
       if (opts.server && local > 0) {
@@ -193,6 +205,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     }
     if (vexDocs.length > 0) {
       const before = result.suppressed.length;
+      const { applyVexToScan } = await import('../vex/scan.js');
       result = applyVexToScan(result, vexDocs);
       const local = result.suppressed.length - before;
       if (opts.server && local > 0) {
