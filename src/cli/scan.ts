@@ -6,6 +6,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { debug } from '../debug.js';
 import { assertKnownScheme, scanTarget, TargetError } from '../inventory/index.js';
 import type { ScanWarning } from '../inventory/types.js';
 import { runScan } from '../matching/engine.js';
@@ -65,6 +66,11 @@ function severityOrThrow(text: string, flag: string): Severity {
   const severity = parseSeverity(text);
   if (!severity) throw new CliError(`${flag} "${text}": expected one of ${SEVERITY_ORDER.join(', ')}`);
   return severity;
+}
+
+/** Milliseconds since the process started, for `--debug`'s step timings. */
+function sinceStart(): number {
+  return Math.round(performance.now());
 }
 
 /** `--context key=value[,key=value]`, repeatable. */
@@ -171,6 +177,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
   const apiKey = opts.apiKey ?? process.env.VIGIL_API_KEY;
   if (opts.server && !apiKey) throw new CliError('--server needs --api-key KEY (or VIGIL_API_KEY)');
   const db = opts.server ? undefined : await openDatabase(resolve(opts.vulndb ?? defaultVulnDbPath()), Boolean(opts.offline), warnings);
+  if (db) debug('scan: database open', { path: db.path, atMs: sinceStart() });
   try {
     let inventory;
     // A live host filed with a server also sends its network report, as `vigil agent` does.
@@ -184,6 +191,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
         : undefined;
     try {
       inventory = await scanTarget(target, { ...scanOptionsFrom(opts), ...(withHost ? { withHost } : {}) });
+      debug('scan: inventory', { packages: inventory.packages.length, atMs: sinceStart() });
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
@@ -192,6 +200,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     const raw = db
       ? runScan(inventory, storeIndex(db), context).result
       : await serverClient!.scanOnServer({ server: opts.server!, apiKey: apiKey!, inventory, target, context, name: opts.name, tags, accountId: opts.account, say, network });
+    debug('scan: matched', { findings: raw.findings.length, atMs: sinceStart() });
     let result = { ...raw, warnings: [...warnings, ...raw.warnings] };
     if (ignore.entries.length > 0 || ignore.file) {
       const before = result.suppressed.length;
@@ -217,6 +226,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
 
     const newerRelease = db && format.startsWith('remediation') ? newerReleaseLookup(storeIndex(db)) : undefined;
     const text = await renderScan(format, result, { inventory, toolVersion, newerRelease });
+    debug('scan: report rendered', { format, atMs: sinceStart() });
     if (opts.output) {
       try {
         writeFileSync(opts.output, text);
