@@ -8,6 +8,40 @@
  * so paths it resolves from import.meta.url (the dashboard's web/dist) stay right.
  */
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * zod re-exports every locale (`z.locales`, ~370 kB of messages in 40 languages) from its
+ * namespace, which the bundler cannot tree-shake, so each command that validates anything
+ * would parse them all at start-up. Vigil's messages are English (zod's default, which its
+ * schemas register themselves), so its locale index is replaced by English alone; the build
+ * fails if zod stops importing the index the way this expects.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    let replaced = 0;
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!/[/\\]node_modules[/\\]zod[/\\]v4[/\\](classic|core)[/\\]/.test(args.importer)) return undefined;
+      replaced++;
+      return { path: args.importer, namespace: 'zod-english-only' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: "export { default as en } from '../locales/en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+    b.onEnd((result) => {
+      if (result.errors.length === 0 && replaced === 0) {
+        result.errors.push({ text: "zod-english-only: zod's locale index was never imported; check this plugin against the installed zod" });
+      }
+    });
+  },
+};
+
+// Chunk names carry content hashes: without this, every build would leave the last one's behind.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { main: 'src/cli/main.ts' },
@@ -20,6 +54,7 @@ await build({
   format: 'esm',
   sourcemap: true,
   logLevel: 'warning',
+  plugins: [zodEnglishOnly],
   external: [
     // Native addons (better-sqlite3, ssh2's crypto binding) and optional plugins that may be absent.
     'better-sqlite3',

@@ -5,7 +5,6 @@
  * display are exported for other commands that scan targets.
  */
 import { writeFile } from 'node:fs/promises';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { LimitExceededError, TargetError, scanTarget, type ScanOptions } from '../inventory/index.js';
 import { SBOM_FORMATS, type SbomFormat } from '../inventory/sbom/formats.js';
@@ -79,7 +78,9 @@ export function scanOptionsFrom(flags: TargetFlags): ScanOptions {
  */
 export async function scanWithProgress(target: string, options: ScanOptions): Promise<Inventory> {
   const interactive = process.stderr.isTTY === true && !process.env.CI;
-  const bar = interactive
+  // The progress bar library loads only for a terminal: CI logs never show it.
+  const cliProgress = interactive ? (await import('cli-progress')).default : undefined;
+  const bar = cliProgress
     ? new cliProgress.SingleBar(
         { stream: process.stderr, format: 'scanning {bar} {percentage}% | {value}/{total} MiB', hideCursor: true, clearOnComplete: true },
         cliProgress.Presets.shades_classic,

@@ -6,11 +6,12 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { debug } from '../debug.js';
 import { assertKnownScheme, scanTarget, TargetError } from '../inventory/index.js';
 import type { ScanWarning } from '../inventory/types.js';
 import { runScan } from '../matching/engine.js';
 import { failsGate, filterFindings } from '../matching/filters.js';
-import { applyIgnoreEntries, IgnoreFileError, readIgnoreFile, type IgnoreEntry } from '../matching/ignore-file.js';
+import type { IgnoreEntry } from '../matching/ignore-file.js';
 import { newerReleaseLookup } from '../remediation/newer-release.js';
 import { renderScan, SCAN_FORMATS, type ScanFormat } from '../matching/output/index.js';
 import { storeIndex } from '../matching/store-index.js';
@@ -22,10 +23,9 @@ import { VulnDb, VulnDbOpenError } from '../vulndb/store.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
 import { addTargetOptions, scanOptionsFrom, type TargetFlags } from './sbom.js';
-import { VexError, type VexDocument } from '../vex/read.js';
-import { applyVexToScan, readVexFile } from '../vex/scan.js';
+import type { VexDocument } from '../vex/read.js';
 import { collect, parseTags } from './tags.js';
-import { collectHostNetwork, type HostNetworkReport } from '../network/host/collect.js';
+import type { HostNetworkReport } from '../network/host/collect.js';
 import type { HostReader } from '../network/host/reader.js';
 import { withHostNetwork } from '../network/host/render.js';
 
@@ -67,6 +67,11 @@ function severityOrThrow(text: string, flag: string): Severity {
   const severity = parseSeverity(text);
   if (!severity) throw new CliError(`${flag} "${text}": expected one of ${SEVERITY_ORDER.join(', ')}`);
   return severity;
+}
+
+/** Milliseconds since the process started, for `--debug`'s step timings. */
+function sinceStart(): number {
+  return Math.round(performance.now());
 }
 
 /** `--context key=value[,key=value]`, repeatable. */
@@ -115,8 +120,13 @@ async function openDatabase(path: string, offline: boolean, warnings: ScanWarnin
   }
 }
 
-/** Reads the `--vex` documents; a bad one is a usage error naming the file. */
-function loadVexFiles(files: readonly string[]): VexDocument[] {
+/**
+ * Reads the `--vex` documents; a bad one is a usage error naming the file. The VEX readers,
+ * like the ignore-file reader below, load only when there is something for them to read.
+ */
+async function loadVexFiles(files: readonly string[]): Promise<VexDocument[]> {
+  if (files.length === 0) return [];
+  const [{ VexError }, { readVexFile }] = await Promise.all([import('../vex/read.js'), import('../vex/scan.js')]);
   try {
     return files.map((f) => readVexFile(f));
   } catch (err) {
@@ -125,10 +135,11 @@ function loadVexFiles(files: readonly string[]): VexDocument[] {
   }
 }
 
-function loadIgnoreEntries(file: string | undefined): { entries: IgnoreEntry[]; file?: string } {
+async function loadIgnoreEntries(file: string | undefined): Promise<{ entries: IgnoreEntry[]; file?: string }> {
   const explicit = file !== undefined;
   const path = resolve(file ?? DEFAULT_IGNORE_FILE);
   if (!explicit && !existsSync(path)) return { entries: [] };
+  const { IgnoreFileError, readIgnoreFile } = await import('../matching/ignore-file.js');
   try {
     return { entries: readIgnoreFile(path), file: file ?? DEFAULT_IGNORE_FILE };
   } catch (err) {
@@ -150,8 +161,8 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     : undefined;
   const failOn = opts.failOn ? severityOrThrow(opts.failOn, '--fail-on') : undefined;
   const context: ScanContext = { ...parseContext(opts.context), ...(opts.includeOsOwned ? { includeOsOwned: true } : {}) };
-  const ignore = loadIgnoreEntries(opts.ignoreFile);
-  const vexDocs = loadVexFiles(opts.vex);
+  const ignore = await loadIgnoreEntries(opts.ignoreFile);
+  const vexDocs = await loadVexFiles(opts.vex);
   const tags = opts.tag.length > 0 ? parseTags(opts.tag) : undefined;
   if (!opts.server && (opts.name !== undefined || tags || opts.account !== undefined)) throw new CliError('--name, --tag and --account name the resource on a server: use them with --server');
   try {
@@ -167,14 +178,22 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
   const apiKey = opts.apiKey ?? process.env.VIGIL_API_KEY;
   if (opts.server && !apiKey) throw new CliError('--server needs --api-key KEY (or VIGIL_API_KEY)');
   const db = opts.server ? undefined : await openDatabase(resolve(opts.vulndb ?? defaultVulnDbPath()), Boolean(opts.offline), warnings);
+  if (db) debug('scan: database open', { path: db.path, atMs: sinceStart() });
   try {
     let inventory;
     // A live host's network report is read over the same session: printed with the findings,
     // and filed with a server as `vigil agent` does.
     let network: HostNetworkReport | undefined;
-    const withHost = opts.network !== false ? async (host: HostReader) => void (network = await collectHostNetwork({ host })) : undefined;
+    const withHost =
+      opts.network !== false
+        ? async (host: HostReader) => {
+            const { collectHostNetwork } = await import('../network/host/collect.js');
+            network = await collectHostNetwork({ host });
+          }
+        : undefined;
     try {
       inventory = await scanTarget(target, { ...scanOptionsFrom(opts), ...(withHost ? { withHost } : {}) });
+      debug('scan: inventory', { packages: inventory.packages.length, atMs: sinceStart() });
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
@@ -183,9 +202,11 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     const raw = db
       ? runScan(inventory, storeIndex(db), context).result
       : await serverClient!.scanOnServer({ server: opts.server!, apiKey: apiKey!, inventory, target, context, name: opts.name, tags, accountId: opts.account, say, network });
+    debug('scan: matched', { findings: raw.findings.length, atMs: sinceStart() });
     let result = { ...raw, warnings: [...warnings, ...raw.warnings] };
     if (ignore.entries.length > 0 || ignore.file) {
       const before = result.suppressed.length;
+      const { applyIgnoreEntries } = await import('../matching/ignore-file.js');
       result = applyIgnoreEntries(result, ignore.entries, new Date(), ignore.file);
       const local = result.suppressed.length - before;
       if (opts.server && local > 0) {
@@ -195,6 +216,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     }
     if (vexDocs.length > 0) {
       const before = result.suppressed.length;
+      const { applyVexToScan } = await import('../vex/scan.js');
       result = applyVexToScan(result, vexDocs);
       const local = result.suppressed.length - before;
       if (opts.server && local > 0) {
@@ -207,6 +229,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
     const newerRelease = db && format.startsWith('remediation') ? newerReleaseLookup(storeIndex(db)) : undefined;
     const rendered = await renderScan(format, result, { inventory, toolVersion, newerRelease });
     const text = network ? withHostNetwork(format, rendered, network) : rendered;
+    debug('scan: report rendered', { format, atMs: sinceStart() });
     if (opts.output) {
       try {
         writeFileSync(opts.output, text);

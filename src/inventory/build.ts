@@ -8,7 +8,7 @@ import { PackageURL } from 'packageurl-js';
 import { ECOSYSTEMS, languageEcosystemForPurlType, type EcosystemInfo } from '../ecosystems.js';
 import { describeError } from './errors.js';
 import { detectOs, osFileRequired, osReleaseDetector } from './extractors/os/os-release.js';
-import { bufferRef } from './layers.js';
+import { bufferRef } from './buffer-ref.js';
 import type { ScanLimits } from './limits.js';
 import type { Extractor, FileRef, FoundPackage, Inventory, OsInfo, OwnerRef, Package, ScanWarning } from './types.js';
 import type { FileVersion, FileView, Source, WalkOptions } from './walk.js';

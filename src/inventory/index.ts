@@ -6,7 +6,6 @@ import type { HostReader } from '../network/host/reader.js';
 import { buildInventory } from './build.js';
 import { resolveLimits, type ScanLimits } from './limits.js';
 import { extractors as registered } from './registry.js';
-import { readSbomFile } from './sbom/read.js';
 import { openSource, parseTarget } from './sources/index.js';
 import type { RegistryOptions } from './sources/registry.js';
 import type { SshOptions } from './sources/ssh.js';
@@ -55,7 +54,8 @@ export interface ScanOptions {
 export async function scanTarget(ref: string, options: ScanOptions = {}): Promise<Inventory> {
   const limits = resolveLimits(options.limits);
   const target = await parseTarget(ref, limits);
-  if (target.scheme === 'sbom') return readSbomFile(target.value, target.raw, limits);
+  // The SBOM reader (its schemas and PURL parser) loads only for an SBOM.
+  if (target.scheme === 'sbom') return (await import('./sbom/read.js')).readSbomFile(target.value, target.raw, limits);
   const openWarnings: ScanWarning[] = [];
   const source = await openSource(target, {
     limits,

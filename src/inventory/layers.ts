@@ -11,9 +11,9 @@ import { Decompress } from 'fzstd';
 import tar, { type Header } from 'tar-stream';
 import { LimitExceededError, type ScanLimits } from './limits.js';
 import { TargetError, describeError } from './errors.js';
+import { bufferRef } from './buffer-ref.js';
 import { toolInflater } from './inflate.js';
 import { baseName, cleanEntryPath, parentPath, resolveLinkTarget } from './paths.js';
-import type { FileRef } from './types.js';
 import type { FileVersion, FileView, WalkHandlers, WalkOptions } from './walk.js';
 
 /** One layer of an image, as stored (compressed or not). */
@@ -675,16 +675,4 @@ async function handOver(tree: LayerTree, layers: readonly LayerBlob[], handlers:
       handlers.warn({ path, reason: `symlink to ${r.path}, which was not read` });
     }
   }
-}
-
-/** A {@link FileRef} over bytes held in memory. */
-export function bufferRef(path: string, data: Buffer, layer?: string, mode?: number): FileRef {
-  return {
-    path,
-    size: data.length,
-    layer,
-    ...(mode !== undefined ? { mode } : {}),
-    read: async () => data,
-    stream: () => Readable.from([data]),
-  };
 }

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import type * as KyselyModule from 'kysely';
 import { BoundedCache } from '../bounded-cache.js';
 import { canonicalEcosystem, normalizePackageName, parseEcosystem } from '../ecosystems.js';
 import type { EnrichmentItem, ImportItem } from './importers/types.js';
@@ -199,9 +199,14 @@ function nowIso(): string {
   return new Date().toISOString();
 }
 
-/** Opens a Kysely handle over an open better-sqlite3 database (closing Kysely closes it). */
-function kyselyOver(db: Database.Database): Kysely<Tables> {
-  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: db }) });
+/**
+ * Opens a Kysely handle over an open better-sqlite3 database (closing Kysely closes it).
+ * Kysely is loaded here, on demand: only the reporting queries use it, and a scan that opens
+ * the database to look packages up should not pay for loading it.
+ */
+async function kyselyOver(db: Database.Database): Promise<{ k: KyselyModule.Kysely<Tables>; sql: typeof KyselyModule.sql }> {
+  const { Kysely, SqliteDialect, sql } = await import('kysely');
+  return { k: new Kysely<Tables>({ dialect: new SqliteDialect({ database: db }) }), sql };
 }
 
 /** Counts of one source's import, with the first warnings kept for display. */
@@ -917,7 +922,6 @@ class StoredAdvisory implements IndexedAdvisoryWithVulns {
 export class VulnDb implements AdvisoryIndex {
   private readonly db: Database.Database;
   private readonly loader: RecordLoader;
-  private packageTexts?: Map<string, string>;
   private coverageRows?: EcosystemCoverage[];
   private readonly vulnOf: Database.Statement;
   private readonly vulnRow: Database.Statement;
@@ -926,6 +930,7 @@ export class VulnDb implements AdvisoryIndex {
   private readonly kevRows: Database.Statement;
   private readonly epssRows: Database.Statement;
   private readonly recordJson: Database.Statement;
+  private readonly packageRow: Database.Statement;
   private readonly recordCache = new BoundedCache<number, OsvRecord>(RECORD_CACHE_SIZE);
   private readonly lookupCache = new BoundedCache<string, IndexedAdvisoryWithVulns[]>(LOOKUP_CACHE_SIZE);
 
@@ -959,6 +964,7 @@ export class VulnDb implements AdvisoryIndex {
     this.kevRows = this.db.prepare('SELECT json FROM kev WHERE cve = ? ORDER BY source').pluck();
     this.epssRows = this.db.prepare('SELECT score, percentile, date FROM epss WHERE cve = ? ORDER BY date DESC');
     this.recordJson = this.db.prepare('SELECT json FROM advisory WHERE rowid = ?').pluck();
+    this.packageRow = this.db.prepare('SELECT advisories FROM package WHERE ecosystem = ? AND name = ?').pluck();
   }
 
   /** Closes the file. */
@@ -977,19 +983,6 @@ export class VulnDb implements AdvisoryIndex {
   }
 
   /**
-   * The `package` table as JSON texts by key, read in one scan on the first lookup: a scan looks
-   * up hundreds of packages, most without advisories, and a Map answers those without SQLite.
-   */
-  private packageIndex(): Map<string, string> {
-    if (this.packageTexts) return this.packageTexts;
-    const texts = new Map<string, string>();
-    // The key is joined in SQL: two strings per row cross into JavaScript instead of three.
-    for (const [key, json] of this.db.prepare("SELECT ecosystem || char(0) || name, advisories FROM package").raw().all() as [string, string][]) texts.set(key, json);
-    this.packageTexts = texts;
-    return texts;
-  }
-
-  /**
    * {@inheritDoc AdvisoryIndex.advisoriesFor}
    *
    * Parses only the matching projection (ids, withdrawn flags, `match`, which advisories with
@@ -1002,7 +995,9 @@ export class VulnDb implements AdvisoryIndex {
     const cached = this.lookupCache.get(raw);
     if (cached) return cached;
     const key = packageKey(ecosystem, name);
-    const json = this.packageIndex().get(`${key.ecosystem}\u0000${key.name}`);
+    // One primary-key read per package (a few microseconds, hit or miss): a scan looks up a few
+    // hundred packages, and reading the whole table first would cost more than all of them.
+    const json = this.packageRow.get(key.ecosystem, key.name) as string | undefined;
     let out: IndexedAdvisoryWithVulns[] = [];
     if (json !== undefined) {
       const [projections, flat] = JSON.parse(json) as PackageRow;
@@ -1088,7 +1083,7 @@ export class VulnDb implements AdvisoryIndex {
 
   /** Status figures for `vigil db status`. */
   async status(now = new Date()): Promise<DbStatus> {
-    const k = kyselyOver(this.db);
+    const { k, sql } = await kyselyOver(this.db);
     const builtAt = (await k.selectFrom('meta').select('value').where('key', '=', 'built_at').executeTakeFirst())?.value;
     const counts = await k
       .selectFrom('advisory')
@@ -1116,7 +1111,7 @@ export class VulnDb implements AdvisoryIndex {
 
   /** Change log entries recorded at or after `since`, oldest first. */
   async changes(since: Date): Promise<ChangeEntry[]> {
-    const k = kyselyOver(this.db);
+    const { k } = await kyselyOver(this.db);
     const rows = await k.selectFrom('change').selectAll().where('at', '>=', since.toISOString()).orderBy('at').orderBy('advisory_id').execute();
     return rows.map((r) => ({
       updateId: r.update_id,

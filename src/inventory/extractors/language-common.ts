@@ -3,8 +3,6 @@
  * bounded reads and parse errors that name the file, so that one bad lockfile becomes one
  * recorded warning and the scan goes on.
  */
-import { parse as parseTomlText } from 'smol-toml';
-import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json-depth.js';
 import type { FileRef, FoundPackage } from '../types.js';
@@ -53,8 +51,12 @@ export function parseJson(path: string, text: string): unknown {
   return value;
 }
 
-/** Parses TOML, naming the file on failure. */
-export function parseToml(path: string, text: string): Record<string, unknown> {
+/**
+ * Parses TOML, naming the file on failure. The parser loads with the first TOML file (as the
+ * YAML one below): a scan of a target without one should not pay for loading it.
+ */
+export async function parseToml(path: string, text: string): Promise<Record<string, unknown>> {
+  const { parse: parseTomlText } = await import('smol-toml');
   try {
     return parseTomlText(text) as Record<string, unknown>;
   } catch (err) {
@@ -70,9 +72,10 @@ const MAX_YAML_ALIASES = 100;
  * failure. js-yaml rather than the `yaml` package: on a 20,000-package pnpm lockfile it is
  * several times faster (the benchmark in `bench/lang-extract.ts` measures it).
  */
-export function parseYaml(path: string, text: string): unknown {
+export async function parseYaml(path: string, text: string): Promise<unknown> {
   const aliases = text.match(/(?:^|[\s[{,:-])\*[A-Za-z0-9_.-]+/g)?.length ?? 0;
   if (aliases > MAX_YAML_ALIASES) throw new ExtractError(path, `YAML uses ${aliases} aliases (limit ${MAX_YAML_ALIASES}); not a lockfile`);
+  const { default: yaml } = await import('js-yaml');
   try {
     return yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: path, json: true });
   } catch (err) {

@@ -11,9 +11,7 @@ import { TargetError } from '../errors.js';
 import type { ScanLimits } from '../limits.js';
 import type { Source } from '../walk.js';
 import { DirectorySource } from './directory.js';
-import { DockerArchiveSource } from './docker-archive.js';
 import { parsePlatform } from './image.js';
-import { LayoutImageSource } from './oci-layout.js';
 import type { RegistryOptions } from './registry.js';
 import { SingleFileSource } from './single-file.js';
 import type { SshOptions } from './ssh.js';
@@ -149,14 +147,16 @@ export async function openSource(ref: TargetRef, opts: OpenOptions): Promise<Sou
       return SingleFileSource.open(ref.value, ref.raw);
     case 'oci-dir': {
       const { path, tag } = await splitTag(ref.value);
-      return LayoutImageSource.fromDirectory(path, tag, ref.raw, platform, opts.limits);
+      // Image readers load on demand, like the registry and SSH clients below: their tar and
+      // zstd readers cost a directory or lockfile scan start-up time.
+      return (await import('./oci-layout.js')).LayoutImageSource.fromDirectory(path, tag, ref.raw, platform, opts.limits);
     }
     case 'oci-archive': {
       const { path, tag } = await splitTag(ref.value);
-      return LayoutImageSource.fromArchive(path, tag, ref.raw, platform, opts.limits);
+      return (await import('./oci-layout.js')).LayoutImageSource.fromArchive(path, tag, ref.raw, platform, opts.limits);
     }
     case 'docker-archive':
-      return DockerArchiveSource.open(ref.value, ref.raw, opts.limits, opts.warn);
+      return (await import('./docker-archive.js')).DockerArchiveSource.open(ref.value, ref.raw, opts.limits, opts.warn);
     case 'registry':
       // Loaded on demand: the HTTP and SSH clients cost every other scan start-up time.
       return (await import('./registry.js')).RegistrySource.open(ref.value, ref.raw, platform, opts.limits, opts.registry ?? {}, opts.signal);

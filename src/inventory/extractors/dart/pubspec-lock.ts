@@ -31,7 +31,7 @@ export const pubspecLock = {
     return baseName(path) === 'pubspec.lock';
   },
   async extract(file: FileRef, _ctx: ExtractContext): Promise<FoundPackage[]> {
-    const data = parseYaml(file.path, await readText(file));
+    const data = await parseYaml(file.path, await readText(file));
     if (data === null || data === undefined) return [];
     const lock = validate(file.path, pubspecLockSchema, data, 'pubspec.lock');
     const found: FoundPackage[] = [];

@@ -11,7 +11,6 @@
  * warning naming the archive path, and the rest of the archive is still read.
  */
 import type { Readable } from 'node:stream';
-import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
 import { baseName, ExtractError } from '../language-common.js';
@@ -127,6 +126,8 @@ async function readEntry(zip: ZipFile, entry: Entry, max: number, state: ReadSta
 
 /** Reads the packages in one archive (and the archives nested in it). */
 async function readArchive(buf: Buffer, archivePath: string, depth: number, state: ReadState, out: FoundPackage[]): Promise<void> {
+  // Loaded with the first archive: most scans read none.
+  const { default: yauzl } = await import('yauzl');
   let zip: ZipFile;
   try {
     zip = await yauzl.fromBufferPromise(buf, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false });

@@ -7,7 +7,7 @@
  * unknown property) is reported empty with a warning. `test` scope is dev; `provided` is not
  * (the runtime supplies that code, and it runs).
  */
-import { XMLParser } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
 import { baseName, dedupePackages, dirName, ExtractError, readText } from '../language-common.js';
 import { mavenPackage } from './maven.js';
@@ -33,13 +33,22 @@ interface Pom {
   managed: Dependency[];
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  trimValues: true,
-  processEntities: false,
-  isArray: (name) => name === 'dependency' || name === 'profile',
-});
+let parser: Promise<XMLParser> | undefined;
+
+/** The XML parser, loaded with the first POM: most scans read none. */
+function pomParser(): Promise<XMLParser> {
+  parser ??= import('fast-xml-parser').then(
+    ({ XMLParser }) =>
+      new XMLParser({
+        ignoreAttributes: true,
+        parseTagValue: false,
+        trimValues: true,
+        processEntities: false,
+        isArray: (name) => name === 'dependency' || name === 'profile',
+      }),
+  );
+  return parser;
+}
 
 function str(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
@@ -61,10 +70,11 @@ function deps(node: unknown): Dependency[] {
 }
 
 /** Parses POM text; throws an error naming the file when it is not a POM. */
-export function parsePom(path: string, text: string): Pom {
+export async function parsePom(path: string, text: string): Promise<Pom> {
+  const xml = await pomParser();
   let doc: Record<string, unknown>;
   try {
-    doc = parser.parse(text, true) as Record<string, unknown>;
+    doc = xml.parse(text, true) as Record<string, unknown>;
   } catch (err) {
     throw new ExtractError(path, `not valid XML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
@@ -149,7 +159,7 @@ export const pomXml = {
     return baseName(path) === 'pom.xml';
   },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
-    const pom = parsePom(file.path, await readText(file));
+    const pom = await parsePom(file.path, await readText(file));
     // The chain of parents found on disk, nearest first.
     const chain: Pom[] = [pom];
     let cur = pom;
@@ -161,7 +171,7 @@ export const pomXml = {
       if (!buf) break;
       let parent: Pom;
       try {
-        parent = parsePom(target, buf.toString('utf8'));
+        parent = await parsePom(target, buf.toString('utf8'));
       } catch {
         break;
       }

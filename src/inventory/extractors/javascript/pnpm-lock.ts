@@ -123,7 +123,7 @@ export const pnpmLock = {
   },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
     const text = await readText(file);
-    const data = parseYaml(file.path, text);
+    const data = await parseYaml(file.path, text);
     if (data === null || data === undefined) return [];
     const lock = validate(file.path, pnpmLockSchema, data, 'pnpm lockfile');
     const major = Number.parseFloat(lock.lockfileVersion ?? '5') || 5;

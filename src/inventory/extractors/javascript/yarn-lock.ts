@@ -162,7 +162,7 @@ export const yarnLock = {
     const text = await readText(file);
     let entries: YarnEntry[];
     if (/^__metadata:/m.test(text)) {
-      const data = validate(file.path, berryLockSchema, parseYaml(file.path, text), 'Yarn berry lockfile');
+      const data = validate(file.path, berryLockSchema, await parseYaml(file.path, text), 'Yarn berry lockfile');
       entries = parseBerry(file.path, data, ctx);
     } else {
       entries = parseClassic(text);

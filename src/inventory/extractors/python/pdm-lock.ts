@@ -29,7 +29,7 @@ export const pdmLock = {
     return baseName(path) === 'pdm.lock';
   },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
-    const lock = validate(file.path, pdmLockSchema, parseToml(file.path, await readText(file)), 'pdm.lock');
+    const lock = validate(file.path, pdmLockSchema, await parseToml(file.path, await readText(file)), 'pdm.lock');
     const lockVersion = lock.metadata?.lock_version;
     if (lockVersion && Number.parseInt(lockVersion, 10) > NEWEST_LOCK_VERSION) {
       ctx.warn(`lock_version ${lockVersion} is newer than ${NEWEST_LOCK_VERSION}.x; read as if it were`);

@@ -34,7 +34,7 @@ export const poetryLock = {
     return baseName(path) === 'poetry.lock';
   },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
-    const lock = validate(file.path, poetryLockSchema, parseToml(file.path, await readText(file)), 'poetry.lock');
+    const lock = validate(file.path, poetryLockSchema, await parseToml(file.path, await readText(file)), 'poetry.lock');
     const lockVersion = Number.parseFloat(lock.metadata?.['lock-version'] ?? '1');
     if (Math.floor(lockVersion) > NEWEST_LOCK_VERSION) {
       ctx.warn(`lock-version ${lock.metadata?.['lock-version']} is newer than ${NEWEST_LOCK_VERSION}.x; read as if it were`);

@@ -45,7 +45,7 @@ export const uvLock = {
     return baseName(path) === 'uv.lock';
   },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
-    const lock = validate(file.path, uvLockSchema, parseToml(file.path, await readText(file)), 'uv.lock');
+    const lock = validate(file.path, uvLockSchema, await parseToml(file.path, await readText(file)), 'uv.lock');
     if ((lock.version ?? 1) > NEWEST_VERSION) ctx.warn(`lockfile version ${lock.version} is newer than ${NEWEST_VERSION}; read as if it were`);
     const packages = lock.package ?? [];
     const byName = new Map<string, UvPackage[]>();

@@ -21,7 +21,7 @@ export const cargoLock = {
     return baseName(path) === 'Cargo.lock' && !path.includes('/.cargo/registry/');
   },
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
-    const lock = validate(file.path, cargoLockSchema, parseToml(file.path, await readText(file)), 'Cargo.lock');
+    const lock = validate(file.path, cargoLockSchema, await parseToml(file.path, await readText(file)), 'Cargo.lock');
     if ((lock.version ?? 1) > NEWEST_VERSION) ctx.warn(`lockfile version ${lock.version} is newer than ${NEWEST_VERSION}; read as if it were`);
     return dedupePackages((lock.package ?? []).map((p) => cargoPackage(p.name, p.version, p.source)));
   },
