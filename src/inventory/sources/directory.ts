@@ -8,6 +8,7 @@ import { open, readlink, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import { TargetError, describeError } from '../errors.js';
+import { FilePool } from '../file-pool.js';
 import { LimitExceededError } from '../limits.js';
 import type { FileRef, TargetInfo } from '../types.js';
 import type { FileView, Source, WalkHandlers, WalkOptions } from '../walk.js';
@@ -22,6 +23,13 @@ const MAX_SYMLINK_HOPS = 40;
 const ENTRIES_PER_YIELD = 256;
 /** Files below this size are read synchronously; larger ones (binaries, archives) are not. */
 const SYNC_READ_BYTES = 1024 * 1024;
+/**
+ * Files read and extracted at once while the walk goes on (see FilePool), and the bytes they
+ * may add up to: enough to overlap a program's seeks and an archive's reads with the listing,
+ * few enough to keep memory near that of reading one file at a time.
+ */
+const FILES_IN_FLIGHT = 4;
+const BYTES_IN_FLIGHT = 8 * 1024 * 1024;
 /** Pseudo-filesystems of a live root: nothing installed lives there, and /proc never ends. */
 export const SKIPPED_DIRS = new Set(['/proc', '/sys', '/dev']);
 
@@ -193,6 +201,7 @@ export class DirectorySource implements Source {
     };
     let entries = 0;
     let bytes = 0;
+    const pool = new FilePool(FILES_IN_FLIGHT, BYTES_IN_FLIGHT);
     const visit = async (dirPath: string): Promise<void> => {
       signal?.throwIfAborted();
       let dirents;
@@ -212,6 +221,8 @@ export class DirectorySource implements Source {
         if (d.isDirectory()) {
           if (!SKIPPED_DIRS.has(path) && !prune?.(path, true)) await visit(path);
         } else if (d.isFile()) {
+          // Most files are wanted by no extractor whatever their size: no stat for them.
+          if (handlers.mayWant && !handlers.mayWant(path)) continue;
           let size;
           let mode;
           try {
@@ -227,7 +238,8 @@ export class DirectorySource implements Source {
           }
           bytes += size;
           handlers.progress?.(bytes);
-          await handlers.file(diskRef(path, join(root, path), size, limits.maxFileBytes, mode), [], view);
+          const ref = diskRef(path, join(root, path), size, limits.maxFileBytes, mode);
+          await pool.add(size, () => handlers.file(ref, [], view));
         } else if (d.isSymbolicLink()) {
           if (!handlers.wanted(path, 0) || prune?.(path, false)) continue;
           await followLink(root, path, localFs, handlers, view, (r) => diskRef(path, r.diskPath, r.size, limits.maxFileBytes));
@@ -236,7 +248,14 @@ export class DirectorySource implements Source {
         }
       }
     };
-    await visit('');
+    try {
+      await visit('');
+    } catch (err) {
+      // Let the files in flight finish before the error ends the walk; theirs is the lesser news.
+      await pool.drain().catch(() => undefined);
+      throw err;
+    }
+    await pool.drain();
   }
 
   async close(): Promise<void> {}
