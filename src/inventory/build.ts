@@ -22,6 +22,8 @@ export interface BuildOptions {
   onProgress?(bytesRead: number, totalBytes?: number): void;
   /** Parts of the view to leave out (see {@link WalkOptions.prune}). */
   prune?: WalkOptions['prune'];
+  /** Directories `prune` will enter, asked ahead (see {@link WalkOptions.mayList}). */
+  mayList?: WalkOptions['mayList'];
 }
 
 /** A package as found, before the builder completes it. */
@@ -69,13 +71,22 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
   const osFiles = new Map<string, Buffer>();
   const found: Found[] = [];
 
-  // Extractors that answer from the path alone are asked with size 0; the others say whether
-  // some size or mode could make them want the path.
-  const mayWant = (path: string): boolean =>
-    osFileRequired(path) || extractors.some((e) => (e.mayRequire ? e.mayRequire(path) : e.fileRequired(path, 0) || (e.auxiliaryFile?.(path, 0) ?? false)));
-  const wantedBeyondLimit = (path: string, size: number, mode?: number): boolean => extractors.some((e) => e.seeksLargeFiles === true && e.fileRequired(path, size, mode));
+  const wantedBy = (e: Extractor, path: string, size: number, mode?: number): boolean => e.fileRequired(path, size, mode) || (e.auxiliaryFile?.(path, size) ?? false);
+  // Extractors that answer from the path alone are asked with size 0; the others (programs'
+  // extractors) say whether some size or mode could make them want the path. A path that only
+  // the latter may want is remembered, so that `wanted`, asked next with its size, asks only them.
+  const pathOnly = extractors.filter((e) => !e.mayRequire);
+  const sizeDependent = extractors.filter((e) => e.mayRequire);
+  let onlySizeDependent: string | undefined;
+  const mayWant = (path: string): boolean => {
+    if (osFileRequired(path) || pathOnly.some((e) => wantedBy(e, path, 0))) return true;
+    if (!sizeDependent.some((e) => e.mayRequire!(path))) return false;
+    onlySizeDependent = path;
+    return true;
+  };
   const wanted = (path: string, size: number, mode?: number): boolean =>
-    osFileRequired(path) || extractors.some((e) => e.fileRequired(path, size, mode) || (e.auxiliaryFile?.(path, size) ?? false));
+    path === onlySizeDependent ? sizeDependent.some((e) => wantedBy(e, path, size, mode)) : osFileRequired(path) || extractors.some((e) => wantedBy(e, path, size, mode));
+  const wantedBeyondLimit = (path: string, size: number, mode?: number): boolean => extractors.some((e) => e.seeksLargeFiles === true && e.fileRequired(path, size, mode));
 
   // A source may hand over the next files before one is done; each file's findings, warnings
   // and OS file are kept apart and committed in the order the files were handed over, and the
@@ -161,7 +172,7 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
       progress: opts.onProgress ? (n) => opts.onProgress!(n, source.totalBytes) : undefined,
       file: (file, history, view) => inTurn(extractFile(file, history, view)),
     },
-    { signal, limits, ...(opts.prune ? { prune: opts.prune } : {}) },
+    { signal, limits, ...(opts.prune ? { prune: opts.prune } : {}), ...(opts.mayList ? { mayList: opts.mayList } : {}) },
   );
   // Warnings the source gave after its last file.
   await committed;

@@ -58,6 +58,12 @@ export interface WalkOptions {
    * holds). Sources of a live filesystem (directories) honour it; others may not.
    */
   prune?(path: string, isDir: boolean): boolean;
+  /**
+   * False for a directory {@link prune} will leave out, asked without counting it as entered:
+   * lets a source list directories ahead of the walk. Without it a source that is given
+   * `prune` lists a directory only when the walk enters it.
+   */
+  mayList?(path: string): boolean;
 }
 
 /** A filesystem view of one target: a directory, an image, a single file. */

@@ -3,12 +3,13 @@
  * (so loops cannot trap the walk). Symlinks that extractors ask for are resolved inside the
  * directory as if it were `/`, never outside it.
  */
-import { closeSync, createReadStream, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, createReadStream, lstatSync, openSync, readSync } from 'node:fs';
 import { open, readlink, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import { TargetError, describeError } from '../errors.js';
 import { FilePool } from '../file-pool.js';
+import { DirLister } from './dir-lister.js';
 import { LimitExceededError } from '../limits.js';
 import type { FileRef, TargetInfo } from '../types.js';
 import type { FileView, Source, WalkHandlers, WalkOptions } from '../walk.js';
@@ -129,6 +130,9 @@ export function diskRef(path: string, diskPath: string, size: number, limit: num
     },
     stream: () => createReadStream(diskPath, { end: Math.max(0, Math.min(size, limit) - 1) }),
     async readAt(offset, length) {
+      // A program's header, section table and notes are a few small reads each: synchronous
+      // reads spare each of them three thread-pool round trips (see ENTRIES_PER_YIELD).
+      if (length < SYNC_READ_BYTES) return readSyncAt(diskPath, offset, Math.max(0, Math.min(length, size - offset)));
       const handle = await open(diskPath, 'r');
       try {
         const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
@@ -143,11 +147,16 @@ export function diskRef(path: string, diskPath: string, size: number, limit: num
 
 /** Up to `want` bytes of a small file, read synchronously (see ENTRIES_PER_YIELD). */
 function readSyncBounded(diskPath: string, want: number): Buffer {
+  return readSyncAt(diskPath, 0, want);
+}
+
+/** Up to `want` bytes at `offset`, read synchronously. */
+function readSyncAt(diskPath: string, offset: number, want: number): Buffer {
   const fd = openSync(diskPath, 'r');
   try {
     const buf = Buffer.alloc(want);
     let n = 0;
-    for (let got; n < want && (got = readSync(fd, buf, n, want - n, n)) > 0; ) n += got;
+    for (let got; n < want && (got = readSync(fd, buf, n, want - n, offset + n)) > 0; ) n += got;
     return buf.subarray(0, n);
   } finally {
     closeSync(fd);
@@ -190,7 +199,7 @@ export class DirectorySource implements Source {
     return new DirectorySource(root, name);
   }
 
-  async walk(handlers: WalkHandlers, { signal, limits, prune }: WalkOptions): Promise<void> {
+  async walk(handlers: WalkHandlers, { signal, limits, prune, mayList }: WalkOptions): Promise<void> {
     const root = this.root;
     const view: FileView = {
       async readFile(path) {
@@ -202,16 +211,27 @@ export class DirectorySource implements Source {
     let entries = 0;
     let bytes = 0;
     const pool = new FilePool(FILES_IN_FLIGHT, BYTES_IN_FLIGHT);
+    // Directories are listed ahead only when the walk can tell which it will enter.
+    const lister = new DirLister();
+    const listAhead = !prune || mayList !== undefined;
     const visit = async (dirPath: string): Promise<void> => {
       signal?.throwIfAborted();
       let dirents;
       try {
-        dirents = readdirSync(join(root, dirPath), { withFileTypes: true });
+        dirents = await lister.list(join(root, dirPath));
       } catch (err) {
         handlers.warn({ path: dirPath || '/', reason: `cannot list directory: ${describeError(err)}` });
         return;
       }
       dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      if (listAhead) {
+        const next: string[] = [];
+        for (const d of dirents) {
+          const path = `${dirPath}/${d.name}`;
+          if (d.isDirectory() && !SKIPPED_DIRS.has(path) && (mayList?.(path) ?? true)) next.push(join(root, path));
+        }
+        lister.ahead(next);
+      }
       for (const d of dirents) {
         if (++entries > limits.maxEntries) {
           throw new LimitExceededError('maxEntries', `${this.target.name}: more than ${limits.maxEntries} entries (limit maxEntries)`);
@@ -254,6 +274,8 @@ export class DirectorySource implements Source {
       // Let the files in flight finish before the error ends the walk; theirs is the lesser news.
       await pool.drain().catch(() => undefined);
       throw err;
+    } finally {
+      lister.close();
     }
     await pool.drain();
   }
