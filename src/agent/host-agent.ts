@@ -70,6 +70,7 @@ export async function collectHost(opts: Pick<HostReportOptions, 'root' | 'name' 
     signal: opts.signal,
     limits: opts.limits,
     prune: (path, isDir) => scope.prune(path, isDir),
+    mayList: (path) => scope.mayList(path),
     ...(onProgress ? { onProgress: (bytes: number) => onProgress(bytes, scope) } : {}),
   });
   const os = scanned.os && resolve(opts.root) === '/' ? { ...scanned.os, runningKernel: release() } : scanned.os;

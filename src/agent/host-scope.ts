@@ -61,6 +61,8 @@ export interface LeftOut {
 /** The scope of one walk: the prune function to hand the walk, and what it saw. */
 export interface HostScope {
   prune(path: string, isDir: boolean): boolean;
+  /** False for a directory `prune` will leave out; unlike `prune` it counts and records nothing. */
+  mayList(path: string): boolean;
   /** Directories admitted so far. */
   readonly directories: number;
   /** The directory the walk entered last. */
@@ -108,6 +110,9 @@ export function hostScope(opts: HostScopeOptions): HostScope {
       directories++;
       currentDir = path;
       return false;
+    },
+    mayList(path) {
+      return !skipMounts.has(path) && excludedBy(path) === undefined;
     },
     get directories() {
       return directories;

@@ -22,6 +22,8 @@ export interface BuildOptions {
   onProgress?(bytesRead: number, totalBytes?: number): void;
   /** Parts of the view to leave out (see {@link WalkOptions.prune}). */
   prune?: WalkOptions['prune'];
+  /** Directories `prune` will enter, asked ahead (see {@link WalkOptions.mayList}). */
+  mayList?: WalkOptions['mayList'];
 }
 
 /** A package as found, before the builder completes it. */
@@ -33,6 +35,14 @@ interface Found {
 }
 
 const OS_FILE_LIMIT = 64 * 1024;
+
+/** What one file handed over by the walk yielded, kept until its turn to be committed. */
+interface FileResult {
+  found: Found[];
+  warnings: ScanWarning[];
+  partial: boolean;
+  osFile?: { path: string; data: Buffer };
+}
 
 /** `id@version`, as stored with what an extractor found. */
 export function extractorRef(e: Pick<Extractor, 'id' | 'version'>): string {
@@ -61,11 +71,43 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
   const osFiles = new Map<string, Buffer>();
   const found: Found[] = [];
 
-  const wantedBeyondLimit = (path: string, size: number, mode?: number): boolean => extractors.some((e) => e.seeksLargeFiles === true && e.fileRequired(path, size, mode));
+  const wantedBy = (e: Extractor, path: string, size: number, mode?: number): boolean => e.fileRequired(path, size, mode) || (e.auxiliaryFile?.(path, size) ?? false);
+  // Extractors that answer from the path alone are asked with size 0; the others (programs'
+  // extractors) say whether some size or mode could make them want the path. A path that only
+  // the latter may want is remembered, so that `wanted`, asked next with its size, asks only them.
+  const pathOnly = extractors.filter((e) => !e.mayRequire);
+  const sizeDependent = extractors.filter((e) => e.mayRequire);
+  let onlySizeDependent: string | undefined;
+  const mayWant = (path: string): boolean => {
+    if (osFileRequired(path) || pathOnly.some((e) => wantedBy(e, path, 0))) return true;
+    if (!sizeDependent.some((e) => e.mayRequire!(path))) return false;
+    onlySizeDependent = path;
+    return true;
+  };
   const wanted = (path: string, size: number, mode?: number): boolean =>
-    osFileRequired(path) || extractors.some((e) => e.fileRequired(path, size, mode) || (e.auxiliaryFile?.(path, size) ?? false));
+    path === onlySizeDependent ? sizeDependent.some((e) => wantedBy(e, path, size, mode)) : osFileRequired(path) || extractors.some((e) => wantedBy(e, path, size, mode));
+  const wantedBeyondLimit = (path: string, size: number, mode?: number): boolean => extractors.some((e) => e.seeksLargeFiles === true && e.fileRequired(path, size, mode));
 
-  const runOne = async (e: Extractor, file: FileRef, history: readonly FileVersion[], view: FileView): Promise<void> => {
+  // A source may hand over the next files before one is done; each file's findings, warnings
+  // and OS file are kept apart and committed in the order the files were handed over, and the
+  // source's own warnings wait for the files before them, so the result does not depend on
+  // which read finished first.
+  let committed: Promise<void> = Promise.resolve();
+  const inTurn = (work: Promise<FileResult>): Promise<void> => {
+    // A file that fails before its turn is not an unhandled rejection: its turn reports it.
+    work.catch(() => undefined);
+    const turn = committed.then(() => work).then((r) => {
+      for (const f of r.found) found.push(f);
+      for (const w of r.warnings) warnings.push(w);
+      if (r.partial) partial = true;
+      if (r.osFile) osFiles.set(r.osFile.path, r.osFile.data);
+    });
+    committed = turn.catch(() => undefined);
+    return turn;
+  };
+
+  const runOne = async (e: Extractor, file: FileRef, history: readonly FileVersion[], view: FileView, out: FileResult): Promise<void> => {
+    const { found, warnings } = out;
     const ref = extractorRef(e);
     const ctx = {
       signal,
@@ -78,7 +120,7 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
     } catch (err) {
       if (signal?.aborted) throw err;
       warnings.push({ extractor: ref, path: file.path, reason: describeError(err) });
-      partial = true;
+      out.partial = true;
       return;
     }
     // Attribute each package to the lowest layer from which it stayed in the file unbroken.
@@ -105,28 +147,35 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
     for (const pkg of pkgs) found.push({ pkg, extractor: e, location: file.path, layer: history.length > 0 ? layerOf.get(identity(pkg)) : file.layer });
   };
 
+  const extractFile = async (file: FileRef, history: readonly FileVersion[], view: FileView): Promise<FileResult> => {
+    signal?.throwIfAborted();
+    const out: FileResult = { found: [], warnings: [], partial: false };
+    if (osFileRequired(file.path) && file.size <= OS_FILE_LIMIT) out.osFile = { path: file.path, data: await file.read() };
+    const oversize = file.size > limits.maxFileBytes;
+    for (const e of extractors) {
+      if (!e.fileRequired(file.path, file.size, file.mode)) continue;
+      if (oversize && !e.seeksLargeFiles) {
+        out.warnings.push({ extractor: extractorRef(e), path: file.path, reason: `not read: file is ${file.size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)` });
+        continue;
+      }
+      await runOne(e, file, history, view, out);
+    }
+    return out;
+  };
+
   await source.walk(
     {
       wanted,
+      mayWant,
       wantedBeyondLimit,
-      warn: (w) => warnings.push(w),
+      warn: (w) => void inTurn(Promise.resolve({ found: [], warnings: [w], partial: false })),
       progress: opts.onProgress ? (n) => opts.onProgress!(n, source.totalBytes) : undefined,
-      async file(file, history, view) {
-        signal?.throwIfAborted();
-        if (osFileRequired(file.path) && file.size <= OS_FILE_LIMIT) osFiles.set(file.path, await file.read());
-        const oversize = file.size > limits.maxFileBytes;
-        for (const e of extractors) {
-          if (!e.fileRequired(file.path, file.size, file.mode)) continue;
-          if (oversize && !e.seeksLargeFiles) {
-            warnings.push({ extractor: extractorRef(e), path: file.path, reason: `not read: file is ${file.size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)` });
-            continue;
-          }
-          await runOne(e, file, history, view);
-        }
-      },
+      file: (file, history, view) => inTurn(extractFile(file, history, view)),
     },
-    { signal, limits, ...(opts.prune ? { prune: opts.prune } : {}) },
+    { signal, limits, ...(opts.prune ? { prune: opts.prune } : {}), ...(opts.mayList ? { mayList: opts.mayList } : {}) },
   );
+  // Warnings the source gave after its last file.
+  await committed;
 
   // A project directory or a lockfile has no operating system to find: no warning unless it holds OS packages.
   const osExpected = source.target.type !== 'dir' && source.target.type !== 'file';

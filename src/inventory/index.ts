@@ -37,6 +37,8 @@ export interface ScanOptions {
    * file before it is read.
    */
   prune?(path: string, isDir: boolean): boolean;
+  /** False for a directory `prune` will leave out, asked without entering it, so a walk may list ahead. */
+  mayList?(path: string): boolean;
   /**
    * Called after the inventory, before the connection closes, when the target is a live host
    * (ssh:): reads what else is wanted from it over the same session (its network report).
@@ -72,6 +74,7 @@ export async function scanTarget(ref: string, options: ScanOptions = {}): Promis
       signal: options.signal,
       onProgress: options.onProgress,
       ...(options.prune ? { prune: options.prune } : {}),
+      ...(options.mayList ? { mayList: options.mayList } : {}),
     });
     inventory.warnings.unshift(...openWarnings);
     if (options.withHost && source.hostReader) await options.withHost(source.hostReader());

@@ -163,6 +163,13 @@ export interface Extractor {
   /** True when the file at this path is one this extractor reads. */
   fileRequired(path: string, size: number, mode?: number): boolean;
   /**
+   * False when no size or mode could make this extractor want the path (as input or as an
+   * auxiliary file), so a walk need not stat the file to ask. Required of extractors whose
+   * answers depend on size or mode; without it `fileRequired` and `auxiliaryFile` must answer
+   * from the path alone (the registry test checks this), and are asked with size 0.
+   */
+  mayRequire?(path: string): boolean;
+  /**
    * True when the extractor finds what it needs in files over the scan's `maxFileBytes` by
    * seeking ({@link FileRef.readAt}) instead of reading them whole.
    */

@@ -26,13 +26,20 @@ export interface WalkHandlers {
   /** True when some extractor reads this file (as its input or as an auxiliary file); `mode` is `st_mode` when the source knows it. */
   wanted(path: string, size: number, mode?: number): boolean;
   /**
+   * False when {@link wanted} is false for this path whatever its size and mode, so a source
+   * may skip the stat that would tell them.
+   */
+  mayWant?(path: string): boolean;
+  /**
    * True when an extractor reads this file by seeking even though it is over `maxFileBytes`
    * (see {@link FileRef.readAt}); sources that can seek hand such files over, others warn.
    */
   wantedBeyondLimit?(path: string, size: number, mode?: number): boolean;
   /**
    * One wanted regular file of the final view. `history` holds earlier versions of the same
-   * path from lower layers (oldest first) when the file changed between layers.
+   * path from lower layers (oldest first) when the file changed between layers. A source may
+   * call it again before an earlier call settles (to read a few files at once); the handler
+   * keeps what it finds in call order, and orders {@link warn}s after the files before them.
    */
   file(file: FileRef, history: readonly FileVersion[], view: FileView): Promise<void>;
   /** A non-fatal problem with the target. */
@@ -51,6 +58,12 @@ export interface WalkOptions {
    * holds). Sources of a live filesystem (directories) honour it; others may not.
    */
   prune?(path: string, isDir: boolean): boolean;
+  /**
+   * False for a directory {@link prune} will leave out, asked without counting it as entered:
+   * lets a source list directories ahead of the walk. Without it a source that is given
+   * `prune` lists a directory only when the walk enters it.
+   */
+  mayList?(path: string): boolean;
 }
 
 /** A filesystem view of one target: a directory, an image, a single file. */

@@ -95,6 +95,14 @@ describe('host scope', () => {
     ]);
   });
 
+  it('tells ahead which directories it will leave out, without counting or recording them', () => {
+    const scope = hostScope({ root: '/', mountTable: parseMountInfo(MOUNTINFO) });
+    const dirs = ['/home', '/var', '/mnt/data', '/mnt/my share', '/tmp', '/usr/lib', '/srv/app/.git'];
+    expect(dirs.filter((d) => !scope.mayList(d))).toEqual(['/home', '/mnt/my share', '/tmp', '/srv/app/.git']);
+    expect([scope.directories, scope.leftOut]).toEqual([0, []]);
+    expect(dirs.filter((d) => scope.prune(d, true))).toEqual(dirs.filter((d) => !scope.mayList(d)));
+  });
+
   it('has no default exclude where software is installed', () => {
     const scope = hostScope(noMounts);
     const installed = ['/usr/lib/node_modules', '/usr/local/lib/python3.11/site-packages', '/opt/app/node_modules', '/srv/shop', '/home/ana/.local/lib', '/root/.nvm', '/var/lib/dpkg', '/snap'];

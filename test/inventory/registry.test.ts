@@ -26,6 +26,26 @@ describe('extractor registry', () => {
     if (e.auxiliaryFile) expect(typeof e.auxiliaryFile('/nothing', 0)).toBe('boolean');
   });
 
+  // Paths each extractor family wants, and some no one does: a walk skips the stat of a file
+  // that `mayRequire` (or, without it, `fileRequired` at size 0) refuses, so an extractor whose
+  // answer depends on size or mode must say so through `mayRequire`.
+  const samplePaths = [
+    '/var/lib/dpkg/status', '/var/lib/dpkg/info/bash.list', '/lib/apk/db/installed', '/var/lib/rpm/rpmdb.sqlite',
+    '/srv/app/node_modules/left-pad/package.json', '/srv/app/package-lock.json', '/srv/app/yarn.lock', '/srv/app/pnpm-lock.yaml',
+    '/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA', '/srv/app/requirements.txt', '/srv/app/poetry.lock',
+    '/srv/app/go.mod', '/srv/app/go.sum', '/usr/local/bin/kubectl', '/usr/bin/rg', '/opt/app/server', '/opt/app/run.exe',
+    '/srv/app/lib/app.jar', '/srv/app/pom.xml', '/srv/app/Cargo.lock', '/srv/app/Gemfile.lock', '/srv/app/composer.lock',
+    '/usr/share/doc/bash/README', '/usr/share/man/man1/ls.1.gz', '/srv/app/src/index.ts', '/srv/app/data.bin',
+  ]; // prettier-ignore
+
+  it.each(extractors.map((e): [string, Extractor] => [e.id, e]))('%s may be asked for a path before the stat', (_id, e) => {
+    for (const path of samplePaths) {
+      const wanted = [0, 1, 600 * 1024, 2 ** 30].some((size) => [undefined, 0o644, 0o755].some((mode) => e.fileRequired(path, size, mode) || (e.auxiliaryFile?.(path, size) ?? false)));
+      const asked = e.mayRequire ? e.mayRequire(path) : e.fileRequired(path, 0) || (e.auxiliaryFile?.(path, 0) ?? false);
+      if (wanted) expect(asked, `${path} is wanted at some size or mode`).toBe(true);
+    }
+  });
+
   it('lists the OS package databases first', () => {
     expect(extractors.slice(0, 3).map((e) => e.id)).toEqual(['os/dpkg-status', 'os/apk-installed', 'os/rpm-db']);
   });

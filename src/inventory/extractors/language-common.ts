@@ -193,11 +193,16 @@ const PROGRAM_DIRS = /(?:^|\/)(?:s?bin|libexec)\//;
  * `maxFileBytes` is skipped by the walk with a warning, never silently.
  */
 export function mayBeProgram(path: string, size: number, mode?: number): boolean {
-  if (size < 512 * 1024 || NOT_PROGRAM_DIRS.test(path)) return false;
+  if (size < 512 * 1024 || !mayBeProgramPath(path)) return false;
   if (mode !== undefined && (mode & 0o111) !== 0) return true;
   if (PROGRAM_DIRS.test(path)) return true;
   const name = baseName(path);
   return !name.includes('.') || name.endsWith('.exe');
+}
+
+/** False for paths {@link mayBeProgram} refuses whatever the size and mode: a walk need not stat them. */
+export function mayBeProgramPath(path: string): boolean {
+  return !NOT_PROGRAM_DIRS.test(path);
 }
 
 /** The first `n` bytes of a file (fewer when it is shorter), without reading the rest. */

@@ -3,11 +3,13 @@
  * (so loops cannot trap the walk). Symlinks that extractors ask for are resolved inside the
  * directory as if it were `/`, never outside it.
  */
-import { closeSync, createReadStream, lstatSync, openSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, createReadStream, lstatSync, openSync, readSync } from 'node:fs';
 import { open, readlink, stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import { TargetError, describeError } from '../errors.js';
+import { FilePool } from '../file-pool.js';
+import { DirLister } from './dir-lister.js';
 import { LimitExceededError } from '../limits.js';
 import type { FileRef, TargetInfo } from '../types.js';
 import type { FileView, Source, WalkHandlers, WalkOptions } from '../walk.js';
@@ -22,6 +24,13 @@ const MAX_SYMLINK_HOPS = 40;
 const ENTRIES_PER_YIELD = 256;
 /** Files below this size are read synchronously; larger ones (binaries, archives) are not. */
 const SYNC_READ_BYTES = 1024 * 1024;
+/**
+ * Files read and extracted at once while the walk goes on (see FilePool), and the bytes they
+ * may add up to: enough to overlap a program's seeks and an archive's reads with the listing,
+ * few enough to keep memory near that of reading one file at a time.
+ */
+const FILES_IN_FLIGHT = 4;
+const BYTES_IN_FLIGHT = 8 * 1024 * 1024;
 /** Pseudo-filesystems of a live root: nothing installed lives there, and /proc never ends. */
 export const SKIPPED_DIRS = new Set(['/proc', '/sys', '/dev']);
 
@@ -121,6 +130,9 @@ export function diskRef(path: string, diskPath: string, size: number, limit: num
     },
     stream: () => createReadStream(diskPath, { end: Math.max(0, Math.min(size, limit) - 1) }),
     async readAt(offset, length) {
+      // A program's header, section table and notes are a few small reads each: synchronous
+      // reads spare each of them three thread-pool round trips (see ENTRIES_PER_YIELD).
+      if (length < SYNC_READ_BYTES) return readSyncAt(diskPath, offset, Math.max(0, Math.min(length, size - offset)));
       const handle = await open(diskPath, 'r');
       try {
         const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
@@ -135,11 +147,16 @@ export function diskRef(path: string, diskPath: string, size: number, limit: num
 
 /** Up to `want` bytes of a small file, read synchronously (see ENTRIES_PER_YIELD). */
 function readSyncBounded(diskPath: string, want: number): Buffer {
+  return readSyncAt(diskPath, 0, want);
+}
+
+/** Up to `want` bytes at `offset`, read synchronously. */
+function readSyncAt(diskPath: string, offset: number, want: number): Buffer {
   const fd = openSync(diskPath, 'r');
   try {
     const buf = Buffer.alloc(want);
     let n = 0;
-    for (let got; n < want && (got = readSync(fd, buf, n, want - n, n)) > 0; ) n += got;
+    for (let got; n < want && (got = readSync(fd, buf, n, want - n, offset + n)) > 0; ) n += got;
     return buf.subarray(0, n);
   } finally {
     closeSync(fd);
@@ -182,7 +199,7 @@ export class DirectorySource implements Source {
     return new DirectorySource(root, name);
   }
 
-  async walk(handlers: WalkHandlers, { signal, limits, prune }: WalkOptions): Promise<void> {
+  async walk(handlers: WalkHandlers, { signal, limits, prune, mayList }: WalkOptions): Promise<void> {
     const root = this.root;
     const view: FileView = {
       async readFile(path) {
@@ -193,16 +210,28 @@ export class DirectorySource implements Source {
     };
     let entries = 0;
     let bytes = 0;
+    const pool = new FilePool(FILES_IN_FLIGHT, BYTES_IN_FLIGHT);
+    // Directories are listed ahead only when the walk can tell which it will enter.
+    const lister = new DirLister();
+    const listAhead = !prune || mayList !== undefined;
     const visit = async (dirPath: string): Promise<void> => {
       signal?.throwIfAborted();
       let dirents;
       try {
-        dirents = readdirSync(join(root, dirPath), { withFileTypes: true });
+        dirents = await lister.list(join(root, dirPath));
       } catch (err) {
         handlers.warn({ path: dirPath || '/', reason: `cannot list directory: ${describeError(err)}` });
         return;
       }
       dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      if (listAhead) {
+        const next: string[] = [];
+        for (const d of dirents) {
+          const path = `${dirPath}/${d.name}`;
+          if (d.isDirectory() && !SKIPPED_DIRS.has(path) && (mayList?.(path) ?? true)) next.push(join(root, path));
+        }
+        lister.ahead(next);
+      }
       for (const d of dirents) {
         if (++entries > limits.maxEntries) {
           throw new LimitExceededError('maxEntries', `${this.target.name}: more than ${limits.maxEntries} entries (limit maxEntries)`);
@@ -212,6 +241,8 @@ export class DirectorySource implements Source {
         if (d.isDirectory()) {
           if (!SKIPPED_DIRS.has(path) && !prune?.(path, true)) await visit(path);
         } else if (d.isFile()) {
+          // Most files are wanted by no extractor whatever their size: no stat for them.
+          if (handlers.mayWant && !handlers.mayWant(path)) continue;
           let size;
           let mode;
           try {
@@ -227,7 +258,8 @@ export class DirectorySource implements Source {
           }
           bytes += size;
           handlers.progress?.(bytes);
-          await handlers.file(diskRef(path, join(root, path), size, limits.maxFileBytes, mode), [], view);
+          const ref = diskRef(path, join(root, path), size, limits.maxFileBytes, mode);
+          await pool.add(size, () => handlers.file(ref, [], view));
         } else if (d.isSymbolicLink()) {
           if (!handlers.wanted(path, 0) || prune?.(path, false)) continue;
           await followLink(root, path, localFs, handlers, view, (r) => diskRef(path, r.diskPath, r.size, limits.maxFileBytes));
@@ -236,7 +268,16 @@ export class DirectorySource implements Source {
         }
       }
     };
-    await visit('');
+    try {
+      await visit('');
+    } catch (err) {
+      // Let the files in flight finish before the error ends the walk; theirs is the lesser news.
+      await pool.drain().catch(() => undefined);
+      throw err;
+    } finally {
+      lister.close();
+    }
+    await pool.drain();
   }
 
   async close(): Promise<void> {}

@@ -9,7 +9,7 @@
  * through ELF section headers (ELF only).
  */
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
-import { ExtractError, executableFormat, mayBeProgram, peek } from '../language-common.js';
+import { ExtractError, executableFormat, mayBeProgram, mayBeProgramPath, peek } from '../language-common.js';
 import { findElfSection, readElf, type ElfFile } from '../elf.js';
 import { goPackage, stdlibVersion } from './golang.js';
 
@@ -164,6 +164,7 @@ export const goBinary = {
   fileRequired(path: string, size: number, mode?: number): boolean {
     return mayBeProgram(path, size, mode);
   },
+  mayRequire: mayBeProgramPath,
   seeksLargeFiles: true,
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
     const large = file.size > MAX_BINARY_BYTES;

@@ -8,7 +8,7 @@ import { inflateSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
 import { elfSectionData, findElfSection, readElf } from '../elf.js';
-import { ExtractError, mayBeProgram, peek } from '../language-common.js';
+import { ExtractError, mayBeProgram, mayBeProgramPath, peek } from '../language-common.js';
 import { cargoPackage } from './crate.js';
 
 const MAX_BINARY_BYTES = 256 * 1024 * 1024;
@@ -36,6 +36,7 @@ export const cargoAuditable = {
   fileRequired(path: string, size: number, mode?: number): boolean {
     return mayBeProgram(path, size, mode);
   },
+  mayRequire: mayBeProgramPath,
   async extract(file: FileRef, _ctx: ExtractContext): Promise<FoundPackage[]> {
     if (file.size > MAX_BINARY_BYTES) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
     // Seek to the section where the source allows it: most programs have none, and reading
