@@ -89,10 +89,12 @@ const MAX_STDERR = 4096;
 /**
  * A Duplex that pipes compressed bytes through `command` (e.g. `igzip -dc`) and yields what it
  * writes. The end of the output waits for the tool's exit status, so a layer that is corrupt
- * past the last tar entry still fails the read with the tool's own message.
+ * past the last tar entry still fails the read with the tool's own message. Given a file
+ * descriptor, the tool reads the file itself (its standard input is the file) and nothing is
+ * written to the Duplex: no compressed byte then passes through Node.
  */
 export class ChildInflate extends Duplex {
-  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   private stderr = '';
   private exited = false;
 
@@ -100,12 +102,15 @@ export class ChildInflate extends Duplex {
     /** The tool's name, for messages. */
     readonly tool: string,
     args: readonly string[],
+    /** A file descriptor to read from, positioned at the start of the compressed bytes; else a pipe written through the Duplex. */
+    input: 'pipe' | number = 'pipe',
   ) {
     super();
-    this.child = spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(tool, args, { stdio: [input, 'pipe', 'pipe'] }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
     const { stdin, stdout, stderr } = this.child;
     // A tool that exits early on bad input closes its input: the exit status says why, not EPIPE.
-    stdin.on('error', () => undefined);
+    stdin?.on('error', () => undefined);
+    if (!stdin) this.end();
     stdout.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) stdout.pause();
     });
@@ -126,17 +131,18 @@ export class ChildInflate extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.exited || this.child.stdin.destroyed) {
+    const stdin = this.child.stdin;
+    if (this.exited || !stdin || stdin.destroyed) {
       // The tool is gone (it rejected the input); its exit status reports it.
       cb();
       return;
     }
-    if (this.child.stdin.write(chunk)) cb();
-    else this.child.stdin.once('drain', () => cb());
+    if (stdin.write(chunk)) cb();
+    else stdin.once('drain', () => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    this.child.stdin.end();
+    this.child.stdin?.end();
     cb();
   }
 
@@ -150,10 +156,18 @@ export class ChildInflate extends Duplex {
   }
 }
 
-/** A child-process inflater for `compression`, or undefined when the built-in one is chosen. */
-export function toolInflater(compression: 'gzip' | 'zstd'): ChildInflate | undefined {
+/** The tool chosen for `compression`, or undefined when the built-in inflater is. */
+export function chosenTool(compression: 'gzip' | 'zstd'): Exclude<GzipInflater | ZstdInflater, 'builtin'> | undefined {
   const chosenTools = inflaters();
   const tool = compression === 'gzip' ? chosenTools.gzip : chosenTools.zstd;
-  if (tool === 'builtin') return undefined;
-  return new ChildInflate(tool, ['-dc']);
+  return tool === 'builtin' ? undefined : tool;
+}
+
+/**
+ * A child-process inflater for `compression` (reading `input`, a file descriptor, or what is
+ * written to it), or undefined when the built-in one is chosen.
+ */
+export function toolInflater(compression: 'gzip' | 'zstd', input: 'pipe' | number = 'pipe'): ChildInflate | undefined {
+  const tool = chosenTool(compression);
+  return tool ? new ChildInflate(tool, ['-dc'], input) : undefined;
 }

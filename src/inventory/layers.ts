@@ -4,15 +4,16 @@
  * an extractor asked for. Nothing is written to disk, so no name in a layer can reach outside
  * Vigil's memory, whatever it says.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { type Duplex, PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
-import tar, { type Header } from 'tar-stream';
 import { LimitExceededError, type ScanLimits } from './limits.js';
 import { TargetError, describeError } from './errors.js';
-import { toolInflater } from './inflate.js';
+import { chosenTool, toolInflater } from './inflate.js';
 import { baseName, cleanEntryPath, parentPath, resolveLinkTarget } from './paths.js';
+import { TarReader, type EntrySink, type TarHeader } from './tar-reader.js';
 import type { FileRef } from './types.js';
 import type { FileVersion, FileView, WalkHandlers, WalkOptions } from './walk.js';
 
@@ -24,15 +25,20 @@ export interface LayerBlob {
   size?: number;
   /** Opens the stored bytes; the stream errors if they do not match their digest. */
   open(): Promise<Readable>;
+  /** Opens a blob stored whole in a local file, so that an inflater tool can read it itself. */
+  openFile?(): Promise<LocalBlob>;
 }
 
-/** A tar entry as tar-stream yields it (a streamx Readable). */
-interface Entry extends AsyncIterable<Buffer> {
-  header: Header;
-  destroy(err?: Error): void;
-  resume(): unknown;
-  once(event: 'end', fn: () => void): unknown;
-  once(event: 'error', fn: (err: Error) => void): unknown;
+/**
+ * A layer blob in a local file. An inflater tool reads the file itself (no compressed byte
+ * passes through Node), so the digest is checked apart, by reading the file again in Node:
+ * the layer counts as read only once both the tool and that check have succeeded.
+ */
+export interface LocalBlob {
+  /** The open file; read by position only, so a tool given its descriptor reads from the start. */
+  file: FileHandle;
+  /** Resolves when the file matches the blob's digest (and size); rejects naming the blob otherwise. */
+  verify(onBytes?: (n: number) => void, signal?: AbortSignal): Promise<void>;
 }
 
 type NodeKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -348,14 +354,7 @@ export async function walkLayers(layers: readonly LayerBlob[], handlers: WalkHan
   const ahead = Math.max(1, availableParallelism());
   const started: Promise<InflatingLayer>[] = [];
   const start = (index: number): void => {
-    const layer = layers[index];
-    const label = layerLabel(index, layer);
-    const inflating = layer.open().then((raw) =>
-      inflateLayer(raw, label, state).catch((err: unknown) => {
-        raw.destroy();
-        throw err;
-      }),
-    );
+    const inflating = startLayer(layers[index], layerLabel(index, layers[index]), state);
     // Handled when its turn comes (or dropped when an earlier layer fails).
     inflating.catch(() => undefined);
     started[index] = inflating;
@@ -393,40 +392,115 @@ export const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
 /** A layer being inflated (perhaps ahead of its turn): its stream of tar bytes and the first error. */
 interface InflatingLayer {
-  raw: Readable;
+  /** The streams from the stored bytes to {@link tar}, to stop them all. */
   chain: Readable[];
   /** The decompressed tar stream, budgeted and buffered up to {@link READ_AHEAD_BYTES}. */
   tar: Readable;
+  /** The digest check of a blob a tool reads by itself (see {@link LocalBlob}). */
+  verified?: Promise<void>;
+  /** Stops the digest check and closes the file. */
+  stopVerify?: () => void;
   failure?: unknown;
-  onFailure?: (err: Error) => void;
+  onFailure?: (err: unknown) => void;
 }
 
 function stopLayer(layer: InflatingLayer): void {
   for (const s of layer.chain) s.destroy();
-  layer.raw.destroy();
+  layer.stopVerify?.();
 }
 
 /**
- * Starts inflating a layer: sniffs its compression, then pipes it through the chosen inflater
- * (a child process or Node's own, see inflate.ts) and the shared byte budget into a bounded
- * buffer, which fills while earlier layers are applied.
+ * The error to report for a failed layer: a digest mismatch when the blob's check finds one
+ * (corrupt bytes are then the symptom, not the cause), else `err`.
  */
-async function inflateLayer(raw: Readable, label: string, state: ReadState): Promise<InflatingLayer> {
+async function blame(layer: InflatingLayer, err: unknown, signal?: AbortSignal): Promise<unknown> {
+  if (!layer.verified || signal?.aborted) return err;
+  return (await layer.verified.then(() => undefined, (problem: unknown) => problem)) ?? err;
+}
+
+/** Starts inflating a layer, from its local file when a tool can read that itself, else from its stream. */
+async function startLayer(blob: LayerBlob, label: string, state: ReadState): Promise<InflatingLayer> {
+  if (blob.openFile) {
+    const local = await blob.openFile();
+    const layer = await inflateFile(local, label, state).catch(async (err: unknown) => {
+      await local.file.close();
+      throw err;
+    });
+    if (layer) return layer;
+    await local.file.close();
+  }
+  const raw = await blob.open();
+  return inflateStream(raw, label, state).catch((err: unknown) => {
+    raw.destroy();
+    throw err;
+  });
+}
+
+/** Refuses a zstd frame whose window would take more memory than allowed. */
+function checkZstdWindow(head: Buffer, label: string): void {
+  const frameMemory = zstdFrameMemory(head);
+  if (frameMemory !== undefined && frameMemory > MAX_ZSTD_WINDOW) {
+    throw new TargetError(label, `zstd frame asks for a ${frameMemory}-byte window, more than the ${MAX_ZSTD_WINDOW} bytes allowed (a memory bomb or a --long=31 layer)`);
+  }
+}
+
+/**
+ * Starts an inflater tool reading a local blob file itself, with the digest checked beside it;
+ * undefined when the blob is not compressed or no tool is chosen for its compression.
+ */
+async function inflateFile(local: LocalBlob, label: string, state: ReadState): Promise<InflatingLayer | undefined> {
+  const head = Buffer.alloc(18);
+  const { bytesRead } = await local.file.read(head, 0, head.length, 0);
+  const compression = detectCompression(head.subarray(0, bytesRead));
+  if (compression === 'none' || !chosenTool(compression)) return undefined;
+  if (compression === 'zstd') checkZstdWindow(head.subarray(0, bytesRead), label);
+  const tool = toolInflater(compression, local.file.fd)!;
+  const stop = new AbortController();
+  const verified = local.verify(state.onBytes, stop.signal);
+  const closed = verified.then(
+    () => local.file.close(),
+    () => local.file.close(),
+  );
+  closed.catch(() => undefined);
+  const layer = budgeted([tool], { name: tool.tool, stream: tool }, compression, label, state);
+  layer.verified = verified;
+  layer.stopVerify = () => stop.abort();
+  verified.catch((err: unknown) => {
+    if (stop.signal.aborted) return;
+    // A digest mismatch stops the layer at once, and is what it reports.
+    layer.failure = err;
+    layer.onFailure?.(err);
+  });
+  return layer;
+}
+
+/**
+ * Starts inflating a layer stream: sniffs its compression, then pipes it through the chosen
+ * inflater (a child process or Node's own, see inflate.ts) and the shared byte budget into a
+ * bounded buffer, which fills while earlier layers are applied.
+ */
+async function inflateStream(raw: Readable, label: string, state: ReadState): Promise<InflatingLayer> {
   const { head, stream: all } = await sniff(raw, 18);
   all.on('data', (c: Buffer) => state.onBytes(c.length));
   const compression = detectCompression(head);
-  const frameMemory = compression === 'zstd' ? zstdFrameMemory(head) : undefined;
-  if (frameMemory !== undefined && frameMemory > MAX_ZSTD_WINDOW) {
-    raw.destroy();
-    throw new TargetError(label, `zstd frame asks for a ${frameMemory}-byte window, more than the ${MAX_ZSTD_WINDOW} bytes allowed (a memory bomb or a --long=31 layer)`);
-  }
-  const chain: Readable[] = [all];
+  if (compression === 'zstd') checkZstdWindow(head, label);
   const inflater = compression === 'none' ? undefined : newInflater(compression);
-  if (inflater) chain.push(inflater.stream);
-  chain.push(new ByteBudget(state.budget, label));
-  chain.push(new PassThrough({ highWaterMark: READ_AHEAD_BYTES }));
-  const layer: InflatingLayer = { raw, chain, tar: chain[chain.length - 1] };
-  for (const s of chain) {
+  const layer = budgeted(inflater ? [all, inflater.stream] : [all], inflater, compression, label, state);
+  if (raw !== all) layer.chain.push(raw);
+  return layer;
+}
+
+/** Pipes the chain through the byte budget into the read-ahead buffer, recording the first error. */
+function budgeted(
+  chain: Readable[],
+  inflater: { stream: Readable; name: string } | undefined,
+  compression: string,
+  label: string,
+  state: ReadState,
+): InflatingLayer {
+  const streams = [...chain, new ByteBudget(state.budget, label), new PassThrough({ highWaterMark: READ_AHEAD_BYTES })];
+  const layer: InflatingLayer = { chain: streams, tar: streams[streams.length - 1] };
+  for (const s of streams) {
     s.on('error', (cause: Error) => {
       // Whichever inflater ran, a corrupt stream reads the same, with the inflater's own words after.
       const err = inflater && s === inflater.stream ? new Error(`${compression} data corrupt or truncated (${inflater.name}: ${cause.message})`, { cause }) : cause;
@@ -434,8 +508,8 @@ async function inflateLayer(raw: Readable, label: string, state: ReadState): Pro
       layer.onFailure?.(err);
     });
   }
-  let tail: Readable = chain[0];
-  for (const s of chain.slice(1)) tail = tail.pipe(s as Transform);
+  let tail: Readable = streams[0];
+  for (const s of streams.slice(1)) tail = tail.pipe(s as Transform);
   return layer;
 }
 
@@ -446,72 +520,75 @@ function newInflater(compression: 'gzip' | 'zstd'): { stream: Transform | Duplex
   return compression === 'gzip' ? { stream: createGunzip({ chunkSize: 256 * 1024 }), name: 'zlib' } : { stream: new ZstdDecompress(), name: 'fzstd' };
 }
 
-/** Applies an inflating layer's entries to the tree, in tar order. */
+/** Applies an inflating layer's entries to the tree, in tar order, as its bytes arrive. */
 async function applyLayer(layer: InflatingLayer, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
   if (layer.failure) {
     stopLayer(layer);
-    throw layer.failure;
+    throw await blame(layer, layer.failure, state.signal);
   }
-  const extract = tar.extract();
-  layer.onFailure = (err) => extract.destroy(err);
-  layer.tar.pipe(extract as unknown as NodeJS.WritableStream);
-  try {
-    for await (const entry of extract as unknown as AsyncIterable<Entry>) {
-      state.signal?.throwIfAborted();
-      if (++state.entries.count > state.limits.maxEntries) {
-        throw new LimitExceededError('maxEntries', `${label}: more than ${state.limits.maxEntries} entries across all layers (limit maxEntries)`);
-      }
-      await applyEntry(entry, index, label, tree, handlers, state.limits);
+  const reader = new TarReader((header) => {
+    if (++state.entries.count > state.limits.maxEntries) {
+      throw new LimitExceededError('maxEntries', `${label}: more than ${state.limits.maxEntries} entries across all layers (limit maxEntries)`);
     }
-  } catch (err) {
-    stopLayer(layer);
-    throw layer.failure ?? err;
-  }
-  if (layer.failure) throw layer.failure;
-}
-
-/** Skips an entry's bytes without handling them chunk by chunk (the hot path of a scan). */
-function drain(stream: Entry): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.once('end', () => resolve());
-    stream.once('error', reject);
-    stream.resume();
+    return applyEntry(header, index, label, tree, handlers, state.limits);
   });
-}
-
-async function readAll(stream: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of stream) {
-    size += c.length;
-    if (size > limit) throw new Error(`entry larger than ${limit} bytes`);
-    chunks.push(c);
+  const { tar: stream } = layer;
+  try {
+    // Parsing is synchronous, so the bytes are taken as they flow: no promise per chunk.
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: unknown): void => {
+        stream.off('data', onData);
+        stream.pause();
+        reject(err);
+      };
+      const onData = (chunk: Buffer): void => {
+        try {
+          state.signal?.throwIfAborted();
+          reader.push(chunk);
+        } catch (err) {
+          fail(err);
+        }
+      };
+      layer.onFailure = fail;
+      stream.on('data', onData);
+      stream.once('error', fail);
+      stream.once('end', () => {
+        try {
+          reader.end();
+          resolve();
+        } catch (err) {
+          fail(err);
+        }
+      });
+    });
+    await layer.verified;
+  } catch (err) {
+    const failure = layer.failure ?? err;
+    const reported = await blame(layer, failure, state.signal);
+    stopLayer(layer);
+    throw reported;
   }
-  return Buffer.concat(chunks, size);
+  if (layer.failure) throw await blame(layer, layer.failure, state.signal);
 }
 
-async function applyEntry(
-  entry: Entry,
-  index: number,
-  label: string,
-  tree: LayerTree,
-  handlers: WalkHandlers,
-  limits: ScanLimits,
-): Promise<void> {
-  const header = entry.header;
-  const tooLong = [header.name, header.linkname ?? ''].find((n) => Buffer.byteLength(n) > limits.maxPathBytes);
+/**
+ * Applies one tar entry to the tree; returns where a wanted file's bytes go (they are set on
+ * its node when complete), or undefined to let the entry's bytes go by.
+ */
+function applyEntry(header: TarHeader, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits): EntrySink | undefined {
+  const tooLong = [header.name, header.linkname ?? ''].find((n) => n.length * 3 > limits.maxPathBytes && Buffer.byteLength(n) > limits.maxPathBytes);
   if (tooLong !== undefined) {
     const what = tooLong === header.name ? 'name' : 'link target';
     handlers.warn({
       path: shortName(header.name),
       reason: `${label}: entry skipped: ${what} is ${Buffer.byteLength(tooLong)} bytes, more than the limit of ${limits.maxPathBytes} (maxPathBytes)`,
     });
-    return drain(entry);
+    return undefined;
   }
   const cleaned = cleanEntryPath(header.name);
   if (!cleaned.ok) {
     handlers.warn({ path: header.name, reason: `${label}: entry skipped: ${cleaned.reason}` });
-    return drain(entry);
+    return undefined;
   }
   const path = cleaned.path;
   const depth = countSlashes(path);
@@ -520,41 +597,42 @@ async function applyEntry(
       path: shortName(path),
       reason: `${label}: entry skipped: name has ${depth} components, more than the limit of ${limits.maxPathDepth} (maxPathDepth)`,
     });
-    return drain(entry);
+    return undefined;
   }
   if (cleaned.escaped) {
     // `../` or an absolute name: a runtime would clamp it at the root, but no honest image
     // builder writes one, so say so and leave it out of the view.
     handlers.warn({ path: header.name, reason: `${label}: entry skipped: name climbs out of the image root (path traversal)` });
-    return drain(entry);
+    return undefined;
   }
   if (path.includes('\uFFFD')) {
     handlers.warn({ path, reason: `${label}: file name is not valid UTF-8 (shown with replacement characters)` });
   }
-  if (path === '/') return drain(entry);
+  if (path === '/') return undefined;
   const name = baseName(path);
   if (name.startsWith('.wh.')) {
     if (name === '.wh..wh..opq') tree.opaque(parentPath(path), index);
     else tree.whiteout(`${parentPath(path)}/${name.slice(4)}`.replace(/^\/\//, '/'), index);
-    return drain(entry);
+    return undefined;
   }
   switch (header.type) {
     case 'directory':
       tree.set(path, { kind: 'dir', touched: index, layer: index, size: 0, children: new Map() });
-      return drain(entry);
+      return undefined;
     case 'symlink':
       release(tree, tree.set(path, { kind: 'symlink', touched: index, layer: index, size: 0, linkTarget: header.linkname ?? '' }));
-      return drain(entry);
+      return undefined;
     case 'link':
-      return applyHardLink(entry, path, index, label, tree, handlers);
+      applyHardLink(header, path, index, label, tree, handlers);
+      return undefined;
     case 'file':
     case 'contiguous-file':
-      return applyFile(entry, path, header.size ?? 0, header.mode, index, label, tree, handlers, limits);
+      return applyFile(path, header.size, header.mode, index, label, tree, handlers, limits);
     default: {
       // Devices, FIFOs and the like: part of the view (whiteouts may name them), never read.
       if (handlers.wanted(path, 0)) handlers.warn({ path, reason: `${label}: wanted file is a ${header.type}, not a regular file; not read` });
       release(tree, tree.set(path, { kind: 'other', touched: index, layer: index, size: 0 }));
-      return drain(entry);
+      return undefined;
     }
   }
 }
@@ -574,42 +652,34 @@ function release(tree: LayerTree, old: Node | undefined): void {
   if (old) tree.release(old);
 }
 
-async function applyFile(
-  entry: Entry,
-  path: string,
-  size: number,
-  mode: number | undefined,
-  index: number,
-  label: string,
-  tree: LayerTree,
-  handlers: WalkHandlers,
-  limits: ScanLimits,
-): Promise<void> {
-  const node: Node = { kind: 'file', touched: index, layer: index, size, ...(mode !== undefined ? { mode } : {}) };
+function applyFile(path: string, size: number, mode: number, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits): EntrySink | undefined {
+  const node: Node = { kind: 'file', touched: index, layer: index, size, mode };
+  const place = (): void => {
+    const old = tree.set(path, node);
+    if (old?.kind === 'file' && old.data && node.data) {
+      // Keep the lower versions so packages can be attributed to the layer that added them.
+      node.history = [...(old.history ?? []), { layer: old.layer, data: old.data }];
+      old.history = undefined;
+      old.data = undefined;
+    }
+    release(tree, old);
+  };
   if (handlers.wanted(path, size, mode)) {
     if (size > limits.maxFileBytes) {
       node.skipped = `file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)`;
-      await drain(entry);
     } else {
       tree.keep(size, label);
-      node.data = await readAll(entry, limits.maxFileBytes);
+      return (data) => {
+        node.data = data;
+        place();
+      };
     }
-  } else {
-    await drain(entry);
   }
-  const old = tree.set(path, node);
-  if (old?.kind === 'file' && old.data && node.data) {
-    // Keep the lower versions so packages can be attributed to the layer that added them.
-    node.history = [...(old.history ?? []), { layer: old.layer, data: old.data }];
-    old.history = undefined;
-    old.data = undefined;
-  }
-  release(tree, old);
+  place();
+  return undefined;
 }
 
-async function applyHardLink(entry: Entry, path: string, index: number, label: string, tree: LayerTree, handlers: WalkHandlers): Promise<void> {
-  await drain(entry);
-  const header = entry.header;
+function applyHardLink(header: TarHeader, path: string, index: number, label: string, tree: LayerTree, handlers: WalkHandlers): void {
   const cleaned = cleanEntryPath(header.linkname ?? '');
   const target = cleaned.ok && !cleaned.escaped ? tree.lookup(cleaned.path) : undefined;
   if (!target || target.kind !== 'file') {
