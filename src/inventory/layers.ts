@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { LimitExceededError, type ScanLimits } from './limits.js';
 import { TargetError, describeError } from './errors.js';
-import { chosenTool, toolInflater } from './inflate.js';
+import { chosenTool, ToolInflate } from './inflate.js';
 import { baseName, cleanEntryPath, parentPath, resolveLinkTarget } from './paths.js';
 import { TarReader, type EntrySink, type TarHeader } from './tar-reader.js';
 import type { FileRef } from './types.js';
@@ -374,7 +374,7 @@ export async function walkLayers(layers: readonly LayerBlob[], handlers: WalkHan
     }
   } finally {
     // Layers inflated ahead of a failure: stop their inflaters.
-    for (const inflating of started.slice(index + 1)) inflating?.then(stopLayer, () => undefined);
+    for (const inflating of started.slice(index + 1)) inflating?.then((layer) => layer.stop(), () => undefined);
   }
   await handOver(tree, layers, handlers, signal);
 }
@@ -390,23 +390,17 @@ interface ReadState {
 /** Decompressed bytes a layer may inflate ahead of the layer being applied. */
 export const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
-/** A layer being inflated (perhaps ahead of its turn): its stream of tar bytes and the first error. */
+/**
+ * A layer being inflated, perhaps ahead of its turn. Its tar bytes wait (up to
+ * {@link READ_AHEAD_BYTES}) until {@link deliver} is called when the layer's turn comes.
+ */
 interface InflatingLayer {
-  /** The streams from the stored bytes to {@link tar}, to stop them all. */
-  chain: Readable[];
-  /** The decompressed tar stream, budgeted and buffered up to {@link READ_AHEAD_BYTES}. */
-  tar: Readable;
+  /** Hands every tar byte of the layer to `consume`, in order; settles when they have all come (or the first error). */
+  deliver(consume: (chunk: Buffer) => void): Promise<void>;
+  /** Stops the inflater, the input and the digest check. */
+  stop(): void;
   /** The digest check of a blob a tool reads by itself (see {@link LocalBlob}). */
   verified?: Promise<void>;
-  /** Stops the digest check and closes the file. */
-  stopVerify?: () => void;
-  failure?: unknown;
-  onFailure?: (err: unknown) => void;
-}
-
-function stopLayer(layer: InflatingLayer): void {
-  for (const s of layer.chain) s.destroy();
-  layer.stopVerify?.();
 }
 
 /**
@@ -444,6 +438,22 @@ function checkZstdWindow(head: Buffer, label: string): void {
   }
 }
 
+/** Counts decompressed bytes against the scan's shared budget; throws past it. */
+function spend(state: ReadState, label: string, bytes: number): void {
+  state.budget.remaining -= bytes;
+  if (state.budget.remaining < 0) {
+    throw new LimitExceededError(
+      'maxDecompressedBytes',
+      `${label}: layers decompress to more than ${state.budget.limit} bytes (limit maxDecompressedBytes); a decompression bomb or an image larger than allowed`,
+    );
+  }
+}
+
+/** Why a layer's inflater failed, the same words whichever inflater ran, with its own after. */
+function corrupt(compression: string, inflater: string, cause: unknown): Error {
+  return new Error(`${compression} data corrupt or truncated (${inflater}: ${describeError(cause)})`, { cause });
+}
+
 /**
  * Starts an inflater tool reading a local blob file itself, with the digest checked beside it;
  * undefined when the blob is not compressed or no tool is chosen for its compression.
@@ -452,123 +462,214 @@ async function inflateFile(local: LocalBlob, label: string, state: ReadState): P
   const head = Buffer.alloc(18);
   const { bytesRead } = await local.file.read(head, 0, head.length, 0);
   const compression = detectCompression(head.subarray(0, bytesRead));
-  if (compression === 'none' || !chosenTool(compression)) return undefined;
+  const tool = compression === 'none' ? undefined : chosenTool(compression);
+  if (compression === 'none' || !tool) return undefined;
   if (compression === 'zstd') checkZstdWindow(head.subarray(0, bytesRead), label);
-  const tool = toolInflater(compression, local.file.fd)!;
-  const stop = new AbortController();
-  const verified = local.verify(state.onBytes, stop.signal);
-  const closed = verified.then(
-    () => local.file.close(),
-    () => local.file.close(),
-  );
-  closed.catch(() => undefined);
-  const layer = budgeted([tool], { name: tool.tool, stream: tool }, compression, label, state);
+  const stopVerify = new AbortController();
+  let verified: Promise<void> | undefined;
+  // The check starts once the tool has its own copy of the descriptor: it closes the file when done.
+  const check = (): Promise<void> => {
+    verified = local.verify(state.onBytes, stopVerify.signal);
+    verified.then(
+      () => local.file.close(),
+      () => local.file.close(),
+    );
+    return verified;
+  };
+  const layer = await toolLayer(tool, compression, local.file.fd, label, state, { stop: () => stopVerify.abort(), check });
   layer.verified = verified;
-  layer.stopVerify = () => stop.abort();
-  verified.catch((err: unknown) => {
-    if (stop.signal.aborted) return;
-    // A digest mismatch stops the layer at once, and is what it reports.
-    layer.failure = err;
-    layer.onFailure?.(err);
-  });
   return layer;
 }
 
 /**
- * Starts inflating a layer stream: sniffs its compression, then pipes it through the chosen
- * inflater (a child process or Node's own, see inflate.ts) and the shared byte budget into a
- * bounded buffer, which fills while earlier layers are applied.
+ * Starts inflating a layer stream: sniffs its compression, then feeds it to the chosen
+ * inflater (a tool, or Node's own zlib / fzstd, see inflate.ts).
  */
 async function inflateStream(raw: Readable, label: string, state: ReadState): Promise<InflatingLayer> {
   const { head, stream: all } = await sniff(raw, 18);
   all.on('data', (c: Buffer) => state.onBytes(c.length));
   const compression = detectCompression(head);
   if (compression === 'zstd') checkZstdWindow(head, label);
-  const inflater = compression === 'none' ? undefined : newInflater(compression);
-  const layer = budgeted(inflater ? [all, inflater.stream] : [all], inflater, compression, label, state);
-  if (raw !== all) layer.chain.push(raw);
-  return layer;
+  const tool = compression === 'none' ? undefined : chosenTool(compression);
+  if (compression !== 'none' && tool) {
+    // Errors of the stored bytes (a digest mismatch, a dropped connection) are the layer's.
+    const input = new Promise<void>((resolve, reject) => {
+      all.once('end', resolve);
+      all.once('error', reject);
+      if (raw !== all) raw.once('error', reject);
+    });
+    const layer = await toolLayer(tool, compression, 'pipe', label, state, {
+      stop: () => {
+        raw.destroy();
+        all.destroy();
+      },
+      check: () => input,
+      feed: all,
+    });
+    return layer;
+  }
+  const inflater = compression === 'none' ? undefined : builtinInflater(compression);
+  return streamLayer(inflater ? [all, inflater.stream] : [all], inflater, compression, label, state, raw);
 }
 
-/** Pipes the chain through the byte budget into the read-ahead buffer, recording the first error. */
-function budgeted(
+/**
+ * A layer inflated by a tool. Until its turn, the tool's output is copied into a queue of at
+ * most {@link READ_AHEAD_BYTES}, then the tool waits; in its turn, each read goes straight from
+ * the reused buffer into the tar reader.
+ */
+async function toolLayer(
+  tool: string,
+  compression: 'gzip' | 'zstd',
+  input: 'pipe' | number,
+  label: string,
+  state: ReadState,
+  source: { stop(): void; check(): Promise<void>; feed?: Readable },
+): Promise<InflatingLayer> {
+  let queue: Buffer[] = [];
+  let queued = 0;
+  let consumer: ((chunk: Buffer) => void) | undefined;
+  let failure: unknown;
+  let onFailure: ((err: unknown) => void) | undefined;
+  let inflater: ToolInflate | undefined;
+  const fail = (err: unknown): void => {
+    failure ??= err;
+    inflater?.stop();
+    source.stop();
+    onFailure?.(failure);
+  };
+  inflater = await ToolInflate.start(tool, input, (chunk) => {
+    if (failure !== undefined) return false;
+    try {
+      spend(state, label, chunk.length);
+      if (consumer) {
+        consumer(chunk);
+        return true;
+      }
+    } catch (err) {
+      fail(err);
+      return false;
+    }
+    queue.push(Buffer.from(chunk));
+    queued += chunk.length;
+    return queued < READ_AHEAD_BYTES;
+  });
+  const running = inflater;
+  // Node passes the stored bytes to the tool when it cannot read them itself (a registry, an archive member).
+  if (source.feed && running.stdin) source.feed.pipe(running.stdin);
+  const checked = source.check();
+  running.done.catch((err: unknown) => fail(corrupt(compression, tool, err)));
+  checked.catch((err: unknown) => fail(err));
+  return {
+    stop: () => {
+      running.stop();
+      source.stop();
+    },
+    deliver(consume) {
+      return new Promise<void>((resolve, reject) => {
+        onFailure = reject;
+        if (failure !== undefined) {
+          reject(failure);
+          return;
+        }
+        try {
+          for (const chunk of queue) consume(chunk);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        queue = [];
+        consumer = consume;
+        running.resume();
+        Promise.all([running.done, checked]).then(() => {
+          if (failure === undefined) resolve();
+        }, () => undefined);
+      });
+    },
+  };
+}
+
+/**
+ * A layer inflated by Node's own zlib or fzstd (or not compressed): a chain of streams through
+ * a buffer of {@link READ_AHEAD_BYTES}, recording the first error.
+ */
+function streamLayer(
   chain: Readable[],
   inflater: { stream: Readable; name: string } | undefined,
   compression: string,
   label: string,
   state: ReadState,
+  raw: Readable,
 ): InflatingLayer {
-  const streams = [...chain, new ByteBudget(state.budget, label), new PassThrough({ highWaterMark: READ_AHEAD_BYTES })];
-  const layer: InflatingLayer = { chain: streams, tar: streams[streams.length - 1] };
+  const buffer = new PassThrough({ highWaterMark: READ_AHEAD_BYTES });
+  const streams = [...chain, new ByteBudget(state.budget, label), buffer];
+  let failure: unknown;
+  let onFailure: ((err: unknown) => void) | undefined;
+  const stop = (): void => {
+    for (const s of streams) s.destroy();
+    raw.destroy();
+  };
   for (const s of streams) {
     s.on('error', (cause: Error) => {
-      // Whichever inflater ran, a corrupt stream reads the same, with the inflater's own words after.
-      const err = inflater && s === inflater.stream ? new Error(`${compression} data corrupt or truncated (${inflater.name}: ${cause.message})`, { cause }) : cause;
-      layer.failure ??= err;
-      layer.onFailure?.(err);
+      failure ??= inflater && s === inflater.stream ? corrupt(compression, inflater.name, cause) : cause;
+      onFailure?.(failure);
     });
   }
   let tail: Readable = streams[0];
   for (const s of streams.slice(1)) tail = tail.pipe(s as Transform);
-  return layer;
+  return {
+    stop,
+    deliver(consume) {
+      return new Promise<void>((resolve, reject) => {
+        const fail = (err: unknown): void => {
+          buffer.off('data', onData);
+          buffer.pause();
+          reject(err);
+        };
+        const onData = (chunk: Buffer): void => {
+          try {
+            consume(chunk);
+          } catch (err) {
+            fail(err);
+          }
+        };
+        if (failure !== undefined) {
+          fail(failure);
+          return;
+        }
+        onFailure = fail;
+        buffer.on('data', onData);
+        buffer.once('end', () => (failure === undefined ? resolve() : fail(failure)));
+      });
+    },
+  };
 }
 
-/** The chosen inflater for a compression (a child process, or Node's zlib / fzstd) and its name for messages. */
-function newInflater(compression: 'gzip' | 'zstd'): { stream: Transform | Duplex; name: string } {
-  const tool = toolInflater(compression);
-  if (tool) return { stream: tool, name: tool.tool };
+/** Node's own inflater for a compression and its name for messages. */
+function builtinInflater(compression: 'gzip' | 'zstd'): { stream: Transform; name: string } {
   return compression === 'gzip' ? { stream: createGunzip({ chunkSize: 256 * 1024 }), name: 'zlib' } : { stream: new ZstdDecompress(), name: 'fzstd' };
 }
 
 /** Applies an inflating layer's entries to the tree, in tar order, as its bytes arrive. */
 async function applyLayer(layer: InflatingLayer, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
-  if (layer.failure) {
-    stopLayer(layer);
-    throw await blame(layer, layer.failure, state.signal);
-  }
   const reader = new TarReader((header) => {
     if (++state.entries.count > state.limits.maxEntries) {
       throw new LimitExceededError('maxEntries', `${label}: more than ${state.limits.maxEntries} entries across all layers (limit maxEntries)`);
     }
     return applyEntry(header, index, label, tree, handlers, state.limits);
   });
-  const { tar: stream } = layer;
   try {
-    // Parsing is synchronous, so the bytes are taken as they flow: no promise per chunk.
-    await new Promise<void>((resolve, reject) => {
-      const fail = (err: unknown): void => {
-        stream.off('data', onData);
-        stream.pause();
-        reject(err);
-      };
-      const onData = (chunk: Buffer): void => {
-        try {
-          state.signal?.throwIfAborted();
-          reader.push(chunk);
-        } catch (err) {
-          fail(err);
-        }
-      };
-      layer.onFailure = fail;
-      stream.on('data', onData);
-      stream.once('error', fail);
-      stream.once('end', () => {
-        try {
-          reader.end();
-          resolve();
-        } catch (err) {
-          fail(err);
-        }
-      });
+    // Parsing is synchronous, so the bytes are taken as they come: no promise per chunk or entry.
+    await layer.deliver((chunk) => {
+      state.signal?.throwIfAborted();
+      reader.push(chunk);
     });
+    reader.end();
     await layer.verified;
   } catch (err) {
-    const failure = layer.failure ?? err;
-    const reported = await blame(layer, failure, state.signal);
-    stopLayer(layer);
+    const reported = await blame(layer, err, state.signal);
+    layer.stop();
     throw reported;
   }
-  if (layer.failure) throw await blame(layer, layer.failure, state.signal);
 }
 
 /**
