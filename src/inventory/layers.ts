@@ -6,7 +6,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { type Duplex, PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { LimitExceededError, type ScanLimits } from './limits.js';
@@ -409,7 +409,11 @@ interface InflatingLayer {
  */
 async function blame(layer: InflatingLayer, err: unknown, signal?: AbortSignal): Promise<unknown> {
   if (!layer.verified || signal?.aborted) return err;
-  return (await layer.verified.then(() => undefined, (problem: unknown) => problem)) ?? err;
+  const problem = await layer.verified.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return problem instanceof TargetError ? problem : err;
 }
 
 /** Starts inflating a layer, from its local file when a tool can read that itself, else from its stream. */
@@ -488,6 +492,8 @@ async function inflateFile(local: LocalBlob, label: string, state: ReadState): P
 async function inflateStream(raw: Readable, label: string, state: ReadState): Promise<InflatingLayer> {
   const { head, stream: all } = await sniff(raw, 18);
   all.on('data', (c: Buffer) => state.onBytes(c.length));
+  // Held until piped on: the tool starts only after a socket is set up for its output.
+  all.pause();
   const compression = detectCompression(head);
   if (compression === 'zstd') checkZstdWindow(head, label);
   const tool = compression === 'none' ? undefined : chosenTool(compression);
@@ -530,14 +536,15 @@ async function toolLayer(
   let consumer: ((chunk: Buffer) => void) | undefined;
   let failure: unknown;
   let onFailure: ((err: unknown) => void) | undefined;
-  let inflater: ToolInflate | undefined;
   const fail = (err: unknown): void => {
     failure ??= err;
-    inflater?.stop();
-    source.stop();
+    // The input (and a digest check) is stopped with the layer, once blame has had its say.
+    running?.stop();
     onFailure?.(failure);
   };
-  inflater = await ToolInflate.start(tool, input, (chunk) => {
+  // eslint-disable-next-line prefer-const -- assigned once the tool has started; `fail` may run before
+  let running: ToolInflate | undefined;
+  const inflater = await ToolInflate.start(tool, input, (chunk) => {
     if (failure !== undefined) return false;
     try {
       spend(state, label, chunk.length);
@@ -553,15 +560,15 @@ async function toolLayer(
     queued += chunk.length;
     return queued < READ_AHEAD_BYTES;
   });
-  const running = inflater;
+  running = inflater;
   // Node passes the stored bytes to the tool when it cannot read them itself (a registry, an archive member).
-  if (source.feed && running.stdin) source.feed.pipe(running.stdin);
+  if (source.feed && inflater.stdin) source.feed.pipe(inflater.stdin);
   const checked = source.check();
-  running.done.catch((err: unknown) => fail(corrupt(compression, tool, err)));
+  inflater.done.catch((err: unknown) => fail(corrupt(compression, tool, err)));
   checked.catch((err: unknown) => fail(err));
   return {
     stop: () => {
-      running.stop();
+      inflater.stop();
       source.stop();
     },
     deliver(consume) {
@@ -579,8 +586,8 @@ async function toolLayer(
         }
         queue = [];
         consumer = consume;
-        running.resume();
-        Promise.all([running.done, checked]).then(() => {
+        inflater.resume();
+        Promise.all([inflater.done, checked]).then(() => {
           if (failure === undefined) resolve();
         }, () => undefined);
       });
