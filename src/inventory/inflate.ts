@@ -2,8 +2,9 @@
  * Layer inflation at the floor: the fastest gzip and zstd decoders present on this machine.
  * Intel ISA-L's `igzip` inflates about 4× faster than zlib, `unpigz` a little faster than zlib
  * (and off Node's thread pool); `zstd -dc` is several times faster than fzstd, the pure-JS
- * fallback. Each runs as a child process fed the compressed bytes on its standard input, as
- * containerd does with unpigz; without one, Node's zlib (gzip) or fzstd (zstd) does the work.
+ * fallback. Each runs as a child process reading a blob file itself or fed the compressed
+ * bytes on its standard input (as containerd does with unpigz), and writes into a Unix socket
+ * read into one reused buffer; without one, Node's zlib (gzip) or fzstd (zstd) does the work.
  * The choice is made once per process, reported by `--debug`, and can be forced with
  * `VIGIL_INFLATE=builtin|igzip|unpigz|zstd` (`builtin` forces the in-process decoders for both).
  */
