@@ -2,7 +2,7 @@ import { continuousBench } from './continuous.js';
 import { langExtractBench } from './lang-extract.js';
 import { vulndbBench } from './vulndb.js';
 import { versioningBench } from './versioning.js';
-import { inventoryBench } from './inventory.js';
+import { inventoryBench, layersBench } from './inventory.js';
 import { scanBench } from './scan.js';
 import { serverBench } from './server.js';
 import { dashboardBench } from './dashboard.js';
@@ -19,6 +19,7 @@ export interface Bench {
 /** Every benchmark, one line each; each lives in its own file beside this one. */
 export const benches: Bench[] = [
   inventoryBench,
+  layersBench,
   vulndbBench,
   langExtractBench,
   versioningBench,

@@ -14,5 +14,7 @@ export function bufferRef(path: string, data: Buffer, layer?: string, mode?: num
     ...(mode !== undefined ? { mode } : {}),
     read: async () => data,
     stream: () => Readable.from([data]),
+    // Bytes in memory can be sought in: a program's build information is found without a scan.
+    readAt: async (offset, length) => data.subarray(Math.min(offset, data.length), Math.min(offset + length, data.length)),
   };
 }

@@ -2,15 +2,19 @@
  * Layer inflation at the floor: the fastest gzip and zstd decoders present on this machine.
  * Intel ISA-L's `igzip` inflates about 4× faster than zlib, `unpigz` a little faster than zlib
  * (and off Node's thread pool); `zstd -dc` is several times faster than fzstd, the pure-JS
- * fallback. Each runs as a child process fed the compressed bytes on its standard input, as
- * containerd does with unpigz; without one, Node's zlib (gzip) or fzstd (zstd) does the work.
+ * fallback. Each runs as a child process reading a blob file itself or fed the compressed
+ * bytes on its standard input (as containerd does with unpigz), and writes into a Unix socket
+ * read into one reused buffer; without one, Node's zlib (gzip) or fzstd (zstd) does the work.
  * The choice is made once per process, reported by `--debug`, and can be forced with
  * `VIGIL_INFLATE=builtin|igzip|unpigz|zstd` (`builtin` forces the in-process decoders for both).
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { Duplex, type Readable, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { debug } from '../debug.js';
 
 /** Who inflates gzip layers. */
@@ -87,73 +91,126 @@ export function resetInflaters(): void {
 const MAX_STDERR = 4096;
 
 /**
- * A Duplex that pipes compressed bytes through `command` (e.g. `igzip -dc`) and yields what it
- * writes. The end of the output waits for the tool's exit status, so a layer that is corrupt
- * past the last tar entry still fails the read with the tool's own message.
+ * The one buffer every tool's output is read into. Each read is handed to its consumer
+ * synchronously, before the event loop reads anything else, so one buffer serves all tools at
+ * once; reading into fresh 64 KiB chunks instead cost more in garbage collection than the
+ * parsing itself.
  */
-export class ChildInflate extends Duplex {
-  private readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
-  private stderr = '';
-  private exited = false;
+const OUTPUT_BUFFER = Buffer.allocUnsafe(1024 * 1024);
 
-  constructor(
-    /** The tool's name, for messages. */
-    readonly tool: string,
-    args: readonly string[],
-  ) {
-    super();
-    this.child = spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const { stdin, stdout, stderr } = this.child;
-    // A tool that exits early on bad input closes its input: the exit status says why, not EPIPE.
-    stdin.on('error', () => undefined);
-    stdout.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) stdout.pause();
+let socketDir: Promise<string> | undefined;
+
+/** A private directory (mode 0700) for the sockets tools write into, removed when the process exits. */
+function privateSocketDir(): Promise<string> {
+  socketDir ??= mkdtemp(join(tmpdir(), 'vigil-inflate-')).then((dir) => {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  });
+  return socketDir;
+}
+
+let sockets = 0;
+
+/** A connected pair of Unix sockets: `reader` reads into {@link OUTPUT_BUFFER}, `writer` is for a child process. */
+async function socketPair(onChunk: (chunk: Buffer) => boolean): Promise<{ reader: Socket; writer: Socket }> {
+  const path = join(await privateSocketDir(), `${process.pid}-${++sockets}.sock`);
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
     });
-    stderr.on('data', (chunk: Buffer) => {
-      if (this.stderr.length < MAX_STDERR) this.stderr += chunk.toString('utf8');
+    const accepted = new Promise<Socket>((resolve, reject) => {
+      server.once('connection', resolve);
+      server.once('error', reject);
     });
-    this.child.on('error', (err) => this.destroy(err));
-    this.child.on('close', (code, signal) => {
-      this.exited = true;
-      if (this.destroyed) return;
-      if (code === 0) {
-        this.push(null);
-        return;
-      }
-      const why = this.stderr.trim().split('\n').slice(-3).join('; ') || (signal ? `killed by ${signal}` : `exit status ${code}`);
-      this.destroy(new Error(why));
+    const reader = connect({ path, onread: { buffer: OUTPUT_BUFFER, callback: (n: number, buffer: Uint8Array) => onChunk(buffer.subarray(0, n) as Buffer) } });
+    const connected = new Promise<void>((resolve, reject) => {
+      reader.once('connect', resolve);
+      reader.once('error', reject);
     });
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.exited || this.child.stdin.destroyed) {
-      // The tool is gone (it rejected the input); its exit status reports it.
-      cb();
-      return;
-    }
-    if (this.child.stdin.write(chunk)) cb();
-    else this.child.stdin.once('drain', () => cb());
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    this.child.stdin.end();
-    cb();
-  }
-
-  override _read(): void {
-    this.child.stdout.resume();
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (!this.exited) this.child.kill('SIGKILL');
-    cb(err);
+    const [writer] = await Promise.all([accepted, connected]);
+    writer.pause();
+    return { reader, writer };
+  } finally {
+    server.close();
+    // Node removes the socket file on close; make sure of it whatever happened.
+    rmSync(path, { force: true });
   }
 }
 
-/** A child-process inflater for `compression`, or undefined when the built-in one is chosen. */
-export function toolInflater(compression: 'gzip' | 'zstd'): ChildInflate | undefined {
+/**
+ * An inflater tool run as a child process (e.g. `igzip -dc`): fed a file descriptor or what is
+ * written to {@link stdin}, it writes into a Unix socket whose bytes are read into one reused
+ * buffer and handed to `onChunk` as they come (which must use them before returning; false
+ * pauses the reading until {@link resume}). {@link done} settles only when the output has ended
+ * and the tool has exited 0, so a layer corrupt past its last tar entry still fails, with the
+ * tool's own words.
+ */
+export class ToolInflate {
+  /** The tool's standard input, when it is not given a file. */
+  readonly stdin?: Writable;
+  /** Resolves when the output has ended and the tool exited 0; rejects with the tool's message otherwise. */
+  readonly done: Promise<void>;
+  private readonly child: ChildProcess;
+  private exited = false;
+
+  private constructor(
+    /** The tool's name, for messages. */
+    readonly tool: string,
+    private readonly reader: Socket,
+    writer: Socket,
+    input: 'pipe' | number,
+  ) {
+    this.child = spawn(tool, ['-dc'], { stdio: [input, writer, 'pipe'] });
+    // The child has its own copy; ours would keep the socket open after the tool exits.
+    writer.destroy();
+    const stdin = this.child.stdin ?? undefined;
+    // A tool that exits early on bad input closes its input: the exit status says why, not EPIPE.
+    stdin?.on('error', () => undefined);
+    this.stdin = stdin;
+    let stderr = '';
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8');
+    });
+    const exit = new Promise<void>((resolve, reject) => {
+      this.child.once('error', reject);
+      this.child.once('close', (code, signal) => {
+        this.exited = true;
+        if (code === 0) resolve();
+        else reject(new Error(stderr.trim().split('\n').slice(-3).join('; ') || (signal ? `killed by ${signal}` : `exit status ${code}`)));
+      });
+    });
+    const ended = new Promise<void>((resolve, reject) => {
+      reader.once('end', resolve);
+      reader.once('error', reject);
+    });
+    this.done = Promise.all([exit, ended]).then(() => undefined);
+    this.done.catch(() => undefined);
+  }
+
+  /** Starts `tool -dc` reading `input` (a file descriptor, or a pipe written through {@link stdin}). */
+  static async start(tool: string, input: 'pipe' | number, onChunk: (chunk: Buffer) => boolean): Promise<ToolInflate> {
+    const { reader, writer } = await socketPair(onChunk);
+    return new ToolInflate(tool, reader, writer, input);
+  }
+
+  /** Reads on after `onChunk` returned false. */
+  resume(): void {
+    this.reader.resume();
+  }
+
+  /** Stops the tool and the reading (a failed or abandoned layer). */
+  stop(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+    this.stdin?.destroy();
+    this.reader.destroy();
+  }
+}
+
+/** The tool chosen for `compression`, or undefined when the built-in inflater is. */
+export function chosenTool(compression: 'gzip' | 'zstd'): Exclude<GzipInflater | ZstdInflater, 'builtin'> | undefined {
   const chosenTools = inflaters();
   const tool = compression === 'gzip' ? chosenTools.gzip : chosenTools.zstd;
-  if (tool === 'builtin') return undefined;
-  return new ChildInflate(tool, ['-dc']);
+  return tool === 'builtin' ? undefined : tool;
 }

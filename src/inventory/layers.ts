@@ -4,16 +4,17 @@
  * an extractor asked for. Nothing is written to disk, so no name in a layer can reach outside
  * Vigil's memory, whatever it says.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { type Duplex, PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
-import tar, { type Header } from 'tar-stream';
 import { LimitExceededError, type ScanLimits } from './limits.js';
 import { TargetError, describeError } from './errors.js';
 import { bufferRef } from './buffer-ref.js';
-import { toolInflater } from './inflate.js';
+import { chosenTool, ToolInflate } from './inflate.js';
 import { baseName, cleanEntryPath, parentPath, resolveLinkTarget } from './paths.js';
+import { TarReader, type EntrySink, type TarHeader } from './tar-reader.js';
 import type { FileVersion, FileView, WalkHandlers, WalkOptions } from './walk.js';
 
 /** One layer of an image, as stored (compressed or not). */
@@ -24,15 +25,20 @@ export interface LayerBlob {
   size?: number;
   /** Opens the stored bytes; the stream errors if they do not match their digest. */
   open(): Promise<Readable>;
+  /** Opens a blob stored whole in a local file, so that an inflater tool can read it itself. */
+  openFile?(): Promise<LocalBlob>;
 }
 
-/** A tar entry as tar-stream yields it (a streamx Readable). */
-interface Entry extends AsyncIterable<Buffer> {
-  header: Header;
-  destroy(err?: Error): void;
-  resume(): unknown;
-  once(event: 'end', fn: () => void): unknown;
-  once(event: 'error', fn: (err: Error) => void): unknown;
+/**
+ * A layer blob in a local file. An inflater tool reads the file itself (no compressed byte
+ * passes through Node), so the digest is checked apart, by reading the file again in Node:
+ * the layer counts as read only once both the tool and that check have succeeded.
+ */
+export interface LocalBlob {
+  /** The open file; read by position only, so a tool given its descriptor reads from the start. */
+  file: FileHandle;
+  /** Resolves when the file matches the blob's digest (and size); rejects naming the blob otherwise. */
+  verify(onBytes?: (n: number) => void, signal?: AbortSignal): Promise<void>;
 }
 
 type NodeKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -348,14 +354,7 @@ export async function walkLayers(layers: readonly LayerBlob[], handlers: WalkHan
   const ahead = Math.max(1, availableParallelism());
   const started: Promise<InflatingLayer>[] = [];
   const start = (index: number): void => {
-    const layer = layers[index];
-    const label = layerLabel(index, layer);
-    const inflating = layer.open().then((raw) =>
-      inflateLayer(raw, label, state).catch((err: unknown) => {
-        raw.destroy();
-        throw err;
-      }),
-    );
+    const inflating = startLayer(layers[index], layerLabel(index, layers[index]), state);
     // Handled when its turn comes (or dropped when an earlier layer fails).
     inflating.catch(() => undefined);
     started[index] = inflating;
@@ -375,7 +374,7 @@ export async function walkLayers(layers: readonly LayerBlob[], handlers: WalkHan
     }
   } finally {
     // Layers inflated ahead of a failure: stop their inflaters.
-    for (const inflating of started.slice(index + 1)) inflating?.then(stopLayer, () => undefined);
+    for (const inflating of started.slice(index + 1)) inflating?.then((layer) => layer.stop(), () => undefined);
   }
   await handOver(tree, layers, handlers, signal);
 }
@@ -391,127 +390,313 @@ interface ReadState {
 /** Decompressed bytes a layer may inflate ahead of the layer being applied. */
 export const READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
-/** A layer being inflated (perhaps ahead of its turn): its stream of tar bytes and the first error. */
+/**
+ * A layer being inflated, perhaps ahead of its turn. Its tar bytes wait (up to
+ * {@link READ_AHEAD_BYTES}) until {@link deliver} is called when the layer's turn comes.
+ */
 interface InflatingLayer {
-  raw: Readable;
-  chain: Readable[];
-  /** The decompressed tar stream, budgeted and buffered up to {@link READ_AHEAD_BYTES}. */
-  tar: Readable;
-  failure?: unknown;
-  onFailure?: (err: Error) => void;
-}
-
-function stopLayer(layer: InflatingLayer): void {
-  for (const s of layer.chain) s.destroy();
-  layer.raw.destroy();
+  /** Hands every tar byte of the layer to `consume`, in order; settles when they have all come (or the first error). */
+  deliver(consume: (chunk: Buffer) => void): Promise<void>;
+  /** Stops the inflater, the input and the digest check. */
+  stop(): void;
+  /** The digest check of a blob a tool reads by itself (see {@link LocalBlob}). */
+  verified?: Promise<void>;
 }
 
 /**
- * Starts inflating a layer: sniffs its compression, then pipes it through the chosen inflater
- * (a child process or Node's own, see inflate.ts) and the shared byte budget into a bounded
- * buffer, which fills while earlier layers are applied.
+ * The error to report for a failed layer: a digest mismatch when the blob's check finds one
+ * (corrupt bytes are then the symptom, not the cause), else `err`.
  */
-async function inflateLayer(raw: Readable, label: string, state: ReadState): Promise<InflatingLayer> {
-  const { head, stream: all } = await sniff(raw, 18);
-  all.on('data', (c: Buffer) => state.onBytes(c.length));
-  const compression = detectCompression(head);
-  const frameMemory = compression === 'zstd' ? zstdFrameMemory(head) : undefined;
-  if (frameMemory !== undefined && frameMemory > MAX_ZSTD_WINDOW) {
-    raw.destroy();
-    throw new TargetError(label, `zstd frame asks for a ${frameMemory}-byte window, more than the ${MAX_ZSTD_WINDOW} bytes allowed (a memory bomb or a --long=31 layer)`);
-  }
-  const chain: Readable[] = [all];
-  const inflater = compression === 'none' ? undefined : newInflater(compression);
-  if (inflater) chain.push(inflater.stream);
-  chain.push(new ByteBudget(state.budget, label));
-  chain.push(new PassThrough({ highWaterMark: READ_AHEAD_BYTES }));
-  const layer: InflatingLayer = { raw, chain, tar: chain[chain.length - 1] };
-  for (const s of chain) {
-    s.on('error', (cause: Error) => {
-      // Whichever inflater ran, a corrupt stream reads the same, with the inflater's own words after.
-      const err = inflater && s === inflater.stream ? new Error(`${compression} data corrupt or truncated (${inflater.name}: ${cause.message})`, { cause }) : cause;
-      layer.failure ??= err;
-      layer.onFailure?.(err);
+async function blame(layer: InflatingLayer, err: unknown, signal?: AbortSignal): Promise<unknown> {
+  if (!layer.verified || signal?.aborted) return err;
+  const problem = await layer.verified.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return problem instanceof TargetError ? problem : err;
+}
+
+/** Starts inflating a layer, from its local file when a tool can read that itself, else from its stream. */
+async function startLayer(blob: LayerBlob, label: string, state: ReadState): Promise<InflatingLayer> {
+  if (blob.openFile) {
+    const local = await blob.openFile();
+    const layer = await inflateFile(local, label, state).catch(async (err: unknown) => {
+      await local.file.close();
+      throw err;
     });
+    if (layer) return layer;
+    await local.file.close();
   }
-  let tail: Readable = chain[0];
-  for (const s of chain.slice(1)) tail = tail.pipe(s as Transform);
-  return layer;
-}
-
-/** The chosen inflater for a compression (a child process, or Node's zlib / fzstd) and its name for messages. */
-function newInflater(compression: 'gzip' | 'zstd'): { stream: Transform | Duplex; name: string } {
-  const tool = toolInflater(compression);
-  if (tool) return { stream: tool, name: tool.tool };
-  return compression === 'gzip' ? { stream: createGunzip({ chunkSize: 256 * 1024 }), name: 'zlib' } : { stream: new ZstdDecompress(), name: 'fzstd' };
-}
-
-/** Applies an inflating layer's entries to the tree, in tar order. */
-async function applyLayer(layer: InflatingLayer, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
-  if (layer.failure) {
-    stopLayer(layer);
-    throw layer.failure;
-  }
-  const extract = tar.extract();
-  layer.onFailure = (err) => extract.destroy(err);
-  layer.tar.pipe(extract as unknown as NodeJS.WritableStream);
-  try {
-    for await (const entry of extract as unknown as AsyncIterable<Entry>) {
-      state.signal?.throwIfAborted();
-      if (++state.entries.count > state.limits.maxEntries) {
-        throw new LimitExceededError('maxEntries', `${label}: more than ${state.limits.maxEntries} entries across all layers (limit maxEntries)`);
-      }
-      await applyEntry(entry, index, label, tree, handlers, state.limits);
-    }
-  } catch (err) {
-    stopLayer(layer);
-    throw layer.failure ?? err;
-  }
-  if (layer.failure) throw layer.failure;
-}
-
-/** Skips an entry's bytes without handling them chunk by chunk (the hot path of a scan). */
-function drain(stream: Entry): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.once('end', () => resolve());
-    stream.once('error', reject);
-    stream.resume();
+  const raw = await blob.open();
+  return inflateStream(raw, label, state).catch((err: unknown) => {
+    raw.destroy();
+    throw err;
   });
 }
 
-async function readAll(stream: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of stream) {
-    size += c.length;
-    if (size > limit) throw new Error(`entry larger than ${limit} bytes`);
-    chunks.push(c);
+/** Refuses a zstd frame whose window would take more memory than allowed. */
+function checkZstdWindow(head: Buffer, label: string): void {
+  const frameMemory = zstdFrameMemory(head);
+  if (frameMemory !== undefined && frameMemory > MAX_ZSTD_WINDOW) {
+    throw new TargetError(label, `zstd frame asks for a ${frameMemory}-byte window, more than the ${MAX_ZSTD_WINDOW} bytes allowed (a memory bomb or a --long=31 layer)`);
   }
-  return Buffer.concat(chunks, size);
 }
 
-async function applyEntry(
-  entry: Entry,
-  index: number,
+/** Counts decompressed bytes against the scan's shared budget; throws past it. */
+function spend(state: ReadState, label: string, bytes: number): void {
+  state.budget.remaining -= bytes;
+  if (state.budget.remaining < 0) {
+    throw new LimitExceededError(
+      'maxDecompressedBytes',
+      `${label}: layers decompress to more than ${state.budget.limit} bytes (limit maxDecompressedBytes); a decompression bomb or an image larger than allowed`,
+    );
+  }
+}
+
+/** Why a layer's inflater failed, the same words whichever inflater ran, with its own after. */
+function corrupt(compression: string, inflater: string, cause: unknown): Error {
+  return new Error(`${compression} data corrupt or truncated (${inflater}: ${describeError(cause)})`, { cause });
+}
+
+/**
+ * Starts an inflater tool reading a local blob file itself, with the digest checked beside it;
+ * undefined when the blob is not compressed or no tool is chosen for its compression.
+ */
+async function inflateFile(local: LocalBlob, label: string, state: ReadState): Promise<InflatingLayer | undefined> {
+  const head = Buffer.alloc(18);
+  const { bytesRead } = await local.file.read(head, 0, head.length, 0);
+  const compression = detectCompression(head.subarray(0, bytesRead));
+  const tool = compression === 'none' ? undefined : chosenTool(compression);
+  if (compression === 'none' || !tool) return undefined;
+  if (compression === 'zstd') checkZstdWindow(head.subarray(0, bytesRead), label);
+  const stopVerify = new AbortController();
+  let verified: Promise<void> | undefined;
+  // The check starts once the tool has its own copy of the descriptor: it closes the file when done.
+  const check = (): Promise<void> => {
+    verified = local.verify(state.onBytes, stopVerify.signal);
+    verified.then(
+      () => local.file.close(),
+      () => local.file.close(),
+    );
+    return verified;
+  };
+  const layer = await toolLayer(tool, compression, local.file.fd, label, state, { stop: () => stopVerify.abort(), check });
+  layer.verified = verified;
+  return layer;
+}
+
+/**
+ * Starts inflating a layer stream: sniffs its compression, then feeds it to the chosen
+ * inflater (a tool, or Node's own zlib / fzstd, see inflate.ts).
+ */
+async function inflateStream(raw: Readable, label: string, state: ReadState): Promise<InflatingLayer> {
+  const { head, stream: all } = await sniff(raw, 18);
+  all.on('data', (c: Buffer) => state.onBytes(c.length));
+  // Held until piped on: the tool starts only after a socket is set up for its output.
+  all.pause();
+  const compression = detectCompression(head);
+  if (compression === 'zstd') checkZstdWindow(head, label);
+  const tool = compression === 'none' ? undefined : chosenTool(compression);
+  if (compression !== 'none' && tool) {
+    // Errors of the stored bytes (a digest mismatch, a dropped connection) are the layer's.
+    const input = new Promise<void>((resolve, reject) => {
+      all.once('end', resolve);
+      all.once('error', reject);
+      if (raw !== all) raw.once('error', reject);
+    });
+    const layer = await toolLayer(tool, compression, 'pipe', label, state, {
+      stop: () => {
+        raw.destroy();
+        all.destroy();
+      },
+      check: () => input,
+      feed: all,
+    });
+    return layer;
+  }
+  const inflater = compression === 'none' ? undefined : builtinInflater(compression);
+  return streamLayer(inflater ? [all, inflater.stream] : [all], inflater, compression, label, state, raw);
+}
+
+/**
+ * A layer inflated by a tool. Until its turn, the tool's output is copied into a queue of at
+ * most {@link READ_AHEAD_BYTES}, then the tool waits; in its turn, each read goes straight from
+ * the reused buffer into the tar reader.
+ */
+async function toolLayer(
+  tool: string,
+  compression: 'gzip' | 'zstd',
+  input: 'pipe' | number,
   label: string,
-  tree: LayerTree,
-  handlers: WalkHandlers,
-  limits: ScanLimits,
-): Promise<void> {
-  const header = entry.header;
-  const tooLong = [header.name, header.linkname ?? ''].find((n) => Buffer.byteLength(n) > limits.maxPathBytes);
+  state: ReadState,
+  source: { stop(): void; check(): Promise<void>; feed?: Readable },
+): Promise<InflatingLayer> {
+  let queue: Buffer[] = [];
+  let queued = 0;
+  let consumer: ((chunk: Buffer) => void) | undefined;
+  let failure: unknown;
+  let onFailure: ((err: unknown) => void) | undefined;
+  const fail = (err: unknown): void => {
+    failure ??= err;
+    // The input (and a digest check) is stopped with the layer, once blame has had its say.
+    running?.stop();
+    onFailure?.(failure);
+  };
+  // eslint-disable-next-line prefer-const -- assigned once the tool has started; `fail` may run before
+  let running: ToolInflate | undefined;
+  const inflater = await ToolInflate.start(tool, input, (chunk) => {
+    if (failure !== undefined) return false;
+    try {
+      spend(state, label, chunk.length);
+      if (consumer) {
+        consumer(chunk);
+        return true;
+      }
+    } catch (err) {
+      fail(err);
+      return false;
+    }
+    queue.push(Buffer.from(chunk));
+    queued += chunk.length;
+    return queued < READ_AHEAD_BYTES;
+  });
+  running = inflater;
+  // Node passes the stored bytes to the tool when it cannot read them itself (a registry, an archive member).
+  if (source.feed && inflater.stdin) source.feed.pipe(inflater.stdin);
+  const checked = source.check();
+  inflater.done.catch((err: unknown) => fail(corrupt(compression, tool, err)));
+  checked.catch((err: unknown) => fail(err));
+  return {
+    stop: () => {
+      inflater.stop();
+      source.stop();
+    },
+    deliver(consume) {
+      return new Promise<void>((resolve, reject) => {
+        onFailure = reject;
+        if (failure !== undefined) {
+          reject(failure);
+          return;
+        }
+        try {
+          for (const chunk of queue) consume(chunk);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        queue = [];
+        consumer = consume;
+        inflater.resume();
+        Promise.all([inflater.done, checked]).then(() => {
+          if (failure === undefined) resolve();
+        }, () => undefined);
+      });
+    },
+  };
+}
+
+/**
+ * A layer inflated by Node's own zlib or fzstd (or not compressed): a chain of streams through
+ * a buffer of {@link READ_AHEAD_BYTES}, recording the first error.
+ */
+function streamLayer(
+  chain: Readable[],
+  inflater: { stream: Readable; name: string } | undefined,
+  compression: string,
+  label: string,
+  state: ReadState,
+  raw: Readable,
+): InflatingLayer {
+  const buffer = new PassThrough({ highWaterMark: READ_AHEAD_BYTES });
+  const streams = [...chain, new ByteBudget(state.budget, label), buffer];
+  let failure: unknown;
+  let onFailure: ((err: unknown) => void) | undefined;
+  const stop = (): void => {
+    for (const s of streams) s.destroy();
+    raw.destroy();
+  };
+  for (const s of streams) {
+    s.on('error', (cause: Error) => {
+      failure ??= inflater && s === inflater.stream ? corrupt(compression, inflater.name, cause) : cause;
+      onFailure?.(failure);
+    });
+  }
+  let tail: Readable = streams[0];
+  for (const s of streams.slice(1)) tail = tail.pipe(s as Transform);
+  return {
+    stop,
+    deliver(consume) {
+      return new Promise<void>((resolve, reject) => {
+        const fail = (err: unknown): void => {
+          buffer.off('data', onData);
+          buffer.pause();
+          reject(err);
+        };
+        const onData = (chunk: Buffer): void => {
+          try {
+            consume(chunk);
+          } catch (err) {
+            fail(err);
+          }
+        };
+        if (failure !== undefined) {
+          fail(failure);
+          return;
+        }
+        onFailure = fail;
+        buffer.on('data', onData);
+        buffer.once('end', () => (failure === undefined ? resolve() : fail(failure)));
+      });
+    },
+  };
+}
+
+/** Node's own inflater for a compression and its name for messages. */
+function builtinInflater(compression: 'gzip' | 'zstd'): { stream: Transform; name: string } {
+  return compression === 'gzip' ? { stream: createGunzip({ chunkSize: 256 * 1024 }), name: 'zlib' } : { stream: new ZstdDecompress(), name: 'fzstd' };
+}
+
+/** Applies an inflating layer's entries to the tree, in tar order, as its bytes arrive. */
+async function applyLayer(layer: InflatingLayer, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
+  const reader = new TarReader((header) => {
+    if (++state.entries.count > state.limits.maxEntries) {
+      throw new LimitExceededError('maxEntries', `${label}: more than ${state.limits.maxEntries} entries across all layers (limit maxEntries)`);
+    }
+    return applyEntry(header, index, label, tree, handlers, state.limits);
+  });
+  try {
+    // Parsing is synchronous, so the bytes are taken as they come: no promise per chunk or entry.
+    await layer.deliver((chunk) => {
+      state.signal?.throwIfAborted();
+      reader.push(chunk);
+    });
+    reader.end();
+    await layer.verified;
+  } catch (err) {
+    const reported = await blame(layer, err, state.signal);
+    layer.stop();
+    throw reported;
+  }
+}
+
+/**
+ * Applies one tar entry to the tree; returns where a wanted file's bytes go (they are set on
+ * its node when complete), or undefined to let the entry's bytes go by.
+ */
+function applyEntry(header: TarHeader, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits): EntrySink | undefined {
+  const tooLong = [header.name, header.linkname ?? ''].find((n) => n.length * 3 > limits.maxPathBytes && Buffer.byteLength(n) > limits.maxPathBytes);
   if (tooLong !== undefined) {
     const what = tooLong === header.name ? 'name' : 'link target';
     handlers.warn({
       path: shortName(header.name),
       reason: `${label}: entry skipped: ${what} is ${Buffer.byteLength(tooLong)} bytes, more than the limit of ${limits.maxPathBytes} (maxPathBytes)`,
     });
-    return drain(entry);
+    return undefined;
   }
   const cleaned = cleanEntryPath(header.name);
   if (!cleaned.ok) {
     handlers.warn({ path: header.name, reason: `${label}: entry skipped: ${cleaned.reason}` });
-    return drain(entry);
+    return undefined;
   }
   const path = cleaned.path;
   const depth = countSlashes(path);
@@ -520,41 +705,42 @@ async function applyEntry(
       path: shortName(path),
       reason: `${label}: entry skipped: name has ${depth} components, more than the limit of ${limits.maxPathDepth} (maxPathDepth)`,
     });
-    return drain(entry);
+    return undefined;
   }
   if (cleaned.escaped) {
     // `../` or an absolute name: a runtime would clamp it at the root, but no honest image
     // builder writes one, so say so and leave it out of the view.
     handlers.warn({ path: header.name, reason: `${label}: entry skipped: name climbs out of the image root (path traversal)` });
-    return drain(entry);
+    return undefined;
   }
   if (path.includes('\uFFFD')) {
     handlers.warn({ path, reason: `${label}: file name is not valid UTF-8 (shown with replacement characters)` });
   }
-  if (path === '/') return drain(entry);
+  if (path === '/') return undefined;
   const name = baseName(path);
   if (name.startsWith('.wh.')) {
     if (name === '.wh..wh..opq') tree.opaque(parentPath(path), index);
     else tree.whiteout(`${parentPath(path)}/${name.slice(4)}`.replace(/^\/\//, '/'), index);
-    return drain(entry);
+    return undefined;
   }
   switch (header.type) {
     case 'directory':
       tree.set(path, { kind: 'dir', touched: index, layer: index, size: 0, children: new Map() });
-      return drain(entry);
+      return undefined;
     case 'symlink':
       release(tree, tree.set(path, { kind: 'symlink', touched: index, layer: index, size: 0, linkTarget: header.linkname ?? '' }));
-      return drain(entry);
+      return undefined;
     case 'link':
-      return applyHardLink(entry, path, index, label, tree, handlers);
+      applyHardLink(header, path, index, label, tree, handlers);
+      return undefined;
     case 'file':
     case 'contiguous-file':
-      return applyFile(entry, path, header.size ?? 0, header.mode, index, label, tree, handlers, limits);
+      return applyFile(path, header.size, header.mode, index, label, tree, handlers, limits);
     default: {
       // Devices, FIFOs and the like: part of the view (whiteouts may name them), never read.
       if (handlers.wanted(path, 0)) handlers.warn({ path, reason: `${label}: wanted file is a ${header.type}, not a regular file; not read` });
       release(tree, tree.set(path, { kind: 'other', touched: index, layer: index, size: 0 }));
-      return drain(entry);
+      return undefined;
     }
   }
 }
@@ -574,42 +760,34 @@ function release(tree: LayerTree, old: Node | undefined): void {
   if (old) tree.release(old);
 }
 
-async function applyFile(
-  entry: Entry,
-  path: string,
-  size: number,
-  mode: number | undefined,
-  index: number,
-  label: string,
-  tree: LayerTree,
-  handlers: WalkHandlers,
-  limits: ScanLimits,
-): Promise<void> {
-  const node: Node = { kind: 'file', touched: index, layer: index, size, ...(mode !== undefined ? { mode } : {}) };
+function applyFile(path: string, size: number, mode: number, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits): EntrySink | undefined {
+  const node: Node = { kind: 'file', touched: index, layer: index, size, mode };
+  const place = (): void => {
+    const old = tree.set(path, node);
+    if (old?.kind === 'file' && old.data && node.data) {
+      // Keep the lower versions so packages can be attributed to the layer that added them.
+      node.history = [...(old.history ?? []), { layer: old.layer, data: old.data }];
+      old.history = undefined;
+      old.data = undefined;
+    }
+    release(tree, old);
+  };
   if (handlers.wanted(path, size, mode)) {
     if (size > limits.maxFileBytes) {
       node.skipped = `file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)`;
-      await drain(entry);
     } else {
       tree.keep(size, label);
-      node.data = await readAll(entry, limits.maxFileBytes);
+      return (data) => {
+        node.data = data;
+        place();
+      };
     }
-  } else {
-    await drain(entry);
   }
-  const old = tree.set(path, node);
-  if (old?.kind === 'file' && old.data && node.data) {
-    // Keep the lower versions so packages can be attributed to the layer that added them.
-    node.history = [...(old.history ?? []), { layer: old.layer, data: old.data }];
-    old.history = undefined;
-    old.data = undefined;
-  }
-  release(tree, old);
+  place();
+  return undefined;
 }
 
-async function applyHardLink(entry: Entry, path: string, index: number, label: string, tree: LayerTree, handlers: WalkHandlers): Promise<void> {
-  await drain(entry);
-  const header = entry.header;
+function applyHardLink(header: TarHeader, path: string, index: number, label: string, tree: LayerTree, handlers: WalkHandlers): void {
   const cleaned = cleanEntryPath(header.linkname ?? '');
   const target = cleaned.ok && !cleaned.escaped ? tree.lookup(cleaned.path) : undefined;
   if (!target || target.kind !== 'file') {

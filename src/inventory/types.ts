@@ -133,7 +133,7 @@ export interface FileRef {
   /**
    * Reads `length` bytes at `offset` (fewer at the end of the file), whatever the file's size:
    * for extractors that find what they need by seeking in files over the size limit (a Go
-   * program's build information). Absent where the source cannot seek (image layers).
+   * program's build information). Absent where the source cannot seek.
    */
   readAt?(offset: number, length: number): Promise<Buffer>;
 }

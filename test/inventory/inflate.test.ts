@@ -5,11 +5,12 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CANARY_STATUS, makeTar, writeLayout, type LayerSpec } from '../../scripts/make-hostile-fixtures.js';
 import { scanTarget, TargetError } from '../../src/inventory/index.js';
-import { ChildInflate, chooseInflaters, findOnPath, INFLATE_ENV, InflaterChoiceError, resetInflaters, type Inflaters } from '../../src/inventory/inflate.js';
+import { chooseInflaters, findOnPath, INFLATE_ENV, InflaterChoiceError, resetInflaters, ToolInflate, type Inflaters } from '../../src/inventory/inflate.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { requireComponent } from '../helpers/components.js';
 
@@ -43,12 +44,33 @@ describe('chooseInflaters', () => {
   });
 });
 
-describe('ChildInflate', () => {
+describe('ToolInflate', () => {
   it('reports a tool that cannot be started', async () => {
-    const child = new ChildInflate('vigil-no-such-inflater', ['-dc']);
-    const failed = new Promise<Error>((resolve) => child.on('error', resolve));
-    child.end(Buffer.from('x'));
-    expect((await failed).message).toMatch(/ENOENT/);
+    const tool = await ToolInflate.start('vigil-no-such-inflater', 'pipe', () => true);
+    tool.stdin?.end(Buffer.from('x'));
+    await expect(tool.done).rejects.toThrow(/ENOENT/);
+  });
+
+  it('hands over every byte through the reused buffer, pausing and resuming', async () => {
+    requireComponent('isal');
+    const data = Buffer.alloc(5 * 1024 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251;
+    const got: Buffer[] = [];
+    let paused = false;
+    const tool = await ToolInflate.start('igzip', 'pipe', (chunk) => {
+      got.push(Buffer.from(chunk));
+      // Pause once, as a layer read ahead does when its queue is full.
+      if (!paused && got.length === 2) {
+        paused = true;
+        setTimeout(() => tool.resume(), 50);
+        return false;
+      }
+      return true;
+    });
+    tool.stdin!.end(gzipSync(data));
+    await tool.done;
+    expect(paused).toBe(true);
+    expect(Buffer.concat(got).equals(data)).toBe(true);
   });
 });
 

@@ -132,10 +132,18 @@ export function stripJsonc(text: string): string {
   return out;
 }
 
+let lastPath = '';
+let lastBase = '';
+
 /** Last path segment. */
 export function baseName(path: string): string {
+  // Every extractor asks for the base name of the same path in turn while a walk decides
+  // whether anyone wants a file: slice it once, not once per extractor.
+  if (path === lastPath) return lastBase;
   const i = path.lastIndexOf('/');
-  return i < 0 ? path : path.slice(i + 1);
+  lastPath = path;
+  lastBase = i < 0 ? path : path.slice(i + 1);
+  return lastBase;
 }
 
 /** Path without its last segment (`/` for top-level files). */

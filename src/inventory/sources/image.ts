@@ -4,12 +4,13 @@
  * kept with an inventory. A source supplies a {@link BlobStore}; this module turns a
  * manifest into layers.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { z } from 'zod';
 import { TargetError, describeJsonError } from '../errors.js';
 import { LimitExceededError, type ScanLimits } from '../limits.js';
-import type { LayerBlob } from '../layers.js';
+import type { LayerBlob, LocalBlob } from '../layers.js';
 import type { ImageInfo } from '../types.js';
 
 /** Media types Vigil reads. */
@@ -75,17 +76,38 @@ export class VerifyDigest extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    const got = `${this.digest.slice(0, this.digest.indexOf(':'))}:${this.hash.digest('hex')}`;
-    if (got !== this.digest) {
-      cb(new TargetError(this.label, `digest mismatch: expected ${this.digest}, got ${got}`));
-      return;
-    }
-    if (this.size !== undefined && this.seen !== this.size) {
-      cb(new TargetError(this.label, `blob is ${this.seen} bytes, its descriptor says ${this.size} (truncated?)`));
-      return;
-    }
-    cb();
+    cb(digestProblem(this.hash, this.digest, this.label, this.seen, this.size));
   }
+}
+
+/** Why hashed bytes are not the blob they should be (digest, then size), or undefined. */
+function digestProblem(hash: Hash, digest: string, label: string, seen: number, size?: number): TargetError | undefined {
+  const got = `${digest.slice(0, digest.indexOf(':'))}:${hash.digest('hex')}`;
+  if (got !== digest) return new TargetError(label, `digest mismatch: expected ${digest}, got ${got}`);
+  if (size !== undefined && seen !== size) return new TargetError(label, `blob is ${seen} bytes, its descriptor says ${size} (truncated?)`);
+  return undefined;
+}
+
+/**
+ * Reads an open blob file whole (by position, into one reused buffer) and resolves when it
+ * matches `digest` (and `size`, when given); rejects with a {@link TargetError} naming the blob
+ * otherwise. For blobs that an inflater reads by itself: their bytes never pass through Node.
+ */
+export async function verifyFile(file: FileHandle, digest: string, label: string, size?: number, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<void> {
+  const hash = createHash(digest.slice(0, digest.indexOf(':')));
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  let seen = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, seen);
+    if (bytesRead === 0) break;
+    seen += bytesRead;
+    if (size !== undefined && seen > size) throw new TargetError(label, `blob is larger than its descriptor says (${size} bytes)`);
+    hash.update(buffer.subarray(0, bytesRead));
+    onBytes?.(bytesRead);
+  }
+  const problem = digestProblem(hash, digest, label, seen, size);
+  if (problem) throw problem;
 }
 
 /** Pipes `source` through a digest check; errors in either end up on the returned stream. */
@@ -116,6 +138,8 @@ export async function readLimited(stream: Readable, limit: number, label: string
 export interface BlobStore {
   /** Opens a blob, checked against its digest (and size when given) as it streams. */
   open(digest: string, size?: number, mediaType?: string): Promise<Readable>;
+  /** Opens a blob stored whole in a local file, for an inflater to read by itself (see {@link LocalBlob}). */
+  openFile?(digest: string, size?: number): Promise<LocalBlob>;
 }
 
 const descriptorSchema = z.object({
@@ -286,7 +310,15 @@ export async function resolveImage(
     if (d.mediaType && !LAYER_TYPES.has(d.mediaType)) {
       throw new TargetError(`${label} layer ${i + 1} (${d.digest})`, `unsupported layer media type ${d.mediaType}`);
     }
-    return { digest: d.digest, mediaType: d.mediaType, size: d.size, open: () => opts.store.open(d.digest, d.size, d.mediaType) };
+    const { store } = opts;
+    const openFile = store.openFile?.bind(store);
+    return {
+      digest: d.digest,
+      mediaType: d.mediaType,
+      size: d.size,
+      open: () => store.open(d.digest, d.size, d.mediaType),
+      ...(openFile ? { openFile: () => openFile(d.digest, d.size) } : {}),
+    };
   });
   const info = imageInfo(config, manifest.annotations, {
     ...opts.base,

@@ -8,7 +8,7 @@ import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TargetError, describeError } from '../errors.js';
-import { walkLayers } from '../layers.js';
+import { walkLayers, type LocalBlob } from '../layers.js';
 import { LimitExceededError, type ScanLimits } from '../limits.js';
 import type { TargetInfo } from '../types.js';
 import type { Source, WalkHandlers, WalkOptions } from '../walk.js';
@@ -19,6 +19,7 @@ import {
   readLimited,
   resolveImage,
   verified,
+  verifyFile,
   type BlobStore,
   type Descriptor,
   type Platform,
@@ -77,6 +78,16 @@ class DirectoryBlobs implements BlobStore {
   ) {}
 
   async open(digest: string, size?: number): Promise<Readable> {
+    const { handle, label } = await this.openBlob(digest, size);
+    return verified(handle.createReadStream({ highWaterMark: 1024 * 1024 }), digest, label, size);
+  }
+
+  async openFile(digest: string, size?: number): Promise<LocalBlob> {
+    const { handle, label } = await this.openBlob(digest, size);
+    return { file: handle, verify: (onBytes, signal) => verifyFile(handle, digest, label, size, onBytes, signal) };
+  }
+
+  private async openBlob(digest: string, size?: number): Promise<{ handle: FileHandle; label: string }> {
     checkDigest(digest, this.label);
     const [alg, hex] = digest.split(':');
     const label = `${this.label} blob ${digest}`;
@@ -86,7 +97,7 @@ class DirectoryBlobs implements BlobStore {
       await file.handle.close();
       throw new TargetError(label, `blob is ${file.size} bytes, its descriptor says ${size}`);
     }
-    return verified(file.handle.createReadStream({ highWaterMark: 1024 * 1024 }), digest, label, size);
+    return { handle: file.handle, label };
   }
 }
 

@@ -1,0 +1,291 @@
+/**
+ * A minimal, synchronous tar reader for the layer hot path: ustar, GNU (long names and link
+ * names, base-256 sizes) and PAX (path, linkpath, size; global headers) entries, fed chunk by
+ * chunk. It hands each entry's header to the caller, which either asks for the entry's bytes
+ * (copied once into a buffer of the entry's size) or lets them go by uncopied. No stream per
+ * entry and no promise per entry: a layer holds tens of thousands of entries, most skipped.
+ * Chunks may be reused by the caller after `push` returns; nothing keeps a reference to them.
+ */
+
+/** An entry's type, named as tar-stream names them. */
+export type TarEntryType = 'file' | 'link' | 'symlink' | 'character-device' | 'block-device' | 'directory' | 'fifo' | 'contiguous-file' | 'unknown';
+
+/** What the reader tells of an entry (long names and PAX records already applied). */
+export interface TarHeader {
+  /** The name as stored, decoded as UTF-8 (invalid bytes become U+FFFD). */
+  name: string;
+  /** Link target of a hard or symbolic link, undefined when the entry has none. */
+  linkname?: string;
+  type: TarEntryType;
+  /** Bytes of data following the header (0 for directories, whatever the header says). */
+  size: number;
+  /** Permission and mode bits. */
+  mode: number;
+}
+
+/** Where a wanted entry's bytes go, once all of them have arrived. */
+export type EntrySink = (data: Buffer) => void;
+
+/** Thrown for bytes that are not a well-formed tar archive. */
+export class TarFormatError extends Error {}
+
+/** Largest GNU long-name or PAX record accepted (tar-stream's limit too). */
+export const MAX_META_BYTES = 4 * 1024 * 1024;
+
+const BLOCK = 512;
+const TYPES: Record<number, TarEntryType> = {
+  0: 'file',
+  0x30: 'file',
+  0x31: 'link',
+  0x32: 'symlink',
+  0x33: 'character-device',
+  0x34: 'block-device',
+  0x35: 'directory',
+  0x36: 'fifo',
+  0x37: 'contiguous-file',
+};
+const PAX = 0x78; // 'x'
+const PAX_GLOBAL = 0x67; // 'g'
+const GNU_LONG_NAME = 0x4c; // 'L'
+const GNU_LONG_NAME_OLD = 0x4e; // 'N'
+const GNU_LONG_LINK = 0x4b; // 'K'
+
+type MetaKind = 'pax' | 'pax-global' | 'long-name' | 'long-link';
+
+/** Reads tar bytes pushed in chunks and reports each entry to `onEntry`. */
+export class TarReader {
+  private readonly header = Buffer.alloc(BLOCK);
+  private headerFill = 0;
+  /** Data bytes of the current entry still to come, then padding to the next block. */
+  private dataLeft = 0;
+  private padLeft = 0;
+  /** Where the current entry's bytes go (a wanted file or a metadata record). */
+  private sink?: Buffer;
+  private sinkFill = 0;
+  private onSink?: EntrySink;
+  private meta?: MetaKind;
+  private longName?: string;
+  private longLink?: string;
+  private pax?: Map<string, string>;
+  private paxGlobal?: Map<string, string>;
+  /** Bytes consumed so far, for messages. */
+  private offset = 0;
+  private entryName = '';
+
+  constructor(
+    /** Called for each entry in order; returns a sink to receive its bytes, or undefined to skip them. */
+    private readonly onEntry: (header: TarHeader) => EntrySink | undefined,
+  ) {}
+
+  /** Feeds the next bytes; throws {@link TarFormatError} for a malformed header (or what `onEntry` throws). */
+  push(chunk: Buffer): void {
+    let at = 0;
+    const end = chunk.length;
+    while (at < end) {
+      if (this.dataLeft > 0) {
+        const n = Math.min(this.dataLeft, end - at);
+        if (this.sink) {
+          chunk.copy(this.sink, this.sinkFill, at, at + n);
+          this.sinkFill += n;
+        }
+        this.dataLeft -= n;
+        at += n;
+        this.offset += n;
+        if (this.dataLeft === 0) this.finishData();
+        continue;
+      }
+      if (this.padLeft > 0) {
+        const n = Math.min(this.padLeft, end - at);
+        this.padLeft -= n;
+        at += n;
+        this.offset += n;
+        continue;
+      }
+      if (this.headerFill === 0 && end - at >= BLOCK) {
+        // The common case: the whole header is in this chunk; read it in place.
+        const block = chunk.subarray(at, at + BLOCK);
+        at += BLOCK;
+        this.readHeader(block);
+        this.offset += BLOCK;
+        continue;
+      }
+      const n = Math.min(BLOCK - this.headerFill, end - at);
+      chunk.copy(this.header, this.headerFill, at, at + n);
+      this.headerFill += n;
+      at += n;
+      if (this.headerFill === BLOCK) {
+        this.headerFill = 0;
+        this.readHeader(this.header);
+        this.offset += BLOCK;
+      }
+    }
+  }
+
+  /** Ends the archive; throws {@link TarFormatError} when it stopped inside a header or an entry. */
+  end(): void {
+    if (this.dataLeft > 0 || this.padLeft > 0 || this.headerFill > 0) {
+      const where = this.headerFill > 0 ? 'inside a header' : `inside the data of "${this.entryName}"`;
+      throw new TarFormatError(`tar archive truncated: it ends ${where}, at byte ${this.offset + this.headerFill}`);
+    }
+    if (this.meta !== undefined || this.longName !== undefined || this.longLink !== undefined || this.pax !== undefined) {
+      throw new TarFormatError('tar archive truncated: it ends after a long-name or PAX record, before its entry');
+    }
+  }
+
+  private readHeader(block: Buffer): void {
+    const at = this.offset;
+    let sum = 0;
+    let signed = 0;
+    for (let i = 0; i < BLOCK; i++) {
+      const b = i >= 148 && i < 156 ? 0x20 : block[i];
+      sum += b;
+      signed += b > 127 ? b - 256 : b;
+    }
+    // An all-zero block: the end-of-archive marker, or padding after it.
+    if (sum === 8 * 0x20) return;
+    const stored = octal(block, 148, 8);
+    if (stored !== sum && stored !== signed) {
+      throw new TarFormatError(`Invalid tar header at byte ${at}: bad checksum (the layer is corrupt or not a tar archive)`);
+    }
+    const ustar = block[257] === 0x75 && block[258] === 0x73 && block[259] === 0x74 && block[260] === 0x61 && block[261] === 0x72;
+    if (!ustar || (block[262] !== 0 && block[262] !== 0x20)) {
+      throw new TarFormatError(`Invalid tar header at byte ${at}: unknown format (neither ustar nor GNU)`);
+    }
+    const posix = block[262] === 0;
+    const flag = block[156];
+    let size = numeric(block, 124, 12);
+    if (!(size >= 0) || !Number.isSafeInteger(size)) throw new TarFormatError(`Invalid tar header at byte ${at}: bad size field`);
+
+    const meta = metaKind(flag);
+    if (meta) {
+      if (size > MAX_META_BYTES) throw new TarFormatError(`Invalid tar header at byte ${at}: a ${size}-byte long-name or PAX record, more than ${MAX_META_BYTES} allowed`);
+      this.meta = meta;
+      this.entryName = `(${meta} record)`;
+      this.startData(size, Buffer.allocUnsafe(size), undefined);
+      return;
+    }
+
+    let name = text(block, 0, 100);
+    if (posix && block[345] !== 0) name = `${text(block, 345, 155)}/${name}`;
+    let linkname = block[157] === 0 ? undefined : text(block, 157, 100);
+    let type: TarEntryType = TYPES[flag] ?? 'unknown';
+    // Old tars mark directories with a trailing slash on a file entry.
+    if (flag === 0 && name.endsWith('/')) type = 'directory';
+    if (this.longName !== undefined) name = this.longName;
+    if (this.longLink !== undefined) linkname = this.longLink;
+    const pax = this.pax ?? this.paxGlobal;
+    if (pax) {
+      const path = pax.get('path');
+      const linkpath = pax.get('linkpath');
+      const paxSize = pax.get('size');
+      if (path) name = path;
+      if (linkpath) linkname = linkpath;
+      if (paxSize) {
+        size = /^\d+$/.test(paxSize) ? Number(paxSize) : NaN;
+        if (!Number.isSafeInteger(size)) throw new TarFormatError(`Invalid tar header at byte ${at}: bad PAX size "${paxSize.slice(0, 40)}"`);
+      }
+    }
+    this.longName = undefined;
+    this.longLink = undefined;
+    this.pax = undefined;
+    if (type === 'directory') size = 0;
+    this.entryName = name;
+    const header: TarHeader = { name, type, size, mode: octal(block, 100, 8) || 0 };
+    if (linkname !== undefined) header.linkname = linkname;
+    const sink = this.onEntry(header);
+    this.startData(size, sink && size > 0 ? Buffer.allocUnsafe(size) : undefined, sink);
+  }
+
+  private startData(size: number, buffer: Buffer | undefined, onSink: EntrySink | undefined): void {
+    this.sink = buffer;
+    this.sinkFill = 0;
+    this.onSink = onSink;
+    this.dataLeft = size;
+    this.padLeft = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (size === 0) this.finishData();
+  }
+
+  private finishData(): void {
+    const data = this.sink ?? Buffer.alloc(0);
+    const onSink = this.onSink;
+    const meta = this.meta;
+    this.sink = undefined;
+    this.onSink = undefined;
+    this.meta = undefined;
+    if (meta === 'long-name') this.longName = text(data, 0, data.length);
+    else if (meta === 'long-link') this.longLink = text(data, 0, data.length);
+    else if (meta === 'pax') this.pax = new Map([...(this.paxGlobal ?? []), ...parsePax(data)]);
+    else if (meta === 'pax-global') this.paxGlobal = new Map([...(this.paxGlobal ?? []), ...parsePax(data)]);
+    else onSink?.(data);
+  }
+}
+
+function metaKind(flag: number): MetaKind | undefined {
+  switch (flag) {
+    case PAX:
+      return 'pax';
+    case PAX_GLOBAL:
+      return 'pax-global';
+    case GNU_LONG_NAME:
+    case GNU_LONG_NAME_OLD:
+      return 'long-name';
+    case GNU_LONG_LINK:
+      return 'long-link';
+    default:
+      return undefined;
+  }
+}
+
+/** A NUL-terminated string field, decoded as UTF-8. */
+function text(block: Buffer, start: number, length: number): string {
+  let end = start;
+  const limit = start + length;
+  while (end < limit && block[end] !== 0) end++;
+  return block.toString('utf8', start, end);
+}
+
+/** An octal field: leading spaces and NULs skipped, digits up to the first non-digit; NaN when there are none. */
+function octal(block: Buffer, start: number, length: number): number {
+  let i = start;
+  const limit = start + length;
+  while (i < limit && (block[i] === 0x20 || block[i] === 0)) i++;
+  let value = 0;
+  let digits = 0;
+  for (; i < limit; i++) {
+    const d = block[i] - 0x30;
+    if (d < 0 || d > 7) break;
+    value = value * 8 + d;
+    digits++;
+  }
+  return digits > 0 ? value : i === limit ? 0 : NaN;
+}
+
+/** A size field: octal, or GNU base-256 (first byte 0x80 positive, 0xff negative). */
+function numeric(block: Buffer, start: number, length: number): number {
+  const first = block[start];
+  if (first === 0x80 || first === 0xff) {
+    let value = 0;
+    for (let i = start + 1; i < start + length; i++) value = value * 256 + (first === 0xff ? 0xff - block[i] : block[i]);
+    return first === 0xff ? -value - 1 : value;
+  }
+  return octal(block, start, length);
+}
+
+/** PAX records: `LENGTH key=value\n`, LENGTH counting the whole record. */
+function parsePax(data: Buffer): Map<string, string> {
+  const records = new Map<string, string>();
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(0x20, at);
+    if (space < 0) break;
+    const length = Number(data.toString('latin1', at, space));
+    if (!Number.isSafeInteger(length) || length <= space - at || at + length > data.length) {
+      throw new TarFormatError(`Invalid tar header: malformed PAX record at byte ${at} of its header`);
+    }
+    const record = data.toString('utf8', space + 1, at + length - 1);
+    const eq = record.indexOf('=');
+    if (eq > 0) records.set(record.slice(0, eq), record.slice(eq + 1));
+    at += length;
+  }
+  return records;
+}
