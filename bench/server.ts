@@ -17,6 +17,7 @@ import { aggregateFindings, type AggregateRequest } from '../src/findings/aggreg
 import type { FilterCriteria } from '../src/findings/criteria.js';
 import type { AccountScope } from '../src/findings/scope.js';
 import { searchFindings, type SortCriteria } from '../src/findings/search.js';
+import { markSummary } from '../src/findings/summary.js';
 import { DEFAULT_SEED, SEED_NOW, seedFindings } from '../scripts/seed-findings.js';
 import { createPostgresDatabase } from '../test/helpers/postgres.js';
 import type { Bench } from './benches.js';
@@ -151,10 +152,14 @@ async function measureRefresh(db: Db, name: string): Promise<void> {
   let touched = 0;
   for (let i = 0; i < 11; i++) {
     const resource = `res-${String(Math.floor(r() * SEED.resources)).padStart(5, '0')}`;
-    const ids = (await db.kysely.selectFrom('findings').select('id').where('resource_id', '=', resource).where('status', '=', 'ACTIVE').execute()).map((f) => f.id);
+    const rows = await db.kysely.selectFrom('findings').select(['id', 'vulnerability_id']).where('resource_id', '=', resource).where('status', '=', 'ACTIVE').execute();
+    const ids = rows.map((f) => f.id);
     if (ids.length === 0) continue;
-    await db.kysely.updateTable('findings').set({ status: 'SUPPRESSED' }).where('id', 'in', ids).execute();
-    await db.kysely.updateTable('findings').set({ status: 'ACTIVE' }).where('id', 'in', ids).execute();
+    await db.kysely.transaction().execute(async (trx) => {
+      await trx.updateTable('findings').set({ status: 'SUPPRESSED' }).where('id', 'in', ids).execute();
+      await trx.updateTable('findings').set({ status: 'ACTIVE' }).where('id', 'in', ids).execute();
+      await markSummary(trx, { resourceIds: [resource], vulnerabilityIds: rows.map((f) => f.vulnerability_id) });
+    });
     const ms = await time(() => aggregateFindings(db, 'ALL', { type: 'VULNERABILITY', criteria: {}, sortBy: 'AFFECTED_RESOURCES', limit: 20 }));
     if (i >= 1) {
       samples.push(ms);

@@ -21,6 +21,7 @@ import { network } from './0010-network.js';
 import { findingOrigin } from './0012-finding-origin.js';
 import { sla } from './0013-sla.js';
 import { suppressionProvenance } from './0014-suppression-provenance.js';
+import { findingsStorage } from './0019-findings-storage.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -41,4 +42,5 @@ export const migrations: readonly VigilMigration[] = [
   suppressionProvenance,
   continuousMigration,
   registryOutbound,
+  findingsStorage,
 ];
