@@ -40,7 +40,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-interface SearchCase {
+export interface SearchCase {
   label: string;
   make(r: () => number): { scope: AccountScope; criteria: FilterCriteria; sort: SortCriteria };
   /** Also fetch the next page through the cursor. */
@@ -50,7 +50,7 @@ interface SearchCase {
 const account = (r: () => number) => `acct-${String(Math.floor(r() * SEED.accounts)).padStart(3, '0')}`;
 const eq = (value: string) => [{ comparison: 'EQUALS' as const, value }];
 
-const SEARCHES: SearchCase[] = [
+export const SEARCHES: SearchCase[] = [
   { label: 'account, ACTIVE, by score', make: (r) => ({ scope: [account(r)], criteria: { status: eq('ACTIVE') }, sort: { field: 'SCORE', sortOrder: 'DESC' } }), secondPage: true },
   {
     label: 'account, ACTIVE CRITICAL|HIGH, by last observed',
@@ -85,7 +85,7 @@ const SEARCHES: SearchCase[] = [
   { label: 'organization, ACTIVE due soon, by first observed', make: () => ({ scope: 'ALL', criteria: { status: eq('ACTIVE'), slaStatus: eq('DUE_SOON') }, sort: { field: 'FIRST_OBSERVED_AT', sortOrder: 'DESC' } }) },
 ];
 
-const AGGREGATIONS: { label: string; make(r: () => number): { scope: AccountScope; req: AggregateRequest } }[] = [
+export const AGGREGATIONS: { label: string; make(r: () => number): { scope: AccountScope; req: AggregateRequest } }[] = [
   { label: 'account, by VULNERABILITY, sorted CRITICAL', make: (r) => ({ scope: [account(r)], req: { type: 'VULNERABILITY', criteria: {}, sortBy: 'CRITICAL', limit: 20 } }) },
   { label: 'account, by CONTAINER_IMAGE, sorted MAX_SCORE', make: (r) => ({ scope: [account(r)], req: { type: 'CONTAINER_IMAGE', criteria: {}, sortBy: 'MAX_SCORE', limit: 20 } }) },
   { label: 'organization, by VULNERABILITY, sorted CRITICAL', make: () => ({ scope: 'ALL', req: { type: 'VULNERABILITY', criteria: { status: eq('ACTIVE') }, sortBy: 'CRITICAL', limit: 100 } }) },

@@ -12,7 +12,9 @@ import type { DialectName, VigilMigration } from './types.js';
  * - Indexes no query plan of the search, aggregation, dashboard or lifecycle uses go
  *   (docs/api.md lists what each remaining one serves; `scripts/finding-index-plans.ts`
  *   prints which index each benchmarked query reads): each is one more b-tree insert per
- *   finding. Those that are the prefix of a wider index are served by it:
+ *   finding. The sort indexes without status go since a status-less sorted search reads
+ *   one page per status through the indexes with status and merges them. Those that are
+ *   the prefix of a wider index are served by it:
  *   (severity_rank, first_observed_at) by findings_trend, (account_id, image_repository,
  *   status) by findings_acct_image_repo_sev, and (resource_id, status) with
  *   (resource_id, type) by one (resource_id, type, status).
@@ -28,4 +30,18 @@ export const findingsStorage: VigilMigration = {
 };
 
 /** The findings indexes 0019 drops. */
-export const UNUSED_INDEXES = ['findings_resource_status', 'findings_resource_type', 'findings_sev_first', 'findings_acct_image_repo'] as const;
+export const UNUSED_INDEXES = [
+  // Sorts without status: a status-less sorted search now reads one page per status through
+  // the (account, status, sort key) and (status, sort key) indexes (src/findings/search.ts).
+  'findings_acct_score',
+  'findings_acct_sev',
+  'findings_acct_epss',
+  'findings_acct_first',
+  'findings_acct_last',
+  'findings_score',
+  // Prefixes of wider indexes.
+  'findings_sev_first',
+  'findings_acct_image_repo',
+  'findings_resource_status',
+  'findings_resource_type',
+] as const;
