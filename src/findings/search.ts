@@ -212,9 +212,19 @@ function where(db: Db, scope: AccountScope, criteria: FilterCriteria, sla?: SlaC
 
 const DEFAULT_SORT: SortCriteria = { field: 'SCORE', sortOrder: 'DESC' };
 
-/** True when the criteria do not filter on status. */
-function statusless(criteria: FilterCriteria): boolean {
-  return (criteria.status ?? []).length === 0;
+/**
+ * Criteria with an index of their own (migrations 0002–0007): a filter on one narrows the
+ * findings to few enough to sort, and the planner reads that index.
+ */
+const LOOKUP_FIELDS = ['findingId', 'vulnerabilityId', 'resourceId', 'packageName', 'imageRepository', 'imageDigest', 'layer'] as const;
+
+/**
+ * True when a sorted page is read per status (see {@link searchFindings}): no status filter,
+ * no lookup filter, and a sort with an (account, status, key) index.
+ */
+function readPerStatus(criteria: FilterCriteria, sort: SortCriteria): boolean {
+  const has = (v: unknown) => Array.isArray(v) && v.length > 0;
+  return !has(criteria.status) && !LOOKUP_FIELDS.some((f) => has(criteria[f])) && sort.field !== 'UPDATED_AT';
 }
 
 /** One page of findings matching the criteria, in the sort's order. */
@@ -235,7 +245,7 @@ export async function searchFindings(db: Db, scope: AccountScope, req: SearchReq
     return q.limit(req.limit + 1);
   };
   let rows: FindingsTable[];
-  if (statusless(req.criteria) && sort.field !== 'UPDATED_AT') {
+  if (readPerStatus(req.criteria, sort)) {
     // Sorted pages read an index on (account, status, sort key) or (status, sort key): without
     // a status filter, one page per status is read in that order and the three merged, so no
     // sort index without status is needed (each is one more b-tree insert per stored finding).
