@@ -16,6 +16,7 @@ import { storeInventory } from './inventories.js';
 import { severityRank } from './model.js';
 import { getSettings } from './settings.js';
 import { upsertResource, type ResourceInput } from './resources.js';
+import { newFindingId } from './ids.js';
 import { applyRulesToResource } from './suppression.js';
 import { markSummary, summaryChanged } from './summary.js';
 import { assignOrigins } from '../remediation/origin.js';
@@ -207,7 +208,7 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
       const cols = columnsOf(f, resource);
       const prior = byKey.get(key);
       if (!prior) {
-        const id = randomUUID();
+        const id = newFindingId();
         inserts.push({
           id,
           account_id: resource.account_id,

@@ -6,13 +6,13 @@
  * as package findings. It touches only the host's network findings: a package rescan and a
  * network re-analysis never close each other's findings.
  */
-import { randomUUID } from 'node:crypto';
 import { chunks, rowsPerStatement } from '../../db/batches.js';
 import type { Db } from '../../db/connect.js';
 import type { FindingsTable, ResourcesTable } from '../../db/schema.js';
 import type { LifecycleSummary } from '../../findings/lifecycle.js';
 import { severityRank } from '../../findings/model.js';
 import { applyRulesToResource } from '../../findings/suppression.js';
+import { newFindingId } from '../../findings/ids.js';
 import { markSummary, summaryChanged } from '../../findings/summary.js';
 import type { Severity } from '../../matching/types.js';
 import type { ExposedListener, Exposure, PathStep } from '../analyze.js';
@@ -160,7 +160,7 @@ export async function applyNetworkFindings(db: Db, updates: readonly NetworkFind
       const detail = JSON.stringify(f);
       const prior = byKey.get(key);
       if (!prior) {
-        const id = randomUUID();
+        const id = newFindingId();
         inserts.push({ id, account_id: resource.account_id, resource_id: resource.id, finding_key: key, type: NETWORK_REACHABILITY, status: 'ACTIVE', suppressed_by: null, ...cols, detail, first_observed_at: at, last_observed_at: at, updated_at: at, closed_at: null });
         dirty(inserts[inserts.length - 1]);
         events.push({ finding_id: id, account_id: resource.account_id, at, event: 'CREATED', detail: ref });
