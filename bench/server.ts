@@ -17,6 +17,7 @@ import { aggregateFindings, type AggregateRequest } from '../src/findings/aggreg
 import type { FilterCriteria } from '../src/findings/criteria.js';
 import type { AccountScope } from '../src/findings/scope.js';
 import { searchFindings, type SortCriteria } from '../src/findings/search.js';
+import { markSummary } from '../src/findings/summary.js';
 import { DEFAULT_SEED, SEED_NOW, seedFindings } from '../scripts/seed-findings.js';
 import { createPostgresDatabase } from '../test/helpers/postgres.js';
 import type { Bench } from './benches.js';
@@ -39,7 +40,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-interface SearchCase {
+export interface SearchCase {
   label: string;
   make(r: () => number): { scope: AccountScope; criteria: FilterCriteria; sort: SortCriteria };
   /** Also fetch the next page through the cursor. */
@@ -49,7 +50,7 @@ interface SearchCase {
 const account = (r: () => number) => `acct-${String(Math.floor(r() * SEED.accounts)).padStart(3, '0')}`;
 const eq = (value: string) => [{ comparison: 'EQUALS' as const, value }];
 
-const SEARCHES: SearchCase[] = [
+export const SEARCHES: SearchCase[] = [
   { label: 'account, ACTIVE, by score', make: (r) => ({ scope: [account(r)], criteria: { status: eq('ACTIVE') }, sort: { field: 'SCORE', sortOrder: 'DESC' } }), secondPage: true },
   {
     label: 'account, ACTIVE CRITICAL|HIGH, by last observed',
@@ -84,7 +85,7 @@ const SEARCHES: SearchCase[] = [
   { label: 'organization, ACTIVE due soon, by first observed', make: () => ({ scope: 'ALL', criteria: { status: eq('ACTIVE'), slaStatus: eq('DUE_SOON') }, sort: { field: 'FIRST_OBSERVED_AT', sortOrder: 'DESC' } }) },
 ];
 
-const AGGREGATIONS: { label: string; make(r: () => number): { scope: AccountScope; req: AggregateRequest } }[] = [
+export const AGGREGATIONS: { label: string; make(r: () => number): { scope: AccountScope; req: AggregateRequest } }[] = [
   { label: 'account, by VULNERABILITY, sorted CRITICAL', make: (r) => ({ scope: [account(r)], req: { type: 'VULNERABILITY', criteria: {}, sortBy: 'CRITICAL', limit: 20 } }) },
   { label: 'account, by CONTAINER_IMAGE, sorted MAX_SCORE', make: (r) => ({ scope: [account(r)], req: { type: 'CONTAINER_IMAGE', criteria: {}, sortBy: 'MAX_SCORE', limit: 20 } }) },
   { label: 'organization, by VULNERABILITY, sorted CRITICAL', make: () => ({ scope: 'ALL', req: { type: 'VULNERABILITY', criteria: { status: eq('ACTIVE') }, sortBy: 'CRITICAL', limit: 100 } }) },
@@ -151,10 +152,14 @@ async function measureRefresh(db: Db, name: string): Promise<void> {
   let touched = 0;
   for (let i = 0; i < 11; i++) {
     const resource = `res-${String(Math.floor(r() * SEED.resources)).padStart(5, '0')}`;
-    const ids = (await db.kysely.selectFrom('findings').select('id').where('resource_id', '=', resource).where('status', '=', 'ACTIVE').execute()).map((f) => f.id);
+    const rows = await db.kysely.selectFrom('findings').select(['id', 'vulnerability_id']).where('resource_id', '=', resource).where('status', '=', 'ACTIVE').execute();
+    const ids = rows.map((f) => f.id);
     if (ids.length === 0) continue;
-    await db.kysely.updateTable('findings').set({ status: 'SUPPRESSED' }).where('id', 'in', ids).execute();
-    await db.kysely.updateTable('findings').set({ status: 'ACTIVE' }).where('id', 'in', ids).execute();
+    await db.kysely.transaction().execute(async (trx) => {
+      await trx.updateTable('findings').set({ status: 'SUPPRESSED' }).where('id', 'in', ids).execute();
+      await trx.updateTable('findings').set({ status: 'ACTIVE' }).where('id', 'in', ids).execute();
+      await markSummary(trx, { resourceIds: [resource], vulnerabilityIds: rows.map((f) => f.vulnerability_id) });
+    });
     const ms = await time(() => aggregateFindings(db, 'ALL', { type: 'VULNERABILITY', criteria: {}, sortBy: 'AFFECTED_RESOURCES', limit: 20 }));
     if (i >= 1) {
       samples.push(ms);

@@ -9,7 +9,7 @@
  */
 import { sql } from 'kysely';
 import { openDatabase, type Db } from '../src/db/connect.js';
-import { createSummaryTriggers, dropSummaryTriggers, rebuildSummary } from '../src/findings/summary.js';
+import { rebuildSummary } from '../src/findings/summary.js';
 
 /** Sizes of a seed. */
 export interface SeedOptions {
@@ -64,8 +64,6 @@ export async function seedFindings(db: Db, opts: SeedOptions = DEFAULT_SEED): Pr
   // Building indexes once after loading is several times faster than maintaining them.
   const indexes = await findingIndexes(db);
   for (const ix of indexes) await exec(`DROP INDEX ${ix.name}`);
-  // Likewise the summary: filled once from the loaded findings instead of marked row by row.
-  await dropSummaryTriggers(db.kysely, db.dialect);
   const chunk = 100_000;
   for (let from = 0; from < opts.findings; from += chunk) {
     const to = Math.min(opts.findings, from + chunk) - 1;
@@ -112,7 +110,7 @@ export async function seedFindings(db: Db, opts: SeedOptions = DEFAULT_SEED): Pr
     opts.onProgress?.(to + 1);
   }
   for (const ix of indexes) await exec(ix.definition);
-  await createSummaryTriggers(db.kysely, db.dialect);
+  // Rows loaded directly mark no summary: it is filled once from them.
   await rebuildSummary(db);
   await exec('ANALYZE');
 }

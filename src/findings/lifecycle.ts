@@ -16,7 +16,9 @@ import { storeInventory } from './inventories.js';
 import { severityRank } from './model.js';
 import { getSettings } from './settings.js';
 import { upsertResource, type ResourceInput } from './resources.js';
+import { newFindingId } from './ids.js';
 import { applyRulesToResource } from './suppression.js';
+import { markSummary, summaryChanged } from './summary.js';
 import { assignOrigins } from '../remediation/origin.js';
 
 /** Key of a finding within its resource: ecosystem, package, version and vulnerability. */
@@ -186,6 +188,13 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
   const rewrites: FindingsTable[] = [];
   const unchanged: string[] = [];
   const toClose: string[] = [];
+  // The summaries' keys of ACTIVE findings this batch adds, changes or closes.
+  const dirtyResources = new Set<string>();
+  const dirtyVulns = new Set<string>();
+  const dirty = (row: Pick<FindingsTable, 'resource_id' | 'vulnerability_id'>) => {
+    dirtyResources.add(row.resource_id);
+    dirtyVulns.add(row.vulnerability_id);
+  };
 
   for (const { resource, findings, scanId } of updates) {
     const incoming = dedupe(findings);
@@ -199,7 +208,7 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
       const cols = columnsOf(f, resource);
       const prior = byKey.get(key);
       if (!prior) {
-        const id = randomUUID();
+        const id = newFindingId();
         inserts.push({
           id,
           account_id: resource.account_id,
@@ -217,6 +226,7 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
           port_begin: null,
           port_end: null,
         });
+        dirty(inserts[inserts.length - 1]);
         events.push({ finding_id: id, account_id: resource.account_id, at, event: 'CREATED', detail: scanRef });
         summary.created++;
         continue;
@@ -234,13 +244,18 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
         if (prior[field] !== cols[field]) changes[field] = { from: prior[field], to: cols[field] };
       }
       const changed = Object.keys(changes).length > 0;
-      rewrites.push({
+      const rewrite: FindingsTable = {
         ...prior,
         ...cols,
         last_observed_at: at,
         ...(reopen ? { status: 'ACTIVE', closed_at: null, suppressed_by: null } : {}),
         ...(reopen || changed ? { updated_at: at } : {}),
-      });
+      };
+      rewrites.push(rewrite);
+      if (summaryChanged(prior, rewrite)) {
+        dirty(prior);
+        dirty(rewrite);
+      }
       if (reopen) {
         events.push({ finding_id: prior.id, account_id: resource.account_id, at, event: 'REOPENED', detail: scanRef });
         summary.reopened++;
@@ -255,6 +270,7 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
     const closing = existing.filter((e) => e.status !== 'CLOSED' && !incoming.has(e.finding_key));
     for (const c of closing) {
       toClose.push(c.id);
+      if (c.status === 'ACTIVE') dirty(c);
       events.push({ finding_id: c.id, account_id: resource.account_id, at, event: 'CLOSED', detail: JSON.stringify({ scanId, reason: 'absent from newer scan' }) });
     }
     summary.closed = closing.length;
@@ -275,6 +291,7 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
   }
   for (const slice of chunks(inserts, rowsPerStatement(Object.keys(inserts[0] ?? {}).length || 1))) await db.kysely.insertInto('findings').values(slice).execute();
   for (const slice of chunks(events, rowsPerStatement(5))) await db.kysely.insertInto('finding_events').values(slice).execute();
+  await markSummary(db.kysely, { resourceIds: dirtyResources, vulnerabilityIds: dirtyVulns });
 
   // Images whose base is known tell base-image findings from their own (migration 0012).
   await assignOrigins(db, updates.map((u) => u.resource));

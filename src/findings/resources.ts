@@ -9,6 +9,7 @@ import { parseImageReference, type ImageReference } from '../inventory/sources/r
 import type { Inventory } from '../inventory/types.js';
 import { iso, type ResourceType } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
+import { markSummary } from './summary.js';
 
 /** What identifies and describes a resource when it is registered or scanned. */
 export interface ResourceInput {
@@ -229,8 +230,10 @@ export async function deleteResource(db: Db, scope: AccountScope, id: string): P
   const row = await getResource(db, scope, id);
   if (!row) return false;
   await db.kysely.transaction().execute(async (trx) => {
+    const active = await trx.selectFrom('findings').select('vulnerability_id').distinct().where('resource_id', '=', id).where('status', '=', 'ACTIVE').execute();
     await trx.deleteFrom('finding_events').where('finding_id', 'in', trx.selectFrom('findings').select('id').where('resource_id', '=', id)).execute();
     await trx.deleteFrom('findings').where('resource_id', '=', id).execute();
+    await markSummary(trx, { resourceIds: [id], vulnerabilityIds: active.map((a) => a.vulnerability_id) });
     await trx.deleteFrom('inventory_packages').where('resource_id', '=', id).execute();
     await trx.deleteFrom('inventories').where('resource_id', '=', id).execute();
     await trx.deleteFrom('resource_tags').where('resource_id', '=', id).execute();

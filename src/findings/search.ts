@@ -9,7 +9,7 @@ import type { FindingsTable } from '../db/schema.js';
 import type { Finding as ScanFinding } from '../matching/types.js';
 import type { NetworkFindingDetail } from '../network/server/findings.js';
 import { criteriaSql, type FilterCriteria } from './criteria.js';
-import { iso, type FindingStatus, type ResourceType } from './model.js';
+import { FINDING_STATUSES, iso, type FindingStatus, type ResourceType } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
 import { findingSla, slaClock, type SlaClock, type SlaStatus } from './sla.js';
 import { activeOnlyRest, isResourceLevel, refreshSummary } from './summary.js';
@@ -212,20 +212,50 @@ function where(db: Db, scope: AccountScope, criteria: FilterCriteria, sla?: SlaC
 
 const DEFAULT_SORT: SortCriteria = { field: 'SCORE', sortOrder: 'DESC' };
 
+/**
+ * Criteria with an index of their own (migrations 0002–0007): a filter on one narrows the
+ * findings to few enough to sort, and the planner reads that index.
+ */
+const LOOKUP_FIELDS = ['findingId', 'vulnerabilityId', 'resourceId', 'packageName', 'imageRepository', 'imageDigest', 'layer'] as const;
+
+/**
+ * True when a sorted page is read per status (see {@link searchFindings}): no status filter,
+ * no lookup filter, and a sort with an (account, status, key) index.
+ */
+function readPerStatus(criteria: FilterCriteria, sort: SortCriteria): boolean {
+  const has = (v: unknown) => Array.isArray(v) && v.length > 0;
+  return !has(criteria.status) && !LOOKUP_FIELDS.some((f) => has(criteria[f])) && sort.field !== 'UPDATED_AT';
+}
+
 /** One page of findings matching the criteria, in the sort's order. */
 export async function searchFindings(db: Db, scope: AccountScope, req: SearchRequest): Promise<SearchPage> {
   const sort = req.sort ?? DEFAULT_SORT;
   const columns = SORT_COLUMNS[sort.field];
   const dir = sort.sortOrder === 'ASC' ? 'asc' : 'desc';
   const sla = req.sla ?? (await slaClock(db));
-  let q = db.kysely.selectFrom('findings').selectAll().where(where(db, scope, req.criteria, sla));
-  if (req.cursor) {
-    const c = decodeCursor(req.cursor, sort);
-    const op = sort.sortOrder === 'ASC' ? sql`>` : sql`<`;
-    q = q.where(sql<SqlBool>`(${sql.join(columns.map((col) => sql.ref(`findings.${col}`)))}) ${op} (${sql.join(c.v.map((v) => sql`${v}`))})`);
+  const position = req.cursor ? decodeCursor(req.cursor, sort).v : undefined;
+  const pageOf = (status?: FindingStatus) => {
+    let q = db.kysely.selectFrom('findings').selectAll().where(where(db, scope, req.criteria, sla));
+    if (status) q = q.where('findings.status', '=', status);
+    if (position) {
+      const op = sort.sortOrder === 'ASC' ? sql`>` : sql`<`;
+      q = q.where(sql<SqlBool>`(${sql.join(columns.map((col) => sql.ref(`findings.${col}`)))}) ${op} (${sql.join(position.map((v) => sql`${v}`))})`);
+    }
+    for (const col of columns) q = q.orderBy(col, dir);
+    return q.limit(req.limit + 1);
+  };
+  let rows: FindingsTable[];
+  if (readPerStatus(req.criteria, sort)) {
+    // Sorted pages read an index on (account, status, sort key) or (status, sort key): without
+    // a status filter, one page per status is read in that order and the three merged, so no
+    // sort index without status is needed (each is one more b-tree insert per stored finding).
+    const [first, ...rest] = FINDING_STATUSES.map((s) => db.kysely.selectFrom(pageOf(s).as('branch')).selectAll());
+    let merged = db.kysely.selectFrom(rest.reduce((u, b) => u.unionAll(b), first).as('findings')).selectAll();
+    for (const col of columns) merged = merged.orderBy(col, dir);
+    rows = await merged.limit(req.limit + 1).execute();
+  } else {
+    rows = await pageOf().execute();
   }
-  for (const col of columns) q = q.orderBy(col, dir);
-  const rows = await q.limit(req.limit + 1).execute();
   const page = rows.slice(0, req.limit);
   const last = page[page.length - 1];
   const more = rows.length > req.limit;

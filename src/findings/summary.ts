@@ -11,20 +11,22 @@
  *   score, exploited and fixable counts.
  *
  * Both are maintained the same way whatever writes findings (scans, re-evaluation,
- * suppression, deletes, retention): database triggers append the resource and
- * vulnerability of each changed finding to `finding_summary_marks`, and
- * {@link refreshSummary} recomputes exactly those groups from the findings before a
- * summary is read. A recomputed group is the same grouped query a full aggregation runs,
- * restricted to that group, so the summary cannot drift from it. Triggers fire only when a
- * column the summary depends on changes on an ACTIVE finding: re-observing an unchanged
- * finding (the bulk of a rescan or re-evaluation) costs nothing.
+ * suppression, network exposures, resource deletion): each writer calls {@link markSummary}
+ * once per batch, in its own transaction, with the resources and vulnerabilities of the
+ * ACTIVE findings it inserted, changed or removed, and {@link refreshSummary} recomputes
+ * exactly those groups from the findings before a summary is read. A recomputed group is
+ * the same grouped query a full aggregation runs, restricted to that group, so the summary
+ * cannot drift from it. Until migration 0019 per-row triggers wrote the marks (one per
+ * finding, the larger part of storing a first evaluation); a batch now marks each resource
+ * and vulnerability once. Re-observing an unchanged finding (the bulk of a rescan or
+ * re-evaluation) and retention's deletes of CLOSED findings mark nothing.
  *
  * Marks are appended, never updated (one cheap insert per changed finding, no uniqueness
  * check), so concurrent writers never wait on each other; a refresh takes them with
  * DELETE … RETURNING, which on PostgreSQL sees only marks committed before it: a writer
  * still in flight keeps its marks for the next refresh.
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import { chunks } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { DialectName } from '../db/migrations/types.js';
@@ -133,7 +135,10 @@ export async function createSummaryTables(db: Kysely<unknown>, dialect: DialectN
   await marks.execute();
 }
 
-/** Installs the triggers that mark summaries dirty when findings change. */
+/**
+ * Installs the triggers that marked summaries dirty when findings changed: what migration
+ * 0005 ran, kept so it still does; 0019 drops them for {@link markSummary}.
+ */
 export async function createSummaryTriggers<DB>(db: Kysely<DB>, dialect: DialectName): Promise<void> {
   const changed = (eq: (c: string) => string) => WATCHED.map((c) => eq(c)).join(' OR ');
   const insertMark = (row: string) => `INSERT INTO finding_summary_marks (${MARK_COLUMNS.join(', ')}) VALUES (${markOf(row)});`;
@@ -192,11 +197,46 @@ export async function createSummaryTriggers<DB>(db: Kysely<DB>, dialect: Dialect
   await sql.raw(`CREATE TRIGGER finding_summary_del AFTER DELETE ON findings FOR EACH ROW WHEN (OLD.status = 'ACTIVE') EXECUTE FUNCTION finding_summary_mark_row()`).execute(db);
 }
 
-/** Removes the triggers (bulk loads drop them, then {@link rebuildSummary}). */
+/** Removes the triggers {@link createSummaryTriggers} installed (migration 0019). */
 export async function dropSummaryTriggers<DB>(db: Kysely<DB>, dialect: DialectName): Promise<void> {
   for (const t of ['finding_summary_ins', 'finding_summary_upd', 'finding_summary_del']) {
     await sql.raw(dialect === 'postgres' ? `DROP TRIGGER IF EXISTS ${t} ON findings` : `DROP TRIGGER IF EXISTS ${t}`).execute(db);
   }
+}
+
+/** What a batch of writes to findings changed, as {@link markSummary} records it. */
+export interface SummaryChanges {
+  /** Resources that gained, lost or changed an ACTIVE finding. */
+  resourceIds: Iterable<string>;
+  /** Vulnerabilities that gained, lost or changed an ACTIVE finding. */
+  vulnerabilityIds: Iterable<string>;
+}
+
+/** Rows per multi-row insert of marks (two values each). */
+const MARKS_PER_STATEMENT = 5000;
+
+/**
+ * Marks the summaries of these resources and vulnerabilities dirty, each once, in a few
+ * multi-row inserts: every writer of findings calls it in the transaction of its batch, for
+ * the findings whose ACTIVE state or summarised columns (severity, score, exploited, fix,
+ * title, resource and image columns) it changed, before and after the change. The next
+ * summary read recomputes them ({@link refreshSummary}).
+ */
+export async function markSummary(db: QueryExecutorProvider, changes: SummaryChanges): Promise<void> {
+  const rows: RawBuilder<unknown>[] = [];
+  for (const id of new Set(changes.resourceIds)) rows.push(sql`(${id}, NULL)`);
+  for (const id of new Set(changes.vulnerabilityIds)) rows.push(sql`(NULL, ${id})`);
+  for (const slice of chunks(rows, MARKS_PER_STATEMENT)) {
+    await sql`INSERT INTO finding_summary_marks (${sql.raw(MARK_COLUMNS.join(', '))}) VALUES ${sql.join(slice)}`.execute(db);
+  }
+}
+
+/** True when a rewrite of `before` into `after` can change a summary (see {@link markSummary}). */
+export function summaryChanged(prior: object, next: object): boolean {
+  const before = prior as Readonly<Record<string, unknown>>;
+  const after = next as Readonly<Record<string, unknown>>;
+  if (before.status !== 'ACTIVE' && after.status !== 'ACTIVE') return false;
+  return WATCHED.some((c) => c in after && before[c] !== after[c]);
 }
 
 /** The resource summary's grouped query over active findings, restricted by `where`. */

@@ -8,10 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type SqlBool } from 'kysely';
 import type { Db } from '../db/connect.js';
-import type { SuppressionRulesTable } from '../db/schema.js';
+import type { FindingsTable, SuppressionRulesTable } from '../db/schema.js';
 import { criteriaSql, isEmptyCriteria, type FilterCriteria } from './criteria.js';
 import { iso } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
+import { markSummary } from './summary.js';
 
 import type { Justification } from './justifications.js';
 export { JUSTIFICATIONS, type Justification } from './justifications.js';
@@ -87,7 +88,11 @@ function ruleMatch(db: Db, rule: Pick<SuppressionRulesTable, 'account_id' | 'cri
   return rule.account_id === null ? where : sql<SqlBool>`(findings.account_id = ${rule.account_id} AND ${where})`;
 }
 
-async function setStatus(db: Db, ids: { id: string; account_id: string }[], to: 'ACTIVE' | 'SUPPRESSED', ruleId: string | null, at: number, event: string): Promise<void> {
+/** What a status change needs of a finding: its timeline's keys and the summaries' keys. */
+const FINDING_REF = ['id', 'account_id', 'resource_id', 'vulnerability_id'] as const;
+type FindingRef = Pick<FindingsTable, (typeof FINDING_REF)[number]>;
+
+async function setStatus(db: Db, ids: FindingRef[], to: 'ACTIVE' | 'SUPPRESSED', ruleId: string | null, at: number, event: string): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
     const batch = ids.slice(i, i + 500);
     await db.kysely
@@ -95,6 +100,8 @@ async function setStatus(db: Db, ids: { id: string; account_id: string }[], to: 
       .set({ status: to, suppressed_by: ruleId, updated_at: at })
       .where('id', 'in', batch.map((b) => b.id))
       .execute();
+    // Each one enters or leaves the ACTIVE findings the summaries count.
+    await markSummary(db.kysely, { resourceIds: batch.map((b) => b.resource_id), vulnerabilityIds: batch.map((b) => b.vulnerability_id) });
     await db.kysely
       .insertInto('finding_events')
       .values(batch.map((b) => ({ finding_id: b.id, account_id: b.account_id, at, event, detail: JSON.stringify({ ruleId: ruleId ?? undefined }) })))
@@ -104,7 +111,7 @@ async function setStatus(db: Db, ids: { id: string; account_id: string }[], to: 
 
 /** Suppresses the ACTIVE findings a rule matches (optionally only one resource's). */
 async function applyRule(db: Db, rule: SuppressionRulesTable, at: number, resourceId?: string): Promise<number> {
-  let q = db.kysely.selectFrom('findings').select(['id', 'account_id']).where('status', '=', 'ACTIVE').where(ruleMatch(db, rule));
+  let q = db.kysely.selectFrom('findings').select(FINDING_REF).where('status', '=', 'ACTIVE').where(ruleMatch(db, rule));
   if (resourceId) q = q.where('resource_id', '=', resourceId);
   const ids = await q.execute();
   await setStatus(db, ids, 'SUPPRESSED', rule.id, at, 'SUPPRESSED');
@@ -176,7 +183,7 @@ export async function getRule(db: Db, scope: AccountScope, id: string): Promise<
 
 /** Restores a rule's findings to ACTIVE, then lets the remaining rules in force claim them. */
 async function release(db: Db, rule: SuppressionRulesTable, at: number): Promise<number> {
-  const ids = await db.kysely.selectFrom('findings').select(['id', 'account_id']).where('suppressed_by', '=', rule.id).where('status', '=', 'SUPPRESSED').execute();
+  const ids = await db.kysely.selectFrom('findings').select(FINDING_REF).where('suppressed_by', '=', rule.id).where('status', '=', 'SUPPRESSED').execute();
   await setStatus(db, ids, 'ACTIVE', null, at, 'UNSUPPRESSED');
   const accounts = [...new Set(ids.map((i) => i.account_id))];
   const others = (await rulesInForce(db, null, at)).filter((r) => r.id !== rule.id && (r.account_id === null || accounts.includes(r.account_id)));

@@ -3,8 +3,10 @@
  * an ACTIVE npm package finding observed a day before `now`, with the severity rank the store
  * would write; each call a new id, key and vulnerability unless the test names them.
  */
+import type { Db } from '../../src/db/connect.js';
 import type { FindingsTable } from '../../src/db/schema.js';
 import { severityRank } from '../../src/findings/model.js';
+import { markSummary } from '../../src/findings/summary.js';
 
 let seq = 0;
 
@@ -43,4 +45,13 @@ export function findingRow(now: number, over: Partial<FindingsTable> & Pick<Find
     detail: '{}',
     ...over,
   };
+}
+
+/** Stores rows as a writer of findings does: inserted, and the summaries they change marked, in one transaction. */
+export async function insertFindingRows(db: Db, rows: FindingsTable[]): Promise<void> {
+  await db.kysely.transaction().execute(async (trx) => {
+    await trx.insertInto('findings').values(rows).execute();
+    const active = rows.filter((r) => r.status === 'ACTIVE');
+    await markSummary(trx, { resourceIds: active.map((r) => r.resource_id), vulnerabilityIds: active.map((r) => r.vulnerability_id) });
+  });
 }

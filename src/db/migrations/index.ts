@@ -24,6 +24,7 @@ import { suppressionProvenance } from './0014-suppression-provenance.js';
 import { slaSummary } from './0016-sla-summary.js';
 import { runningImages } from './0017-running-images.js';
 import { networkAnalyses } from './0018-network-analyses.js';
+import { findingsStorage } from './0019-findings-storage.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -45,6 +46,7 @@ export const migrations: readonly VigilMigration[] = [
   slaSummary,
   runningImages,
   networkAnalyses,
+  findingsStorage,
   continuousMigration,
   registryOutbound,
 ];

@@ -6,13 +6,14 @@
  * as package findings. It touches only the host's network findings: a package rescan and a
  * network re-analysis never close each other's findings.
  */
-import { randomUUID } from 'node:crypto';
 import { chunks, rowsPerStatement } from '../../db/batches.js';
 import type { Db } from '../../db/connect.js';
 import type { FindingsTable, ResourcesTable } from '../../db/schema.js';
 import type { LifecycleSummary } from '../../findings/lifecycle.js';
 import { severityRank } from '../../findings/model.js';
 import { applyRulesToResource } from '../../findings/suppression.js';
+import { newFindingId } from '../../findings/ids.js';
+import { markSummary, summaryChanged } from '../../findings/summary.js';
 import type { Severity } from '../../matching/types.js';
 import type { ExposedListener, Exposure, PathStep } from '../analyze.js';
 import type { ExposedProtocol } from '../model.js';
@@ -138,6 +139,13 @@ export async function applyNetworkFindings(db: Db, updates: readonly NetworkFind
   const summaries: LifecycleSummary[] = [];
   const events: { finding_id: string; account_id: string; at: number; event: string; detail: string }[] = [];
   const inserts: FindingsTable[] = [];
+  // The summaries' keys of ACTIVE findings this batch adds, changes or closes.
+  const dirtyResources = new Set<string>();
+  const dirtyVulns = new Set<string>();
+  const dirty = (row: Pick<FindingsTable, 'resource_id' | 'vulnerability_id'>) => {
+    dirtyResources.add(row.resource_id);
+    dirtyVulns.add(row.vulnerability_id);
+  };
   for (const { resource, findings, cause } of updates) {
     const summary: LifecycleSummary = { created: 0, reopened: 0, closed: 0, updated: 0, unchanged: 0, suppressed: 0 };
     summaries.push(summary);
@@ -152,8 +160,9 @@ export async function applyNetworkFindings(db: Db, updates: readonly NetworkFind
       const detail = JSON.stringify(f);
       const prior = byKey.get(key);
       if (!prior) {
-        const id = randomUUID();
+        const id = newFindingId();
         inserts.push({ id, account_id: resource.account_id, resource_id: resource.id, finding_key: key, type: NETWORK_REACHABILITY, status: 'ACTIVE', suppressed_by: null, ...cols, detail, first_observed_at: at, last_observed_at: at, updated_at: at, closed_at: null });
+        dirty(inserts[inserts.length - 1]);
         events.push({ finding_id: id, account_id: resource.account_id, at, event: 'CREATED', detail: ref });
         summary.created++;
         continue;
@@ -164,11 +173,12 @@ export async function applyNetworkFindings(db: Db, updates: readonly NetworkFind
       const pathChanged = comparableDetail(prior.detail) !== comparableDetail(detail);
       if (pathChanged) changes.path = { from: JSON.parse(prior.detail).networkReachabilityDetails.networkPath, to: f.networkReachabilityDetails.networkPath };
       const changed = Object.keys(changes).length > 0;
-      await db.kysely
-        .updateTable('findings')
-        .set({ ...cols, detail, last_observed_at: at, ...(reopen ? { status: 'ACTIVE', closed_at: null, suppressed_by: null } : {}), ...(reopen || changed ? { updated_at: at } : {}) })
-        .where('id', '=', prior.id)
-        .execute();
+      const set = { ...cols, detail, last_observed_at: at, ...(reopen ? { status: 'ACTIVE', closed_at: null, suppressed_by: null } : {}), ...(reopen || changed ? { updated_at: at } : {}) };
+      await db.kysely.updateTable('findings').set(set).where('id', '=', prior.id).execute();
+      if (summaryChanged(prior, { ...prior, ...set })) {
+        dirty(prior);
+        dirty({ ...prior, ...set });
+      }
       if (reopen) {
         events.push({ finding_id: prior.id, account_id: resource.account_id, at, event: 'REOPENED', detail: ref });
         summary.reopened++;
@@ -178,6 +188,7 @@ export async function applyNetworkFindings(db: Db, updates: readonly NetworkFind
       } else summary.unchanged++;
     }
     const closing = existing.filter((e) => e.status !== 'CLOSED' && !seen.has(e.finding_key));
+    for (const c of closing) if (c.status === 'ACTIVE') dirty(c);
     for (const ids of chunks(closing.map((c) => c.id), 1000)) {
       await db.kysely.updateTable('findings').set({ status: 'CLOSED', closed_at: at, updated_at: at, suppressed_by: null }).where('id', 'in', ids).execute();
     }
@@ -186,6 +197,7 @@ export async function applyNetworkFindings(db: Db, updates: readonly NetworkFind
   }
   for (const slice of chunks(inserts, rowsPerStatement(Object.keys(inserts[0] ?? {}).length || 1))) await db.kysely.insertInto('findings').values(slice).execute();
   for (const slice of chunks(events, rowsPerStatement(5))) await db.kysely.insertInto('finding_events').values(slice).execute();
+  await markSummary(db.kysely, { resourceIds: dirtyResources, vulnerabilityIds: dirtyVulns });
   const anyRule = await db.kysely.selectFrom('suppression_rules').select('id').limit(1).executeTakeFirst();
   if (anyRule) for (let i = 0; i < updates.length; i++) summaries[i]!.suppressed = await applyRulesToResource(db, updates[i]!.resource, at);
   return summaries;

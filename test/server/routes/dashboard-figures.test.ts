@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/connect.js';
 import type { FindingsTable } from '../../../src/db/schema.js';
 import { mttrFigures, overviewFigures, trendFigures } from '../../../src/server/routes/dashboard.js';
-import { findingRow } from '../../helpers/finding-rows.js';
+import { findingRow, insertFindingRows } from '../../helpers/finding-rows.js';
 import { dialectCases } from '../../helpers/postgres.js';
 
 const DAY = 86_400_000;
@@ -53,7 +53,7 @@ describe.each(dialectCases())('dashboard figures on $name', (dialect) => {
       res('host2', 'a1', 'HOST', null),
       res('img3', 'a2', 'CONTAINER_IMAGE', 'UNSUPPORTED_OS'),
     ]).execute();
-    await k.insertInto('findings').values(rows).execute();
+    await insertFindingRows(db, rows);
   });
   afterAll(async () => {
     await db?.close();

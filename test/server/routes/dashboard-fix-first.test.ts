@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/connect.js';
 import type { FindingsTable } from '../../../src/db/schema.js';
 import { overviewFigures } from '../../../src/server/routes/dashboard.js';
-import { findingRow } from '../../helpers/finding-rows.js';
+import { findingRow, insertFindingRows } from '../../helpers/finding-rows.js';
 import { dialectCases } from '../../helpers/postgres.js';
 
 const now = Date.UTC(2026, 10, 27, 12);
@@ -36,7 +36,7 @@ describe.each(dialectCases())('what to fix first on $name', (dialect) => {
   beforeAll(async () => {
     db = await dialect.open();
     await db.kysely.insertInto('accounts').values([{ id: 'a1', name: 'One', delegated_admin: 1, created_at: now }]).execute();
-    await db.kysely.insertInto('findings').values(rows).execute();
+    await insertFindingRows(db, rows);
   });
   afterAll(async () => {
     await db?.close();

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { newFindingId } from '../../src/findings/ids.js';
+
+describe('finding ids', () => {
+  it('are version 7 UUIDs carrying their creation time', () => {
+    const at = Date.UTC(2026, 11, 5, 17, 30);
+    const id = newFindingId(at + 10_000_000);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(at + 10_000_000);
+  });
+
+  it('ascend within a millisecond and across a clock step back, and do not repeat', () => {
+    const now = Date.now() + 20_000_000;
+    const ids = [...Array.from({ length: 5000 }, () => newFindingId(now)), newFindingId(now - 1000), newFindingId(now + 1)];
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
