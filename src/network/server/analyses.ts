@@ -21,7 +21,11 @@ import { refreshAccountNetwork, type NetworkUpdate } from './service.js';
 export type AnalysisStatus = 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED';
 
 /** What made an analysis necessary. */
-export type AnalysisTrigger = { kind: 'snapshot'; snapshotId: string; source: string } | { kind: 'host-report'; resourceId: string };
+export type AnalysisTrigger =
+  | { kind: 'snapshot'; snapshotId: string; source: string }
+  | { kind: 'host-report'; resourceId: string }
+  /** An admin asked (`POST /api/v1/network/analyses`): after a FAILED analysis, or to re-check. */
+  | { kind: 'request'; keyId: string };
 
 /** What a finished analysis did. */
 export interface AnalysisSummary {
@@ -93,7 +97,7 @@ export async function getAnalysis(db: Db, scope: AccountScope, id: string): Prom
 }
 
 function sameTrigger(a: AnalysisTrigger, b: AnalysisTrigger): boolean {
-  return a.kind === b.kind && (a.kind === 'snapshot' ? a.snapshotId === (b as typeof a).snapshotId : a.resourceId === (b as typeof a).resourceId);
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** A unique index refused the row: the account already has an analysis in that state. */

@@ -51,6 +51,7 @@ const queuedSchema = z.object({
 const triggerSchema = z.union([
   z.object({ kind: z.literal('snapshot'), snapshotId: z.string(), source: z.string() }),
   z.object({ kind: z.literal('host-report'), resourceId: z.string() }),
+  z.object({ kind: z.literal('request'), keyId: z.string().describe('the API key that asked') }),
 ]);
 
 const analysisRecordSchema = z.object({
@@ -169,6 +170,21 @@ export const networkRoutes: RouteModule = (r) => {
         return { resourceId: resource.id, analysis: NOTHING_ANALYSED };
       }
       return { ...(await queued(accountId, { kind: 'host-report', resourceId: resource.id }, reply)), resourceId: resource.id };
+    },
+  });
+  r.route({
+    method: 'POST',
+    url: '/api/v1/network/analyses',
+    summary: "Queue an analysis of the account's stored snapshot and host reports now",
+    description:
+      'For when nothing new arrived but the analysis should run again: after a FAILED analysis (re-posting identical files queues nothing), or after an advisory update an admin wants reflected at once. Joins the waiting analysis when there is one.',
+    tag: 'network',
+    roles: ['admin'],
+    body: z.object({ accountId: z.string().optional() }).strict(),
+    responses: { 202: queuedSchema },
+    async handler({ principal, body, reply }) {
+      const accountId = await targetAccount(db, principal, body.accountId);
+      return queued(accountId, { kind: 'request', keyId: principal.keyId }, reply);
     },
   });
   r.route({

@@ -102,6 +102,15 @@ describe.each(dialectCases())('network analyses on $name', (dialect) => {
     await analysisOf(t, t.keys.globex.scanner, next);
   });
 
+  it('an admin can queue an analysis when nothing new arrived, as after a failure', async () => {
+    expect((await t.call(t.keys.acme.scanner, { method: 'POST', url: '/api/v1/network/analyses', payload: {} })).statusCode).toBe(403);
+    const asked = await t.call(t.keys.acme.admin, { method: 'POST', url: '/api/v1/network/analyses', payload: {} });
+    const analysis = await analysisOf(t, t.keys.acme.admin, asked);
+    expect(analysis).toMatchObject({ accountId: 'acme', status: 'DONE', triggers: [{ kind: 'request', keyId: expect.any(String) }] });
+    // The snapshot is analysed again: nothing changed, so nothing is opened or closed.
+    expect(analysis.summary).toMatchObject({ hosts: 5, changedHosts: 0, findings: { created: 0, closed: 0 } });
+  });
+
   it("another account's analysis is 404", async () => {
     const r = await sendReport('acme', 'box-2', 2222);
     const id = r.json().analysisId as string;
