@@ -34,7 +34,7 @@ export interface AnalysisSummary {
   hosts: number;
   /** Hosts whose exposures or reachability changed. */
   changedHosts: number;
-  /** Hosts whose package findings were scored again (their reachability changed). */
+  /** Resources whose package findings were scored again because their reachability changed: hosts and the images on them. */
   rescoredHosts: number;
   findings: { created: number; reopened: number; updated: number; closed: number };
   /** Exposures of the whole snapshot. */

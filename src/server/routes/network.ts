@@ -69,7 +69,7 @@ const analysisRecordSchema = z.object({
       snapshotId: z.string().optional().describe('the snapshot analysed (absent when the account has none)'),
       hosts: z.number().int().describe('HOST resources the snapshot describes'),
       changedHosts: z.number().int().describe('hosts whose exposures or reachability changed'),
-      rescoredHosts: z.number().int().describe('hosts whose package findings were scored again (their reachability changed)'),
+      rescoredHosts: z.number().int().describe('resources whose package findings were scored again because their reachability changed: hosts, and the images running on them'),
       findings: findingCounts.describe('NETWORK_REACHABILITY findings created, reopened, updated and closed'),
       exposures: z.number().int().describe('exposures of the whole snapshot'),
     })
