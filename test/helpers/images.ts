@@ -15,7 +15,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -47,33 +47,40 @@ function pidAlive(pid: number): boolean {
 }
 
 /**
- * Runs `fn` holding the lock `name` (a directory under the work dir, created atomically).
- * A lock left by a dead process is taken over.
+ * Runs `fn` holding the lock `name`: a file under the work dir holding the owner's pid,
+ * put in place with link(2) so it never exists without its pid (a lock directory did, when
+ * its owner was killed between creating it and writing the pid, or while removing it, and
+ * every later run then waited on it for ever). A lock left by a dead process is taken over.
  */
 export async function withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 20 * 60_000): Promise<T> {
   await mkdir(testWorkDir, { recursive: true });
-  const dir = join(testWorkDir, `${name}.lock`);
+  const lock = join(testWorkDir, `${name}.lockfile`);
+  const mine = `${lock}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(mine, String(process.pid));
   const deadline = Date.now() + timeoutMs;
-  while (true) {
-    try {
-      await mkdir(dir);
-      await writeFile(join(dir, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => ''));
-      if (pid && !pidAlive(pid)) {
-        await rm(dir, { recursive: true, force: true });
-        continue;
+  try {
+    while (true) {
+      try {
+        await link(mine, lock);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const pid = Number(await readFile(lock, 'utf8').catch(() => ''));
+        if (pid && !pidAlive(pid)) {
+          await rm(lock, { force: true });
+          continue;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${lock} (held by pid ${pid})`);
+        await new Promise((r) => setTimeout(r, 250));
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${dir}`);
-      await new Promise((r) => setTimeout(r, 250));
     }
+  } finally {
+    await rm(mine, { force: true });
   }
   try {
     return await fn();
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(lock, { force: true });
   }
 }
 
