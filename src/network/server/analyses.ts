@@ -36,6 +36,8 @@ export interface AnalysisSummary {
   changedHosts: number;
   /** Resources whose package findings were scored again because their reachability changed: hosts and the images on them. */
   rescoredHosts: number;
+  /** Images whose reachability, from the hosts running them, changed. */
+  rescoredImages: number;
   findings: { created: number; reopened: number; updated: number; closed: number };
   /** Exposures of the whole snapshot. */
   exposures: number;
@@ -187,6 +189,7 @@ function summaryOf(u: NetworkUpdate): AnalysisSummary {
     hosts: u.hosts,
     changedHosts: u.changedHosts.length,
     rescoredHosts: u.rescored?.reevaluated ?? 0,
+    rescoredImages: u.rescoreImages.length,
     findings: u.findings,
     exposures: u.exposures,
   };

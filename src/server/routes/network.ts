@@ -42,12 +42,6 @@ const analysisSchema = z.object({
 });
 const NOTHING_ANALYSED = { hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 } };
 
-const queuedSchema = z.object({
-  analysisId: z.string(),
-  status: z.enum(['QUEUED']).describe('always QUEUED: a trigger joins the waiting analysis, never a running one'),
-  location: z.string().describe('GET it until status is DONE or FAILED'),
-});
-
 const triggerSchema = z.union([
   z.object({ kind: z.literal('snapshot'), snapshotId: z.string(), source: z.string() }),
   z.object({ kind: z.literal('host-report'), resourceId: z.string() }),
@@ -70,6 +64,7 @@ const analysisRecordSchema = z.object({
       hosts: z.number().int().describe('HOST resources the snapshot describes'),
       changedHosts: z.number().int().describe('hosts whose exposures or reachability changed'),
       rescoredHosts: z.number().int().describe('resources whose package findings were scored again because their reachability changed: hosts, and the images running on them'),
+      rescoredImages: z.number().int().describe('images whose reachability (from the hosts running them) changed'),
       findings: findingCounts.describe('NETWORK_REACHABILITY findings created, reopened, updated and closed'),
       exposures: z.number().int().describe('exposures of the whole snapshot'),
     })
@@ -77,20 +72,31 @@ const analysisRecordSchema = z.object({
     .describe('once DONE'),
 });
 
-/** Network routes. */
-export const networkRoutes: RouteModule = (r) => {
-  const { db } = r.ctx;
+/** Queues (or joins) the account's analysis and answers 202 with it: for every route whose change the analysis must see. */
+export function analysisQueuer(r: Parameters<RouteModule>[0]) {
   const continuous = continuousFor(r);
-  /** Queues (or joins) the account's analysis and answers 202 with it. */
-  const queued = async (accountId: string, trigger: AnalysisTrigger, reply: { status(code: number): unknown; header(name: string, value: string): unknown }) => {
+  return async (accountId: string, trigger: AnalysisTrigger, reply: { status(code: number): unknown; header(name: string, value: string): unknown }) => {
     const { queue } = await continuous();
-    const analysisId = await queueNetworkAnalysis(db, queue, accountId, trigger);
+    const analysisId = await queueNetworkAnalysis(r.ctx.db, queue, accountId, trigger);
     const location = `/api/v1/network/analyses/${analysisId}`;
     reply.status(202);
     reply.header('location', location);
     reply.header('retry-after', '2');
     return { analysisId, status: 'QUEUED' as const, location };
   };
+}
+
+/** What a 202 answer carries. */
+export const queuedSchema = z.object({
+  analysisId: z.string(),
+  status: z.enum(['QUEUED']).describe('always QUEUED: a trigger joins the waiting analysis, never a running one'),
+  location: z.string().describe('GET it until status is DONE or FAILED'),
+});
+
+/** Network routes. */
+export const networkRoutes: RouteModule = (r) => {
+  const { db } = r.ctx;
+  const queued = analysisQueuer(r);
   r.route({
     method: 'POST',
     url: '/api/v1/network/snapshots',

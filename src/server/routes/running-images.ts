@@ -2,8 +2,8 @@
  * Which images run on which host, through the API: a host's containers appear in its
  * resource detail (`runningImages`) and an image's hosts in its own (`runsOn`); for hosts
  * without an agent, `PUT /api/v1/resources/{id}/running-images` declares them. A declaration
- * replaces the host's containers (as the next agent or SSH report will) and analyses the
- * account again, re-scoring the images whose reachability changed.
+ * replaces the host's containers (as the next agent or SSH report will) and queues the
+ * account's analysis, which re-scores the images whose reachability changed.
  */
 import { z } from 'zod';
 import type { Db } from '../../db/connect.js';
@@ -11,11 +11,11 @@ import type { ResourcesTable } from '../../db/schema.js';
 import { getResource } from '../../findings/resources.js';
 import { hostContainer, publishedPort } from '../../network/host/schema.js';
 import { imageContexts, runningImagesOf, runsOnOf, storeHostContainers } from '../../network/server/running-images.js';
-import { refreshAccountNetwork } from '../../network/server/service.js';
 import { scopeOf } from '../accounts.js';
 import { badRequest, notFound } from '../problem.js';
 import type { RouteModule } from '../router.js';
 import { idParams } from './common.js';
+import { analysisQueuer, queuedSchema } from './network.js';
 
 /** A host's container, with the image resources it runs. */
 export const runningImageSchema = z.object({
@@ -61,18 +61,22 @@ const declaredContainer = hostContainer.omit({ runtime: true, id: true }).extend
 /** Running-image routes. */
 export const runningImageRoutes: RouteModule = (r) => {
   const { db } = r.ctx;
+  const queued = analysisQueuer(r);
   r.route({
     method: 'PUT',
     url: '/api/v1/resources/:id/running-images',
     summary: 'Declare the containers a host runs (replacing the ones it records)',
     description:
-      'For hosts no agent or SSH scan reports on. Each container names its image (`nginx:1.25`, `registry.example.com/app@sha256:…`) and optionally its digests, whether it runs (default true), host networking and published ports; image resources of the account are matched by digest, else by repository and tag. The account is analysed again and the images whose reachability changed are re-scored.',
+      'For hosts no agent or SSH scan reports on. Each container names its image (`nginx:1.25`, `registry.example.com/app@sha256:…`) and optionally its digests, whether it runs (default true), host networking and published ports; image resources of the account are matched by digest, else by repository and tag. A changed declaration queues the account\'s analysis (202, as a host report does), which re-scores the images whose reachability changed; an unchanged one answers 200.',
     tag: 'resources',
     roles: ['scanner'],
     params: idParams,
     body: z.object({ containers: z.array(declaredContainer).max(5000) }).strict(),
-    responses: { 200: z.object({ resourceId: z.string(), runningImages: z.array(runningImageSchema), rescoredImages: z.number().int().describe('images whose package findings were scored again') }) },
-    async handler({ principal, params, body }) {
+    responses: {
+      200: z.object({ resourceId: z.string(), runningImages: z.array(runningImageSchema) }),
+      202: queuedSchema.extend({ resourceId: z.string(), runningImages: z.array(runningImageSchema) }),
+    },
+    async handler({ principal, params, body, reply }) {
       const host = await getResource(db, scopeOf(principal), params.id);
       if (!host) throw notFound(`resource ${params.id}`);
       if (host.type !== 'HOST') throw badRequest(`resource ${params.id} is a ${host.type}: only a HOST runs images`, [{ pointer: '/id', detail: 'not a HOST resource' }]);
@@ -84,12 +88,9 @@ export const runningImageRoutes: RouteModule = (r) => {
         host,
         body.containers.map((c, i) => ({ ...c, id: ids[i]!, runtime: 'declared' as const })),
       );
-      let rescoredImages = 0;
-      if (changed) {
-        const update = await refreshAccountNetwork(db, host.account_id, r.ctx.engine ? () => r.ctx.engine! : undefined);
-        rescoredImages = update.rescoreImages.length;
-      }
-      return { resourceId: host.id, runningImages: await runningImagesOf(db, host), rescoredImages };
+      const answer = { resourceId: host.id, runningImages: await runningImagesOf(db, host) };
+      if (!changed) return answer;
+      return { ...(await queued(host.account_id, { kind: 'host-report', resourceId: host.id }, reply)), ...answer };
     },
   });
 };

@@ -91,7 +91,7 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
     expect(web.headers.location).toBe(web.json().location);
     const first = await analysisOf(t, t.keys.acme.scanner, web);
     expect(first).toMatchObject({ status: 'DONE', triggers: [{ kind: 'host-report', resourceId: web.json().resourceId }], triggerCount: 1 });
-    expect(first.summary).toEqual({ hosts: 0, changedHosts: 0, rescoredHosts: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 }, exposures: 0 });
+    expect(first.summary).toEqual({ hosts: 0, changedHosts: 0, rescoredHosts: 0, rescoredImages: 0, findings: { created: 0, reopened: 0, updated: 0, closed: 0 }, exposures: 0 });
     // db-1 is instance i-0db: matched by the address it reports, not by name.
     const db = await t.call(t.keys.acme.scanner, { method: 'POST', url: '/api/v1/network/host-reports', payload: { resource: { name: 'db-1' }, report: report([[5432, 'postgres']], ['10.0.0.20/24', 'fe80::1/64']) } });
     expect((await analysisOf(t, t.keys.acme.scanner, db)).status).toBe('DONE');
@@ -104,7 +104,7 @@ describe.each(dialectCases())('network API on $name', (dialect) => {
     expect(body.snapshot).toMatchObject({ format: 'yaml', source: 'api', files: ['rack.yaml'], instanceCount: 2 });
     const analysis = await analysisOf(t, admin(), r);
     expect(analysis.triggers).toEqual([{ kind: 'snapshot', snapshotId: body.snapshot.snapshotId, source: 'api' }]);
-    expect(analysis.summary).toEqual({ snapshotId: body.snapshot.snapshotId, hosts: 2, changedHosts: 2, rescoredHosts: 2, findings: { created: 2, reopened: 0, updated: 0, closed: 0 }, exposures: 4 });
+    expect(analysis.summary).toEqual({ snapshotId: body.snapshot.snapshotId, hosts: 2, changedHosts: 2, rescoredHosts: 2, rescoredImages: 0, findings: { created: 2, reopened: 0, updated: 0, closed: 0 }, exposures: 4 });
     const [stored] = (await t.call(t.keys.acme.viewer, { method: 'GET', url: '/api/v1/network/snapshots?limit=1' })).json().snapshots as { exposureCount: number }[];
     expect(stored!.exposureCount).toBe(4);
 

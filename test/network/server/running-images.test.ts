@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScanEngine } from '../../../src/matching/engine.js';
 import { collectDockerContainers } from '../../../src/network/host/containers.js';
 import { writeDockerState } from '../../helpers/docker-state.js';
 import { dialectCases } from '../../helpers/postgres.js';
-import { advisory, tinyAdvisoryDb } from '../../helpers/tiny-advisory-db.js';
-import { npmInventory, startTestApp, type TestApp } from '../../server/harness.js';
+import { advisory } from '../../helpers/tiny-advisory-db.js';
+import { npmInventory, type TestApp } from '../../server/harness.js';
+import { analysisOf, startNetworkApp } from './analysis.js';
 
 const advisories = [
   // lodash 4.17.15 is affected, with a network attack vector (9.8): the score reachability adjusts (8.8 when adjacent only).
@@ -86,7 +86,7 @@ describe.each(dialectCases())('running images on $name', (dialect) => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp(dialect, { engine: createScanEngine(tinyAdvisoryDb(advisories)) });
+    t = await startNetworkApp(dialect, advisories);
     root = mkdtempSync(join(tmpdir(), 'vigil-running-'));
     // db-1 is instance i-0db by its tag; it sends no report.
     for (const [name, tags] of [['web-1', {}], ['db-1', { 'instance-id': 'i-0db' }]] as const) {
@@ -99,7 +99,7 @@ describe.each(dialectCases())('running images on $name', (dialect) => {
     // Another account holds the same image: nothing of acme's hosts reaches it.
     ids.globexApp = await scanImage(t.keys.globex.scanner, 'shop/app', APP, '1.0');
     const snap = await t.call(t.keys.acme.admin, { method: 'POST', url: '/api/v1/network/snapshots', payload: { files: { 'rack.yaml': TOPOLOGY } } });
-    expect(snap.statusCode, snap.body).toBe(201);
+    expect((await analysisOf(t, t.keys.acme.admin, snap)).status).toBe('DONE');
   });
   afterAll(async () => {
     await t?.close();
@@ -118,7 +118,7 @@ describe.each(dialectCases())('running images on $name', (dialect) => {
     );
     const containers = await collectDockerContainers(root);
     const sent = await t.call(t.keys.acme.scanner, { method: 'POST', url: '/api/v1/network/host-reports', payload: { resource: { name: 'web-1' }, report: hostReport(containers) } });
-    expect(sent.statusCode, sent.body).toBe(201);
+    expect((await analysisOf(t, t.keys.acme.scanner, sent)).status).toBe('DONE');
 
     ids.app = await scanImage(t.keys.acme.scanner, 'shop/app', APP, '1.0');
     const app = await lodashOf(t.keys.acme.viewer, `reg.example/shop/app@${APP}`);
@@ -142,9 +142,8 @@ describe.each(dialectCases())('running images on $name', (dialect) => {
 
   it('an image declared on an unreachable host is scored down, saying why nothing reaches it', async () => {
     const r = await t.call(t.keys.acme.scanner, { method: 'PUT', url: `/api/v1/resources/${ids['db-1']}/running-images`, payload: { containers: [{ name: 'worker', image: 'reg.example/shop/worker:2.1' }] } });
-    expect(r.statusCode, r.body).toBe(200);
     // The worker, and the app: first scanned after the last analysis, its reachability is stored now (its score unchanged).
-    expect(r.json().rescoredImages).toBe(2);
+    expect((await analysisOf(t, t.keys.acme.scanner, r)).summary?.rescoredImages).toBe(2);
     expect(r.json().runningImages).toEqual([
       { containerId: 'declared-1', name: 'worker', image: 'reg.example/shop/worker:2.1', imageDigests: [], running: true, hostNetwork: false, ports: [], runtime: 'declared', resources: [{ id: ids.worker, name: `reg.example/shop/worker@${WORKER}` }] },
     ]);
@@ -155,14 +154,15 @@ describe.each(dialectCases())('running images on $name', (dialect) => {
     );
     // The same declaration again changes nothing.
     const same = await t.call(t.keys.acme.scanner, { method: 'PUT', url: `/api/v1/resources/${ids['db-1']}/running-images`, payload: { containers: [{ name: 'worker', image: 'reg.example/shop/worker:2.1' }] } });
-    expect(same.json().rescoredImages).toBe(0);
+    expect(same.statusCode, same.body).toBe(200);
+    expect(same.json().analysisId).toBeUndefined();
   });
 
   it('a changed container list re-scores only the images it moves', async () => {
     // web-1 stops the shop container: the app no longer runs anywhere known and goes back to its typed context.
     writeDockerState(root, [{ id: '1'.repeat(64), name: 'shop', image: 'reg.example/shop/app:1.0', imageId: APP_CONFIG, running: false, bindings: { '80/tcp': [['0.0.0.0', '8080']] } }], {});
     const stopped = await t.call(t.keys.acme.scanner, { method: 'POST', url: '/api/v1/network/host-reports', payload: { resource: { name: 'web-1' }, report: hostReport(await collectDockerContainers(root)) } });
-    expect(stopped.statusCode, stopped.body).toBe(201);
+    expect((await analysisOf(t, t.keys.acme.scanner, stopped)).status).toBe('DONE');
     expect((await lodashOf(t.keys.acme.viewer, `reg.example/shop/app@${APP}`)).adjustments).toEqual([]);
 
     // db-1 now runs the app too (declared by tag): unreachable, scored down; the worker is not re-scored.
@@ -174,8 +174,7 @@ describe.each(dialectCases())('running images on $name', (dialect) => {
       url: `/api/v1/resources/${ids['db-1']}/running-images`,
       payload: { containers: [{ name: 'worker', image: 'reg.example/shop/worker:2.1' }, { id: 'c-app', image: 'reg.example/shop/app:1.0', ports: [{ protocol: 'tcp', hostPort: 8080, containerPort: 80 }] }] },
     });
-    expect(moved.statusCode, moved.body).toBe(200);
-    expect(moved.json().rescoredImages).toBe(1);
+    expect((await analysisOf(t, t.keys.acme.scanner, moved)).summary?.rescoredImages).toBe(1);
     const app = await lodashOf(t.keys.acme.viewer, `reg.example/shop/app@${APP}`);
     expect(app.score).toBe(8.8);
     expect(app.adjustments[0]!.reason).toContain('the image runs only on db-1 (instance i-0db has no public address');
