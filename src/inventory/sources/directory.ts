@@ -212,25 +212,16 @@ export class DirectorySource implements Source {
     let bytes = 0;
     const pool = new FilePool(FILES_IN_FLIGHT, BYTES_IN_FLIGHT);
     // Directories are listed ahead only when the walk can tell which it will enter.
-    const lister = new DirLister();
-    const listAhead = !prune || mayList !== undefined;
+    const lister = new DirLister(root, !prune || mayList ? (path) => !SKIPPED_DIRS.has(path) && (mayList?.(path) ?? true) : undefined);
     const visit = async (dirPath: string): Promise<void> => {
       signal?.throwIfAborted();
       let dirents;
       try {
-        dirents = await lister.list(join(root, dirPath));
+        // Sorted by name: the walk's order, whatever the filesystem's.
+        dirents = await lister.list(dirPath);
       } catch (err) {
         handlers.warn({ path: dirPath || '/', reason: `cannot list directory: ${describeError(err)}` });
         return;
-      }
-      dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      if (listAhead) {
-        const next: string[] = [];
-        for (const d of dirents) {
-          const path = `${dirPath}/${d.name}`;
-          if (d.isDirectory() && !SKIPPED_DIRS.has(path) && (mayList?.(path) ?? true)) next.push(join(root, path));
-        }
-        lister.ahead(next);
       }
       for (const d of dirents) {
         if (++entries > limits.maxEntries) {

@@ -44,6 +44,25 @@ describe('large files that are not programs', () => {
   });
 });
 
+describe('files named as sources, text or images', () => {
+  // The walk stats only the files some extractor may want: naming them out spares the stat of a
+  // Rust toolchain's HTML pages and a Python's bytecode, executable or not.
+  it.each([
+    ['rust/cargo-auditable', cargoAuditable],
+    ['go/go-binary', goBinary],
+  ] as const)('%s refuses them from the path alone and keeps libraries and extensionless programs', (_id, extractor) => {
+    const mib = 1024 * 1024;
+    for (const path of ['/opt/tool/run.py', '/opt/tool/lib/app.pyc', '/root/.rustup/toolchains/stable/share/doc/rust/html/std/index.html', '/usr/local/bin/setup.sh', '/opt/app/bundle.JS']) {
+      expect(extractor.mayRequire?.(path), path).toBe(false);
+      expect(extractor.fileRequired(path, mib, 0o100755), path).toBe(false);
+    }
+    for (const path of ['/usr/local/bin/kubectl', '/opt/app/libgo.so', '/opt/app/server.bin', '/opt/app/run.exe']) {
+      expect(extractor.mayRequire?.(path), path).toBe(true);
+      expect(extractor.fileRequired(path, mib, 0o100755), path).toBe(true);
+    }
+  });
+});
+
 describe('large programs that are not Go', () => {
   it('go/go-binary reads only the section table of a 300 MB ELF program without .go.buildinfo', async () => {
     // A real C program's bytes (it has a section table), presented as a 300 MB file such as a browser.
