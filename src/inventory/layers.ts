@@ -12,6 +12,7 @@ import { Decompress } from 'fzstd';
 import { LimitExceededError, type ScanLimits } from './limits.js';
 import { TargetError, describeError } from './errors.js';
 import { bufferRef } from './buffer-ref.js';
+import { debug } from '../debug.js';
 import { chosenTool, ToolInflate } from './inflate.js';
 import { baseName, cleanEntryPath, parentPath, resolveLinkTarget } from './paths.js';
 import { TarReader, type EntrySink, type TarHeader } from './tar-reader.js';
@@ -332,10 +333,10 @@ class LayerTree {
 
 /**
  * Walks image layers bottom to top, each read once as a stream, and hands the wanted files
- * of the final view to the handlers. Throws {@link TargetError} (naming the layer) for a
+ * of the final view to the handlers (`aheadBytes`: see {@link AHEAD_BYTES}). Throws {@link TargetError} (naming the layer) for a
  * layer that cannot be read, and {@link LimitExceededError} past a limit.
  */
-export async function walkLayers(layers: readonly LayerBlob[], handlers: WalkHandlers, options: WalkOptions): Promise<void> {
+export async function walkLayers(layers: readonly LayerBlob[], handlers: WalkHandlers, options: WalkOptions, aheadBytes = AHEAD_BYTES): Promise<void> {
   const { limits, signal } = options;
   if (layers.length > limits.maxLayers) {
     throw new LimitExceededError('maxLayers', `image has ${layers.length} layers, more than the limit of ${limits.maxLayers} (maxLayers)`);
@@ -349,32 +350,53 @@ export async function walkLayers(layers: readonly LayerBlob[], handlers: WalkHan
     handlers.progress?.(bytesRead);
   };
   const state: ReadState = { limits, signal, budget, entries, onBytes };
-  // Layers inflate ahead of the one being applied, up to one per core, each into a bounded
-  // buffer; they are applied strictly in order, so whiteouts keep their meaning.
-  const ahead = Math.max(1, availableParallelism());
-  const started: Promise<InflatingLayer>[] = [];
-  const start = (index: number): void => {
-    const inflating = startLayer(layers[index], layerLabel(index, layers[index]), state);
-    // Handled when its turn comes (or dropped when an earlier layer fails).
-    inflating.catch(() => undefined);
-    started[index] = inflating;
+  // Layers are inflated and tar-parsed ahead of the one being applied, up to one being read per
+  // core, and at most twice that many read and not yet applied; what an ahead layer's entries do
+  // to the view waits in its own list (bounded, see LayerOps) and is done in layer order, so
+  // whiteouts keep their meaning and the result is the sequential one.
+  const cores = Math.max(1, availableParallelism());
+  const reading: Promise<void>[] = [];
+  const ops: LayerOps[] = [];
+  const inflating: (InflatingLayer | undefined)[] = [];
+  let beingRead = 0;
+  let stopped = false;
+  const startMore = (): void => {
+    while (!stopped && reading.length < layers.length && beingRead < cores && reading.length < index + 2 * cores) start(reading.length);
+  };
+  const start = (i: number): void => {
+    beingRead++;
+    ops[i] = new LayerOps(aheadBytes);
+    reading[i] = readLayer(layers[i], i, layerLabel(i, layers[i]), tree, handlers, state, ops[i], (layer) => (inflating[i] = layer));
+    // A layer read whole (or failed) frees its core for the next; its error is reported in its
+    // turn (or dropped when an earlier layer fails).
+    const done = (): void => {
+      beingRead--;
+      startMore();
+    };
+    reading[i].then(done, done);
   };
   let index = 0;
   try {
     for (; index < layers.length; index++) {
       signal?.throwIfAborted();
-      for (let next = index; next < Math.min(layers.length, index + ahead); next++) if (!started[next]) start(next);
+      startMore();
       const label = layerLabel(index, layers[index]);
       try {
-        await applyLayer(await started[index], index, label, tree, handlers, state);
+        ops[index].takeTurn();
+        await reading[index];
       } catch (err) {
+        inflating[index]?.stop();
         if (err instanceof LimitExceededError || err instanceof TargetError || signal?.aborted) throw err;
         throw new TargetError(label, `cannot read layer: ${describeError(err)}`, { cause: err });
       }
     }
   } finally {
-    // Layers inflated ahead of a failure: stop their inflaters.
-    for (const inflating of started.slice(index + 1)) inflating?.then((layer) => layer.stop(), () => undefined);
+    // Layers read ahead of a failure: stop their inflaters, and start no more.
+    stopped = true;
+    for (let i = index + 1; i < reading.length; i++) {
+      ops[i]?.abandon();
+      inflating[i]?.stop();
+    }
   }
   await handOver(tree, layers, handlers, signal);
 }
@@ -387,16 +409,87 @@ interface ReadState {
   onBytes(n: number): void;
 }
 
-/** Decompressed bytes a layer may inflate ahead of the layer being applied. */
-export const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes (estimated) of pending entries a layer parsed ahead of its turn may hold before its
+ * inflater is paused. Wanted files' bytes are counted apart, by `maxBufferedBytes`.
+ */
+export const AHEAD_BYTES = 16 * 1024 * 1024;
+
+/** Estimated bytes of one pending entry beyond its names (closure, header fields, node). */
+const ENTRY_COST = 256;
 
 /**
- * A layer being inflated, perhaps ahead of its turn. Its tar bytes wait (up to
- * {@link READ_AHEAD_BYTES}) until {@link deliver} is called when the layer's turn comes.
+ * What a layer's entries do to the view, in tar order. Until the layer's turn the operations
+ * wait in a list; when the list holds more than its budget the layer is full and its inflater
+ * waits. In its turn the list is done and later operations are done at once.
+ */
+export class LayerOps {
+  private pending: (() => void)[] | undefined = [];
+  private pendingBytes = 0;
+  private queued = 0;
+  private onTurn?: () => void;
+  private abandoned = false;
+
+  constructor(private readonly budget: number) {}
+
+  /** Does `op` now in the layer's turn, else queues it, counting `cost` bytes. */
+  emit(op: () => void, cost: number): void {
+    if (this.abandoned) return;
+    if (!this.pending) {
+      op();
+      return;
+    }
+    this.pending.push(op);
+    this.pendingBytes += cost;
+    this.queued++;
+  }
+
+  /** Operations that waited for the layer's turn, for `--debug`. */
+  get queuedOps(): number {
+    return this.queued;
+  }
+
+  /** True while the queued operations exceed the budget (the inflater should wait). */
+  get full(): boolean {
+    return this.pending !== undefined && this.pendingBytes > this.budget;
+  }
+
+  /** Bytes (estimated) of queued operations, for tests of the bound. */
+  get queuedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** Called once, when the turn comes (to resume a waiting inflater). */
+  whenTurn(resume: () => void): void {
+    this.onTurn = resume;
+  }
+
+  /** The layer's turn: does the queued operations, in order, and those to come at once. */
+  takeTurn(): void {
+    const queued = this.pending ?? [];
+    this.pending = undefined;
+    this.pendingBytes = 0;
+    for (const op of queued) op();
+    this.onTurn?.();
+  }
+
+  /** An earlier layer failed: drop what is queued and what comes. */
+  abandon(): void {
+    this.abandoned = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
+/**
+ * A layer being inflated. {@link deliver} hands its tar bytes on as they come; the consumer
+ * returns false to make the inflater wait until {@link resume}.
  */
 interface InflatingLayer {
   /** Hands every tar byte of the layer to `consume`, in order; settles when they have all come (or the first error). */
-  deliver(consume: (chunk: Buffer) => void): Promise<void>;
+  deliver(consume: (chunk: Buffer) => boolean): Promise<void>;
+  /** Reads on after `consume` returned false. */
+  resume(): void;
   /** Stops the inflater, the input and the digest check. */
   stop(): void;
   /** The digest check of a blob a tool reads by itself (see {@link LocalBlob}). */
@@ -491,9 +584,10 @@ async function inflateFile(local: LocalBlob, label: string, state: ReadState): P
  */
 async function inflateStream(raw: Readable, label: string, state: ReadState): Promise<InflatingLayer> {
   const { head, stream: all } = await sniff(raw, 18);
-  all.on('data', (c: Buffer) => state.onBytes(c.length));
-  // Held until piped on: the tool starts only after a socket is set up for its output.
-  all.pause();
+  // Bytes are counted from when the stream is piped on, not before: a 'data' listener would set
+  // it flowing (again, once sniff's 'readable' listener is gone) while the tool is being started,
+  // and what flowed by then would never reach the tool.
+  const count = (): void => void all.on('data', (c: Buffer) => state.onBytes(c.length));
   const compression = detectCompression(head);
   if (compression === 'zstd') checkZstdWindow(head, label);
   const tool = compression === 'none' ? undefined : chosenTool(compression);
@@ -511,17 +605,18 @@ async function inflateStream(raw: Readable, label: string, state: ReadState): Pr
       },
       check: () => input,
       feed: all,
+      count,
     });
     return layer;
   }
   const inflater = compression === 'none' ? undefined : builtinInflater(compression);
+  count();
   return streamLayer(inflater ? [all, inflater.stream] : [all], inflater, compression, label, state, raw);
 }
 
 /**
- * A layer inflated by a tool. Until its turn, the tool's output is copied into a queue of at
- * most {@link READ_AHEAD_BYTES}, then the tool waits; in its turn, each read goes straight from
- * the reused buffer into the tar reader.
+ * A layer inflated by a tool. Each read goes straight from the reused buffer to the consumer
+ * (the few reads that may come before {@link InflatingLayer.deliver} are copied and kept).
  */
 async function toolLayer(
   tool: string,
@@ -529,11 +624,10 @@ async function toolLayer(
   input: 'pipe' | number,
   label: string,
   state: ReadState,
-  source: { stop(): void; check(): Promise<void>; feed?: Readable },
+  source: { stop(): void; check(): Promise<void>; feed?: Readable; count?: () => void },
 ): Promise<InflatingLayer> {
-  let queue: Buffer[] = [];
-  let queued = 0;
-  let consumer: ((chunk: Buffer) => void) | undefined;
+  let early: Buffer[] = [];
+  let consumer: ((chunk: Buffer) => boolean) | undefined;
   let failure: unknown;
   let onFailure: ((err: unknown) => void) | undefined;
   const fail = (err: unknown): void => {
@@ -548,21 +642,20 @@ async function toolLayer(
     if (failure !== undefined) return false;
     try {
       spend(state, label, chunk.length);
-      if (consumer) {
-        consumer(chunk);
-        return true;
-      }
+      if (consumer) return consumer(chunk);
     } catch (err) {
       fail(err);
       return false;
     }
-    queue.push(Buffer.from(chunk));
-    queued += chunk.length;
-    return queued < READ_AHEAD_BYTES;
+    early.push(Buffer.from(chunk));
+    return false;
   });
   running = inflater;
   // Node passes the stored bytes to the tool when it cannot read them itself (a registry, an archive member).
-  if (source.feed && inflater.stdin) source.feed.pipe(inflater.stdin);
+  if (source.feed && inflater.stdin) {
+    source.count?.();
+    source.feed.pipe(inflater.stdin);
+  }
   const checked = source.check();
   inflater.done.catch((err: unknown) => fail(corrupt(compression, tool, err)));
   checked.catch((err: unknown) => fail(err));
@@ -571,6 +664,7 @@ async function toolLayer(
       inflater.stop();
       source.stop();
     },
+    resume: () => inflater.resume(),
     deliver(consume) {
       return new Promise<void>((resolve, reject) => {
         onFailure = reject;
@@ -578,15 +672,16 @@ async function toolLayer(
           reject(failure);
           return;
         }
+        let more = true;
         try {
-          for (const chunk of queue) consume(chunk);
+          for (const chunk of early) more = consume(chunk) && more;
         } catch (err) {
           fail(err);
           return;
         }
-        queue = [];
+        early = [];
         consumer = consume;
-        inflater.resume();
+        if (more) inflater.resume();
         Promise.all([inflater.done, checked]).then(() => {
           if (failure === undefined) resolve();
         }, () => undefined);
@@ -596,8 +691,8 @@ async function toolLayer(
 }
 
 /**
- * A layer inflated by Node's own zlib or fzstd (or not compressed): a chain of streams through
- * a buffer of {@link READ_AHEAD_BYTES}, recording the first error.
+ * A layer inflated by Node's own zlib or fzstd (or not compressed): a chain of streams,
+ * recording the first error.
  */
 function streamLayer(
   chain: Readable[],
@@ -607,7 +702,7 @@ function streamLayer(
   state: ReadState,
   raw: Readable,
 ): InflatingLayer {
-  const buffer = new PassThrough({ highWaterMark: READ_AHEAD_BYTES });
+  const buffer = new PassThrough({ highWaterMark: 1024 * 1024 });
   const streams = [...chain, new ByteBudget(state.budget, label), buffer];
   let failure: unknown;
   let onFailure: ((err: unknown) => void) | undefined;
@@ -625,6 +720,7 @@ function streamLayer(
   for (const s of streams.slice(1)) tail = tail.pipe(s as Transform);
   return {
     stop,
+    resume: () => buffer.resume(),
     deliver(consume) {
       return new Promise<void>((resolve, reject) => {
         const fail = (err: unknown): void => {
@@ -634,7 +730,7 @@ function streamLayer(
         };
         const onData = (chunk: Buffer): void => {
           try {
-            consume(chunk);
+            if (!consume(chunk)) buffer.pause();
           } catch (err) {
             fail(err);
           }
@@ -656,22 +752,43 @@ function builtinInflater(compression: 'gzip' | 'zstd'): { stream: Transform; nam
   return compression === 'gzip' ? { stream: createGunzip({ chunkSize: 256 * 1024 }), name: 'zlib' } : { stream: new ZstdDecompress(), name: 'fzstd' };
 }
 
-/** Applies an inflating layer's entries to the tree, in tar order, as its bytes arrive. */
-async function applyLayer(layer: InflatingLayer, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, state: ReadState): Promise<void> {
+/**
+ * Inflates and parses one layer, perhaps ahead of its turn: each entry's effect on the view goes
+ * through `ops`, done at once in the layer's turn and queued before it (the inflater waits while
+ * the queue is full). Settles when the layer has been read whole and its turn has come.
+ */
+async function readLayer(
+  blob: LayerBlob,
+  index: number,
+  label: string,
+  tree: LayerTree,
+  handlers: WalkHandlers,
+  state: ReadState,
+  ops: LayerOps,
+  started: (layer: InflatingLayer) => void,
+): Promise<void> {
+  const begun = performance.now();
+  const layer = await startLayer(blob, label, state);
+  started(layer);
+  ops.whenTurn(() => layer.resume());
   const reader = new TarReader((header) => {
     if (++state.entries.count > state.limits.maxEntries) {
       throw new LimitExceededError('maxEntries', `${label}: more than ${state.limits.maxEntries} entries across all layers (limit maxEntries)`);
     }
-    return applyEntry(header, index, label, tree, handlers, state.limits);
+    return readEntry(header, index, label, tree, handlers, state.limits, ops);
   });
   try {
     // Parsing is synchronous, so the bytes are taken as they come: no promise per chunk or entry.
     await layer.deliver((chunk) => {
       state.signal?.throwIfAborted();
       reader.push(chunk);
+      return !ops.full;
     });
     reader.end();
     await layer.verified;
+    // Per-layer timings for `--debug`: how long the layer took to read, and how many of its
+    // entries' operations waited for its turn (0 when it was read in its turn).
+    debug('layer read', { layer: label, ms: Math.round(performance.now() - begun), opsQueued: ops.queuedOps });
   } catch (err) {
     const reported = await blame(layer, err, state.signal);
     layer.stop();
@@ -680,14 +797,16 @@ async function applyLayer(layer: InflatingLayer, index: number, label: string, t
 }
 
 /**
- * Applies one tar entry to the tree; returns where a wanted file's bytes go (they are set on
- * its node when complete), or undefined to let the entry's bytes go by.
+ * Reads one tar entry: what it does to the view (and any warning) goes through `ops`, in tar
+ * order; returns where a wanted file's bytes go, or undefined to let the entry's bytes go by.
+ * Only what depends on the entry alone is decided here, as the layer may be ahead of its turn.
  */
-function applyEntry(header: TarHeader, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits): EntrySink | undefined {
+function readEntry(header: TarHeader, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits, ops: LayerOps): EntrySink | undefined {
+  const cost = ENTRY_COST + 2 * (header.name.length + (header.linkname?.length ?? 0));
   const tooLong = [header.name, header.linkname ?? ''].find((n) => n.length * 3 > limits.maxPathBytes && Buffer.byteLength(n) > limits.maxPathBytes);
   if (tooLong !== undefined) {
     const what = tooLong === header.name ? 'name' : 'link target';
-    handlers.warn({
+    deferWarn(handlers, ops, cost, {
       path: shortName(header.name),
       reason: `${label}: entry skipped: ${what} is ${Buffer.byteLength(tooLong)} bytes, more than the limit of ${limits.maxPathBytes} (maxPathBytes)`,
     });
@@ -695,13 +814,13 @@ function applyEntry(header: TarHeader, index: number, label: string, tree: Layer
   }
   const cleaned = cleanEntryPath(header.name);
   if (!cleaned.ok) {
-    handlers.warn({ path: header.name, reason: `${label}: entry skipped: ${cleaned.reason}` });
+    deferWarn(handlers, ops, cost, { path: header.name, reason: `${label}: entry skipped: ${cleaned.reason}` });
     return undefined;
   }
   const path = cleaned.path;
   const depth = countSlashes(path);
   if (depth > limits.maxPathDepth) {
-    handlers.warn({
+    deferWarn(handlers, ops, cost, {
       path: shortName(path),
       reason: `${label}: entry skipped: name has ${depth} components, more than the limit of ${limits.maxPathDepth} (maxPathDepth)`,
     });
@@ -710,39 +829,45 @@ function applyEntry(header: TarHeader, index: number, label: string, tree: Layer
   if (cleaned.escaped) {
     // `../` or an absolute name: a runtime would clamp it at the root, but no honest image
     // builder writes one, so say so and leave it out of the view.
-    handlers.warn({ path: header.name, reason: `${label}: entry skipped: name climbs out of the image root (path traversal)` });
+    deferWarn(handlers, ops, cost, { path: header.name, reason: `${label}: entry skipped: name climbs out of the image root (path traversal)` });
     return undefined;
   }
   if (path.includes('\uFFFD')) {
-    handlers.warn({ path, reason: `${label}: file name is not valid UTF-8 (shown with replacement characters)` });
+    deferWarn(handlers, ops, cost, { path, reason: `${label}: file name is not valid UTF-8 (shown with replacement characters)` });
   }
   if (path === '/') return undefined;
   const name = baseName(path);
   if (name.startsWith('.wh.')) {
-    if (name === '.wh..wh..opq') tree.opaque(parentPath(path), index);
-    else tree.whiteout(`${parentPath(path)}/${name.slice(4)}`.replace(/^\/\//, '/'), index);
+    if (name === '.wh..wh..opq') ops.emit(() => tree.opaque(parentPath(path), index), cost);
+    else ops.emit(() => tree.whiteout(`${parentPath(path)}/${name.slice(4)}`.replace(/^\/\//, '/'), index), cost);
     return undefined;
   }
   switch (header.type) {
     case 'directory':
-      tree.set(path, { kind: 'dir', touched: index, layer: index, size: 0, children: new Map() });
+      ops.emit(() => tree.set(path, { kind: 'dir', touched: index, layer: index, size: 0, children: new Map() }), cost);
       return undefined;
     case 'symlink':
-      release(tree, tree.set(path, { kind: 'symlink', touched: index, layer: index, size: 0, linkTarget: header.linkname ?? '' }));
+      ops.emit(() => release(tree, tree.set(path, { kind: 'symlink', touched: index, layer: index, size: 0, linkTarget: header.linkname ?? '' })), cost);
       return undefined;
     case 'link':
-      applyHardLink(header, path, index, label, tree, handlers);
+      // The target may be in a lower layer: looked up in the layer's turn.
+      ops.emit(() => applyHardLink(header, path, index, label, tree, handlers), cost);
       return undefined;
     case 'file':
     case 'contiguous-file':
-      return applyFile(path, header.size, header.mode, index, label, tree, handlers, limits);
+      return readFile(path, header.size, header.mode, index, label, tree, handlers, limits, ops, cost);
     default: {
       // Devices, FIFOs and the like: part of the view (whiteouts may name them), never read.
-      if (handlers.wanted(path, 0)) handlers.warn({ path, reason: `${label}: wanted file is a ${header.type}, not a regular file; not read` });
-      release(tree, tree.set(path, { kind: 'other', touched: index, layer: index, size: 0 }));
+      if (handlers.wanted(path, 0)) deferWarn(handlers, ops, cost, { path, reason: `${label}: wanted file is a ${header.type}, not a regular file; not read` });
+      ops.emit(() => release(tree, tree.set(path, { kind: 'other', touched: index, layer: index, size: 0 })), cost);
       return undefined;
     }
   }
+}
+
+/** A warning, given in tar order with the layer's other effects. */
+function deferWarn(handlers: WalkHandlers, ops: LayerOps, cost: number, warning: { path: string; reason: string }): void {
+  ops.emit(() => handlers.warn(warning), cost);
 }
 
 /** A name cut short enough for a warning (the limit it broke may be kilobytes). */
@@ -760,18 +885,9 @@ function release(tree: LayerTree, old: Node | undefined): void {
   if (old) tree.release(old);
 }
 
-function applyFile(path: string, size: number, mode: number, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits): EntrySink | undefined {
+/** Reads a regular file entry; its node is placed in the view through `ops`, once its bytes (if wanted) are in. */
+function readFile(path: string, size: number, mode: number, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits, ops: LayerOps, cost: number): EntrySink | undefined {
   const node: Node = { kind: 'file', touched: index, layer: index, size, mode };
-  const place = (): void => {
-    const old = tree.set(path, node);
-    if (old?.kind === 'file' && old.data && node.data) {
-      // Keep the lower versions so packages can be attributed to the layer that added them.
-      node.history = [...(old.history ?? []), { layer: old.layer, data: old.data }];
-      old.history = undefined;
-      old.data = undefined;
-    }
-    release(tree, old);
-  };
   if (handlers.wanted(path, size, mode)) {
     if (size > limits.maxFileBytes) {
       node.skipped = `file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)`;
@@ -779,12 +895,24 @@ function applyFile(path: string, size: number, mode: number, index: number, labe
       tree.keep(size, label);
       return (data) => {
         node.data = data;
-        place();
+        ops.emit(() => placeFile(tree, path, node), cost);
       };
     }
   }
-  place();
+  ops.emit(() => placeFile(tree, path, node), cost);
   return undefined;
+}
+
+/** Puts a file's node in the view, keeping the replaced file's bytes as its history. */
+function placeFile(tree: LayerTree, path: string, node: Node): void {
+  const old = tree.set(path, node);
+  if (old?.kind === 'file' && old.data && node.data) {
+    // Keep the lower versions so packages can be attributed to the layer that added them.
+    node.history = [...(old.history ?? []), { layer: old.layer, data: old.data }];
+    old.history = undefined;
+    old.data = undefined;
+  }
+  release(tree, old);
 }
 
 function applyHardLink(header: TarHeader, path: string, index: number, label: string, tree: LayerTree, handlers: WalkHandlers): void {
