@@ -103,6 +103,14 @@ const STORE_BATCH = 1000;
 /** Findings of pending results that start a transaction before STORE_BATCH resources are reached. */
 const STORE_FINDINGS = 50_000;
 
+/** Batch sizes of {@link reevaluate}, for tests that need many batches from few resources; the defaults otherwise. */
+export interface ReevaluationBatches {
+  /** Inventories read and matched at a time (default {@link MATCH_BATCH}). */
+  match?: number;
+  /** Resources stored per transaction (default {@link STORE_BATCH}). */
+  store?: number;
+}
+
 /**
  * Re-matches resources from their stored inventories (no image pulled, no host asked): the
  * ones holding a changed package, plus any named. A resource found through changed packages
@@ -113,7 +121,9 @@ const STORE_FINDINGS = 50_000;
  * matched in batches, and results stored in transactions of many resources with a bounded
  * number of statements each.
  */
-export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: ReevaluateJob, signal?: AbortSignal): Promise<ReevaluationStats> {
+export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: ReevaluateJob, signal?: AbortSignal, batches: ReevaluationBatches = {}): Promise<ReevaluationStats> {
+  const matchBatch = batches.match ?? MATCH_BATCH;
+  const storeBatch = batches.store ?? STORE_BATCH;
   const t0 = performance.now();
   const named = new Set<string>(job.resourceIds ?? []);
   const scoped = job.changed && job.changed.length > 0 ? await resourcesHoldingKeys(deps.db, job.changed) : new Map<string, Set<string>>();
@@ -139,7 +149,7 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
     pending = [];
     pendingFindings = 0;
   };
-  for (const batch of chunks(ids, MATCH_BATCH)) {
+  for (const batch of chunks(ids, matchBatch)) {
     signal?.throwIfAborted();
     let t1 = performance.now();
     const rows = await deps.db.kysely
@@ -174,7 +184,7 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
       pendingFindings += input.result.findings.length;
       // Results wait for a transaction of STORE_BATCH resources, or fewer when they hold many
       // findings (whole images re-matched), so memory stays bounded.
-      if (pending.length >= STORE_BATCH || pendingFindings >= STORE_FINDINGS) {
+      if (pending.length >= storeBatch || pendingFindings >= STORE_FINDINGS) {
         stats.matchMs += performance.now() - t1;
         await store();
         t1 = performance.now();

@@ -183,3 +183,75 @@ describe.each(dialectCases())('re-evaluation after an advisory update on $name',
     expect(stale).toEqual([ids['web-2']]);
   });
 });
+
+describe.each(dialectCases())('re-evaluation in many small batches on $name', (dialect) => {
+  let dir: string;
+  let engine: AdvisoryEngine;
+  const dbs: Db[] = [];
+  const osvDir = () => join(dir, 'osv');
+  const vulndb = () => join(dir, 'vulndb.sqlite');
+
+  /** Ten hosts holding different mixes of the advisories' packages, scanned against the first advisory set. */
+  async function seed(db: Db): Promise<string[]> {
+    await createAccount(db, 'acme');
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const packages = [libssl, ...(i % 2 ? [npm('lodash', '4.17.20')] : []), ...(i % 3 ? [npm('minimist', '1.2.0')] : []), ...(i % 4 === 0 ? [npm('express', '4.0.0')] : [])];
+      const inv = host(`host-${i}`, packages);
+      ids.push((await recordScan(db, { accountId: 'acme', resource: { type: 'HOST', name: `host-${i}` }, inventory: inv, result: engine.current()(inv, {}), trigger: 'SUBMITTED', at: T0 })).resource.id);
+    }
+    return ids;
+  }
+
+  /** Every finding and re-evaluation scan, by host name, without ids or times. */
+  async function outcome(db: Db) {
+    const findings = await db.kysely
+      .selectFrom('findings as f')
+      .innerJoin('resources as r', 'r.id', 'f.resource_id')
+      .select(['r.name', 'f.package_name', 'f.vulnerability_id', 'f.status', 'f.score', 'f.severity', 'f.fixed_version'])
+      .orderBy('r.name')
+      .orderBy('f.vulnerability_id')
+      .execute();
+    const scans = await db.kysely.selectFrom('scans as s').innerJoin('resources as r', 'r.id', 's.resource_id').select(['r.name', 's.finding_count', 's.package_count']).where('s.trigger', '=', 'REEVALUATION').orderBy('r.name').execute();
+    return { findings, scans };
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-reevaluate-batches-'));
+    writeAdvisories(osvDir(), [debianAdvisory('DSA-9001-1', 'CVE-2026-9001', 'openssl', '3.0.13-1~deb12u1'), npmAdvisory('NPM-1', 'CVE-2026-1001', 'lodash', '4.17.21')]);
+    await updateVulnDb({ dbPath: vulndb(), sources: [`osv=${osvDir()}`] });
+    engine = new AdvisoryEngine(vulndb());
+  });
+  afterAll(async () => {
+    engine?.close();
+    for (const db of dbs) await db.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores the same findings and scans as in one batch', async () => {
+    const small = await dialect.open();
+    dbs.push(small);
+    const whole = await dialect.open();
+    dbs.push(whole);
+    const [smallIds, wholeIds] = [await seed(small), await seed(whole)];
+    // minimist and express get their first advisories, lodash's is re-scored, openssl's is removed.
+    writeAdvisories(osvDir(), [
+      npmAdvisory('NPM-2', 'CVE-2026-1002', 'minimist', '1.2.6'),
+      npmAdvisory('NPM-3', 'CVE-2026-1003', 'express', '4.1.0'),
+      npmAdvisory('NPM-1', 'CVE-2026-1001', 'lodash', '4.17.21', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'),
+    ]);
+    unlinkSync(join(osvDir(), 'DSA-9001-1.json'));
+    await updateVulnDb({ dbPath: vulndb(), sources: [`osv=${osvDir()}`] });
+
+    // Batches of 2 and 3 resources split ten into five reads and four transactions.
+    const inSmall = await reevaluate({ db: small, engine: () => engine.current() }, { resourceIds: smallIds }, undefined, { match: 2, store: 3 });
+    const inWhole = await reevaluate({ db: whole, engine: () => engine.current() }, { resourceIds: wholeIds });
+    const counts = (s: typeof inSmall) => ({ reevaluated: s.reevaluated, skipped: s.skipped, created: s.created, updated: s.updated, closed: s.closed });
+    expect(counts(inSmall)).toEqual({ reevaluated: 10, skipped: 0, created: 9, updated: 5, closed: 10 });
+    expect(counts(inWhole)).toEqual(counts(inSmall));
+    const [a, b] = [await outcome(small), await outcome(whole)];
+    expect(a.scans).toHaveLength(10);
+    expect(a.findings.filter((f) => f.status === 'CLOSED')).toHaveLength(10);
+    expect(a).toEqual(b);
+  });
+});
