@@ -4,7 +4,7 @@
  * kept with an inventory. A source supplies a {@link BlobStore}; this module turns a
  * manifest into layers.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { z } from 'zod';
@@ -12,6 +12,7 @@ import { TargetError, describeJsonError } from '../errors.js';
 import { LimitExceededError, type ScanLimits } from '../limits.js';
 import type { LayerBlob, LocalBlob } from '../layers.js';
 import type { ImageInfo } from '../types.js';
+import { hashFile } from './file-digest.js';
 
 /** Media types Vigil reads. */
 export const MEDIA_TYPES = {
@@ -76,37 +77,28 @@ export class VerifyDigest extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    cb(digestProblem(this.hash, this.digest, this.label, this.seen, this.size));
+    cb(digestProblem(this.hash.digest('hex'), this.digest, this.label, this.seen, this.size));
   }
 }
 
 /** Why hashed bytes are not the blob they should be (digest, then size), or undefined. */
-function digestProblem(hash: Hash, digest: string, label: string, seen: number, size?: number): TargetError | undefined {
-  const got = `${digest.slice(0, digest.indexOf(':'))}:${hash.digest('hex')}`;
+function digestProblem(hex: string, digest: string, label: string, seen: number, size?: number): TargetError | undefined {
+  const got = `${digest.slice(0, digest.indexOf(':'))}:${hex}`;
   if (got !== digest) return new TargetError(label, `digest mismatch: expected ${digest}, got ${got}`);
   if (size !== undefined && seen !== size) return new TargetError(label, `blob is ${seen} bytes, its descriptor says ${size} (truncated?)`);
   return undefined;
 }
 
 /**
- * Reads an open blob file whole (by position, into one reused buffer) and resolves when it
- * matches `digest` (and `size`, when given); rejects with a {@link TargetError} naming the blob
- * otherwise. For blobs that an inflater reads by itself: their bytes never pass through Node.
+ * Reads an open blob file whole (by position, on the digest worker: see file-digest.ts) and
+ * resolves when it matches `digest` (and `size`, when given); rejects with a
+ * {@link TargetError} naming the blob otherwise. For blobs that an inflater reads by itself:
+ * their bytes never pass through Node's main thread.
  */
 export async function verifyFile(file: FileHandle, digest: string, label: string, size?: number, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<void> {
-  const hash = createHash(digest.slice(0, digest.indexOf(':')));
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
-  let seen = 0;
-  for (;;) {
-    signal?.throwIfAborted();
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, seen);
-    if (bytesRead === 0) break;
-    seen += bytesRead;
-    if (size !== undefined && seen > size) throw new TargetError(label, `blob is larger than its descriptor says (${size} bytes)`);
-    hash.update(buffer.subarray(0, bytesRead));
-    onBytes?.(bytesRead);
-  }
-  const problem = digestProblem(hash, digest, label, seen, size);
+  const result = await hashFile(file.fd, digest.slice(0, digest.indexOf(':')), size, onBytes, signal);
+  if (result.tooLarge) throw new TargetError(label, `blob is larger than its descriptor says (${size} bytes)`);
+  const problem = digestProblem(result.hex, digest, label, result.bytes, size);
   if (problem) throw problem;
 }
 
