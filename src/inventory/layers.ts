@@ -200,6 +200,8 @@ function layerLabel(index: number, layer: LayerBlob): string {
 class LayerTree {
   readonly root: Node = { kind: 'dir', touched: -1, layer: -1, size: 0, children: new Map() };
   buffered = 0;
+  /** The directory {@link dirFor} found last, and for which layer. */
+  private lastDir?: { path: string; layer: number; node: Node };
 
   constructor(private readonly limits: ScanLimits) {}
 
@@ -215,6 +217,11 @@ class LayerTree {
 
   /** The directory at `path`, creating missing (or replacing non-directory) ancestors. */
   private dirFor(path: string, layer: number): Node {
+    // Tar entries come directory by directory: the last directory found serves the next entries
+    // of the same layer (its ancestors' `touched` already count the layer) until any node is
+    // released, which may have detached it.
+    const last = this.lastDir;
+    if (last && last.path === path && last.layer === layer) return last.node;
     let node = this.root;
     node.touched = Math.max(node.touched, layer);
     for (const part of path.split('/')) {
@@ -228,6 +235,7 @@ class LayerTree {
       child.touched = Math.max(child.touched, layer);
       node = child;
     }
+    this.lastDir = { path, layer, node };
     return node;
   }
 
@@ -246,6 +254,7 @@ class LayerTree {
 
   /** Forgets a node and its subtree, returning the bytes it held to the budget. */
   release(node: Node): void {
+    this.lastDir = undefined;
     // A stack, not recursion: a layer may nest directories deeper than the call stack.
     const pending = [node];
     for (let n = pending.pop(); n; n = pending.pop()) {
@@ -803,7 +812,7 @@ async function readLayer(
  */
 function readEntry(header: TarHeader, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits, ops: LayerOps): EntrySink | undefined {
   const cost = ENTRY_COST + 2 * (header.name.length + (header.linkname?.length ?? 0));
-  const tooLong = [header.name, header.linkname ?? ''].find((n) => n.length * 3 > limits.maxPathBytes && Buffer.byteLength(n) > limits.maxPathBytes);
+  const tooLong = overLong(header.name, limits) ? header.name : header.linkname !== undefined && overLong(header.linkname, limits) ? header.linkname : undefined;
   if (tooLong !== undefined) {
     const what = tooLong === header.name ? 'name' : 'link target';
     deferWarn(handlers, ops, cost, {
@@ -844,7 +853,7 @@ function readEntry(header: TarHeader, index: number, label: string, tree: LayerT
   }
   switch (header.type) {
     case 'directory':
-      ops.emit(() => tree.set(path, { kind: 'dir', touched: index, layer: index, size: 0, children: new Map() }), cost);
+      ops.emit(() => release(tree, tree.set(path, { kind: 'dir', touched: index, layer: index, size: 0, children: new Map() })), cost);
       return undefined;
     case 'symlink':
       ops.emit(() => release(tree, tree.set(path, { kind: 'symlink', touched: index, layer: index, size: 0, linkTarget: header.linkname ?? '' })), cost);
@@ -863,6 +872,11 @@ function readEntry(header: TarHeader, index: number, label: string, tree: LayerT
       return undefined;
     }
   }
+}
+
+/** True for a name longer than `maxPathBytes` in UTF-8 (counted only when it may be). */
+function overLong(name: string, limits: ScanLimits): boolean {
+  return name.length * 3 > limits.maxPathBytes && Buffer.byteLength(name) > limits.maxPathBytes;
 }
 
 /** A warning, given in tar order with the layer's other effects. */

@@ -13,6 +13,8 @@ export type CleanPath = { ok: true; path: string; escaped: boolean } | { ok: fal
  * happened, so the caller can warn); empty names and NUL bytes are refused.
  */
 export function cleanEntryPath(name: string): CleanPath {
+  const clean = cleanRelativeName(name);
+  if (clean !== undefined) return { ok: true, path: clean, escaped: false };
   if (name.includes('\0')) return { ok: false, reason: 'name contains a NUL byte' };
   const parts: string[] = [];
   let escaped = name.startsWith('/');
@@ -27,6 +29,31 @@ export function cleanEntryPath(name: string): CleanPath {
   }
   return { ok: true, path: '/' + parts.join('/'), escaped };
 }
+
+/**
+ * The common case of {@link cleanEntryPath}, without splitting: a relative name (`./` before it
+ * and one `/` after it allowed) whose parts are neither empty, `.` nor `..`, and with no NUL,
+ * is `/` + the name. Undefined for any other name, which takes the general way.
+ */
+function cleanRelativeName(name: string): string | undefined {
+  const start = name.startsWith('./') ? 2 : 0;
+  const end = name.length > start && name.charCodeAt(name.length - 1) === SLASH ? name.length - 1 : name.length;
+  if (end <= start) return undefined;
+  let partStart = start;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? name.charCodeAt(i) : SLASH;
+    if (c === 0) return undefined;
+    if (c !== SLASH) continue;
+    const length = i - partStart;
+    // An empty part (`//`), `.` or `..`.
+    if (length === 0 || (name.charCodeAt(partStart) === DOT && (length === 1 || (length === 2 && name.charCodeAt(partStart + 1) === DOT)))) return undefined;
+    partStart = i + 1;
+  }
+  return `/${name.slice(start, end)}`;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
 
 /** The parent of a `/`-rooted path (`/` for top-level names). */
 export function parentPath(path: string): string {

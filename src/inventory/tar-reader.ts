@@ -134,17 +134,13 @@ export class TarReader {
 
   private readHeader(block: Buffer): void {
     const at = this.offset;
-    let sum = 0;
-    let signed = 0;
-    for (let i = 0; i < BLOCK; i++) {
-      const b = i >= 148 && i < 156 ? 0x20 : block[i];
-      sum += b;
-      signed += b > 127 ? b - 256 : b;
-    }
+    // The checksum field itself counts as 8 spaces.
+    const sum = checksum(block);
     // An all-zero block: the end-of-archive marker, or padding after it.
     if (sum === 8 * 0x20) return;
     const stored = octal(block, 148, 8);
-    if (stored !== sum && stored !== signed) {
+    // Some old tars summed signed bytes: computed only when the usual sum does not match.
+    if (stored !== sum && stored !== signedChecksum(block)) {
       throw new TarFormatError(`Invalid tar header at byte ${at}: bad checksum (the layer is corrupt or not a tar archive)`);
     }
     const ustar = block[257] === 0x75 && block[258] === 0x73 && block[259] === 0x74 && block[260] === 0x61 && block[261] === 0x72;
@@ -218,6 +214,24 @@ export class TarReader {
     else if (meta === 'pax-global') this.paxGlobal = new Map([...(this.paxGlobal ?? []), ...parsePax(data)]);
     else onSink?.(data);
   }
+}
+
+/** The header checksum: the sum of its bytes as unsigned, the checksum field read as spaces. */
+function checksum(block: Buffer): number {
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 148; i++) sum += block[i];
+  for (let i = 156; i < BLOCK; i++) sum += block[i];
+  return sum;
+}
+
+/** The header checksum as old tars computed it, with bytes read as signed. */
+function signedChecksum(block: Buffer): number {
+  let sum = 8 * 0x20;
+  for (let i = 0; i < BLOCK; i++) {
+    if (i >= 148 && i < 156) continue;
+    sum += block[i] > 127 ? block[i] - 256 : block[i];
+  }
+  return sum;
 }
 
 function metaKind(flag: number): MetaKind | undefined {

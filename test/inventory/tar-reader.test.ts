@@ -99,6 +99,36 @@ describe.each(['gnu', 'pax'] as const)('GNU tar, --format=%s', (format) => {
   });
 });
 
+describe('old tars', () => {
+  it('accepts a header whose checksum sums its bytes as signed (a non-ASCII name), and still refuses a wrong one', () => {
+    // A ustar header for UNICODE (bytes over 127), its checksum written the way old tars did.
+    const header = Buffer.alloc(512);
+    header.write(UNICODE, 0, 'utf8');
+    header.write('0000644\0', 100, 'latin1');
+    header.write(`${'0'.repeat(10)}5\0`, 124, 'latin1');
+    header.write('0', 156, 'latin1');
+    header.write('ustar\x0000', 257, 'latin1');
+    header.fill(0x20, 148, 156);
+    let signed = 0;
+    let unsigned = 0;
+    for (const b of header) {
+      signed += b > 127 ? b - 256 : b;
+      unsigned += b;
+    }
+    expect(signed).not.toBe(unsigned);
+    const data = Buffer.alloc(512);
+    data.write('hello', 0, 'latin1');
+    const withSum = (sum: number) => {
+      const h = Buffer.from(header);
+      h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+      return Buffer.concat([h, data, Buffer.alloc(1024)]);
+    };
+    expect(read(withSum(signed))).toEqual([{ header: { name: UNICODE, type: 'file', size: 5, mode: 0o644 }, data: 'hello' }]);
+    expect(read(withSum(unsigned))).toEqual([{ header: { name: UNICODE, type: 'file', size: 5, mode: 0o644 }, data: 'hello' }]);
+    expect(() => read(withSum(signed - 1))).toThrow(/^Invalid tar header at byte 0: bad checksum/);
+  });
+});
+
 describe('bad input', () => {
   it('refuses a header whose checksum is wrong, saying where', () => {
     const tar = Buffer.from(archives.gnu);
