@@ -55,6 +55,7 @@ type MetaKind = 'pax' | 'pax-global' | 'long-name' | 'long-link';
 /** Reads tar bytes pushed in chunks and reports each entry to `onEntry`. */
 export class TarReader {
   private readonly header = Buffer.alloc(BLOCK);
+  private readonly headerWords = (this.header.byteOffset & 3) === 0 ? new Uint32Array(this.header.buffer, this.header.byteOffset, BLOCK / 4) : undefined;
   private headerFill = 0;
   /** Data bytes of the current entry still to come, then padding to the next block. */
   private dataLeft = 0;
@@ -81,6 +82,8 @@ export class TarReader {
   push(chunk: Buffer): void {
     let at = 0;
     const end = chunk.length;
+    // The chunk as 32-bit words when it starts on a 4-byte boundary, for the header checksum.
+    const words = (chunk.byteOffset & 3) === 0 ? new Uint32Array(chunk.buffer, chunk.byteOffset, end >>> 2) : undefined;
     while (at < end) {
       if (this.dataLeft > 0) {
         const n = Math.min(this.dataLeft, end - at);
@@ -103,9 +106,8 @@ export class TarReader {
       }
       if (this.headerFill === 0 && end - at >= BLOCK) {
         // The common case: the whole header is in this chunk; read it in place.
-        const block = chunk.subarray(at, at + BLOCK);
         at += BLOCK;
-        this.readHeader(block);
+        this.readHeader(chunk, at - BLOCK, words);
         this.offset += BLOCK;
         continue;
       }
@@ -115,7 +117,7 @@ export class TarReader {
       at += n;
       if (this.headerFill === BLOCK) {
         this.headerFill = 0;
-        this.readHeader(this.header);
+        this.readHeader(this.header, 0, this.headerWords);
         this.offset += BLOCK;
       }
     }
@@ -132,24 +134,25 @@ export class TarReader {
     }
   }
 
-  private readHeader(block: Buffer): void {
+  /** Reads the header at `block[h]` to `block[h + 511]`; `words` is `block` as 32-bit words, when aligned. */
+  private readHeader(block: Buffer, h: number, words: Uint32Array | undefined): void {
     const at = this.offset;
     // The checksum field itself counts as 8 spaces.
-    const sum = checksum(block);
+    const sum = words && (h & 3) === 0 ? wordChecksum(words, h >>> 2) : checksum(block, h);
     // An all-zero block: the end-of-archive marker, or padding after it.
     if (sum === 8 * 0x20) return;
-    const stored = octal(block, 148, 8);
+    const stored = octal(block, h + 148, 8);
     // Some old tars summed signed bytes: computed only when the usual sum does not match.
-    if (stored !== sum && stored !== signedChecksum(block)) {
+    if (stored !== sum && stored !== signedChecksum(block, h)) {
       throw new TarFormatError(`Invalid tar header at byte ${at}: bad checksum (the layer is corrupt or not a tar archive)`);
     }
-    const ustar = block[257] === 0x75 && block[258] === 0x73 && block[259] === 0x74 && block[260] === 0x61 && block[261] === 0x72;
-    if (!ustar || (block[262] !== 0 && block[262] !== 0x20)) {
+    const ustar = block[h + 257] === 0x75 && block[h + 258] === 0x73 && block[h + 259] === 0x74 && block[h + 260] === 0x61 && block[h + 261] === 0x72;
+    if (!ustar || (block[h + 262] !== 0 && block[h + 262] !== 0x20)) {
       throw new TarFormatError(`Invalid tar header at byte ${at}: unknown format (neither ustar nor GNU)`);
     }
-    const posix = block[262] === 0;
-    const flag = block[156];
-    let size = numeric(block, 124, 12);
+    const posix = block[h + 262] === 0;
+    const flag = block[h + 156];
+    let size = numeric(block, h + 124, 12);
     if (!(size >= 0) || !Number.isSafeInteger(size)) throw new TarFormatError(`Invalid tar header at byte ${at}: bad size field`);
 
     const meta = metaKind(flag);
@@ -161,9 +164,9 @@ export class TarReader {
       return;
     }
 
-    let name = text(block, 0, 100);
-    if (posix && block[345] !== 0) name = `${text(block, 345, 155)}/${name}`;
-    let linkname = block[157] === 0 ? undefined : text(block, 157, 100);
+    let name = text(block, h, 100);
+    if (posix && block[h + 345] !== 0) name = `${text(block, h + 345, 155)}/${name}`;
+    let linkname = block[h + 157] === 0 ? undefined : text(block, h + 157, 100);
     let type: TarEntryType = TYPES[flag] ?? 'unknown';
     // Old tars mark directories with a trailing slash on a file entry.
     if (flag === 0 && name.endsWith('/')) type = 'directory';
@@ -186,7 +189,7 @@ export class TarReader {
     this.pax = undefined;
     if (type === 'directory') size = 0;
     this.entryName = name;
-    const header: TarHeader = { name, type, size, mode: octal(block, 100, 8) || 0 };
+    const header: TarHeader = { name, type, size, mode: octal(block, h + 100, 8) || 0 };
     if (linkname !== undefined) header.linkname = linkname;
     const sink = this.onEntry(header);
     this.startData(size, sink && size > 0 ? Buffer.allocUnsafe(size) : undefined, sink);
@@ -216,20 +219,38 @@ export class TarReader {
   }
 }
 
-/** The header checksum: the sum of its bytes as unsigned, the checksum field read as spaces. */
-function checksum(block: Buffer): number {
+/** The checksum of the header at `block[h]`: the sum of its bytes as unsigned, the checksum field read as spaces. */
+function checksum(block: Buffer, h: number): number {
   let sum = 8 * 0x20;
-  for (let i = 0; i < 148; i++) sum += block[i];
-  for (let i = 156; i < BLOCK; i++) sum += block[i];
+  for (let i = h; i < h + 148; i++) sum += block[i];
+  for (let i = h + 156; i < h + BLOCK; i++) sum += block[i];
   return sum;
 }
 
+/**
+ * {@link checksum} of the header at `words[w]`, a word at a time: each of a word's 4 bytes is
+ * added in its own 16-bit lane (bytes 0 and 2 in `even`, 1 and 3 in `odd`), which 126 words
+ * cannot overflow (126 × 255 < 65,536). Words 37 and 38 are the checksum field.
+ */
+function wordChecksum(words: Uint32Array, w: number): number {
+  let even = 0;
+  let odd = 0;
+  for (let i = w; i < w + 128; i++) {
+    if (i === w + 37) i += 2;
+    const word = words[i];
+    even += word & 0x00ff00ff;
+    odd += (word >>> 8) & 0x00ff00ff;
+  }
+  return 8 * 0x20 + (even & 0xffff) + Math.floor(even / 0x10000) + (odd & 0xffff) + Math.floor(odd / 0x10000);
+}
+
 /** The header checksum as old tars computed it, with bytes read as signed. */
-function signedChecksum(block: Buffer): number {
+function signedChecksum(block: Buffer, h: number): number {
   let sum = 8 * 0x20;
   for (let i = 0; i < BLOCK; i++) {
     if (i >= 148 && i < 156) continue;
-    sum += block[i] > 127 ? block[i] - 256 : block[i];
+    const b = block[h + i];
+    sum += b > 127 ? b - 256 : b;
   }
   return sum;
 }
