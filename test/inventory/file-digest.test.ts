@@ -1,9 +1,11 @@
 /**
  * Blob digests computed on the digest worker: the digest and length of files (empty, one read,
  * several reads), a file longer than allowed, an abort (rejected with its reason once the worker
- * has stopped, and the worker still serving the next job), a descriptor that cannot be read (a directory), and several files
- * hashed at once.
+ * has stopped, and the worker still serving the next job), a descriptor that cannot be read (a
+ * directory), several files hashed at once, and a process whose evaluated code is a module (the
+ * worker's code must not depend on which it is).
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,6 +80,17 @@ describe('hashFile', () => {
     } finally {
       await handle.close();
     }
+  });
+
+  it('works in a process whose evaluated code is a module (`node --input-type=module -e`)', () => {
+    const url = new URL('../../src/inventory/sources/file-digest.ts', import.meta.url).href;
+    const script = `import { hashFile } from ${JSON.stringify(url)};
+import { open } from 'node:fs/promises';
+const file = await open(process.argv[1], 'r');
+console.log(JSON.stringify(await hashFile(file.fd, 'sha256')));
+await file.close();`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, join(dir, 'small')], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ hex: createHash('sha256').update(files.small).digest('hex'), bytes: files.small.length });
   });
 
   it('hashes several files at once, each with its own result', async () => {

@@ -38,14 +38,14 @@ const READ_BYTES = 1024 * 1024;
 const PROGRESS_BYTES = 4 * READ_BYTES;
 
 /**
- * The worker's code, as a CommonJS script (`eval`), so that it needs no file of its own beside
- * the bundled CLI. Jobs run in the order they arrive; a job stops at its next read once its stop
- * flag is set, and says so, so that the caller closes the file only when it is no longer read.
+ * The worker's code, evaluated (so that it needs no file of its own beside the bundled CLI), and
+ * with dynamic imports only, which read the same whether Node takes it for a CommonJS script or
+ * for a module (`--input-type=module`); messages wait in the port until it listens. Jobs run in
+ * the order they arrive; a job stops at its next read once its stop flag is set, and says so, so
+ * that the caller closes the file only when it is no longer read.
  */
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { readSync } = require('node:fs');
-const { createHash } = require('node:crypto');
+Promise.all([import('node:worker_threads'), import('node:fs'), import('node:crypto')]).then(([{ parentPort }, { readSync }, { createHash }]) => {
 const buffer = Buffer.allocUnsafe(${READ_BYTES});
 parentPort.on('message', ({ id, fd, algorithm, maxBytes, stop }) => {
   try {
@@ -71,6 +71,7 @@ parentPort.on('message', ({ id, fd, algorithm, maxBytes, stop }) => {
     parentPort.postMessage({ id, error: String((err && err.message) || err), code: err && err.code });
   }
 });
+});
 `;
 
 interface Pending {
@@ -88,7 +89,8 @@ let nextId = 0;
 /** The worker, started on first use; a crashed one is replaced on the next use. */
 function digestWorker(): Worker {
   if (worker) return worker;
-  const w = new Worker(WORKER_SOURCE, { eval: true, name: 'vigil-file-digest' });
+  // No inherited flags: a loader such as tsx (or `--input-type`) has nothing to do in it.
+  const w = new Worker(WORKER_SOURCE, { eval: true, name: 'vigil-file-digest', execArgv: [] });
   w.unref();
   w.on('message', (reply: Reply) => settle(reply));
   const fail = (err: unknown): void => {
