@@ -3,7 +3,8 @@
  * several reads), a file longer than allowed, an abort (rejected with its reason once the worker
  * has stopped, and the worker still serving the next job), a descriptor that cannot be read (a
  * directory), several files hashed at once, and a process whose evaluated code is a module (the
- * worker's code must not depend on which it is).
+ * worker's code must not depend on which it is); and the same on the calling thread, for where
+ * no worker can start.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,7 +12,7 @@ import { mkdtemp, open, rm, writeFile, type FileHandle } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashFile } from '../../src/inventory/sources/file-digest.js';
+import { hashFile, hashInThread } from '../../src/inventory/sources/file-digest.js';
 
 let dir: string;
 const files: Record<string, Buffer> = {
@@ -46,6 +47,18 @@ describe('hashFile', () => {
     const result = await withFile(name, (file) => hashFile(file.fd, 'sha256', undefined, (n) => (reported += n)));
     expect(result).toEqual({ hex: createHash('sha256').update(data).digest('hex'), bytes: data.length });
     expect(reported).toBe(data.length);
+  });
+
+  it.each(Object.keys(files))('gives the same for the %s file on the calling thread (where no worker can start)', async (name) => {
+    await withFile(name, async (file) => {
+      let reported = 0;
+      expect(await hashInThread(file.fd, 'sha256', undefined, (n) => (reported += n))).toEqual(await hashFile(file.fd, 'sha256'));
+      expect(reported).toBe(files[name].length);
+      expect(await hashInThread(file.fd, 'sha256', files[name].length - 1)).toEqual(files[name].length > 0 ? { tooLarge: true } : { hex: createHash('sha256').digest('hex'), bytes: 0 });
+      const abort = new AbortController();
+      abort.abort(new Error('scan stopped'));
+      await expect(hashInThread(file.fd, 'sha256', undefined, undefined, abort.signal)).rejects.toThrow('scan stopped');
+    });
   });
 
   it('hashes with the digest algorithm asked for', async () => {

@@ -8,6 +8,9 @@
  * `readSync` by position into one reused buffer and hashes it, one file after another; at
  * ~1.5 GB/s with SHA-NI it keeps ahead of several inflaters at once.
  */
+import { createHash } from 'node:crypto';
+import { read } from 'node:fs';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
 /** What hashing a file found: its digest and length, or that it is longer than allowed. */
@@ -86,11 +89,19 @@ let worker: Worker | undefined;
 const pending = new Map<number, Pending>();
 let nextId = 0;
 
-/** The worker, started on first use; a crashed one is replaced on the next use. */
-function digestWorker(): Worker {
+/**
+ * The worker, started on first use; a crashed one is replaced on the next use. Undefined when
+ * no thread can be started here (Node's permission model without `--allow-worker`, no resources).
+ */
+function digestWorker(): Worker | undefined {
   if (worker) return worker;
-  // No inherited flags: a loader such as tsx (or `--input-type`) has nothing to do in it.
-  const w = new Worker(WORKER_SOURCE, { eval: true, name: 'vigil-file-digest', execArgv: [] });
+  let w: Worker;
+  try {
+    // No inherited flags: a loader such as tsx (or `--input-type`) has nothing to do in it.
+    w = new Worker(WORKER_SOURCE, { eval: true, name: 'vigil-file-digest', execArgv: [] });
+  } catch {
+    return undefined;
+  }
   w.unref();
   w.on('message', (reply: Reply) => settle(reply));
   const fail = (err: unknown): void => {
@@ -132,6 +143,7 @@ function settle(reply: Reply): void {
 export function hashFile(fd: number, algorithm: string, maxBytes?: number, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<FileHash> {
   signal?.throwIfAborted();
   const w = digestWorker();
+  if (!w) return hashInThread(fd, algorithm, maxBytes, onBytes, signal);
   const id = ++nextId;
   const stop = new Int32Array(new SharedArrayBuffer(4));
   return new Promise<FileHash>((resolve, reject) => {
@@ -157,4 +169,27 @@ export function hashFile(fd: number, algorithm: string, maxBytes?: number, onByt
     const message: Job = { id, fd, algorithm, stop, ...(maxBytes !== undefined ? { maxBytes } : {}) };
     w.postMessage(message);
   });
+}
+
+const readAt = promisify(read);
+
+/**
+ * {@link hashFile} on the calling thread, for where no worker can be started: the same reads (by
+ * position, one reused buffer, through libuv's pool) and the same results, with the hashing on
+ * this thread.
+ */
+export async function hashInThread(fd: number, algorithm: string, maxBytes?: number, onBytes?: (n: number) => void, signal?: AbortSignal): Promise<FileHash> {
+  const hash = createHash(algorithm);
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  let bytes = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    const { bytesRead } = await readAt(fd, buffer, 0, buffer.length, bytes);
+    if (bytesRead === 0) break;
+    bytes += bytesRead;
+    if (maxBytes !== undefined && bytes > maxBytes) return { tooLarge: true };
+    hash.update(buffer.subarray(0, bytesRead));
+    onBytes?.(bytesRead);
+  }
+  return { hex: hash.digest('hex'), bytes };
 }
