@@ -53,10 +53,16 @@ export class AdvisoryEngine {
     return this.engine;
   }
 
-  /** The engine over one file, counting its yielding scans so the file outlives them. */
+  /**
+   * The engine over one file, counting its yielding scans so the file outlives them. It keeps
+   * the base engine's coverage and index: a re-evaluation of some packages records the whole
+   * inventory's coverage through them (without, a release with no data was recorded as covered).
+   */
   private tracked(db: VulnDb): ScanEngine {
     const base = createScanEngine(db);
     const engine: ScanEngine = (inventory, context) => base(inventory, context);
+    engine.coverage = base.coverage;
+    engine.index = base.index;
     engine.yielding = async (inventory, context, signal) => {
       this.running.set(db, (this.running.get(db) ?? 0) + 1);
       try {

@@ -184,6 +184,43 @@ describe.each(dialectCases())('re-evaluation after an advisory update on $name',
   });
 });
 
+describe.each(dialectCases())('re-evaluation of a host whose release has no data on $name', (dialect) => {
+  let db: Db;
+  let dir: string;
+  let engine: AdvisoryEngine;
+  afterAll(async () => {
+    engine?.close();
+    await db?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps it UNSUPPORTED_OS, with the detail naming the release, when only a language package is matched again', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-reevaluate-coverage-'));
+    const osvDir = join(dir, 'osv');
+    const vulndb = join(dir, 'vulndb.sqlite');
+    writeAdvisories(osvDir, [debianAdvisory('DSA-9001-1', 'CVE-2026-9001', 'openssl', '3.0.13-1~deb12u1'), npmAdvisory('NPM-1', 'CVE-2026-1001', 'lodash', '4.17.21')]);
+    await updateVulnDb({ dbPath: vulndb, sources: [`osv=${osvDir}`] });
+    engine = new AdvisoryEngine(vulndb);
+    db = await dialect.open();
+    await createAccount(db, 'acme');
+    // Debian 11 is a release the database holds no record of.
+    const bullseye: Inventory = { ...host('bullseye', [{ ...libssl, ecosystem: 'Debian:11', version: '1.1.1n-0+deb11u5' }, npm('lodash', '4.17.20')]), os: { id: 'debian', ecosystem: 'Debian:11', versionId: '11' } };
+    const submitted = engine.current()(bullseye, {});
+    const { resource } = await recordScan(db, { accountId: 'acme', resource: { type: 'HOST', name: 'bullseye' }, inventory: bullseye, result: submitted, trigger: 'SUBMITTED', at: T0 });
+    const statusOf = () => db.kysely.selectFrom('resources').select(['last_scan_status', 'coverage_detail']).where('id', '=', resource.id).executeTakeFirstOrThrow();
+    const before = await statusOf();
+    expect(before.last_scan_status).toBe('UNSUPPORTED_OS');
+    expect(before.coverage_detail).toContain('Debian:11');
+
+    const since = new Date();
+    writeAdvisories(osvDir, [npmAdvisory('NPM-1', 'CVE-2026-1001', 'lodash', '4.17.21', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H')]);
+    await updateVulnDb({ dbPath: vulndb, sources: [`osv=${osvDir}`] });
+    const stats = await reevaluate({ db, engine: () => engine.current() }, { changed: changesSince(vulndb, since) });
+    expect(stats).toMatchObject({ reevaluated: 1, updated: 1 });
+    expect(await statusOf()).toEqual(before);
+  });
+});
+
 describe.each(dialectCases())('re-evaluation in many small batches on $name', (dialect) => {
   let dir: string;
   let engine: AdvisoryEngine;
