@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { debug, setDebug } from '../debug.js';
+import { debug, debugEnabled, setDebug } from '../debug.js';
 import { commands } from './commands.js';
 import { CliError } from './errors.js';
 
@@ -44,10 +44,11 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description('Vigil: find, rank and track known vulnerabilities in hosts, images and code')
     .version('0.1.0')
     .option('--debug', 'print diagnostics to standard error (commands loaded, inflaters chosen, timings)');
-  const started = performance.now();
+  // The clock is read only with --debug: Node loads its performance API on first use.
+  const started = debugEnabled() ? performance.now() : 0;
   const wanted = commandsFor(argv);
   for (const entry of wanted) (await entry.load())(program);
-  debug('commands loaded', { commands: wanted.map((entry) => entry.name), ms: Math.round(performance.now() - started) });
+  if (debugEnabled()) debug('commands loaded', { commands: wanted.map((entry) => entry.name), ms: Math.round(performance.now() - started) });
   configureUsageErrors(program);
   return program;
 }
@@ -60,7 +61,7 @@ export async function runCli(argv: string[]): Promise<number> {
   // Read before the program is built, so that loading the commands can be reported too; a
   // global option, so it is accepted before or after the command's name.
   if (argv.slice(2).includes('--debug')) setDebug(true);
-  debug('start', { node: process.version, uptimeMs: Math.round(performance.now()) });
+  if (debugEnabled()) debug('start', { node: process.version, uptimeMs: Math.round(performance.now()) });
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);
