@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { debug, debugEnabled, setDebug } from '../debug.js';
 import { commands } from './commands.js';
 import { CliError } from './errors.js';
+import { writeWholeOutput } from './output.js';
 
 /** Options of the program itself, which need no command loaded to act on. */
 const VERSION_FLAGS = new Set(['-V', '--version']);
@@ -43,7 +44,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const program = new Command('vigil')
     .description('Vigil: find, rank and track known vulnerabilities in hosts, images and code')
     .version('0.1.0')
-    .option('--debug', 'print diagnostics to standard error (commands loaded, inflaters chosen, timings)');
+    .option('--debug', 'print diagnostics to standard error (commands loaded, inflaters chosen, timings)')
+    // Help and --version are all a process prints (commands created below inherit this).
+    .configureOutput({ writeOut: (text) => writeWholeOutput(text) });
   // The clock is read only with --debug: Node loads its performance API on first use.
   const started = debugEnabled() ? performance.now() : 0;
   const wanted = commandsFor(argv);

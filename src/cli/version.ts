@@ -13,6 +13,7 @@ import { InvalidVersionError, type VersionScheme } from '../versioning/types.js'
 import type { OsvAffected, OsvEvent, OsvRecord } from '../vulndb/types.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
+import { writeWholeOutput } from './output.js';
 
 function schemeOrExit(ecosystem: string): VersionScheme {
   try {
@@ -147,7 +148,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
       }
       if (a === undefined || b === undefined) throw new CliError('give two versions to compare, or --batch');
       try {
-        process.stdout.write(`${symbol(scheme.compare(a, b))}\n`);
+        writeWholeOutput(`${symbol(scheme.compare(a, b))}\n`);
       } catch (err) {
         if (err instanceof InvalidVersionError) throw new CliError(err.message);
         throw err;
@@ -175,7 +176,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
       const results = chosen.map(({ entry, index }) => ({ index, entry, verdict: evaluateAffected(ver, entry, { ecosystem }) }));
       if (opts.json) {
         const json = results.map(({ index, entry, verdict }) => ({ advisory: id, entry: index, package: entry.package, ...verdict }));
-        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        writeWholeOutput(`${JSON.stringify(json, null, 2)}\n`);
         return;
       }
       const out: string[] = [];
@@ -183,6 +184,6 @@ export const registerVersion: RegisterCommand = (program: Command) => {
       const unknown = results.some((r) => r.verdict.affected === 'unknown');
       out.push(`${ecosystem} ${ver}: ${any ? 'AFFECTED' : unknown ? 'UNKNOWN' : 'not affected'} by ${id}`);
       for (const { index, entry, verdict } of results) printVerdict(id, index, entry, verdict, out);
-      process.stdout.write(`${out.join('\n')}\n`);
+      writeWholeOutput(`${out.join('\n')}\n`);
     });
 };
