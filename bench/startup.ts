@@ -8,9 +8,9 @@
  * - `vigil server` until /healthz answers 200, on an existing SQLite database: goal ≤ 1.5 s.
  *
  * On a shared machine the load changes from one second to the next, so each command's runs take
- * turns with runs of the floor: every figure is printed with its CPU time (user + system, which
- * moves much less with the load than wall time), the median of the per-round ratios to the floor
- * measured just before it, and the load average.
+ * turns with runs of the floor (bash's `time` counts each): every figure is printed with its CPU
+ * time (user + system, which moves much less with the load than wall time), the medians of the
+ * per-round ratios to the floor run just before, and the load average.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,30 +32,33 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** One whole process: wall seconds as spawned from here, CPU seconds (user + system) as GNU time counts them (in 10 ms steps). */
+/** One whole process: its wall and CPU (user + system) seconds, as bash's `time` counts them (in ms). */
 interface Run {
   wall: number;
   cpu: number;
 }
 
-/** Runs one process, which must exit 0 (or one of `okCodes`), under GNU time. */
+/**
+ * bash's `time` around the command alone (not bash's own start), its report to the file named
+ * as $0; the command's standard output and error are pipes to this process, as in a CI step.
+ */
+const TIMED = 'TIMEFORMAT="%3R %3U %3S"; { time "$@" 2>&3; } 3>&2 2>"$0"';
+
+/** Runs one process, which must exit 0 (or one of `okCodes`). */
 function runOnce(args: string[], timeFile: string, opts: { cwd?: string; okCodes?: number[] }): Run {
-  const start = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-o', timeFile, '-f', '%U %S', process.execPath, ...args], {
+  const r = spawnSync('bash', ['-c', TIMED, timeFile, process.execPath, ...args], {
     cwd: opts.cwd ?? root,
     encoding: 'utf8',
     env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' },
   });
-  const wall = (performance.now() - start) / 1000;
   if (!(opts.okCodes ?? [0]).includes(r.status ?? -1)) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  const [wall, user, sys] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
   return { wall, cpu: user + sys };
 }
 
 /**
- * A command's median wall time and the median of the ratios of each run to the floor run just
- * before it; its mean CPU time and the ratio of the CPU times summed over all rounds (GNU time
- * counts in 10 ms steps, which a sum over the rounds smooths).
+ * A command's median wall and CPU times, and the medians of the ratios of each run to the floor
+ * run just before it.
  */
 interface Figures {
   wall: number;
@@ -74,15 +77,13 @@ function timeAgainstFloor(args: string[], timeFile: string, opts: { cwd?: string
     floor.push(runOnce(['-e', '0'], timeFile, opts));
     runs.push(runOnce(args, timeFile, opts));
   }
-  const cpu = runs.reduce((sum, r) => sum + r.cpu, 0);
-  const floorCpu = floor.reduce((sum, r) => sum + r.cpu, 0);
   return {
     wall: median(runs.map((r) => r.wall)),
     wallRatio: median(runs.map((r, i) => r.wall / floor[i].wall)),
-    cpu: cpu / ROUNDS,
-    cpuRatio: cpu / floorCpu,
+    cpu: median(runs.map((r) => r.cpu)),
+    cpuRatio: median(runs.map((r, i) => r.cpu / floor[i].cpu)),
     floorWall: median(floor.map((r) => r.wall)),
-    floorCpu: floorCpu / ROUNDS,
+    floorCpu: median(floor.map((r) => r.cpu)),
   };
 }
 
@@ -144,7 +145,7 @@ export const startupBench: Bench = {
         const f = timeAgainstFloor(args, timeFile, { cwd: work, okCodes });
         console.log(`  (load average ${before} before, ${load()} after; node -e 0 meanwhile: ${f.floorWall.toFixed(3)} s wall, ${f.floorCpu.toFixed(3)} s CPU)`);
         report(label, f.wall, 's', { atMost: goal });
-        report(`${label}, CPU time (user + system, mean)`, f.cpu, 's');
+        report(`${label}, CPU time (user + system)`, f.cpu, 's');
         report(`${label} / node -e 0, wall`, f.wallRatio, '×');
         report(`${label} / node -e 0, CPU time`, f.cpuRatio, '×');
         floor = f.floorWall;
