@@ -4,7 +4,6 @@
  *   vigil version compare <ecosystem> --batch        reads "a<TAB>b" lines on stdin, one answer per line
  *   vigil version affected <ecosystem> <version> --osv <advisory.json> [--json]
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UnknownEcosystemError, parseEcosystem } from '../ecosystems.js';
 import { schemeFor } from '../versioning/index.js';
@@ -81,7 +80,8 @@ function describeEvent(e: OsvEvent): string {
 function readAdvisory(path: string): { id: string; entries: OsvAffected[] } {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Not imported: see writeWholeOutput (output.ts) on Node's ES module view of `node:fs`.
+    text = process.getBuiltinModule('node:fs').readFileSync(path, 'utf8');
   } catch (err) {
     throw new CliError(`cannot read advisory ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
