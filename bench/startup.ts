@@ -49,10 +49,13 @@ function runOnce(args: string[], timeFile: string, opts: { cwd?: string; okCodes
   const r = spawnSync('bash', ['-c', TIMED, timeFile, process.execPath, ...args], {
     cwd: opts.cwd ?? root,
     encoding: 'utf8',
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'silent' },
+    // LC_NUMERIC: bash writes the times with the locale's decimal separator.
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'silent', LC_NUMERIC: 'C' },
   });
   if (!(opts.okCodes ?? [0]).includes(r.status ?? -1)) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const [wall, user, sys] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).map(Number);
+  const report = readFileSync(timeFile, 'utf8').trim();
+  const [wall, user, sys] = report.split(/\s+/).map(Number);
+  if (![wall, user, sys].every(Number.isFinite)) throw new Error(`bash's time wrote "${report}"`);
   return { wall, cpu: user + sys };
 }
 
