@@ -54,7 +54,8 @@ function runOnce(args: string[], timeFile: string, opts: { cwd?: string; okCodes
   });
   if (!(opts.okCodes ?? [0]).includes(r.status ?? -1)) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   const report = readFileSync(timeFile, 'utf8').trim();
-  const [wall, user, sys] = report.split(/\s+/).map(Number);
+  // A decimal comma, should LC_ALL outrank LC_NUMERIC.
+  const [wall, user, sys] = report.split(/\s+/).map((t) => Number(t.replace(',', '.')));
   if (![wall, user, sys].every(Number.isFinite)) throw new Error(`bash's time wrote "${report}"`);
   return { wall, cpu: user + sys };
 }
