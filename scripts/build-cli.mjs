@@ -9,6 +9,7 @@
  */
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -40,6 +41,63 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * A plugin that replaces one line of a package's file as it is bundled, to keep work out of
+ * start-up; the build fails if the line is no longer there (check the plugin against the
+ * installed version then).
+ */
+function replaceLine(name, file, line, replacement) {
+  return {
+    name,
+    setup(b) {
+      let replaced = 0;
+      b.onLoad({ filter: file }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(line)) return undefined;
+        replaced++;
+        return { contents: source.replace(line, replacement), loader: 'js' };
+      });
+      b.onEnd((result) => {
+        if (result.errors.length === 0 && replaced === 0) {
+          result.errors.push({ text: `${name}: no longer finds "${line}"; check this plugin against the installed package` });
+        }
+      });
+    },
+  };
+}
+
+/**
+ * packageurl-js creates an `Intl.Collator` as it loads (a few milliseconds of ICU collation data
+ * at every start of a scan) only to sort its eight component names once, by their sort orders
+ * 0 to 7. Single digits collate as their numbers order, so those are compared as numbers and the
+ * collator is created when something else is compared.
+ */
+const purlLazyCollator = replaceLine(
+  'purl-lazy-collator',
+  /[/\\]node_modules[/\\]packageurl-js[/\\]src[/\\]strings\.js$/,
+  'const { compare: localeCompare } = new Intl.Collator()',
+  [
+    'let collator',
+    'const isDigit = (v) => Number.isInteger(v) && v >= 0 && v <= 9',
+    'function localeCompare(a, b) {',
+    '    if (isDigit(a) && isDigit(b)) return Math.sign(a - b)',
+    '    collator ??= new Intl.Collator()',
+    '    return collator.compare(a, b)',
+    '}',
+  ].join('\n'),
+);
+
+/**
+ * commander loads `child_process` as it loads (and with it Node's network modules, a few
+ * milliseconds) for executable subcommands, which Vigil does not use: it is loaded when one spawns.
+ */
+const commanderLazyChildProcess = replaceLine(
+  'commander-lazy-child-process',
+  /[/\\]node_modules[/\\]commander[/\\]lib[/\\]command\.js$/,
+  "const childProcess = require('node:child_process');",
+  "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+);
+
 // Chunk names carry content hashes: without this, every build would leave the last one's behind.
 rmSync('dist/bundle', { recursive: true, force: true });
 
@@ -54,7 +112,7 @@ await build({
   format: 'esm',
   sourcemap: true,
   logLevel: 'warning',
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, purlLazyCollator, commanderLazyChildProcess],
   external: [
     // Native addons (better-sqlite3, ssh2's crypto binding) and optional plugins that may be absent.
     'better-sqlite3',

@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
-import { debug, setDebug } from '../debug.js';
+import type * as Diagnostics from '../debug.js';
 import { commands } from './commands.js';
 import { CliError } from './errors.js';
+import { writeWholeOutput } from './output.js';
 
 /** Options of the program itself, which need no command loaded to act on. */
 const VERSION_FLAGS = new Set(['-V', '--version']);
@@ -38,16 +39,33 @@ function commandsFor(argv: readonly string[]): typeof commands {
   return wanted.length > 0 ? wanted : commands;
 }
 
+/**
+ * The `--debug` diagnostics module when they are on (`--debug`, or `VIGIL_DEBUG=1`, which it
+ * reads itself), else undefined: the commands that report something load it themselves, so the
+ * others start one module lighter.
+ */
+async function diagnostics(argv: readonly string[]): Promise<typeof Diagnostics | undefined> {
+  // A global option, so it is accepted before or after the command's name.
+  const flag = argv.slice(2).includes('--debug');
+  if (!flag && process.env.VIGIL_DEBUG !== '1') return undefined;
+  const loaded = await import('../debug.js');
+  if (flag) loaded.setDebug(true);
+  return loaded;
+}
+
 /** Builds the `vigil` program, loading only the commands `argv` needs (see {@link commandsFor}). */
-export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+export async function buildProgram(argv: readonly string[] = [], diag?: typeof Diagnostics): Promise<Command> {
   const program = new Command('vigil')
     .description('Vigil: find, rank and track known vulnerabilities in hosts, images and code')
     .version('0.1.0')
-    .option('--debug', 'print diagnostics to standard error (commands loaded, inflaters chosen, timings)');
-  const started = performance.now();
+    .option('--debug', 'print diagnostics to standard error (commands loaded, inflaters chosen, timings)')
+    // Help and --version are all a process prints (commands created below inherit this).
+    .configureOutput({ writeOut: (text) => writeWholeOutput(text) });
+  // The clock is read only with --debug: Node loads its performance API on first use.
+  const started = diag?.debugEnabled() ? performance.now() : 0;
   const wanted = commandsFor(argv);
   for (const entry of wanted) (await entry.load())(program);
-  debug('commands loaded', { commands: wanted.map((entry) => entry.name), ms: Math.round(performance.now() - started) });
+  if (diag?.debugEnabled()) diag.debug('commands loaded', { commands: wanted.map((entry) => entry.name), ms: Math.round(performance.now() - started) });
   configureUsageErrors(program);
   return program;
 }
@@ -57,12 +75,11 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
  * the command through `process.exitCode`), 2 for usage errors and every other error.
  */
 export async function runCli(argv: string[]): Promise<number> {
-  // Read before the program is built, so that loading the commands can be reported too; a
-  // global option, so it is accepted before or after the command's name.
-  if (argv.slice(2).includes('--debug')) setDebug(true);
-  debug('start', { node: process.version, uptimeMs: Math.round(performance.now()) });
+  // Read before the program is built, so that loading the commands can be reported too.
+  const diag = await diagnostics(argv);
+  if (diag?.debugEnabled()) diag.debug('start', { node: process.version, uptimeMs: Math.round(performance.now()) });
   try {
-    const program = await buildProgram(argv);
+    const program = await buildProgram(argv, diag);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

@@ -4,7 +4,6 @@
  *   vigil version compare <ecosystem> --batch        reads "a<TAB>b" lines on stdin, one answer per line
  *   vigil version affected <ecosystem> <version> --osv <advisory.json> [--json]
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UnknownEcosystemError, parseEcosystem } from '../ecosystems.js';
 import { schemeFor } from '../versioning/index.js';
@@ -81,7 +80,8 @@ function describeEvent(e: OsvEvent): string {
 function readAdvisory(path: string): { id: string; entries: OsvAffected[] } {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // Not imported: see writeWholeOutput (output.ts) on Node's ES module view of `node:fs`.
+    text = process.getBuiltinModule('node:fs').readFileSync(path, 'utf8');
   } catch (err) {
     throw new CliError(`cannot read advisory ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -122,6 +122,16 @@ function printVerdict(id: string, index: number, entry: OsvAffected, verdict: Os
   if (verdict.reason) out.push(`  reason: ${verdict.reason}`);
 }
 
+/**
+ * Writes a command's whole output as the program writes its help (straight to descriptor 1, see
+ * program.ts); through the program, so that this command loads no output module of its own.
+ */
+function writeOut(command: Command, text: string): void {
+  const write = command.configureOutput().writeOut;
+  if (write) write(text);
+  else process.stdout.write(text);
+}
+
 /** Registers `vigil version`. */
 export const registerVersion: RegisterCommand = (program: Command) => {
   const version = program
@@ -138,7 +148,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
     .argument('[a]', 'first version')
     .argument('[b]', 'second version')
     .option('--batch', 'read "a<TAB>b" lines from standard input; print <, =, > or "invalid: reason" per line')
-    .action(async (ecosystem: string, a: string | undefined, b: string | undefined, opts: { batch?: boolean }) => {
+    .action(async (ecosystem: string, a: string | undefined, b: string | undefined, opts: { batch?: boolean }, command: Command) => {
       const scheme = schemeOrExit(ecosystem);
       if (opts.batch) {
         if (a !== undefined) throw new CliError('--batch reads versions from standard input; give no versions as arguments');
@@ -147,7 +157,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
       }
       if (a === undefined || b === undefined) throw new CliError('give two versions to compare, or --batch');
       try {
-        process.stdout.write(`${symbol(scheme.compare(a, b))}\n`);
+        writeOut(command, `${symbol(scheme.compare(a, b))}\n`);
       } catch (err) {
         if (err instanceof InvalidVersionError) throw new CliError(err.message);
         throw err;
@@ -162,7 +172,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
     .argument('<version>', 'installed version')
     .requiredOption('--osv <file>', 'OSV advisory JSON (a whole record, or one affected entry)')
     .option('--json', 'print the verdicts as JSON')
-    .action((ecosystem: string, ver: string, opts: { osv: string; json?: boolean }) => {
+    .action((ecosystem: string, ver: string, opts: { osv: string; json?: boolean }, command: Command) => {
       schemeOrExit(ecosystem);
       const { id, entries } = readAdvisory(opts.osv);
       const chosen = entries
@@ -175,7 +185,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
       const results = chosen.map(({ entry, index }) => ({ index, entry, verdict: evaluateAffected(ver, entry, { ecosystem }) }));
       if (opts.json) {
         const json = results.map(({ index, entry, verdict }) => ({ advisory: id, entry: index, package: entry.package, ...verdict }));
-        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        writeOut(command, `${JSON.stringify(json, null, 2)}\n`);
         return;
       }
       const out: string[] = [];
@@ -183,6 +193,6 @@ export const registerVersion: RegisterCommand = (program: Command) => {
       const unknown = results.some((r) => r.verdict.affected === 'unknown');
       out.push(`${ecosystem} ${ver}: ${any ? 'AFFECTED' : unknown ? 'UNKNOWN' : 'not affected'} by ${id}`);
       for (const { index, entry, verdict } of results) printVerdict(id, index, entry, verdict, out);
-      process.stdout.write(`${out.join('\n')}\n`);
+      writeOut(command, `${out.join('\n')}\n`);
     });
 };

@@ -6,7 +6,8 @@
  * invalid here, reported with a reason, and never ordered with another scheme's rules. pip ≥ 24.1
  * and packaging ≥ 22 refuse them too; guessing an order for them would invent answers.
  */
-import { parse as pep440Parse } from '@renovatebot/pep440';
+// The version parser alone: the package's index loads its specifier and operator modules too.
+import { parse as pep440Parse } from '@renovatebot/pep440/lib/version.js';
 import { compareDigits, compareStrings, defineScheme, invalid } from './cache.js';
 
 /** A pre/post/dev marker: its normalised letter and number (digit string). */

@@ -3,7 +3,8 @@
  * implementation. Strict parsing (an optional leading `v` is the only leniency, as in npm);
  * build metadata is ignored, as SemVer 2.0 precedence says.
  */
-import { SemVer } from 'semver';
+// The class alone: the package's index loads every range and function module with it.
+import SemVer from 'semver/classes/semver.js';
 import { compareDigits, defineScheme, invalid } from './cache.js';
 
 /** Parses a strict SemVer 2.0 version with the `semver` package. */

@@ -17,7 +17,7 @@ describe('the bundled table', () => {
 
   it('refuses a malformed table, naming the field', () => {
     const bad = { ...eolTable(), distributions: { Debian: { lifecycle: 'https://wiki.debian.org/LTS', releases: { '10': { standard: '30 June 2024' } } } } };
-    const r = eolTableSchema.safeParse(bad);
+    const r = eolTableSchema().safeParse(bad);
     expect(r.success).toBe(false);
     expect(r.error?.issues[0].path).toEqual(['distributions', 'Debian', 'releases', '10', 'standard']);
   });

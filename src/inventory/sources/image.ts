@@ -13,6 +13,9 @@ import { LimitExceededError, type ScanLimits } from '../limits.js';
 import type { LayerBlob, LocalBlob } from '../layers.js';
 import type { ImageInfo } from '../types.js';
 import { hashFile } from './file-digest.js';
+import type { Platform } from './platform.js';
+
+export { parsePlatform, type Platform } from './platform.js';
 
 /** Media types Vigil reads. */
 export const MEDIA_TYPES = {
@@ -199,21 +202,6 @@ export function parseDocument<T extends z.ZodType>(data: Buffer, schema: T, labe
     throw new TargetError(label, `not a valid ${what}: ${issue?.message ?? 'invalid'}${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}`);
   }
   return parsed.data;
-}
-
-/** `os/arch[/variant]`, as `--platform` takes it. */
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
-
-/** Parses `linux/arm64/v8`; the default is linux/amd64. */
-export function parsePlatform(text: string | undefined): Platform {
-  if (!text) return { os: 'linux', architecture: 'amd64' };
-  const [os, architecture, variant] = text.split('/');
-  if (!os || !architecture) throw new TargetError(text, 'platform must be os/arch[/variant], e.g. linux/amd64');
-  return { os, architecture, variant };
 }
 
 function formatPlatform(p: { os?: string; architecture?: string; variant?: string } | undefined): string {

@@ -11,11 +11,10 @@ import { TargetError } from '../errors.js';
 import type { ScanLimits } from '../limits.js';
 import type { Source } from '../walk.js';
 import { DirectorySource } from './directory.js';
-import { parsePlatform } from './image.js';
+import { parsePlatform } from './platform.js';
 import type { RegistryOptions } from './registry.js';
 import { SingleFileSource } from './single-file.js';
 import type { SshOptions } from './ssh.js';
-import { TarIndex } from './tar-index.js';
 
 /** The schemes a target may start with. */
 export const SCHEMES = ['dir', 'oci-dir', 'docker-archive', 'oci-archive', 'registry', 'sbom', 'file', 'ssh'] as const;
@@ -82,6 +81,7 @@ export async function detectScheme(target: string, limits: ScanLimits): Promise<
   if (kind === 'file') {
     const first = await head(target, 4096);
     if (looksLikeTar(first)) {
+      const { TarIndex } = await import('./tar-index.js');
       const index = await TarIndex.build(target, target, limits.maxArchiveMembers);
       if (index.find('/manifest.json')) return { scheme: 'docker-archive', value: target, raw: target };
       if (index.find('/index.json')) return { scheme: 'oci-archive', value: target, raw: target };

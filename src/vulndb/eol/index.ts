@@ -7,38 +7,49 @@ import { z } from 'zod';
 import { tryParseEcosystem } from '../../ecosystems.js';
 import table from './distributions.json' with { type: 'json' };
 
-/** A day, or a month when the vendor announces only the month (meaning its last day). */
-const dateSchema = z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'expected YYYY-MM-DD or YYYY-MM');
+/**
+ * The schema of `distributions.json`, built on first use: the table is only read when a scan
+ * meets an OS release, so a lockfile scan does not pay for building it.
+ */
+function buildEolTableSchema() {
+  /** A day, or a month when the vendor announces only the month (meaning its last day). */
+  const dateSchema = z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'expected YYYY-MM-DD or YYYY-MM');
+  const releaseSchema = z.strictObject({
+    standard: dateSchema,
+    extended: z.strictObject({ until: dateSchema, name: z.string().min(1) }).optional(),
+  });
+  return z.strictObject({
+    about: z.string(),
+    reviewed: dateSchema,
+    sources: z.array(z.url()).min(1),
+    distributions: z.record(
+      z.string(),
+      z.strictObject({
+        lifecycle: z.url(),
+        note: z.string().optional(),
+        releases: z.record(z.string(), releaseSchema),
+      }),
+    ),
+  });
+}
 
-const releaseSchema = z.strictObject({
-  standard: dateSchema,
-  extended: z.strictObject({ until: dateSchema, name: z.string().min(1) }).optional(),
-});
+let schema: ReturnType<typeof buildEolTableSchema> | undefined;
 
 /** The shape of `distributions.json`. */
-export const eolTableSchema = z.strictObject({
-  about: z.string(),
-  reviewed: dateSchema,
-  sources: z.array(z.url()).min(1),
-  distributions: z.record(
-    z.string(),
-    z.strictObject({
-      lifecycle: z.url(),
-      note: z.string().optional(),
-      releases: z.record(z.string(), releaseSchema),
-    }),
-  ),
-});
+export function eolTableSchema(): ReturnType<typeof buildEolTableSchema> {
+  schema ??= buildEolTableSchema();
+  return schema;
+}
 
 /** The end-of-life table, as `distributions.json` holds it. */
-export type EolTable = z.infer<typeof eolTableSchema>;
+export type EolTable = z.infer<ReturnType<typeof buildEolTableSchema>>;
 
 let loaded: EolTable | undefined;
 
 /** The bundled table, validated on first use (a malformed edit fails loudly, naming the field). */
 export function eolTable(): EolTable {
   if (!loaded) {
-    const parsed = eolTableSchema.safeParse(table);
+    const parsed = eolTableSchema().safeParse(table);
     if (!parsed.success) throw new Error(`src/vulndb/eol/distributions.json: ${z.prettifyError(parsed.error)}`);
     loaded = parsed.data;
   }

@@ -4,7 +4,8 @@
  * the `go.sum` beside it (read as an auxiliary file) adds the modules whose code was
  * downloaded (lines with a zip hash, not only a `/go.mod` hash).
  */
-import semver from 'semver';
+import semverCompare from 'semver/functions/compare.js';
+import semverValid from 'semver/functions/valid.js';
 import type { Extractor, ExtractContext, FileRef, FoundPackage } from '../../types.js';
 import { baseName, dedupePackages, dirName, readText } from '../language-common.js';
 import { goPackage, stdlibVersion } from './golang.js';
@@ -44,9 +45,9 @@ function directives(text: string): Directive[] {
 }
 
 function goCompare(a: string, b: string): number {
-  const va = semver.valid(a.replace(/^v/, ''));
-  const vb = semver.valid(b.replace(/^v/, ''));
-  if (va && vb) return semver.compare(va, vb);
+  const va = semverValid(a.replace(/^v/, ''));
+  const vb = semverValid(b.replace(/^v/, ''));
+  if (va && vb) return semverCompare(va, vb);
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
