@@ -12,10 +12,12 @@
  * Sizes: BENCH_CONTINUOUS_INVENTORIES, BENCH_CONTINUOUS_DELTA; BENCH_CONTINUOUS_PARTS=reevaluation,push
  * (`initial` alone stops after the initial evaluation);
  * BENCH_CONTINUOUS_DIALECTS=sqlite skips PostgreSQL; BENCH_PROF=<file> writes a CPU profile of
- * each initial evaluation there (the last one run is kept).
+ * each initial evaluation there (the last one run is kept); BENCH_CONTINUOUS_PEER=1 also times
+ * the SQLite initial evaluation matching on one thread (no worker), on a copy of the seeded
+ * database, beside the one with the matching worker.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +28,8 @@ import type { ResourcesTable } from '../src/db/schema.js';
 import { inventoryPackageKeys } from '../src/findings/inventories.js';
 import type { Inventory, Package } from '../src/inventory/types.js';
 import { AdvisoryEngine } from '../src/jobs/engine.js';
-import { reevaluate } from '../src/jobs/handlers.js';
+import { reevaluate, type ReevaluationBatches } from '../src/jobs/handlers.js';
+import { matchStored } from '../src/jobs/stored-match.js';
 import { log } from '../src/log.js';
 import { startServer } from '../src/server/start.js';
 import { changesSince, updateVulnDb } from '../src/vulndb/update.js';
@@ -182,24 +185,37 @@ async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Prom
 }
 
 /** Evaluates every stored inventory for the first time (every finding is new) and reports the time beside `goal`. */
-async function initialEvaluation(db: Db, engine: AdvisoryEngine, ids: string[], goal: { atMost: number }, goalNote = `goal ${INITIAL_GOAL_S} s per 10,000`): Promise<number> {
+async function initialEvaluation(db: Db, engine: AdvisoryEngine, ids: string[], goal: { atMost: number }, goalNote = `goal ${INITIAL_GOAL_S} s per 10,000`, batches: ReevaluationBatches = {}): Promise<number> {
   console.log(`  (load average before the initial evaluation: ${loadavg().map((n) => n.toFixed(2)).join(', ')})`);
   let stats: Awaited<ReturnType<typeof reevaluate>> | undefined;
   // CPU time beside wall time: on a shared machine it is the figure comparable between runs.
   const cpu = process.cpuUsage();
   const ms = await profiled(process.env.BENCH_PROF, () =>
     timeIt(async () => {
-      stats = await reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids });
+      stats = await reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids }, undefined, batches);
     }),
   );
   const used = process.cpuUsage(cpu);
   const s = stats!;
   report(`${db.dialect} initial evaluation of ${ids.length.toLocaleString('en-US')} inventories (${goalNote})`, ms / 1000, 's', { atMost: Number(goal.atMost.toFixed(1)) });
   console.log(
-    `  (${s.created.toLocaleString('en-US')} findings stored: matching ${(s.matchMs / 1000).toFixed(2)} s, storing ${(s.storeMs / 1000).toFixed(2)} s, ${((s.storeMs * 1000) / Math.max(1, s.created)).toFixed(0)} µs per finding; ` +
+    `  (${s.created.toLocaleString('en-US')} findings stored, ${s.worker ? 'matched in a worker thread (matching: waiting for it)' : 'matched on the job thread'}: matching ${(s.matchMs / 1000).toFixed(2)} s, storing ${(s.storeMs / 1000).toFixed(2)} s, ${((s.storeMs * 1000) / Math.max(1, s.created)).toFixed(0)} µs per finding; ` +
       `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}); load average after ${loadavg().map((n) => n.toFixed(2)).join(', ')})`,
   );
   return ms;
+}
+
+/**
+ * What handing one batch of match results from the worker to the job thread costs: a structured
+ * clone of them (what `postMessage` does), beside a JSON round trip.
+ */
+async function resultCloneCost(db: Db, engine: AdvisoryEngine, ids: string[]): Promise<void> {
+  const rows = await db.kysely.selectFrom('resources as r').innerJoin('inventories as i', 'i.resource_id', 'r.id').select(['r.id', 'i.inventory']).where('r.id', 'in', ids).execute();
+  const results = rows.map((r) => matchStored(engine.current(), { resourceId: r.id, inventoryVersion: 1, inventory: r.inventory, context: {} }));
+  const findings = results.reduce((n, r) => n + r.result.findings.length, 0);
+  const cloneMs = await timeIt(async () => void structuredClone(results));
+  const jsonMs = await timeIt(async () => void JSON.parse(JSON.stringify(results)));
+  console.log(`  (results of ${results.length} inventories, ${findings.toLocaleString('en-US')} findings: structured clone ${cloneMs.toFixed(1)} ms, JSON round trip ${jsonMs.toFixed(1)} ms)`);
 }
 
 async function reevaluationBench(dir: string, dialects: readonly string[], initialOnly = false): Promise<void> {
@@ -217,7 +233,21 @@ async function reevaluationBench(dir: string, dialects: readonly string[], initi
   const db: Db = await openDatabase(`sqlite:${join(dir, 'vigil.db')}`);
   try {
     const ids = await seedInventories(db, total, rng(7));
+    let peer: Db | undefined;
+    if (process.env.BENCH_CONTINUOUS_PEER === '1') {
+      // The seeded log is checkpointed: the database file alone holds every inventory.
+      copyFileSync(join(dir, 'vigil.db'), join(dir, 'peer.db'));
+      peer = await openDatabase(`sqlite:${join(dir, 'peer.db')}`);
+    }
     const sqliteMs = await initialEvaluation(db, engine, ids, { atMost: (INITIAL_GOAL_S * total) / 10_000 });
+    if (peer) {
+      try {
+        await initialEvaluation(peer, engine, ids, { atMost: (INITIAL_GOAL_S * total) / 10_000 }, `goal ${INITIAL_GOAL_S} s per 10,000; peer: matching on the job thread`, { workerFrom: Infinity });
+      } finally {
+        await peer.close();
+      }
+    }
+    await resultCloneCost(db, engine, ids.slice(0, 250));
     if (dialects.includes('postgres')) {
       const pgdb = await createPostgresDatabase();
       const pgsql = await openDatabase(pgdb.url);
