@@ -54,8 +54,9 @@ function resourcesOf(items: StoredInventory[]): string {
 export class MatchThread {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
-  /** Why the worker can match no more, once it cannot. */
+  /** Why the worker can match no more, once it has stopped. */
   private failure: Error | undefined;
+  /** The uncaught error the worker stopped with, if it did. */
   private crash: Error | undefined;
 
   private constructor(
@@ -67,8 +68,13 @@ export class MatchThread {
       this.crash = err;
     });
     worker.on('exit', (code) => {
-      const why = this.signal?.aborted ? (this.signal.reason as Error) : undefined;
-      this.fail((items) => why ?? new Error(`matching worker stopped (${this.crash ? this.crash.message : `exit code ${code}`}) while matching the stored inventories of ${resourcesOf(items)}`, { cause: this.crash }));
+      const aborted = this.signal?.aborted ? (this.signal.reason as Error) : undefined;
+      const stopped = `matching worker stopped (${this.crash ? this.crash.message : `exit code ${code}`})`;
+      for (const [id, w] of this.waiting) {
+        this.waiting.delete(id);
+        w.reject(aborted ?? new Error(`${stopped} while matching the stored inventories of ${resourcesOf(w.items)}`, { cause: this.crash }));
+      }
+      this.failure = aborted ?? new Error(stopped, { cause: this.crash });
     });
   }
 
@@ -133,13 +139,5 @@ export class MatchThread {
     if (!reply.error) return w.resolve(reply.results);
     const { message, resourceId, inventoryVersion } = reply.error;
     w.reject(resourceId !== undefined && inventoryVersion !== undefined ? new StoredInventoryError(resourceId, inventoryVersion, new Error(message)) : new Error(`matching worker failed on ${resourcesOf(w.items)}: ${message}`));
-  }
-
-  private fail(why: (items: StoredInventory[]) => Error): void {
-    for (const [id, w] of this.waiting) {
-      this.waiting.delete(id);
-      w.reject(why(w.items));
-    }
-    this.failure ??= why([]);
   }
 }
