@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { chunks } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { EventPublisher } from '../events/publisher.js';
@@ -109,25 +109,30 @@ const STORE_BATCH = 1000;
 /** Findings of pending results that start a transaction before STORE_BATCH resources are reached. */
 const STORE_FINDINGS = 50_000;
 /**
- * Candidates from which inventories are matched in a worker thread while this one stores.
- * Overlapping saves up to ≈ 2 ms per inventory (the smaller of matching and storing); the
- * worker costs its start (≈ 0.35 s from the CLI bundle, 1.5–2 s from the TypeScript sources
- * through tsx, both at load 10 on 2 cores) and starts with a cold advisory lookup cache, where
- * this thread's is warm from earlier jobs. From 1,000 inventories the bundle wins clearly
- * and the sources about break even.
+ * Candidates from which inventories are matched in a worker thread while this one stores, when
+ * a core is idle. Overlapping saves up to ≈ 2 ms per inventory (the smaller of matching and
+ * storing), ≈ 2 s per 1,000; the worker costs its start (≈ 0.35 s from the CLI bundle, 1.5–2 s
+ * from the TypeScript sources through tsx, at load 10 on 2 cores) and starts with a cold
+ * advisory lookup cache where this thread's is warm from earlier jobs. From 1,000 the bundle's
+ * start is small beside the saving; the sources' about break even.
  */
 const WORKER_FROM = 1000;
 
 /**
- * Candidates from which a re-evaluation matches in a worker thread: the option, else
- * `VIGIL_MATCH_WORKER_FROM`, else {@link WORKER_FROM} when there are two cores or more (on one,
- * the worker would only take turns with this thread).
+ * Whether a re-evaluation of `candidates` resources matches in a worker thread: from the
+ * option's count, else `VIGIL_MATCH_WORKER_FROM`'s (a number, or `off`), else from
+ * {@link WORKER_FROM} when a core is idle. The worker halves this thread's CPU time but adds
+ * ≈ 10–20 % to the process's at 10,000 inventories (two heaps, inventories and results cloned
+ * across, its own cold caches), so it shortens a job only where a core is free: on a saturated
+ * machine it lengthens it (measured in docs/continuous.md). The 1-minute load average tells
+ * whether one is.
  */
-function workerFrom(option: number | undefined): number {
-  if (option !== undefined) return option;
-  const env = process.env.VIGIL_MATCH_WORKER_FROM;
-  if (env && Number.isFinite(Number(env))) return Number(env);
-  return availableParallelism() > 1 ? WORKER_FROM : Infinity;
+function matchInWorker(candidates: number, option: number | undefined): boolean {
+  const env = process.env.VIGIL_MATCH_WORKER_FROM?.trim();
+  const from = option ?? (env === 'off' ? Infinity : env && !Number.isNaN(Number(env)) ? Number(env) : undefined);
+  if (from !== undefined) return candidates >= from;
+  const cores = availableParallelism();
+  return candidates >= WORKER_FROM && cores > 1 && loadavg()[0]! <= cores - 1;
 }
 
 /** Batch sizes of {@link reevaluate}, for tests that need many batches from few resources; the defaults otherwise. */
@@ -136,7 +141,7 @@ export interface ReevaluationBatches {
   match?: number;
   /** Resources stored per transaction (default {@link STORE_BATCH}). */
   store?: number;
-  /** Candidates from which matching runs in a worker thread (default: see {@link workerFrom}; `Infinity`: never). */
+  /** Candidates from which matching runs in a worker thread, whatever the load (default: see {@link matchInWorker}; `Infinity`: never). */
   workerFrom?: number;
 }
 
@@ -160,8 +165,8 @@ async function startMatchThread(engine: ScanEngine, signal?: AbortSignal): Promi
  * package whose advisories changed. Named resources are matched whole. Images outside their
  * rescan window and resources excluded by tag are left alone. Inventories are read and
  * matched in batches, and results stored in transactions of many resources with a bounded
- * number of statements each. From {@link WORKER_FROM} candidates, a worker thread matches
- * the next batches while this thread stores the results of earlier ones.
+ * number of statements each. With many candidates and an idle core ({@link matchInWorker}), a
+ * worker thread matches the next batches while this thread stores the results of earlier ones.
  */
 export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: ReevaluateJob, signal?: AbortSignal, batches: ReevaluationBatches = {}): Promise<ReevaluationStats> {
   const matchBatch = batches.match ?? MATCH_BATCH;
@@ -214,7 +219,7 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
     }
     return stored;
   };
-  const thread = ids.length >= workerFrom(batches.workerFrom) ? await startMatchThread(engine, signal) : undefined;
+  const thread = matchInWorker(ids.length, batches.workerFrom) ? await startMatchThread(engine, signal) : undefined;
   stats.worker = thread !== undefined;
   const match = thread ? (items: StoredInventory[]) => thread.match(items) : async (items: StoredInventory[]) => items.map((item) => matchStored(engine, item));
   const batchList = [...chunks(ids, matchBatch)];

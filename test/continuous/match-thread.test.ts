@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
 import { packageIndexKey } from '../../src/findings/inventories.js';
 import { recordScan } from '../../src/findings/lifecycle.js';
@@ -161,6 +161,21 @@ describe.each(dialectCases())('re-evaluation with a matching worker on $name', (
     for (const workerFrom of [0, Infinity]) {
       await expect(reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids }, undefined, { match: 2, store: 3, workerFrom })).rejects.toThrow(`stored inventory 1 of resource ${ids[5]} could not be matched`);
     }
+  });
+
+  it('follows VIGIL_MATCH_WORKER_FROM whatever the load when the job names no threshold', async () => {
+    const { db, ids } = await seed();
+    const used = [];
+    try {
+      for (const setting of ['12', '13', 'off']) {
+        vi.stubEnv('VIGIL_MATCH_WORKER_FROM', setting);
+        used.push((await reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids })).worker);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    // Twelve candidates: from 12 yes, from 13 no, off no.
+    expect(used).toEqual([true, false, false]);
   });
 
   it('stops when aborted', async () => {
