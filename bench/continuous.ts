@@ -12,10 +12,13 @@
  * Sizes: BENCH_CONTINUOUS_INVENTORIES, BENCH_CONTINUOUS_DELTA; BENCH_CONTINUOUS_PARTS=reevaluation,push
  * (`initial` alone stops after the initial evaluation);
  * BENCH_CONTINUOUS_DIALECTS=sqlite skips PostgreSQL; BENCH_PROF=<file> writes a CPU profile of
- * each initial evaluation there (the last one run is kept).
+ * each initial evaluation there (the last one run is kept); BENCH_CONTINUOUS_PEER=<rounds> then
+ * times the SQLite initial evaluation that many times more matching on one thread (no worker)
+ * and as many with the matching worker whatever the load, alternately, each on a copy of the
+ * seeded database (the first evaluation decides as a server would).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +29,8 @@ import type { ResourcesTable } from '../src/db/schema.js';
 import { inventoryPackageKeys } from '../src/findings/inventories.js';
 import type { Inventory, Package } from '../src/inventory/types.js';
 import { AdvisoryEngine } from '../src/jobs/engine.js';
-import { reevaluate } from '../src/jobs/handlers.js';
+import { reevaluate, type ReevaluationBatches } from '../src/jobs/handlers.js';
+import { matchStored } from '../src/jobs/stored-match.js';
 import { log } from '../src/log.js';
 import { startServer } from '../src/server/start.js';
 import { changesSince, updateVulnDb } from '../src/vulndb/update.js';
@@ -181,25 +185,56 @@ async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Prom
   }
 }
 
+/**
+ * CPU time (user + system) of this process's main thread so far, from Linux's per-thread
+ * accounting (NaN elsewhere): beside the process's, it tells the job thread's share from the
+ * matching worker's (and V8's helper threads').
+ */
+function mainThreadCpuSeconds(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Evaluates every stored inventory for the first time (every finding is new) and reports the time beside `goal`. */
-async function initialEvaluation(db: Db, engine: AdvisoryEngine, ids: string[], goal: { atMost: number }, goalNote = `goal ${INITIAL_GOAL_S} s per 10,000`): Promise<number> {
+async function initialEvaluation(db: Db, engine: AdvisoryEngine, ids: string[], goal: { atMost: number }, goalNote = `goal ${INITIAL_GOAL_S} s per 10,000`, batches: ReevaluationBatches = {}): Promise<number> {
   console.log(`  (load average before the initial evaluation: ${loadavg().map((n) => n.toFixed(2)).join(', ')})`);
   let stats: Awaited<ReturnType<typeof reevaluate>> | undefined;
   // CPU time beside wall time: on a shared machine it is the figure comparable between runs.
   const cpu = process.cpuUsage();
+  const mainCpu0 = mainThreadCpuSeconds();
   const ms = await profiled(process.env.BENCH_PROF, () =>
     timeIt(async () => {
-      stats = await reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids });
+      stats = await reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids }, undefined, batches);
     }),
   );
   const used = process.cpuUsage(cpu);
+  const mainCpu = mainThreadCpuSeconds() - mainCpu0;
   const s = stats!;
   report(`${db.dialect} initial evaluation of ${ids.length.toLocaleString('en-US')} inventories (${goalNote})`, ms / 1000, 's', { atMost: Number(goal.atMost.toFixed(1)) });
   console.log(
-    `  (${s.created.toLocaleString('en-US')} findings stored: matching ${(s.matchMs / 1000).toFixed(2)} s, storing ${(s.storeMs / 1000).toFixed(2)} s, ${((s.storeMs * 1000) / Math.max(1, s.created)).toFixed(0)} µs per finding; ` +
-      `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}); load average after ${loadavg().map((n) => n.toFixed(2)).join(', ')})`,
+    `  (${s.created.toLocaleString('en-US')} findings stored, ${s.worker ? 'matched in a worker thread (matching: waiting for it)' : 'matched on the job thread'}: matching ${(s.matchMs / 1000).toFixed(2)} s, storing ${(s.storeMs / 1000).toFixed(2)} s, ${((s.storeMs * 1000) / Math.max(1, s.created)).toFixed(0)} µs per finding; ` +
+      `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}; main thread ${Number.isNaN(mainCpu) ? '?' : mainCpu.toFixed(2)}); load average after ${loadavg().map((n) => n.toFixed(2)).join(', ')})`,
   );
   return ms;
+}
+
+/**
+ * What handing one batch of match results from the worker to the job thread costs: a structured
+ * clone of them (what `postMessage` does), beside a JSON round trip.
+ */
+async function resultCloneCost(db: Db, engine: AdvisoryEngine, ids: string[]): Promise<void> {
+  const rows = await db.kysely.selectFrom('resources as r').innerJoin('inventories as i', 'i.resource_id', 'r.id').select(['r.id', 'i.inventory']).where('r.id', 'in', ids).execute();
+  const results = rows.map((r) => matchStored(engine.current(), { resourceId: r.id, inventoryVersion: 1, inventory: r.inventory, context: {} }));
+  const findings = results.reduce((n, r) => n + r.result.findings.length, 0);
+  const cloneMs = await timeIt(async () => void structuredClone(results));
+  const jsonMs = await timeIt(async () => void JSON.parse(JSON.stringify(results)));
+  console.log(`  (results of ${results.length} inventories, ${findings.toLocaleString('en-US')} findings: structured clone ${cloneMs.toFixed(1)} ms, JSON round trip ${jsonMs.toFixed(1)} ms)`);
 }
 
 async function reevaluationBench(dir: string, dialects: readonly string[], initialOnly = false): Promise<void> {
@@ -217,7 +252,27 @@ async function reevaluationBench(dir: string, dialects: readonly string[], initi
   const db: Db = await openDatabase(`sqlite:${join(dir, 'vigil.db')}`);
   try {
     const ids = await seedInventories(db, total, rng(7));
+    // Peer rounds: copies of the seeded database (its log is checkpointed, so the file holds
+    // every inventory), evaluated alternately matching on one thread and with the worker, so
+    // both see the same neighbours on this shared machine.
+    const rounds = Number(process.env.BENCH_CONTINUOUS_PEER ?? 0);
+    for (let i = 0; i < 2 * rounds; i++) copyFileSync(join(dir, 'vigil.db'), join(dir, `peer-${i}.db`));
     const sqliteMs = await initialEvaluation(db, engine, ids, { atMost: (INITIAL_GOAL_S * total) / 10_000 });
+    for (let i = 0; i < 2 * rounds; i++) {
+      const file = join(dir, `peer-${i}.db`);
+      const peer = await openDatabase(`sqlite:${file}`);
+      const oneThread = i % 2 === 0;
+      try {
+        const note = `goal ${INITIAL_GOAL_S} s per 10,000; peer round ${Math.floor(i / 2) + 1}: ${oneThread ? 'matching on the job thread' : 'matching worker'}`;
+        await initialEvaluation(peer, engine, ids, { atMost: (INITIAL_GOAL_S * total) / 10_000 }, note, { workerFrom: oneThread ? Infinity : 0 });
+      } finally {
+        await peer.close();
+        rmSync(file, { force: true });
+        rmSync(`${file}-wal`, { force: true });
+        rmSync(`${file}-shm`, { force: true });
+      }
+    }
+    await resultCloneCost(db, engine, ids.slice(0, 250));
     if (dialects.includes('postgres')) {
       const pgdb = await createPostgresDatabase();
       const pgsql = await openDatabase(pgdb.url);

@@ -1,8 +1,8 @@
 /**
- * Bundles the CLI into dist/bundle/ (`npm run build`): one entry file plus one chunk per lazily
- * loaded command, so that starting `vigil` resolves a handful of files instead of hundreds of
- * modules across node_modules. Packages with native addons or optional plugins stay external
- * and load from node_modules as before.
+ * Bundles the CLI into dist/bundle/ (`npm run build`): one entry file (and the matching
+ * worker's) plus one chunk per lazily loaded command, so that starting `vigil` resolves a handful
+ * of files instead of hundreds of modules across node_modules. Packages with native addons or
+ * optional plugins stay external and load from node_modules as before.
  *
  * The chunks sit beside the entry, two levels under the project root like src/server/app.ts,
  * so paths it resolves from import.meta.url (the dashboard's web/dist) stay right.
@@ -102,7 +102,9 @@ const commanderLazyChildProcess = replaceLine(
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
-  entryPoints: { main: 'src/cli/main.ts' },
+  // The matching worker thread of re-evaluation is its own entry: src/jobs/match-thread.ts starts
+  // it from beside the chunk it is bundled into.
+  entryPoints: { main: 'src/cli/main.ts', 'match-worker': 'src/jobs/match-worker.ts' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

@@ -1,8 +1,27 @@
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { log } from '../log.js';
 import { createScanEngine } from '../matching/engine.js';
 import type { ScanEngine } from '../matching/types.js';
 import { VulnDb } from '../vulndb/store.js';
+
+/** What tells one advisory database file from the one that replaces it at the same path. */
+export function fileIdentity(st: Stats): string {
+  return `${st.ino}:${st.mtimeMs}:${st.size}`;
+}
+
+/**
+ * The engine the server matches with over an opened advisory database file: what another
+ * thread opening the same file builds too, so that both match alike. It keeps the base
+ * engine's coverage and index: a re-evaluation of some packages records the whole inventory's
+ * coverage through them (without, a release with no data was recorded as covered).
+ */
+export function fileEngine(db: VulnDb, identity: string, base: ScanEngine = createScanEngine(db)): ScanEngine {
+  const engine: ScanEngine = (inventory, context) => base(inventory, context);
+  engine.coverage = base.coverage;
+  engine.index = base.index;
+  engine.source = { path: db.path, identity };
+  return engine;
+}
 
 /**
  * The matching engine over the advisory database file, reopened when the file is replaced
@@ -32,7 +51,7 @@ export class AdvisoryEngine {
     let mtime: number;
     try {
       const st = statSync(this.path);
-      id = `${st.ino}:${st.mtimeMs}:${st.size}`;
+      id = fileIdentity(st);
       mtime = st.mtimeMs;
     } catch {
       throw new Error(`advisory database ${this.path} does not exist; run \`vigil db update\` or queue a db-update job`);
@@ -41,7 +60,7 @@ export class AdvisoryEngine {
       const next = new VulnDb(this.path);
       const old = this.db;
       this.db = next;
-      this.engine = this.tracked(next);
+      this.engine = this.tracked(next, id);
       this.identity = id;
       const previous = this.mtime;
       this.mtime = mtime;
@@ -53,16 +72,10 @@ export class AdvisoryEngine {
     return this.engine;
   }
 
-  /**
-   * The engine over one file, counting its yielding scans so the file outlives them. It keeps
-   * the base engine's coverage and index: a re-evaluation of some packages records the whole
-   * inventory's coverage through them (without, a release with no data was recorded as covered).
-   */
-  private tracked(db: VulnDb): ScanEngine {
+  /** The engine over one file, counting its yielding scans so the file outlives them. */
+  private tracked(db: VulnDb, identity: string): ScanEngine {
     const base = createScanEngine(db);
-    const engine: ScanEngine = (inventory, context) => base(inventory, context);
-    engine.coverage = base.coverage;
-    engine.index = base.index;
+    const engine = fileEngine(db, identity, base);
     engine.yielding = async (inventory, context, signal) => {
       this.running.set(db, (this.running.get(db) ?? 0) + 1);
       try {

@@ -1,9 +1,10 @@
+import { availableParallelism, loadavg } from 'node:os';
 import { chunks } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { EventRelay } from '../events/relay.js';
-import { indexedEcosystem, packagesUnderKeys, resourcesHoldingKeys } from '../findings/inventories.js';
-import { findingPackageKey, inventoryFacts, recordFailedScan, recordReevaluations, recordScanInSteps, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
+import { resourcesHoldingKeys } from '../findings/inventories.js';
+import { recordFailedScan, recordReevaluations, recordScanInSteps, sweepClosedFindings, type ReevaluationInput } from '../findings/lifecycle.js';
 import type { ResourceInput } from '../findings/resources.js';
 import { getSettings } from '../findings/settings.js';
 import { slaClock } from '../findings/sla.js';
@@ -25,6 +26,8 @@ import type { ImageScanRequest, RegistryService } from '../registries/service.js
 import type { ChangedPackage } from '../vulndb/types.js';
 import { changesSince, updateVulnDb } from '../vulndb/update.js';
 import type { AdvisoryEngine } from './engine.js';
+import { MatchThread } from './match-thread.js';
+import { matchStored, type StoredInventory } from './stored-match.js';
 import type { JobQueue } from './types.js';
 
 /** Payload of `ingest-inventory`: a stored scan submission (src/findings/submissions.ts). */
@@ -80,8 +83,11 @@ export interface ReevaluationStats {
   closed: number;
   /** Time spent finding the affected resources, matching, and storing results (ms). */
   lookupMs: number;
+  /** With a worker, the time this thread spent reading inventories and waiting for their matches. */
   matchMs: number;
   storeMs: number;
+  /** Whether a worker thread matched the inventories. */
+  worker: boolean;
 }
 
 function imageResource(req: ImageScanRequest): ResourceInput {
@@ -102,6 +108,32 @@ const MATCH_BATCH = 250;
 const STORE_BATCH = 1000;
 /** Findings of pending results that start a transaction before STORE_BATCH resources are reached. */
 const STORE_FINDINGS = 50_000;
+/**
+ * Candidates from which inventories are matched in a worker thread while this one stores, when
+ * a core is idle. Overlapping saves up to ≈ 2 ms per inventory (the smaller of matching and
+ * storing), ≈ 2 s per 1,000; the worker costs its start (≈ 0.35 s from the CLI bundle, 1.5–2 s
+ * from the TypeScript sources through tsx, at load 10 on 2 cores) and starts with a cold
+ * advisory lookup cache where this thread's is warm from earlier jobs. From 1,000 the bundle's
+ * start is small beside the saving; the sources' about break even.
+ */
+const WORKER_FROM = 1000;
+
+/**
+ * Whether a re-evaluation of `candidates` resources matches in a worker thread: from the
+ * option's count, else `VIGIL_MATCH_WORKER_FROM`'s (a number, or `off`), else from
+ * {@link WORKER_FROM} when a core is idle. The worker halves this thread's CPU time but adds
+ * ≈ 10–20 % to the process's at 10,000 inventories (two heaps, inventories and results cloned
+ * across, its own cold caches), so it shortens a job only where a core is free: on a saturated
+ * machine it lengthens it (measured in docs/continuous.md). The 1-minute load average tells
+ * whether one is.
+ */
+function matchInWorker(candidates: number, option: number | undefined): boolean {
+  const env = process.env.VIGIL_MATCH_WORKER_FROM?.trim();
+  const from = option ?? (env === 'off' ? Infinity : env && !Number.isNaN(Number(env)) ? Number(env) : undefined);
+  if (from !== undefined) return candidates >= from;
+  const cores = availableParallelism();
+  return candidates >= WORKER_FROM && cores > 1 && loadavg()[0]! <= cores - 1;
+}
 
 /** Batch sizes of {@link reevaluate}, for tests that need many batches from few resources; the defaults otherwise. */
 export interface ReevaluationBatches {
@@ -109,6 +141,20 @@ export interface ReevaluationBatches {
   match?: number;
   /** Resources stored per transaction (default {@link STORE_BATCH}). */
   store?: number;
+  /** Candidates from which matching runs in a worker thread, whatever the load (default: see {@link matchInWorker}; `Infinity`: never). */
+  workerFrom?: number;
+}
+
+/** A worker matching against the engine's file, or none (matching stays on this thread) when it cannot start. */
+async function startMatchThread(engine: ScanEngine, signal?: AbortSignal): Promise<MatchThread | undefined> {
+  if (!engine.source) return undefined;
+  try {
+    return await MatchThread.start(engine.source, signal);
+  } catch (err) {
+    signal?.throwIfAborted();
+    log.warn({ err, path: engine.source.path }, 'matching worker did not start; matching on the job thread');
+    return undefined;
+  }
 }
 
 /**
@@ -119,7 +165,8 @@ export interface ReevaluationBatches {
  * package whose advisories changed. Named resources are matched whole. Images outside their
  * rescan window and resources excluded by tag are left alone. Inventories are read and
  * matched in batches, and results stored in transactions of many resources with a bounded
- * number of statements each.
+ * number of statements each. With many candidates and an idle core ({@link matchInWorker}), a
+ * worker thread matches the next batches while this thread stores the results of earlier ones.
  */
 export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: ReevaluateJob, signal?: AbortSignal, batches: ReevaluationBatches = {}): Promise<ReevaluationStats> {
   const matchBatch = batches.match ?? MATCH_BATCH;
@@ -129,7 +176,7 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
   const scoped = job.changed && job.changed.length > 0 ? await resourcesHoldingKeys(deps.db, job.changed) : new Map<string, Set<string>>();
   for (const id of named) scoped.delete(id);
   const ids = [...new Set([...named, ...scoped.keys()])].sort();
-  const stats: ReevaluationStats = { candidates: ids.length, reevaluated: 0, skipped: 0, created: 0, updated: 0, closed: 0, lookupMs: performance.now() - t0, matchMs: 0, storeMs: 0 };
+  const stats: ReevaluationStats = { candidates: ids.length, reevaluated: 0, skipped: 0, created: 0, updated: 0, closed: 0, lookupMs: performance.now() - t0, matchMs: 0, storeMs: 0, worker: false };
   if (ids.length === 0) return stats;
   const settings = await getSettings(deps.db);
   const engine = deps.engine();
@@ -149,9 +196,8 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
     pending = [];
     pendingFindings = 0;
   };
-  for (const batch of chunks(ids, matchBatch)) {
-    signal?.throwIfAborted();
-    let t1 = performance.now();
+  /** The stored inventories of a batch of resources, without those left alone. */
+  const read = async (batch: string[]): Promise<StoredInventory[]> => {
     const rows = await deps.db.kysely
       .selectFrom('resources as r')
       .leftJoin('inventories as i', (join) => join.onRef('i.resource_id', '=', 'r.id').onRef('i.version', '=', 'r.inventory_version'))
@@ -161,36 +207,57 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
     stats.skipped += batch.length - rows.length;
     // Hosts a topology snapshot describes are scored with their computed reachability.
     const contexts = await reachabilityContexts(deps.db, rows.map((r) => r.id));
+    const stored: StoredInventory[] = [];
     for (const row of rows) {
-      const context = contexts.get(row.id) ?? {};
       const tags = JSON.parse(row.tags) as Record<string, string>;
       if (row.last_scan_status === 'SCAN_ELIGIBILITY_EXPIRED' || tags[settings.excludeTag] === 'true' || row.inventory === null) {
         stats.skipped++;
         continue;
       }
-      const inventory = JSON.parse(row.inventory) as Inventory;
       const keys = scoped.get(row.id);
-      let input: ReevaluationInput;
-      if (!keys) {
-        const result = engine(inventory, context);
-        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory, result.coverage), result };
-      } else {
-        const packages = packagesUnderKeys(inventory, keys);
-        const scope = new Set(packages.map((p) => findingPackageKey(indexedEcosystem(p), p.name)));
-        // Only some packages are matched again, but the coverage recorded is the whole inventory's.
-        input = { resourceId: row.id, inventoryVersion: row.inventory_version, inventory: inventoryFacts(inventory, engine.coverage?.(inventory)), result: engine({ ...inventory, packages }, context), scope };
-      }
-      pending.push(input);
-      pendingFindings += input.result.findings.length;
-      // Results wait for a transaction of STORE_BATCH resources, or fewer when they hold many
-      // findings (whole images re-matched), so memory stays bounded.
-      if (pending.length >= storeBatch || pendingFindings >= STORE_FINDINGS) {
-        stats.matchMs += performance.now() - t1;
-        await store();
-        t1 = performance.now();
-      }
+      stored.push({ resourceId: row.id, inventoryVersion: row.inventory_version, inventory: row.inventory, context: contexts.get(row.id) ?? {}, ...(keys ? { keys } : {}) });
     }
-    stats.matchMs += performance.now() - t1;
+    return stored;
+  };
+  const thread = matchInWorker(ids.length, batches.workerFrom) ? await startMatchThread(engine, signal) : undefined;
+  stats.worker = thread !== undefined;
+  const match = thread ? (items: StoredInventory[]) => thread.match(items) : async (items: StoredInventory[]) => items.map((item) => matchStored(engine, item));
+  const batchList = [...chunks(ids, matchBatch)];
+  // Batches handed to matching and not yet taken back, oldest first. The worker is handed up to
+  // a transaction's worth ahead, so that it matches them while this thread stores; matching
+  // here takes one batch at a time.
+  const ahead: { count: number; results: Promise<ReevaluationInput[]> }[] = [];
+  let aheadCount = 0;
+  let next = 0;
+  try {
+    while (next < batchList.length || ahead.length > 0) {
+      signal?.throwIfAborted();
+      let t1 = performance.now();
+      while (next < batchList.length && (ahead.length === 0 || (thread && aheadCount < storeBatch))) {
+        const items = await read(batchList[next++]!);
+        const results = match(items);
+        // Awaited in turn below; until then a failure must not count as unhandled.
+        results.catch(() => undefined);
+        ahead.push({ count: items.length, results });
+        aheadCount += items.length;
+      }
+      const { count, results } = ahead.shift()!;
+      aheadCount -= count;
+      for (const input of await results) {
+        pending.push(input);
+        pendingFindings += input.result.findings.length;
+        // Results wait for a transaction of STORE_BATCH resources, or fewer when they hold many
+        // findings (whole images re-matched), so memory stays bounded.
+        if (pending.length >= storeBatch || pendingFindings >= STORE_FINDINGS) {
+          stats.matchMs += performance.now() - t1;
+          await store();
+          t1 = performance.now();
+        }
+      }
+      stats.matchMs += performance.now() - t1;
+    }
+  } finally {
+    await thread?.close();
   }
   if (pending.length > 0) await store();
   return stats;

@@ -114,4 +114,16 @@ export interface ScanEngine {
    * remediation plan asks it where a later distribution release fixes what this one has not).
    */
   index?: AdvisoryIndex;
+  /**
+   * The advisory database file the engine reads, when it reads one, so that another thread can
+   * open the same file and match exactly as this engine does (`identity` tells a replaced file apart).
+   */
+  source?: EngineSource;
+}
+
+/** The advisory database file behind a {@link ScanEngine}. */
+export interface EngineSource {
+  path: string;
+  /** Inode, modification time and size of the file when the engine opened it. */
+  identity: string;
 }

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Inventory, Package } from '../../src/inventory/types.js';
 
 /** Files of an image holding openssl and zlib1g as Debian 12 installs them. */
 export const debianTwoPackages: Record<string, string> = {
@@ -53,3 +54,37 @@ export function writeAdvisories(dir: string, records: Record<string, unknown>[])
 export const opensslAdvisory = debianAdvisory('DSA-9001-1', 'CVE-2026-9001', 'openssl', '3.0.13-1~deb12u1');
 /** The advisory a later update adds (zlib). */
 export const zlibAdvisory = debianAdvisory('DSA-9002-1', 'CVE-2026-9002', 'zlib', '1:1.2.13.dfsg-1+deb12u1');
+
+/** An OSV record for an npm package, fixed in `fixed`, scored by `vector`. */
+export function npmAdvisory(id: string, cve: string, name: string, fixed: string, vector = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N'): Record<string, unknown> {
+  return {
+    id,
+    aliases: [cve],
+    modified: '2026-11-01T00:00:00Z',
+    summary: `${name} vulnerability ${cve}`,
+    severity: [{ type: 'CVSS_V3', score: vector }],
+    affected: [{ package: { ecosystem: 'npm', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+  };
+}
+
+/** An npm package installed under /app. */
+export function npm(name: string, version: string): Package {
+  return { ecosystem: 'npm', purlType: 'npm', name, version, purl: `pkg:npm/${name}@${version}`, locations: [`/app/node_modules/${name}`], extractor: 'test@1' };
+}
+
+/** Debian 12's libssl3, built from openssl: matched through its source package. */
+export const libssl: Package = {
+  ecosystem: 'Debian:12',
+  purlType: 'deb',
+  name: 'libssl3',
+  version: '3.0.11-1~deb12u2',
+  source: { name: 'openssl', version: '3.0.11-1~deb12u2' },
+  purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2',
+  locations: [],
+  extractor: 'test@1',
+};
+
+/** A Debian 12 host's inventory holding `packages`. */
+export function host(name: string, packages: Package[]): Inventory {
+  return { schemaVersion: 1, target: { type: 'host', name }, os: { id: 'debian', ecosystem: 'Debian:12', versionId: '12' }, packages, warnings: [], partial: false, scannedAt: '2026-11-01T00:00:00.000Z' };
+}

@@ -11,45 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
 import { packagesUnderKeys, packageIndexKey, resourcesHoldingKeys } from '../../src/findings/inventories.js';
 import { inventoryFacts, recordReevaluations, recordScan } from '../../src/findings/lifecycle.js';
-import type { Inventory, Package } from '../../src/inventory/types.js';
+import type { Inventory } from '../../src/inventory/types.js';
 import { AdvisoryEngine } from '../../src/jobs/engine.js';
 import { reevaluate } from '../../src/jobs/handlers.js';
 import { createAccount } from '../../src/server/accounts.js';
 import { changesSince, updateVulnDb } from '../../src/vulndb/update.js';
 import { dialectCases } from '../helpers/postgres.js';
-import { debianAdvisory, writeAdvisories } from './fixtures.js';
+import { debianAdvisory, host, libssl, npm, npmAdvisory, writeAdvisories } from './fixtures.js';
 
 const T0 = Date.UTC(2026, 10, 1);
-
-function npmAdvisory(id: string, cve: string, name: string, fixed: string, vector = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N'): Record<string, unknown> {
-  return {
-    id,
-    aliases: [cve],
-    modified: '2026-11-01T00:00:00Z',
-    summary: `${name} vulnerability ${cve}`,
-    severity: [{ type: 'CVSS_V3', score: vector }],
-    affected: [{ package: { ecosystem: 'npm', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
-  };
-}
-
-function npm(name: string, version: string): Package {
-  return { ecosystem: 'npm', purlType: 'npm', name, version, purl: `pkg:npm/${name}@${version}`, locations: [`/app/node_modules/${name}`], extractor: 'test@1' };
-}
-
-const libssl: Package = {
-  ecosystem: 'Debian:12',
-  purlType: 'deb',
-  name: 'libssl3',
-  version: '3.0.11-1~deb12u2',
-  source: { name: 'openssl', version: '3.0.11-1~deb12u2' },
-  purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2',
-  locations: [],
-  extractor: 'test@1',
-};
-
-function host(name: string, packages: Package[]): Inventory {
-  return { schemaVersion: 1, target: { type: 'host', name }, os: { id: 'debian', ecosystem: 'Debian:12', versionId: '12' }, packages, warnings: [], partial: false, scannedAt: '2026-11-01T00:00:00.000Z' };
-}
 
 describe('packages under index keys', () => {
   it.each([
