@@ -28,17 +28,20 @@ export interface RunOptions {
   measureMemory?: boolean;
   /** Kill the process (and its children) after this long. */
   timeoutMs?: number;
+  /** Run the built CLI (`bin/vigil.js`, which `node scripts/build-cli.mjs` builds) instead of the sources. */
+  bundle?: boolean;
 }
 
 let runs = 0;
 
 /**
- * Runs the real `vigil` CLI from source (through tsx) as a child process, as a user would,
- * with optional standard input and environment.
+ * Runs the real `vigil` CLI from source (through tsx), or built with `bundle`, as a child
+ * process, as a user would, with optional standard input and environment.
  */
 export function runVigil(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    let command = [process.execPath, '--import', 'tsx', `${root}/src/cli/main.ts`, ...args];
+    const program = opts.bundle ? [`${root}/bin/vigil.js`] : ['--import', 'tsx', `${root}/src/cli/main.ts`];
+    let command = [process.execPath, ...program, ...args];
     const timeFile = opts.measureMemory ? join(tmpdir(), `vigil-time-${process.pid}-${++runs}`) : undefined;
     if (timeFile) command = ['/usr/bin/time', '-o', timeFile, '-f', '%M', ...command];
     const child = spawn(command[0], command.slice(1), {
