@@ -19,6 +19,7 @@ import type { UpdateResult } from '../vulndb/update.js';
 import { affectsVersion } from '../vulndb/version-filter.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
+import { writeStdout } from './output.js';
 
 const VULNDB_HELP = 'advisory database file (default: $VIGIL_VULNDB or <user cache>/vigil/vulndb.sqlite)';
 
@@ -39,18 +40,8 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-let pipeWatched = false;
-
 function print(text: string): void {
-  if (!pipeWatched) {
-    pipeWatched = true;
-    // `vigil db status | head` closes the pipe early: that is the reader's choice, not an error.
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
-    });
-  }
-  process.stdout.write(`${text}\n`);
+  writeStdout(`${text}\n`);
 }
 
 /** The `db` command and its subcommands. */

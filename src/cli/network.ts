@@ -14,6 +14,7 @@ import { loadTopology } from '../network/load.js';
 import { formatRange } from '../network/ports.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
+import { writeStdout } from './output.js';
 
 function publicEndpoint(e: Exposure): string {
   const port = formatRange(e.publicPortRange);
@@ -55,14 +56,14 @@ export const registerNetwork: RegisterCommand = (program: Command) => {
       }
       const { exposures, warnings } = analyze(loaded.topology);
       for (const w of warnings) process.stderr.write(`vigil: warning: ${w}\n`);
-      if (opts.format === 'json') process.stdout.write(`${JSON.stringify({ exposures, warnings }, null, 2)}\n`);
-      else process.stdout.write(exposures.length === 0 ? 'Nothing in this topology is reachable from the internet.\n' : `${exposureTable(exposures)}\n`);
+      if (opts.format === 'json') writeStdout(`${JSON.stringify({ exposures, warnings }, null, 2)}\n`);
+      else writeStdout(exposures.length === 0 ? 'Nothing in this topology is reachable from the internet.\n' : `${exposureTable(exposures)}\n`);
     });
   network
     .command('collect')
     .description("Print this host's listening sockets (with their processes), interfaces and firewall rules as JSON; reads only")
     .option('--firewall-id <id>', 'the host firewall in paths (default: <host name>/firewall)')
     .action(async (opts: { firewallId?: string }) => {
-      process.stdout.write(`${JSON.stringify(await collectHostNetwork({ firewallId: opts.firewallId ?? `${hostname()}/firewall` }), null, 2)}\n`);
+      writeStdout(`${JSON.stringify(await collectHostNetwork({ firewallId: opts.firewallId ?? `${hostname()}/firewall` }), null, 2)}\n`);
     });
 };

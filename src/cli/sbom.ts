@@ -11,6 +11,7 @@ import { SBOM_FORMATS, type SbomFormat } from '../inventory/sbom/formats.js';
 import type { Inventory } from '../inventory/types.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
+import { writeStdout } from './output.js';
 
 /** The target-related flags, as commander hands them over. */
 export interface TargetFlags {
@@ -144,7 +145,7 @@ export const registerSbom: RegisterCommand = (program: Command) => {
         throw new CliError(`cannot write ${opts.output}: ${err instanceof Error ? err.message : String(err)}`);
       }
     } else {
-      process.stdout.write(text);
+      writeStdout(text);
     }
   });
 };

@@ -28,6 +28,7 @@ import { collect, parseTags } from './tags.js';
 import type { HostNetworkReport } from '../network/host/collect.js';
 import type { HostReader } from '../network/host/reader.js';
 import { withHostNetwork } from '../network/host/render.js';
+import { writeStdout } from './output.js';
 
 /** The default ignore file, read from the working directory when present. */
 export const DEFAULT_IGNORE_FILE = '.vigilignore.yaml';
@@ -238,7 +239,7 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
       }
       process.stderr.write(`${summaryLine(result)}\n`);
     } else {
-      process.stdout.write(text);
+      writeStdout(text);
     }
     if (failOn && failsGate(result, failOn)) {
       process.stderr.write(`vigil: findings at or above ${failOn}: failing (--fail-on ${failOn})\n`);
