@@ -18,6 +18,13 @@ export interface Db {
   readonly dialect: DialectName;
   /** The URL it was opened from, with any password removed (for logs). */
   readonly url: string;
+  /**
+   * The SQLite connection under `kysely` (absent on PostgreSQL), for the few bulk writes that
+   * run cached prepared statements instead of building SQL per batch (see
+   * `insertRows` in db/batches.ts). Kysely and this share the one connection, so a write through it
+   * inside a Kysely transaction belongs to that transaction.
+   */
+  readonly sqlite?: BetterSqlite3.Database;
   close(): Promise<void>;
 }
 
@@ -79,6 +86,7 @@ function createPrivately(path: string): void {
 export async function openDatabase(url: string, opts: OpenOptions = {}): Promise<Db> {
   const location = parseDatabaseUrl(url);
   let kysely: Kysely<Database>;
+  let raw: BetterSqlite3.Database | undefined;
   if (location.dialect === 'sqlite') {
     if (location.path !== ':memory:') createPrivately(location.path);
     const sqlite = new BetterSqlite3(location.path);
@@ -89,6 +97,7 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -65536');
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    raw = sqlite;
   } else {
     const pool = new pg.Pool({ connectionString: location.connectionString, max: opts.poolSize ?? 10, types: pgTypes });
     // An idle connection the server ends (a PostgreSQL restart, an administrator's terminate) is
@@ -96,7 +105,7 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     pool.on('error', (err) => log.warn({ err: err.message, database: redact(url) }, 'PostgreSQL closed an idle connection'));
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  const db: Db = { kysely, dialect: location.dialect, url: redact(url), close: () => kysely.destroy() };
+  const db: Db = { kysely, dialect: location.dialect, url: redact(url), ...(raw ? { sqlite: raw } : {}), close: () => kysely.destroy() };
   if (opts.migrate !== false) {
     try {
       await migrate(db);

@@ -6,7 +6,7 @@
  * resource's ACTIVE findings.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { chunks, rowsPerStatement } from '../db/batches.js';
+import { chunks, insertRows, rowsPerStatement } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { FindingsTable, ResourcesTable, ScansTable } from '../db/schema.js';
 import type { Inventory } from '../inventory/types.js';
@@ -289,8 +289,8 @@ export async function applyFindingsBatch(db: Db, updates: readonly FindingsUpdat
   for (const ids of chunks(toClose, 1000)) {
     await db.kysely.updateTable('findings').set({ status: 'CLOSED', closed_at: at, updated_at: at, suppressed_by: null }).where('id', 'in', ids).execute();
   }
-  for (const slice of chunks(inserts, rowsPerStatement(Object.keys(inserts[0] ?? {}).length || 1))) await db.kysely.insertInto('findings').values(slice).execute();
-  for (const slice of chunks(events, rowsPerStatement(5))) await db.kysely.insertInto('finding_events').values(slice).execute();
+  await insertRows(db, 'findings', inserts);
+  await insertRows(db, 'finding_events', events);
   await markSummary(db.kysely, { resourceIds: dirtyResources, vulnerabilityIds: dirtyVulns });
 
   // Images whose base is known tell base-image findings from their own (migration 0012).
@@ -632,7 +632,7 @@ export async function recordReevaluations(db: Db, inputs: readonly ReevaluationI
       set.ids.push(resource.id);
       records.push({ scanId, resource: { ...resource, last_scan_at: at, last_scan_status: status, coverage_detail: detail, os }, inventoryVersion: input.inventoryVersion, status, billing, summary: summaries[i] });
     });
-    for (const slice of chunks(scans, rowsPerStatement(12))) await trx.insertInto('scans').values(slice).execute();
+    await insertRows(tdb, 'scans', scans);
     for (const { status, os, detail, ids } of bySet.values()) {
       for (const slice of chunks(ids, 1000)) {
         await trx.updateTable('resources').set({ last_scan_at: at, last_scan_status: status, last_scan_error: null, coverage_detail: detail, os, updated_at: at }).where('id', 'in', slice).execute();
