@@ -218,7 +218,7 @@ async function initialEvaluation(db: Db, engine: AdvisoryEngine, ids: string[], 
   const s = stats!;
   report(`${db.dialect} initial evaluation of ${ids.length.toLocaleString('en-US')} inventories (${goalNote})`, ms / 1000, 's', { atMost: Number(goal.atMost.toFixed(1)) });
   console.log(
-    `  (${s.created.toLocaleString('en-US')} findings stored, ${s.worker ? 'matched in a worker thread (matching: waiting for it)' : 'matched on the job thread'}: matching ${(s.matchMs / 1000).toFixed(2)} s, storing ${(s.storeMs / 1000).toFixed(2)} s, ${((s.storeMs * 1000) / Math.max(1, s.created)).toFixed(0)} µs per finding; ` +
+    `  (${s.created.toLocaleString('en-US')} findings stored, ${s.worker ? `matched in a worker thread, ${s.matchedHere.toLocaleString('en-US')} inventories on the job thread while it was busy (matching: those and waiting)` : 'matched on the job thread'}: matching ${(s.matchMs / 1000).toFixed(2)} s, storing ${(s.storeMs / 1000).toFixed(2)} s, ${((s.storeMs * 1000) / Math.max(1, s.created)).toFixed(0)} µs per finding; ` +
       `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}; main thread ${Number.isNaN(mainCpu) ? '?' : mainCpu.toFixed(2)}); load average after ${loadavg().map((n) => n.toFixed(2)).join(', ')})`,
   );
   return ms;

@@ -83,11 +83,13 @@ export interface ReevaluationStats {
   closed: number;
   /** Time spent finding the affected resources, matching, and storing results (ms). */
   lookupMs: number;
-  /** With a worker, the time this thread spent reading inventories and waiting for their matches. */
+  /** With a worker, the time this thread spent reading inventories, waiting for their matches and matching those it took itself. */
   matchMs: number;
   storeMs: number;
   /** Whether a worker thread matched the inventories. */
   worker: boolean;
+  /** Inventories this thread matched itself while a worker ran, rather than wait for it. */
+  matchedHere: number;
 }
 
 function imageResource(req: ImageScanRequest): ResourceInput {
@@ -176,7 +178,7 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
   const scoped = job.changed && job.changed.length > 0 ? await resourcesHoldingKeys(deps.db, job.changed) : new Map<string, Set<string>>();
   for (const id of named) scoped.delete(id);
   const ids = [...new Set([...named, ...scoped.keys()])].sort();
-  const stats: ReevaluationStats = { candidates: ids.length, reevaluated: 0, skipped: 0, created: 0, updated: 0, closed: 0, lookupMs: performance.now() - t0, matchMs: 0, storeMs: 0, worker: false };
+  const stats: ReevaluationStats = { candidates: ids.length, reevaluated: 0, skipped: 0, created: 0, updated: 0, closed: 0, lookupMs: performance.now() - t0, matchMs: 0, storeMs: 0, worker: false, matchedHere: 0 };
   if (ids.length === 0) return stats;
   const settings = await getSettings(deps.db);
   const engine = deps.engine();
@@ -221,40 +223,61 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
   };
   const thread = matchInWorker(ids.length, batches.workerFrom) ? await startMatchThread(engine, signal) : undefined;
   stats.worker = thread !== undefined;
-  const match = thread ? (items: StoredInventory[]) => thread.match(items) : async (items: StoredInventory[]) => items.map((item) => matchStored(engine, item));
+  const matchHere = async (items: StoredInventory[]) => items.map((item) => matchStored(engine, item));
+  const match = thread ? (items: StoredInventory[]) => thread.match(items) : matchHere;
   const batchList = [...chunks(ids, matchBatch)];
-  // Batches handed to matching and not yet taken back, oldest first. The worker is handed up to
-  // a transaction's worth ahead, so that it matches them while this thread stores; matching
-  // here takes one batch at a time.
-  const ahead: { count: number; results: Promise<ReevaluationInput[]> }[] = [];
+  // Batches handed to matching and not yet taken back, oldest first, each marked done once its
+  // results (or failure) came. The worker is handed up to a transaction's worth ahead, so that
+  // it matches them while this thread stores; matching here takes one batch at a time.
+  const ahead: { count: number; results: Promise<ReevaluationInput[]>; done: boolean }[] = [];
   let aheadCount = 0;
   let next = 0;
+  /** Queues a batch's results for storing, storing a transaction's worth whenever there is one. */
+  const take = async (inputs: ReevaluationInput[]) => {
+    for (const input of inputs) {
+      pending.push(input);
+      pendingFindings += input.result.findings.length;
+      // Results wait for a transaction of STORE_BATCH resources, or fewer when they hold many
+      // findings (whole images re-matched), so memory stays bounded.
+      if (pending.length >= storeBatch || pendingFindings >= STORE_FINDINGS) await store();
+    }
+  };
   try {
     while (next < batchList.length || ahead.length > 0) {
       signal?.throwIfAborted();
-      let t1 = performance.now();
+      const t1 = performance.now();
       while (next < batchList.length && (ahead.length === 0 || (thread && aheadCount < storeBatch))) {
         const items = await read(batchList[next++]!);
-        const results = match(items);
-        // Awaited in turn below; until then a failure must not count as unhandled.
-        results.catch(() => undefined);
-        ahead.push({ count: items.length, results });
+        const entry = { count: items.length, results: match(items), done: false };
+        // Taken in turn below; until then a failure must not count as unhandled.
+        entry.results.then(
+          () => (entry.done = true),
+          () => (entry.done = true),
+        );
+        ahead.push(entry);
         aheadCount += items.length;
       }
-      const { count, results } = ahead.shift()!;
-      aheadCount -= count;
-      for (const input of await results) {
-        pending.push(input);
-        pendingFindings += input.result.findings.length;
-        // Results wait for a transaction of STORE_BATCH resources, or fewer when they hold many
-        // findings (whole images re-matched), so memory stays bounded.
-        if (pending.length >= storeBatch || pendingFindings >= STORE_FINDINGS) {
-          stats.matchMs += performance.now() - t1;
-          await store();
-          t1 = performance.now();
+      // With a worker, results are taken as they come, oldest first; when none is ready and
+      // batches are left, this thread matches the next one itself rather than wait: storing
+      // here and matching there seldom take the same time (the worker starts cold, and storing
+      // a transaction takes seconds), and two threads kept busy share the work of two cores.
+      const storing = stats.storeMs;
+      let index = ahead.findIndex((a) => a.done);
+      if (index < 0 && thread && next < batchList.length) {
+        const items = await read(batchList[next++]!);
+        stats.matchedHere += items.length;
+        await take(await matchHere(items));
+      } else {
+        if (index < 0) {
+          await Promise.race(ahead.map((a) => a.results.catch(() => undefined)));
+          index = Math.max(0, ahead.findIndex((a) => a.done));
         }
+        const [{ count, results }] = ahead.splice(index, 1);
+        aheadCount -= count;
+        await take(await results);
       }
-      stats.matchMs += performance.now() - t1;
+      // Matching (or waiting for the worker's) is the loop's time but storing's.
+      stats.matchMs += performance.now() - t1 - (stats.storeMs - storing);
     }
   } finally {
     await thread?.close();
