@@ -268,6 +268,11 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
         stats.matchedHere += items.length;
         await take(await matchHere(items));
       } else {
+        // Nothing is left to match here: what waits is stored while the worker finishes.
+        if (index < 0 && thread && pending.length > 0) {
+          await store();
+          index = ahead.findIndex((a) => a.done);
+        }
         if (index < 0) {
           await Promise.race(ahead.map((a) => a.results.catch(() => undefined)));
           index = Math.max(0, ahead.findIndex((a) => a.done));
