@@ -262,6 +262,10 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
       // here and matching there seldom take the same time (the worker starts cold, and storing
       // a transaction takes seconds), and two threads kept busy share the work of two cores.
       const storing = stats.storeMs;
+      // The worker's answers are messages: they mark their batches done only once this
+      // thread's event loop runs, which storing and matching here (synchronous SQLite, CPU
+      // work) never let it do.
+      if (thread) await new Promise((resolve) => setImmediate(resolve));
       let index = ahead.findIndex((a) => a.done);
       if (index < 0 && thread && next < batchList.length) {
         const items = await read(batchList[next++]!);
