@@ -147,11 +147,9 @@ describe.each(dialectCases())('re-evaluation with a matching worker on $name', (
     const viaWorker = await reevaluate({ db: inWorker.db, engine: () => engine.current() }, { resourceIds: inWorker.ids }, undefined, { match: 2, store: 3, workerFrom: 0 });
     const here = await reevaluate({ db: inThread.db, engine: () => engine.current() }, { resourceIds: inThread.ids }, undefined, { match: 2, store: 3, workerFrom: Infinity });
     expect([viaWorker.worker, here.worker]).toEqual([true, false]);
-    // The worker does not answer within the one turn of the event loop the job thread waits
-    // before it first looks, so that takes the next batch itself: both ways of matching are in
-    // the outcome compared.
-    expect(viaWorker.matchedHere).toBeGreaterThan(0);
-    expect(viaWorker.matchedHere).toBeLessThan(12);
+    // The worker matched some batches; the job thread may have matched others itself while
+    // waiting (how many depends on timing), and the outcome must be the same whatever the mix.
+    expect(viaWorker.matchedHere).toBeLessThan(viaWorker.reevaluated);
     const counts = (s: typeof here) => ({ reevaluated: s.reevaluated, skipped: s.skipped, created: s.created, updated: s.updated, closed: s.closed });
     expect(counts(viaWorker)).toEqual(counts(here));
     expect(here.created).toBeGreaterThan(12);
