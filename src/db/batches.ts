@@ -30,8 +30,8 @@ const prepared = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.S
  * prepared single-row INSERT runs per row: better-sqlite3 binds a row in microseconds, where
  * building, compiling and parsing a multi-row statement per batch cost more than SQLite's own
  * work (≈ 1.5 s of a 2,000-inventory first evaluation). PostgreSQL, where each statement is a
- * round trip, takes multi-row statements. Run inside a transaction when there are many rows:
- * on SQLite each statement outside one commits on its own.
+ * round trip, takes multi-row statements. On SQLite it must run inside a transaction (it
+ * throws otherwise).
  */
 export async function insertRows<T extends keyof Database & string>(db: Db, table: T, rows: readonly Insertable<Database[T]>[]): Promise<void> {
   if (rows.length === 0) return;
@@ -40,6 +40,9 @@ export async function insertRows<T extends keyof Database & string>(db: Db, tabl
     for (const slice of chunks(rows, rowsPerStatement(columns.length))) await db.kysely.insertInto(table).values(slice as never).execute();
     return;
   }
+  // The raw connection bypasses Kysely's connection lock: outside a transaction of its own
+  // caller, a row could land in another caller's open transaction.
+  if (!db.kysely.isTransaction) throw new Error(`insertRows into ${table} on SQLite runs inside a transaction`);
   let statements = prepared.get(db.sqlite);
   if (!statements) prepared.set(db.sqlite, (statements = new Map()));
   const key = `${table}\u0000${columns.join(',')}`;

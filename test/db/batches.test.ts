@@ -85,5 +85,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       ).rejects.toThrow('abandon');
       expect((await stored(db, 'rolled')).scans).toEqual([]);
     });
+
+    it.runIf(dialect === 'sqlite')('refuses to write through the raw connection outside a transaction', async () => {
+      await expect(insertRows(db, 'scans', scans('loose'))).rejects.toThrow('insertRows into scans on SQLite runs inside a transaction');
+      expect((await stored(db, 'loose')).scans).toEqual([]);
+    });
   });
 }
