@@ -12,6 +12,7 @@ import { InvalidVersionError, type VersionScheme } from '../versioning/types.js'
 import type { OsvAffected, OsvEvent, OsvRecord } from '../vulndb/types.js';
 import type { RegisterCommand } from './commands.js';
 import { CliError } from './errors.js';
+import { writeWholeOutput } from './output.js';
 
 function schemeOrExit(ecosystem: string): VersionScheme {
   try {
@@ -80,7 +81,7 @@ function describeEvent(e: OsvEvent): string {
 function readAdvisory(path: string): { id: string; entries: OsvAffected[] } {
   let text: string;
   try {
-    // Not imported: see writeWholeOutput (output.ts) on Node's ES module view of `node:fs`.
+    // Not imported: see output.ts on Node's ES module view of `node:fs`.
     text = process.getBuiltinModule('node:fs').readFileSync(path, 'utf8');
   } catch (err) {
     throw new CliError(`cannot read advisory ${path}: ${err instanceof Error ? err.message : String(err)}`);
@@ -122,16 +123,6 @@ function printVerdict(id: string, index: number, entry: OsvAffected, verdict: Os
   if (verdict.reason) out.push(`  reason: ${verdict.reason}`);
 }
 
-/**
- * Writes a command's whole output as the program writes its help (straight to descriptor 1, see
- * program.ts); through the program, so that this command loads no output module of its own.
- */
-function writeOut(command: Command, text: string): void {
-  const write = command.configureOutput().writeOut;
-  if (write) write(text);
-  else process.stdout.write(text);
-}
-
 /** Registers `vigil version`. */
 export const registerVersion: RegisterCommand = (program: Command) => {
   const version = program
@@ -148,7 +139,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
     .argument('[a]', 'first version')
     .argument('[b]', 'second version')
     .option('--batch', 'read "a<TAB>b" lines from standard input; print <, =, > or "invalid: reason" per line')
-    .action(async (ecosystem: string, a: string | undefined, b: string | undefined, opts: { batch?: boolean }, command: Command) => {
+    .action(async (ecosystem: string, a: string | undefined, b: string | undefined, opts: { batch?: boolean }) => {
       const scheme = schemeOrExit(ecosystem);
       if (opts.batch) {
         if (a !== undefined) throw new CliError('--batch reads versions from standard input; give no versions as arguments');
@@ -157,7 +148,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
       }
       if (a === undefined || b === undefined) throw new CliError('give two versions to compare, or --batch');
       try {
-        writeOut(command, `${symbol(scheme.compare(a, b))}\n`);
+        writeWholeOutput(`${symbol(scheme.compare(a, b))}\n`);
       } catch (err) {
         if (err instanceof InvalidVersionError) throw new CliError(err.message);
         throw err;
@@ -172,7 +163,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
     .argument('<version>', 'installed version')
     .requiredOption('--osv <file>', 'OSV advisory JSON (a whole record, or one affected entry)')
     .option('--json', 'print the verdicts as JSON')
-    .action((ecosystem: string, ver: string, opts: { osv: string; json?: boolean }, command: Command) => {
+    .action((ecosystem: string, ver: string, opts: { osv: string; json?: boolean }) => {
       schemeOrExit(ecosystem);
       const { id, entries } = readAdvisory(opts.osv);
       const chosen = entries
@@ -185,7 +176,7 @@ export const registerVersion: RegisterCommand = (program: Command) => {
       const results = chosen.map(({ entry, index }) => ({ index, entry, verdict: evaluateAffected(ver, entry, { ecosystem }) }));
       if (opts.json) {
         const json = results.map(({ index, entry, verdict }) => ({ advisory: id, entry: index, package: entry.package, ...verdict }));
-        writeOut(command, `${JSON.stringify(json, null, 2)}\n`);
+        writeWholeOutput(`${JSON.stringify(json, null, 2)}\n`);
         return;
       }
       const out: string[] = [];
@@ -193,6 +184,6 @@ export const registerVersion: RegisterCommand = (program: Command) => {
       const unknown = results.some((r) => r.verdict.affected === 'unknown');
       out.push(`${ecosystem} ${ver}: ${any ? 'AFFECTED' : unknown ? 'UNKNOWN' : 'not affected'} by ${id}`);
       for (const { index, entry, verdict } of results) printVerdict(id, index, entry, verdict, out);
-      writeOut(command, `${out.join('\n')}\n`);
+      writeWholeOutput(`${out.join('\n')}\n`);
     });
 };
