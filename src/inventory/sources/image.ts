@@ -15,8 +15,6 @@ import type { ImageInfo } from '../types.js';
 import { hashFile } from './file-digest.js';
 import type { Platform } from './platform.js';
 
-export { parsePlatform, type Platform } from './platform.js';
-
 /** Media types Vigil reads. */
 export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',

@@ -22,9 +22,9 @@ import {
   verifyFile,
   type BlobStore,
   type Descriptor,
-  type Platform,
   type ResolvedImage,
 } from './image.js';
+import type { Platform } from './platform.js';
 import { TarIndex } from './tar-index.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';

@@ -15,7 +15,8 @@ import { walkLayers } from '../layers.js';
 import type { ScanLimits } from '../limits.js';
 import type { TargetInfo } from '../types.js';
 import type { Source, WalkHandlers, WalkOptions } from '../walk.js';
-import { checkDigest, digestOf, MEDIA_TYPES, resolveImage, verified, type BlobStore, type Descriptor, type ManifestDoc, type Platform, type ResolvedImage } from './image.js';
+import { checkDigest, digestOf, MEDIA_TYPES, resolveImage, verified, type BlobStore, type Descriptor, type ManifestDoc, type ResolvedImage } from './image.js';
+import type { Platform } from './platform.js';
 
 /** Credentials for a registry; any of them may come from flags, environment or docker config. */
 export interface RegistryCredentials {
