@@ -1,4 +1,4 @@
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { chunks } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { EventPublisher } from '../events/publisher.js';
@@ -26,6 +26,7 @@ import type { ImageScanRequest, RegistryService } from '../registries/service.js
 import type { ChangedPackage } from '../vulndb/types.js';
 import { changesSince, updateVulnDb } from '../vulndb/update.js';
 import type { AdvisoryEngine } from './engine.js';
+import { othersLoad } from './own-load.js';
 import { MatchThread } from './match-thread.js';
 import { matchStored, type StoredInventory } from './stored-match.js';
 import type { JobQueue } from './types.js';
@@ -126,15 +127,16 @@ const WORKER_FROM = 1000;
  * {@link WORKER_FROM} when a core is idle. The worker halves this thread's CPU time but adds
  * ≈ 10–20 % to the process's at 10,000 inventories (two heaps, inventories and results cloned
  * across, its own cold caches), so it shortens a job only where a core is free: on a saturated
- * machine it lengthens it (measured in docs/continuous.md). The 1-minute load average tells
- * whether one is.
+ * machine it lengthens it (measured in docs/continuous.md). The 1-minute load average less this
+ * process's own share of it ({@link othersLoad}) tells whether one is: the process's own earlier
+ * work (storing the reports that led to this job) leaves its cores to it.
  */
 function matchInWorker(candidates: number, option: number | undefined): boolean {
   const env = process.env.VIGIL_MATCH_WORKER_FROM?.trim();
   const from = option ?? (env === 'off' ? Infinity : env && !Number.isNaN(Number(env)) ? Number(env) : undefined);
   if (from !== undefined) return candidates >= from;
   const cores = availableParallelism();
-  return candidates >= WORKER_FROM && cores > 1 && loadavg()[0]! <= cores - 1;
+  return candidates >= WORKER_FROM && cores > 1 && othersLoad() <= cores - 1;
 }
 
 /** Batch sizes of {@link reevaluate}, for tests that need many batches from few resources; the defaults otherwise. */

@@ -16,6 +16,7 @@ import { RegistryService } from '../registries/service.js';
 import { defaultVulnDbPath } from '../vulndb/paths.js';
 import { AdvisoryEngine } from './engine.js';
 import { registerHandlers, watchAdvisoryDb } from './handlers.js';
+import { sampleOwnLoad } from './own-load.js';
 import { PgBossJobQueue } from './pgboss-queue.js';
 import { SqliteJobQueue } from './sqlite-queue.js';
 import type { JobQueue } from './types.js';
@@ -110,6 +111,8 @@ export async function startContinuous(opts: ContinuousOptions): Promise<Continuo
   });
   const relay = new EventRelay(db.kysely, publisher, { pollMs: 1000 });
   const engine = new AdvisoryEngine(resolve(opts.vulndbPath ?? defaultVulnDbPath()));
+  // Re-evaluations ask whether a core is idle for a matching worker, less the load this process made.
+  sampleOwnLoad();
   if (opts.onEngine) engine.onReload(opts.onEngine);
 
   let queue: JobQueue;
