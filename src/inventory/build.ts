@@ -87,6 +87,16 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
   const wanted = (path: string, size: number, mode?: number): boolean =>
     path === onlySizeDependent ? sizeDependent.some((e) => wantedBy(e, path, size, mode)) : osFileRequired(path) || extractors.some((e) => wantedBy(e, path, size, mode));
   const wantedBeyondLimit = (path: string, size: number, mode?: number): boolean => extractors.some((e) => e.seeksLargeFiles === true && e.fileRequired(path, size, mode));
+  const elfSectionsOnly = (path: string, size: number, mode?: number): readonly string[] | undefined => {
+    if (osFileRequired(path)) return undefined;
+    const sections: string[] = [];
+    for (const e of extractors) {
+      if (!wantedBy(e, path, size, mode)) continue;
+      if (!e.elfSections) return undefined;
+      sections.push(...e.elfSections);
+    }
+    return sections.length > 0 ? sections : undefined;
+  };
 
   // A source may hand over the next files before one is done; each file's findings, warnings
   // and OS file are kept apart and committed in the order the files were handed over, and the
@@ -168,6 +178,7 @@ export async function buildInventory(source: Source, opts: BuildOptions): Promis
       wanted,
       mayWant,
       wantedBeyondLimit,
+      elfSectionsOnly,
       warn: (w) => void inTurn(Promise.resolve({ found: [], warnings: [w], partial: false })),
       progress: opts.onProgress ? (n) => opts.onProgress!(n, source.totalBytes) : undefined,
       file: (file, history, view) => inTurn(extractFile(file, history, view)),

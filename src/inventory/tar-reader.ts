@@ -23,8 +23,12 @@ export interface TarHeader {
   mode: number;
 }
 
-/** Where a wanted entry's bytes go, once all of them have arrived. */
-export type EntrySink = (data: Buffer) => void;
+/**
+ * Where a wanted entry's bytes go, once all of them have arrived. With `into` (at least the
+ * entry's size), they are gathered there, memory the caller reuses once the sink has returned;
+ * otherwise in a buffer of their own.
+ */
+export type EntrySink = ((data: Buffer) => void) & { into?: Buffer };
 
 /** Thrown for bytes that are not a well-formed tar archive. */
 export class TarFormatError extends Error {}
@@ -192,7 +196,7 @@ export class TarReader {
     const header: TarHeader = { name, type, size, mode: octal(block, h + 100, 8) || 0 };
     if (linkname !== undefined) header.linkname = linkname;
     const sink = this.onEntry(header);
-    this.startData(size, sink && size > 0 ? Buffer.allocUnsafe(size) : undefined, sink);
+    this.startData(size, sink && size > 0 ? (sink.into?.subarray(0, size) ?? Buffer.allocUnsafe(size)) : undefined, sink);
   }
 
   private startData(size: number, buffer: Buffer | undefined, onSink: EntrySink | undefined): void {

@@ -175,6 +175,13 @@ export interface Extractor {
    */
   seeksLargeFiles?: boolean;
   /**
+   * For an extractor of compiled programs that looks in an ELF program only for these sections,
+   * through its section table (`findElfSection` in extractors/elf.ts), and finds nothing in one that has none
+   * of them: a source holding files in memory may keep such a program as just the header,
+   * section table and section names when every extractor that wants it says so.
+   */
+  elfSections?: readonly string[];
+  /**
    * True for files the extractor reads only through `ctx.readFile` while extracting another
    * file: the walker keeps them available but does not call `extract` on them.
    */

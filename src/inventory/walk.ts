@@ -36,6 +36,13 @@ export interface WalkHandlers {
    */
   wantedBeyondLimit?(path: string, size: number, mode?: number): boolean;
   /**
+   * For a wanted file that only extractors of ELF programs want, the sections they look for
+   * (`Extractor.elfSections`); undefined when some extractor wants more of it. A source that
+   * holds files in memory may then keep an ELF program without those sections as the parts
+   * that say so (see `heldPartsRef`).
+   */
+  elfSectionsOnly?(path: string, size: number, mode?: number): readonly string[] | undefined;
+  /**
    * One wanted regular file of the final view. `history` holds earlier versions of the same
    * path from lower layers (oldest first) when the file changed between layers. A source may
    * call it again before an earlier call settles (to read a few files at once); the handler

@@ -34,8 +34,11 @@ interface ElfHeader {
   u32(b: Buffer, o: number): number;
 }
 
+/** Bytes of the ELF header that locate the section table. */
+const ELF_HEADER_BYTES = 64;
+
 function elfHeader(head: Buffer): ElfHeader | undefined {
-  if (executableFormat(head) !== 'elf' || head.length < 64) return undefined;
+  if (executableFormat(head) !== 'elf' || head.length < ELF_HEADER_BYTES) return undefined;
   const is64 = head[4] === 2;
   const le = head[5] === 1;
   const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
@@ -84,6 +87,37 @@ export function elfSectionData(buf: Buffer, elf: ElfFile, name: string): Buffer 
   return buf.subarray(s.offset, s.offset + s.size);
 }
 
+/** Most of the section names table read: more is no name table. */
+const MAX_NAMES_BYTES = 1024 * 1024;
+
+/**
+ * Where a section lookup reads after the header: the section table, when the header describes
+ * a usable one inside a file of `size` bytes.
+ */
+function tableRange(h: ElfHeader, size: number): { offset: number; length: number } | undefined {
+  const { shoff, shentsize, shnum, shstrndx } = h;
+  if (shoff === 0 || shnum === 0 || shentsize < (h.is64 ? 0x40 : 0x28) || shstrndx >= shnum || shoff + shnum * shentsize > size) return undefined;
+  return { offset: shoff, length: shnum * shentsize };
+}
+
+/** Where the section names are read, given the section table. */
+function namesRange(h: ElfHeader, table: Buffer): { offset: number; length: number } {
+  const strtab = sectionAt(h, table, h.shstrndx);
+  return { offset: strtab.offset, length: Math.min(strtab.size, MAX_NAMES_BYTES) };
+}
+
+/** The named section, given the section table and names; as {@link findElfSection} answers. */
+function sectionNamed(h: ElfHeader, table: Buffer, names: Buffer, size: number, name: string): { offset: number; size: number } | null | undefined {
+  for (let i = 0; i < h.shnum; i++) {
+    const s = sectionAt(h, table, i);
+    const end = names.indexOf(0, s.nameAt);
+    if (end > s.nameAt && names.toString('latin1', s.nameAt, end) === name) {
+      return s.offset + s.size <= size ? { offset: s.offset, size: s.size } : undefined;
+    }
+  }
+  return null;
+}
+
 /**
  * Finds a named section of an ELF file by seeking (a few small reads: the header, the section
  * table and its names), without reading the file. `null`: the file has a section table and no
@@ -91,20 +125,30 @@ export function elfSectionData(buf: Buffer, elf: ElfFile, name: string): Buffer 
  */
 export async function findElfSection(file: FileRef, name: string): Promise<{ offset: number; size: number } | null | undefined> {
   if (!file.readAt) return undefined;
-  const h = elfHeader(await file.readAt(0, 64));
-  if (!h) return undefined;
-  const { shoff, shentsize, shnum, shstrndx } = h;
-  if (shoff === 0 || shnum === 0 || shentsize < (h.is64 ? 0x40 : 0x28) || shstrndx >= shnum || shoff + shnum * shentsize > file.size) return undefined;
-  const table = await file.readAt(shoff, shnum * shentsize);
-  if (table.length < shnum * shentsize) return undefined;
-  const strtab = sectionAt(h, table, shstrndx);
-  const names = await file.readAt(strtab.offset, Math.min(strtab.size, 1024 * 1024));
-  for (let i = 0; i < shnum; i++) {
-    const s = sectionAt(h, table, i);
-    const end = names.indexOf(0, s.nameAt);
-    if (end > s.nameAt && names.toString('latin1', s.nameAt, end) === name) {
-      return s.offset + s.size <= file.size ? { offset: s.offset, size: s.size } : undefined;
-    }
-  }
-  return null;
+  const h = elfHeader(await file.readAt(0, ELF_HEADER_BYTES));
+  const at = h && tableRange(h, file.size);
+  if (!h || !at) return undefined;
+  const table = await file.readAt(at.offset, at.length);
+  if (table.length < at.length) return undefined;
+  const names = namesRange(h, table);
+  return sectionNamed(h, table, await file.readAt(names.offset, names.length), file.size, name);
+}
+
+/**
+ * The byte ranges {@link findElfSection} reads of `data` (a whole file) to learn that it has
+ * none of `names`, or undefined when it would find one of them or could not tell: then a
+ * reader of those sections needs more of the file than these ranges.
+ */
+export function elfLookupRanges(data: Buffer, names: readonly string[]): { offset: number; length: number }[] | undefined {
+  const head = { offset: 0, length: Math.min(ELF_HEADER_BYTES, data.length) };
+  const h = elfHeader(data.subarray(0, head.length));
+  const at = h && tableRange(h, data.length);
+  if (!h || !at) return undefined;
+  const table = data.subarray(at.offset, at.offset + at.length);
+  const range = namesRange(h, table);
+  const nameBytes = data.subarray(range.offset, range.offset + range.length);
+  if (names.some((name) => sectionNamed(h, table, nameBytes, data.length, name) !== null)) return undefined;
+  // As a FileRef over the whole file answers: a range past the end is cut short.
+  const kept = { offset: Math.min(range.offset, data.length), length: nameBytes.length };
+  return [head, at, kept];
 }

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
 import { cargoAuditable } from '../../../src/inventory/extractors/rust/cargo-auditable.js';
 import type { FileRef } from '../../../src/inventory/types.js';
+import { bufferRef, heldPartsRef } from '../../../src/inventory/buffer-ref.js';
+import { elfLookupRanges, findElfSection } from '../../../src/inventory/extractors/elf.js';
 
 /** A large file of which only `readAt` may be used; `read` and `stream` fail the test. */
 function seekOnly(path: string, head: Buffer, size: number): { file: FileRef; readBytes: () => number } {
@@ -69,5 +71,38 @@ describe('large programs that are not Go', () => {
     const { file, readBytes } = seekOnly('/usr/lib/chromium/chromium', readFileSync('/usr/bin/ls'), 300 * 1024 * 1024);
     expect(await goBinary.extract(file, { warn: () => undefined })).toEqual([]);
     expect(readBytes()).toBeLessThan(64 * 1024);
+  });
+});
+
+describe('a program kept as its ELF headers', () => {
+  const bash = readFileSync('/bin/bash');
+  const sections = ['.go.buildinfo', '.dep-v0'];
+
+  it('answers the program extractors and the section lookup as the whole file does', async () => {
+    const ranges = elfLookupRanges(bash, sections);
+    expect(ranges).toBeDefined();
+    const held = heldPartsRef('/usr/bin/bash', { size: bash.length, parts: ranges!.map((r) => ({ offset: r.offset, bytes: bash.subarray(r.offset, r.offset + r.length) })), why: 'test' });
+    // A few kilobytes of a 1.2 MB program.
+    expect(ranges!.reduce((n, r) => n + r.length, 0)).toBeLessThan(8 * 1024);
+    const whole = bufferRef('/usr/bin/bash', bash);
+    for (const name of [...sections, '.text', '.no-such-section']) expect(await findElfSection(held, name), name).toEqual(await findElfSection(whole, name));
+    for (const extractor of [goBinary, cargoAuditable]) {
+      const warnings: string[] = [];
+      expect(await extractor.extract(held, { warn: (w) => warnings.push(w) })).toEqual(await extractor.extract(whole, { warn: () => undefined }));
+      expect(warnings).toEqual([]);
+    }
+  });
+
+  it('fails a read of what was not kept, saying why', async () => {
+    const ranges = elfLookupRanges(bash, sections)!;
+    const held = heldPartsRef('/usr/bin/bash', { size: bash.length, parts: ranges.map((r) => ({ offset: r.offset, bytes: bash.subarray(r.offset, r.offset + r.length) })), why: 'only its headers were kept' });
+    await expect(held.read()).rejects.toThrow('/usr/bin/bash: cannot read the whole file: only its headers were kept');
+    await expect(held.readAt!(4096, 16)).rejects.toThrow('/usr/bin/bash: cannot read bytes 4096–4112: only its headers were kept');
+  });
+
+  it('is not an option when the program has a section asked for, no usable section table, or is not ELF', () => {
+    expect(elfLookupRanges(bash, ['.text'])).toBeUndefined();
+    expect(elfLookupRanges(bash.subarray(0, 700 * 1024), sections)).toBeUndefined();
+    expect(elfLookupRanges(Buffer.from('#!/bin/sh\necho hi\n'), sections)).toBeUndefined();
   });
 });

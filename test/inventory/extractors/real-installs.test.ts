@@ -4,7 +4,7 @@
  * a Go program built here (`go version -m`), JARs built here with javac and jar, and a
  * cargo-auditable section added to a real ELF with objcopy.
  */
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import type { Extractor, FoundPackage } from '../../../src/inventory/types.js';
 import { sharedDir } from '../../helpers/cli.js';
 import { runExtractor } from '../../helpers/extractor-harness.js';
 import { cached, listFiles, sh } from './lang-workdir.js';
+import { imageFromRootfs } from '../../helpers/images.js';
 import { deflateSync } from 'node:zlib';
 
 /** Runs an extractor over every file of a tree it asks for, as the walker would. */
@@ -259,6 +260,43 @@ describe('Go: a program built here with the toolchain', () => {
   it('finds no Go build info in a program that is not Go, and no error either', async () => {
     const r = await runExtractor(goBinary, '/bin/ls', { targetPath: '/bin/ls', requireMatch: false });
     expect(r).toEqual({ packages: [], warnings: [] });
+  });
+
+  it('finds in an image layer what it finds in the directory the layer was made from, holding only the ELF headers of other programs', async () => {
+    const dir = await program();
+    const work = await mkdtemp(join(tmpdir(), 'vigil-programs-layer-'));
+    try {
+      const root = join(work, 'root');
+      await mkdir(join(root, 'usr/bin'), { recursive: true });
+      await mkdir(join(root, 'usr/local/bin'), { recursive: true });
+      await copyFile(join(dir, 'vigiltest'), join(root, 'usr/local/bin/vigiltest'));
+      await writeFile(join(work, 'dep-v0.bin'), deflateSync(Buffer.from(JSON.stringify({ packages: [{ name: 'myapp', version: '0.1.0', source: 'local', root: true }] }))));
+      await sh('objcopy', ['--add-section', `.dep-v0=${join(work, 'dep-v0.bin')}`, join(dir, 'vigiltest'), join(root, 'usr/bin/myapp')]);
+      // C programs (kept as their headers), one hard-linked under a second name, and one cut
+      // short so that its section table lies past its end (kept whole, read whole: nothing found).
+      await copyFile('/bin/bash', join(root, 'usr/bin/bash'));
+      await sh('ln', [join(root, 'usr/bin/bash'), join(root, 'usr/bin/rbash')]);
+      await copyFile(process.execPath, join(root, 'usr/bin/node'));
+      await writeFile(join(root, 'usr/bin/cut-short'), (await readFile('/bin/bash')).subarray(0, 700 * 1024));
+      await sh('chmod', ['755', join(root, 'usr/bin/myapp'), join(root, 'usr/bin/cut-short')]);
+      const image = await imageFromRootfs(root, work, 'programs');
+      const fromDir = await scanTarget(`dir:${root}`);
+      // Bytes held at once (files in the layer's order, /usr/bin/* then /usr/local/bin/*): every
+      // program whole would exceed this; the node program's gathering beside the programs kept
+      // whole (cut short, myapp) and the headers of bash fits, and so does the rest after it.
+      const size = async (path: string) => (await stat(join(root, path))).size;
+      const limits = { maxBufferedBytes: (await size('usr/bin/node')) + (await size('usr/bin/cut-short')) + (await size('usr/bin/myapp')) + 64 * 1024 };
+      expect(limits.maxBufferedBytes).toBeLessThan((await size('usr/bin/node')) + (await size('usr/bin/cut-short')) + (await size('usr/bin/myapp')) + (await size('usr/bin/bash')));
+      for (const ref of [`oci-dir:${image.ociRef}`, `docker-archive:${image.dockerArchive}`]) {
+        const fromLayer = await scanTarget(ref, { limits });
+        expect(nv(fromLayer.packages), ref).toEqual(nv(fromDir.packages));
+        expect(fromLayer.packages.map((p) => p.locations).sort(), ref).toEqual(fromDir.packages.map((p) => p.locations).sort());
+        expect(fromLayer.warnings.filter((w) => w.extractor !== 'os/os-release@1'), ref).toEqual([]);
+      }
+      expect(nv(fromDir.packages)).toEqual(expect.arrayContaining(['myapp@0.1.0', 'example.com/vigiltest@(devel)']));
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 
   it('reads a cargo-auditable .dep-v0 section added to a real ELF with objcopy', async () => {

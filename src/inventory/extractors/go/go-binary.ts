@@ -165,6 +165,7 @@ export const goBinary = {
     return mayBeProgram(path, size, mode);
   },
   mayRequire: mayBeProgramPath,
+  elfSections: ['.go.buildinfo'],
   seeksLargeFiles: true,
   async extract(file: FileRef, ctx: ExtractContext): Promise<FoundPackage[]> {
     const large = file.size > MAX_BINARY_BYTES;

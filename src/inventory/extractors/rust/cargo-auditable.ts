@@ -37,6 +37,7 @@ export const cargoAuditable = {
     return mayBeProgram(path, size, mode);
   },
   mayRequire: mayBeProgramPath,
+  elfSections: ['.dep-v0'],
   async extract(file: FileRef, _ctx: ExtractContext): Promise<FoundPackage[]> {
     if (file.size > MAX_BINARY_BYTES) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
     // Seek to the section where the source allows it: most programs have none, and reading
