@@ -7,7 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdvisoryEngine } from '../../src/jobs/engine.js';
+import { matchStored, type StoredInventory } from '../../src/jobs/stored-match.js';
+import { host, npm } from '../continuous/fixtures.js';
 import { runVigil } from '../helpers/cli.js';
 import { sh, withLock } from '../helpers/images.js';
 import { advisory, writeAdvisoryDb } from '../helpers/tiny-advisory-db.js';
@@ -61,3 +65,37 @@ describe('the built CLI', () => {
     expect(JSON.parse(bundle.stdout).components.length).toBeGreaterThan(200);
   });
 });
+
+describe("the built CLI's matching worker", () => {
+  // Its own bundle entry, started by re-evaluations of the compiled server; every other test of
+  // the worker starts it from the sources through tsx.
+  it('opens the engine\'s advisory file and matches stored inventories as this thread does', async () => {
+    const engine = new AdvisoryEngine(vulndb);
+    const worker = new Worker(join(root, 'dist/bundle/match-worker.js'), { workerData: engine.current().source });
+    try {
+      const items: StoredInventory[] = [
+        { resourceId: 'res-1', inventoryVersion: 1, inventory: JSON.stringify(host('host-1', [npm('@babel/code-frame', '7.12.11'), npm('left-pad', '1.3.0')])), context: {} },
+        { resourceId: 'res-2', inventoryVersion: 3, inventory: JSON.stringify(host('host-2', [npm('@babel/code-frame', '7.12.13')])), context: { internetReachable: false } },
+      ];
+      const here = items.map((item) => matchStored(engine.current(), item));
+      expect(here[0]!.result.findings.map((f) => f.id)).toEqual(['CVE-2026-0001']);
+      const replies: unknown[] = [];
+      const answered = new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: { ready?: true }) => {
+          if (m.ready) worker.postMessage({ id: 1, items });
+          else {
+            replies.push(m);
+            resolve();
+          }
+        });
+        worker.once('error', reject);
+      });
+      await answered;
+      expect(replies).toStrictEqual([{ id: 1, results: here }]);
+    } finally {
+      await worker.terminate();
+      engine.close();
+    }
+  });
+});
+
