@@ -2,9 +2,10 @@
  * Layer inflation at the floor: the fastest gzip and zstd decoders present on this machine.
  * Intel ISA-L's `igzip` inflates about 4× faster than zlib, `unpigz` a little faster than zlib
  * (and off Node's thread pool); `zstd -dc` is several times faster than fzstd, the pure-JS
- * fallback. Each runs as a child process reading a blob file itself or fed the compressed
- * bytes on its standard input (as containerd does with unpigz), and writes into a Unix socket
- * read into one reused buffer; without one, Node's zlib (gzip) or fzstd (zstd) does the work.
+ * fallback. Each runs as a child process (of this one, or in long-lived processes of the tool
+ * launcher, `tool-launcher.ts`) reading a blob file itself or fed the compressed bytes on its
+ * standard input (as containerd does with unpigz), and writes into a Unix socket read into one
+ * reused buffer; without one, Node's zlib (gzip) or fzstd (zstd) does the work.
  * The choice is made once per process, reported by `--debug`, and can be forced with
  * `VIGIL_INFLATE=builtin|igzip|unpigz|zstd` (`builtin` forces the in-process decoders for both).
  */
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { debug } from '../debug.js';
+import { launchTool, MAX_STDERR, toolLauncherOn } from './tool-launcher.js';
 
 /** Who inflates gzip layers. */
 export type GzipInflater = 'builtin' | 'igzip' | 'unpigz';
@@ -87,8 +89,6 @@ export function resetInflaters(): void {
   chosen = undefined;
 }
 
-/** Most of a failing tool's standard error kept for its message. */
-const MAX_STDERR = 4096;
 
 /**
  * The one buffer every tool's output is read into. Each read is handed to its consumer
@@ -111,10 +111,14 @@ function privateSocketDir(): Promise<string> {
 
 let sockets = 0;
 
-/** A connected pair of Unix sockets: `reader` reads into {@link OUTPUT_BUFFER}, `writer` is for a child process. */
-async function socketPair(onChunk: (chunk: Buffer) => boolean): Promise<{ reader: Socket; writer: Socket }> {
+/**
+ * A connected pair of Unix sockets: `ours` for this process (reading into {@link OUTPUT_BUFFER}
+ * with `onChunk`, or writing), `theirs` for a child process.
+ */
+async function socketPair(onChunk?: (chunk: Buffer) => boolean): Promise<{ ours: Socket; theirs: Socket }> {
   const path = join(await privateSocketDir(), `${process.pid}-${++sockets}.sock`);
-  const server = createServer();
+  // Paused: bytes this process writes into a tool's input must wait for the tool, not be read here.
+  const server = createServer({ pauseOnConnect: true });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -124,19 +128,70 @@ async function socketPair(onChunk: (chunk: Buffer) => boolean): Promise<{ reader
       server.once('connection', resolve);
       server.once('error', reject);
     });
-    const reader = connect({ path, onread: { buffer: OUTPUT_BUFFER, callback: (n: number, buffer: Uint8Array) => onChunk(buffer.subarray(0, n) as Buffer) } });
+    const ours = connect(onChunk ? { path, onread: { buffer: OUTPUT_BUFFER, callback: (n: number, buffer: Uint8Array) => onChunk(buffer.subarray(0, n) as Buffer) } } : { path });
     const connected = new Promise<void>((resolve, reject) => {
-      reader.once('connect', resolve);
-      reader.once('error', reject);
+      ours.once('connect', resolve);
+      ours.once('error', reject);
     });
-    const [writer] = await Promise.all([accepted, connected]);
-    writer.pause();
-    return { reader, writer };
+    const [theirs] = await Promise.all([accepted, connected]);
+    return { ours, theirs };
   } finally {
     server.close();
     // Node removes the socket file on close; make sure of it whatever happened.
     rmSync(path, { force: true });
   }
+}
+
+/** A started tool: its input when fed, how it ended, and how to stop it. */
+interface RunningTool {
+  stdin?: Writable;
+  /** Resolves when the tool exits 0; rejects with its own words (or why it could not start) otherwise. */
+  exit: Promise<void>;
+  kill(): void;
+}
+
+/** Why a tool failed: the last lines of its standard error, else its status. */
+function toolFailure(stderr: string, status: number | null, signal: NodeJS.Signals | null): Error {
+  return new Error(stderr.trim().split('\n').slice(-3).join('; ') || (signal ? `killed by ${signal}` : `exit status ${status}`));
+}
+
+/** `tool -dc` spawned by this process. */
+function spawnTool(tool: string, input: 'pipe' | number, output: Socket): RunningTool {
+  const child: ChildProcess = spawn(tool, ['-dc'], { stdio: [input, output, 'pipe'] });
+  // The child has its own copy; ours would keep the socket open after the tool exits.
+  output.destroy();
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8');
+  });
+  let exited = false;
+  const exit = new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status, signal) => {
+      exited = true;
+      if (status === 0) resolve();
+      else reject(toolFailure(stderr, status, signal));
+    });
+  });
+  return { stdin: child.stdin ?? undefined, exit, kill: () => void (exited || child.kill('SIGKILL')) };
+}
+
+/** `tool -dc` started by the launcher, or undefined when it is off. */
+async function launchedTool(tool: string, input: 'pipe' | number, output: Socket): Promise<RunningTool | undefined> {
+  if (!toolLauncherOn()) return undefined;
+  const fed = input === 'pipe' ? await socketPair() : undefined;
+  const launched = launchTool(tool, ['-dc'], fed ? fed.theirs : (input as number), output);
+  if (!launched) {
+    fed?.ours.destroy();
+    fed?.theirs.destroy();
+    return undefined;
+  }
+  // Once started, the tool has its own copy of a blob's descriptor, which this process may close.
+  await launched.started.catch(() => undefined);
+  const exit = launched.exit.then(({ status, signal, stderr }) => {
+    if (status !== 0) throw toolFailure(stderr, status, signal);
+  });
+  return { ...(fed ? { stdin: fed.ours } : {}), exit, kill: () => launched.kill() };
 }
 
 /**
@@ -152,47 +207,33 @@ export class ToolInflate {
   readonly stdin?: Writable;
   /** Resolves when the output has ended and the tool exited 0; rejects with the tool's message otherwise. */
   readonly done: Promise<void>;
-  private readonly child: ChildProcess;
-  private exited = false;
 
   private constructor(
     /** The tool's name, for messages. */
     readonly tool: string,
     private readonly reader: Socket,
-    writer: Socket,
-    input: 'pipe' | number,
+    private readonly running: RunningTool,
   ) {
-    this.child = spawn(tool, ['-dc'], { stdio: [input, writer, 'pipe'] });
-    // The child has its own copy; ours would keep the socket open after the tool exits.
-    writer.destroy();
-    const stdin = this.child.stdin ?? undefined;
+    const stdin = running.stdin;
     // A tool that exits early on bad input closes its input: the exit status says why, not EPIPE.
     stdin?.on('error', () => undefined);
     this.stdin = stdin;
-    let stderr = '';
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8');
-    });
-    const exit = new Promise<void>((resolve, reject) => {
-      this.child.once('error', reject);
-      this.child.once('close', (code, signal) => {
-        this.exited = true;
-        if (code === 0) resolve();
-        else reject(new Error(stderr.trim().split('\n').slice(-3).join('; ') || (signal ? `killed by ${signal}` : `exit status ${code}`)));
-      });
-    });
     const ended = new Promise<void>((resolve, reject) => {
       reader.once('end', resolve);
       reader.once('error', reject);
     });
-    this.done = Promise.all([exit, ended]).then(() => undefined);
+    this.done = Promise.all([running.exit, ended]).then(() => undefined);
     this.done.catch(() => undefined);
   }
 
-  /** Starts `tool -dc` reading `input` (a file descriptor, or a pipe written through {@link stdin}). */
+  /**
+   * Starts `tool -dc` reading `input` (a file descriptor, or a pipe written through {@link stdin}),
+   * through the launcher when it is on ({@link useToolLauncher}).
+   */
   static async start(tool: string, input: 'pipe' | number, onChunk: (chunk: Buffer) => boolean): Promise<ToolInflate> {
-    const { reader, writer } = await socketPair(onChunk);
-    return new ToolInflate(tool, reader, writer, input);
+    const { ours, theirs } = await socketPair(onChunk);
+    const running = (await launchedTool(tool, input, theirs)) ?? spawnTool(tool, input, theirs);
+    return new ToolInflate(tool, ours, running);
   }
 
   /** Reads on after `onChunk` returned false. */
@@ -202,7 +243,7 @@ export class ToolInflate {
 
   /** Stops the tool and the reading (a failed or abandoned layer). */
   stop(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+    this.running.kill();
     this.stdin?.destroy();
     this.reader.destroy();
   }

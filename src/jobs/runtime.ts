@@ -17,6 +17,7 @@ import { defaultVulnDbPath } from '../vulndb/paths.js';
 import { AdvisoryEngine } from './engine.js';
 import { registerHandlers, watchAdvisoryDb } from './handlers.js';
 import { sampleOwnLoad } from './own-load.js';
+import { useToolLauncher } from '../inventory/tool-launcher.js';
 import { PgBossJobQueue } from './pgboss-queue.js';
 import { SqliteJobQueue } from './sqlite-queue.js';
 import type { JobQueue } from './types.js';
@@ -113,6 +114,8 @@ export async function startContinuous(opts: ContinuousOptions): Promise<Continuo
   const engine = new AdvisoryEngine(resolve(opts.vulndbPath ?? defaultVulnDbPath()));
   // Re-evaluations ask whether a core is idle for a matching worker, less the load this process made.
   sampleOwnLoad();
+  // Image scans start their inflater tools through a small helper: forking this long-lived process costs more.
+  useToolLauncher();
   if (opts.onEngine) engine.onReload(opts.onEngine);
 
   let queue: JobQueue;

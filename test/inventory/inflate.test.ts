@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CANARY_STATUS, makeTar, writeLayout, type LayerSpec } from '../../scripts/make-hostile-fixtures.js';
 import { scanTarget, TargetError } from '../../src/inventory/index.js';
 import { chooseInflaters, findOnPath, INFLATE_ENV, InflaterChoiceError, resetInflaters, ToolInflate, type Inflaters } from '../../src/inventory/inflate.js';
+import { useToolLauncher } from '../../src/inventory/tool-launcher.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { requireComponent } from '../helpers/components.js';
 
@@ -44,7 +45,13 @@ describe('chooseInflaters', () => {
   });
 });
 
-describe('ToolInflate', () => {
+describe.each([
+  ['spawned by this process', false],
+  ['started by the tool launcher', true],
+])('ToolInflate, %s', (_how, launcher) => {
+  beforeAll(() => useToolLauncher(launcher));
+  afterAll(() => useToolLauncher(false));
+
   it('reports a tool that cannot be started', async () => {
     const tool = await ToolInflate.start('vigil-no-such-inflater', 'pipe', () => true);
     tool.stdin?.end(Buffer.from('x'));
@@ -71,6 +78,13 @@ describe('ToolInflate', () => {
     await tool.done;
     expect(paused).toBe(true);
     expect(Buffer.concat(got).equals(data)).toBe(true);
+  });
+  it('stops a tool that is still reading its input', async () => {
+    requireComponent('isal');
+    const tool = await ToolInflate.start('igzip', 'pipe', () => true);
+    tool.stdin!.write(gzipSync(Buffer.alloc(1024 * 1024, 'vigil')).subarray(0, 1000));
+    tool.stop();
+    await expect(tool.done).rejects.toThrow();
   });
 });
 
@@ -131,10 +145,12 @@ afterEach(() => {
   resetInflaters();
 });
 
-describe.each(MODES)('layers inflated with VIGIL_INFLATE=%s', (mode) => {
+describe.each(MODES.flatMap((mode) => [[mode, false] as const, ...(mode === 'builtin' ? [] : [[mode, true] as const])]))('layers inflated with VIGIL_INFLATE=%s, tool launcher %s', (mode, launcher) => {
   beforeAll(() => {
     if (mode !== 'builtin') requireComponent(mode === 'igzip' ? 'isal' : mode === 'unpigz' ? 'pigz' : 'zstd');
+    useToolLauncher(launcher);
   });
+  afterAll(() => useToolLauncher(false));
   function use(): void {
     process.env[INFLATE_ENV] = mode;
     resetInflaters();
