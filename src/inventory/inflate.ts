@@ -89,7 +89,6 @@ export function resetInflaters(): void {
   chosen = undefined;
 }
 
-
 /**
  * The one buffer every tool's output is read into. Each read is handed to its consumer
  * synchronously, before the event loop reads anything else, so one buffer serves all tools at
