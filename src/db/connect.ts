@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { log } from '../log.js';
 import { migrations } from './migrations/index.js';
 import type { DialectName } from './migrations/types.js';
@@ -51,13 +51,15 @@ function redact(url: string): string {
 }
 
 /** Read bigint columns (timestamps, counts) as numbers: they stay below 2^53. */
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === 20) return (value: string) => Number(value);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return (pg.types.getTypeParser as any)(oid, format);
-  },
-};
+function pgTypes(types: typeof pg.types) {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === 20) return (value: string) => Number(value);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      return (types.getTypeParser as any)(oid, format);
+    },
+  };
+}
 
 /** Options for {@link openDatabase}. */
 export interface OpenOptions {
@@ -99,7 +101,9 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     raw = sqlite;
   } else {
-    const pool = new pg.Pool({ connectionString: location.connectionString, max: opts.poolSize ?? 10, types: pgTypes });
+    // Loaded only for PostgreSQL: a SQLite server or command need not compile the client.
+    const { default: pgClient } = await import('pg');
+    const pool = new pgClient.Pool({ connectionString: location.connectionString, max: opts.poolSize ?? 10, types: pgTypes(pgClient.types) });
     // An idle connection the server ends (a PostgreSQL restart, an administrator's terminate) is
     // dropped from the pool and replaced on next use; unhandled, its error would end the process.
     pool.on('error', (err) => log.warn({ err: err.message, database: redact(url) }, 'PostgreSQL closed an idle connection'));

@@ -18,7 +18,6 @@ import { AdvisoryEngine } from './engine.js';
 import { registerHandlers, watchAdvisoryDb } from './handlers.js';
 import { sampleOwnLoad } from './own-load.js';
 import { useToolLauncher } from '../inventory/tool-launcher.js';
-import { PgBossJobQueue } from './pgboss-queue.js';
 import { SqliteJobQueue } from './sqlite-queue.js';
 import type { JobQueue } from './types.js';
 
@@ -121,6 +120,8 @@ export async function startContinuous(opts: ContinuousOptions): Promise<Continuo
   let queue: JobQueue;
   if (db.dialect === 'postgres') {
     const kysely = db.kysely;
+    // Loaded only for PostgreSQL: pg-boss and its dependencies are a fifth of the server's code.
+    const { PgBossJobQueue } = await import('./pgboss-queue.js');
     queue = new PgBossJobQueue({
       db: { executeSql: async (text: string, values: unknown[] = []) => ({ rows: (await kysely.executeQuery(CompiledQuery.raw(text, values))).rows as unknown[] }) },
       expireInSeconds: opts.jobExpireSeconds ?? envNumber('VIGIL_JOB_EXPIRE_SECONDS') ?? 900,
