@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type pg from 'pg';
 import { log } from '../log.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { migrations } from './migrations/index.js';
 import type { DialectName } from './migrations/types.js';
 import type { Database } from './schema.js';
@@ -67,6 +68,12 @@ export interface OpenOptions {
   migrate?: boolean;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /**
+   * SQLite file: copy committed transactions into the database file from a worker thread
+   * (db/checkpointer.ts) rather than in the commits. For long-lived processes that store
+   * large batches (the server); a one-shot command need not start a thread.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /**
@@ -89,6 +96,7 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
   const location = parseDatabaseUrl(url);
   let kysely: Kysely<Database>;
   let raw: BetterSqlite3.Database | undefined;
+  let checkpointer: Checkpointer | undefined;
   if (location.dialect === 'sqlite') {
     if (location.path !== ':memory:') createPrivately(location.path);
     const sqlite = new BetterSqlite3(location.path);
@@ -98,6 +106,7 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -65536');
+    if (opts.backgroundCheckpoints && location.path !== ':memory:') checkpointer = startCheckpointer(location.path, sqlite);
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     raw = sqlite;
   } else {
@@ -109,7 +118,12 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     pool.on('error', (err) => log.warn({ err: err.message, database: redact(url) }, 'PostgreSQL closed an idle connection'));
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  const db: Db = { kysely, dialect: location.dialect, url: redact(url), ...(raw ? { sqlite: raw } : {}), close: () => kysely.destroy() };
+  const close = async (): Promise<void> => {
+    // The worker's connection first: the writer's close, the last, checkpoints what is left.
+    await checkpointer?.stop();
+    await kysely.destroy();
+  };
+  const db: Db = { kysely, dialect: location.dialect, url: redact(url), ...(raw ? { sqlite: raw } : {}), close };
   if (opts.migrate !== false) {
     try {
       await migrate(db);

@@ -79,7 +79,9 @@ export async function runSweeps(db: Db, log: Logger): Promise<void> {
 /** Starts the service. */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const started = performance.now();
-  const db = await openDatabase(opts.database);
+  // The server stores large batches (first evaluations, a fleet's reports): its commits leave
+  // copying them into the file to a worker thread.
+  const db = await openDatabase(opts.database, { backgroundCheckpoints: true });
   debug('server: database open', { ms: Math.round(performance.now() - started) });
   let vulndb: VulnDb | undefined;
   try {
