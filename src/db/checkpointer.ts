@@ -72,6 +72,9 @@ export function startCheckpointer(path: string, writer: BetterSqlite3.Database):
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Referenced again while it stops: waiting on an unreferenced worker would let the
+      // process end before its close, and with it whatever awaited this.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

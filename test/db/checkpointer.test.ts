@@ -3,11 +3,13 @@
  * copying them, nothing is lost across close and reopen, and a checkpointer that cannot run
  * gives the writer its own checkpoints back.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCheckpointer } from '../../src/db/checkpointer.js';
 import { openDatabase } from '../../src/db/connect.js';
@@ -53,6 +55,19 @@ describe('background WAL checkpoints', () => {
     const again = new BetterSqlite3(path, { readonly: true });
     expect(again.prepare('SELECT count(*) FROM bulk').pluck().get()).toBe(4000);
     again.close();
+  });
+
+  it('lets a process that awaits the close go on after it (the worker does not keep it alive otherwise)', () => {
+    const connect = fileURLToPath(new URL('../../src/db/connect.ts', import.meta.url));
+    const script = `
+      const { openDatabase } = await import(${JSON.stringify(connect)});
+      const db = await openDatabase(${JSON.stringify(`sqlite:${join(dir, 'vigil.db')}`)}, { backgroundCheckpoints: true });
+      await db.close();
+      console.log('after close');`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.stderr).toBe('');
+    expect(child.stdout).toContain('after close');
+    expect(child.status).toBe(0);
   });
 
   it('leaves checkpoints to the writer when the option is off', async () => {
