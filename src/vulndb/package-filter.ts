@@ -56,22 +56,23 @@ export class PackageFilter {
 
   /** False when `key` is certainly not in the filter. */
   mayHave(key: string): boolean {
-    const mask = this.bits.length * 8 - 1;
-    const [h1, h2] = hashes(key);
-    for (let i = 0; i < this.probes; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & mask;
-      if ((this.bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
-    }
-    return true;
+    return this.probe(key, false);
   }
 
   private add(key: string): void {
+    this.probe(key, true);
+  }
+
+  /** Visits the key's bits, setting them (`set`) or stopping at the first clear one. */
+  private probe(key: string, set: boolean): boolean {
     const mask = this.bits.length * 8 - 1;
     const [h1, h2] = hashes(key);
     for (let i = 0; i < this.probes; i++) {
       const bit = (h1 + Math.imul(i, h2)) & mask;
-      this.bits[bit >>> 3]! |= 1 << (bit & 7);
+      if (set) this.bits[bit >>> 3]! |= 1 << (bit & 7);
+      else if ((this.bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
     }
+    return true;
   }
 }
 
