@@ -50,6 +50,18 @@ function resourcesOf(items: StoredInventory[]): string {
   return `${items.length} resources (${items[0]!.resourceId} … ${items[items.length - 1]!.resourceId})`;
 }
 
+/**
+ * The buffers of inventories read as bytes, to move to the worker rather than copy: only those
+ * that own their whole memory (a view into a shared pool must be copied).
+ */
+function transferable(items: StoredInventory[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const { inventory } of items) {
+    if (typeof inventory !== 'string' && inventory.byteOffset === 0 && inventory.byteLength === inventory.buffer.byteLength && inventory.buffer instanceof ArrayBuffer) out.push(inventory.buffer);
+  }
+  return out;
+}
+
 /** A matching worker over one advisory database file: batches in, re-evaluation inputs out, in order. */
 export class MatchThread {
   private readonly waiting = new Map<number, Waiting>();
@@ -117,7 +129,7 @@ export class MatchThread {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { items, resolve, reject });
-      this.worker.postMessage({ id, items } satisfies MatchRequest);
+      this.worker.postMessage({ id, items } satisfies MatchRequest, transferable(items));
     });
   }
 

@@ -7,12 +7,17 @@ import { findingPackageKey, inventoryFacts, type ReevaluationInput } from '../fi
 import type { Inventory } from '../inventory/types.js';
 import type { ScanContext, ScanEngine } from '../matching/types.js';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** One stored inventory to match again, as read from the database. */
 export interface StoredInventory {
   resourceId: string;
   inventoryVersion: number;
-  /** The stored JSON text: parsed where it is matched. */
-  inventory: string;
+  /**
+   * The stored JSON, parsed where it is matched: text, or its UTF-8 bytes (read as bytes, it
+   * reaches the matching worker without a copy and stays out of this thread's heap).
+   */
+  inventory: string | Uint8Array;
   context: ScanContext;
   /** Index keys whose packages alone are matched again; absent to match the whole inventory. */
   keys?: ReadonlySet<string>;
@@ -37,7 +42,7 @@ export class StoredInventoryError extends Error {
 export function matchStored(engine: ScanEngine, stored: StoredInventory): ReevaluationInput {
   const { resourceId, inventoryVersion, context, keys } = stored;
   try {
-    const inventory = JSON.parse(stored.inventory) as Inventory;
+    const inventory = JSON.parse(typeof stored.inventory === 'string' ? stored.inventory : utf8.decode(stored.inventory)) as Inventory;
     if (!keys) {
       const result = engine(inventory, context);
       return { resourceId, inventoryVersion, inventory: inventoryFacts(inventory, result.coverage), result };

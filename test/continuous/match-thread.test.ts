@@ -75,6 +75,25 @@ describe('the matching worker', () => {
     }
   });
 
+  it('takes inventories as UTF-8 bytes, moved to the worker rather than copied', async () => {
+    const text = hosts().map((inv, i) => stored(inv, i));
+    const here = text.map((item) => matchStored(engine.current(), item));
+    const bytes = () => text.map((item) => ({ ...item, inventory: new TextEncoder().encode(item.inventory as string) }));
+    expect(bytes().map((item) => matchStored(engine.current(), item))).toStrictEqual(here);
+    const thread = await MatchThread.start(engine.current().source!);
+    try {
+      const items = bytes();
+      const results = thread.match(items);
+      // Transferred: this thread's views of the buffers are empty once the batch is sent.
+      expect(items.map((item) => (item.inventory as Uint8Array).byteLength)).toEqual(items.map(() => 0));
+      expect(await results).toStrictEqual(here);
+      const invalid = { ...stored(hosts()[0]!, 9), inventory: Uint8Array.of(0x7b, 0xff, 0x7d) };
+      await expect(thread.match([invalid])).rejects.toThrow(/^stored inventory 1 of resource res-9 could not be matched: .*(encoded|decode)/);
+    } finally {
+      await thread.close();
+    }
+  });
+
   it('names the resource whose stored inventory is not JSON, and matches on afterwards', async () => {
     const thread = await MatchThread.start(engine.current().source!);
     try {
