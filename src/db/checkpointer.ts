@@ -14,8 +14,8 @@ import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { log } from '../log.js';
 
-/** Log frames (pages) before the writer checkpoints itself: 256 MiB of 4 KiB pages. */
-const WRITER_CHECKPOINT_FRAMES = 65_536;
+/** Log size at which the writer checkpoints itself (SQLite's threshold counts frames: pages). */
+const WRITER_CHECKPOINT_BYTES = 256 * 1024 * 1024;
 /** Log file size kept after the log restarts from its beginning (it is otherwise left at its largest). */
 const LOG_SIZE_KEPT = 64 * 1024 * 1024;
 /** How often the worker looks for committed frames to copy. */
@@ -54,7 +54,8 @@ export interface Checkpointer {
 
 /** Starts checkpointing the WAL database at `path`, which `writer` has open. */
 export function startCheckpointer(path: string, writer: BetterSqlite3.Database): Checkpointer {
-  writer.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_FRAMES}`);
+  const pageSize = writer.pragma('page_size', { simple: true }) as number;
+  writer.pragma(`wal_autocheckpoint = ${Math.ceil(WRITER_CHECKPOINT_BYTES / pageSize)}`);
   writer.pragma(`journal_size_limit = ${LOG_SIZE_KEPT}`);
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, { eval: true, workerData: { module, path, intervalMs: INTERVAL_MS } });

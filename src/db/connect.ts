@@ -62,6 +62,9 @@ function pgTypes(types: typeof pg.types) {
   };
 }
 
+/** Page size of new SQLite database files. */
+export const SQLITE_PAGE_SIZE = 16_384;
+
 /** Options for {@link openDatabase}. */
 export interface OpenOptions {
   /** Run pending migrations (default true). */
@@ -100,6 +103,11 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
   if (location.dialect === 'sqlite') {
     if (location.path !== ':memory:') createPrivately(location.path);
     const sqlite = new BetterSqlite3(location.path);
+    // Set before the first write, so new files only (an existing file keeps its size until a
+    // VACUUM; docs/continuous.md). Finding rows go to 28 indexes; with 16 KiB pages rather than
+    // the default 4 KiB, their b-trees are shallower and split less, and each commit writes
+    // fewer pages: storing a first evaluation's findings took a third less time in SQLite.
+    sqlite.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
     // WAL lets readers run beside the one writer; NORMAL sync is durable enough with WAL.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');

@@ -31,12 +31,12 @@ describe('background WAL checkpoints', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  /** Commits one transaction of about 16 MiB (4,000 pages: above SQLite's default threshold of 1,000, below the writer's). */
+  /** Commits one transaction of about 32 MB (over 1,000 pages even of 16 KiB: above SQLite's default threshold of 1,000 frames, below the writer's 256 MiB). */
   function writeBulk(sqlite: BetterSqlite3.Database): void {
     sqlite.exec('CREATE TABLE IF NOT EXISTS bulk (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
     const insert = sqlite.prepare('INSERT INTO bulk (body) VALUES (?)');
     sqlite.transaction(() => {
-      for (let i = 0; i < 4000; i++) insert.run(Buffer.alloc(4000, i % 251));
+      for (let i = 0; i < 8000; i++) insert.run(Buffer.alloc(4000, i % 251));
     })();
   }
 
@@ -46,14 +46,15 @@ describe('background WAL checkpoints', () => {
     const before = statSync(path).size;
     writeBulk(db.sqlite!);
     // The writer no longer checkpoints a commit of this size itself…
-    expect(db.sqlite!.pragma('wal_autocheckpoint', { simple: true })).toBeGreaterThan(4000);
+    const threshold = (db.sqlite!.pragma('wal_autocheckpoint', { simple: true }) as number) * (db.sqlite!.pragma('page_size', { simple: true }) as number);
+    expect(threshold).toBeGreaterThan(32_000_000);
     // …yet the pages reach the file.
-    expect(await eventually(() => statSync(path).size >= before + 16_000_000)).toBe(true);
+    expect(await eventually(() => statSync(path).size >= before + 32_000_000)).toBe(true);
     await db.close();
     // The worker's connection closed first, so the writer's close was the last and removed the log.
     expect(existsSync(`${path}-wal`)).toBe(false);
     const again = new BetterSqlite3(path, { readonly: true });
-    expect(again.prepare('SELECT count(*) FROM bulk').pluck().get()).toBe(4000);
+    expect(again.prepare('SELECT count(*) FROM bulk').pluck().get()).toBe(8000);
     again.close();
   });
 
