@@ -2,7 +2,7 @@
  * Finding search: filter criteria, a sort, and keyset (cursor) pagination over the
  * denormalised columns, so a page costs an index range read however deep it is.
  */
-import { sql, type SqlBool } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../db/connect.js';
 import type { FindingsTable } from '../db/schema.js';
@@ -11,7 +11,7 @@ import type { NetworkFindingDetail } from '../network/server/findings.js';
 import { criteriaSql, type FilterCriteria } from './criteria.js';
 import { FINDING_STATUSES, iso, type FindingStatus, type ResourceType } from './model.js';
 import { scopeSql, type AccountScope } from './scope.js';
-import { findingSla, slaClock, type SlaClock, type SlaStatus } from './sla.js';
+import { admittedStatuses, findingSla, slaClock, slaStatusBranches, type SlaClock, type SlaStatus } from './sla.js';
 import { activeOnlyRest, isResourceLevel, refreshSummary } from './summary.js';
 
 /** Sort fields, with Inspector's names accepted as aliases. */
@@ -227,6 +227,25 @@ function readPerStatus(criteria: FilterCriteria, sort: SortCriteria): boolean {
   return !has(criteria.status) && !LOOKUP_FIELDS.some((f) => has(criteria[f])) && sort.field !== 'UPDATED_AT';
 }
 
+/** SLA parts merged at most: each is one more sorted page read (one per severity and allowance). */
+const MAX_SLA_PARTS = 8;
+
+/**
+ * Disjoint parts of a sorted search, each read as a page of its own and the pages merged (see
+ * {@link searchFindings}), with the criteria each part is read under; none to read one page.
+ */
+function partsOf(criteria: FilterCriteria, sort: SortCriteria, sla: SlaClock): { criteria: FilterCriteria; parts: RawBuilder<SqlBool>[] } | undefined {
+  if (criteria.slaStatus?.length && sort.field === 'FIRST_OBSERVED_AT') {
+    // An SLA status is a first-observed window per severity: read as one OR, every finding in
+    // any window is fetched and sorted (190 ms across an organization of 1,000,000 findings);
+    // read per window, an index on (…, severity_rank, first_observed_at) yields each in order.
+    const parts = slaStatusBranches(admittedStatuses(criteria.slaStatus), sla);
+    if (parts.length > 1 && parts.length <= MAX_SLA_PARTS) return { criteria: { ...criteria, slaStatus: undefined }, parts };
+  }
+  if (readPerStatus(criteria, sort)) return { criteria, parts: FINDING_STATUSES.map((s) => sql<SqlBool>`findings.status = ${s}`) };
+  return undefined;
+}
+
 /** One page of findings matching the criteria, in the sort's order. */
 export async function searchFindings(db: Db, scope: AccountScope, req: SearchRequest): Promise<SearchPage> {
   const sort = req.sort ?? DEFAULT_SORT;
@@ -234,9 +253,10 @@ export async function searchFindings(db: Db, scope: AccountScope, req: SearchReq
   const dir = sort.sortOrder === 'ASC' ? 'asc' : 'desc';
   const sla = req.sla ?? (await slaClock(db));
   const position = req.cursor ? decodeCursor(req.cursor, sort).v : undefined;
-  const pageOf = (status?: FindingStatus) => {
-    let q = db.kysely.selectFrom('findings').selectAll().where(where(db, scope, req.criteria, sla));
-    if (status) q = q.where('findings.status', '=', status);
+  const split = partsOf(req.criteria, sort, sla);
+  const pageOf = (part?: RawBuilder<SqlBool>) => {
+    let q = db.kysely.selectFrom('findings').selectAll().where(where(db, scope, split?.criteria ?? req.criteria, sla));
+    if (part) q = q.where(part);
     if (position) {
       const op = sort.sortOrder === 'ASC' ? sql`>` : sql`<`;
       q = q.where(sql<SqlBool>`(${sql.join(columns.map((col) => sql.ref(`findings.${col}`)))}) ${op} (${sql.join(position.map((v) => sql`${v}`))})`);
@@ -245,11 +265,12 @@ export async function searchFindings(db: Db, scope: AccountScope, req: SearchReq
     return q.limit(req.limit + 1);
   };
   let rows: FindingsTable[];
-  if (readPerStatus(req.criteria, sort)) {
+  if (split) {
     // Sorted pages read an index on (account, status, sort key) or (status, sort key): without
     // a status filter, one page per status is read in that order and the three merged, so no
     // sort index without status is needed (each is one more b-tree insert per stored finding).
-    const [first, ...rest] = FINDING_STATUSES.map((s) => db.kysely.selectFrom(pageOf(s).as('branch')).selectAll());
+    // SLA windows are merged likewise.
+    const [first, ...rest] = split.parts.map((part) => db.kysely.selectFrom(pageOf(part).as('branch')).selectAll());
     let merged = db.kysely.selectFrom(rest.reduce((u, b) => u.unionAll(b), first).as('findings')).selectAll();
     for (const col of columns) merged = merged.orderBy(col, dir);
     rows = await merged.limit(req.limit + 1).execute();

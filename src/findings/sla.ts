@@ -152,7 +152,18 @@ export function admittedStatuses(filters: StringFilter[]): SlaStatus[] {
  * serves; closed findings compare their time to close with the allowance.
  */
 export function slaStatusSql(statuses: readonly SlaStatus[], clock: SlaClock): RawBuilder<SqlBool> {
-  if (statuses.length === 0) return sql<SqlBool>`1 = 0`;
+  const branches = slaStatusBranches(statuses, clock);
+  if (branches.length === 0) return sql<SqlBool>`1 = 0`;
+  return sql<SqlBool>`(${sql.join(branches, sql` OR `)})`;
+}
+
+/**
+ * The disjoint parts of {@link slaStatusSql}, one per severity and allowance (each names one
+ * `severity_rank` and its accounts): a sorted search can read each through an index on
+ * (…, severity_rank, first_observed_at) and merge them.
+ */
+export function slaStatusBranches(statuses: readonly SlaStatus[], clock: SlaClock): RawBuilder<SqlBool>[] {
+  if (statuses.length === 0) return [];
   const first = sql.ref('findings.first_observed_at');
   const closed = sql.ref('findings.closed_at');
   const soon = clock.policy.dueSoonDays * DAY;
@@ -176,7 +187,7 @@ export function slaStatusSql(statuses: readonly SlaStatus[], clock: SlaClock): R
     if (done.length) parts.push(sql<SqlBool>`(${closed} IS NOT NULL AND (${sql.join(done, sql` OR `)}))`);
     branches.push(sql<SqlBool>`(findings.severity_rank = ${c.rank} AND ${c.account} AND (${sql.join(parts, sql` OR `)}))`);
   }
-  return sql<SqlBool>`(${sql.join(branches, sql` OR `)})`;
+  return branches;
 }
 
 /** SQL for a finding's allowance in milliseconds (NULL when no SLA applies), over `findings`. */

@@ -107,6 +107,27 @@ describe.each(dialectCases())('remediation SLAs on $name', (dialect) => {
     expect(either).toEqual(every.filter((f) => f.status === 'ACTIVE' && (f.slaStatus === 'BREACHED' || f.slaStatus === 'DUE_SOON')).map((f) => f.findingId).sort());
   });
 
+  it.each(['DESC', 'ASC'] as const)('pages an SLA filter sorted by first observed (%s) in order (read per severity window and merged)', async (sortOrder) => {
+    const clock = { policy, now: T0 + 25 * DAY };
+    const sort = { field: 'FIRST_OBSERVED_AT', sortOrder } as const;
+    const criteria = parseCriteria({ slaStatus: [{ comparison: 'NOT_EQUALS', value: 'WITHIN' }] });
+    const sign = sortOrder === 'DESC' ? -1 : 1;
+    const expected = (await all(db, clock))
+      .filter((f) => f.slaStatus !== undefined && f.slaStatus !== 'WITHIN')
+      .sort((a, b) => sign * (a.firstObservedAt.localeCompare(b.firstObservedAt) || a.findingId.localeCompare(b.findingId)))
+      .map((f) => f.findingId);
+    // Both dialects order ids as text, so ties on first observation page the same way.
+    expect(expected.length).toBeGreaterThan(3);
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await searchFindings(db, 'ALL', { criteria, sort, limit: 2, sla: clock, ...(cursor ? { cursor } : {}) });
+      paged.push(...page.findings.map((f) => f.findingId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(expected);
+  });
+
   it('rejects unknown SLA statuses naming the field', () => {
     expect(() => parseCriteria({ slaStatus: [{ comparison: 'EQUALS', value: 'LATE' }] })).toThrow(/slaStatus must be one of WITHIN, DUE_SOON, BREACHED; got LATE/);
   });
