@@ -148,8 +148,9 @@ export function admittedStatuses(filters: StringFilter[]): SlaStatus[] {
 /**
  * A predicate over the `findings` table (unaliased) true for findings in one of these SLA
  * statuses. Open findings compare `first_observed_at` with a bound per severity (and per
- * account override), which the (account, status, severity_rank, first_observed_at) index
- * serves; closed findings compare their time to close with the allowance.
+ * account override), which the indexes on (status, closed_at, severity_rank,
+ * first_observed_at, …) and (account_id, severity_rank, first_observed_at) serve; closed
+ * findings compare their time to close with the allowance.
  */
 export function slaStatusSql(statuses: readonly SlaStatus[], clock: SlaClock): RawBuilder<SqlBool> {
   const branches = slaStatusBranches(statuses, clock);
