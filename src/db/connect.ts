@@ -63,7 +63,7 @@ function pgTypes(types: typeof pg.types) {
 }
 
 /** Page size of new SQLite database files. */
-export const SQLITE_PAGE_SIZE = 16_384;
+const SQLITE_PAGE_SIZE = 16_384;
 
 /** Options for {@link openDatabase}. */
 export interface OpenOptions {
