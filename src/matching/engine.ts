@@ -59,9 +59,20 @@ interface Draft {
   notRunning?: string;
 }
 
+/** The vulnerability groups one version of a package matched, with their fixes. */
+type MatchedGroups = { group: VulnerabilityGroup; fix: FixOfFinding }[];
+
 /** What the engine remembers about one index between scans. */
 interface IndexCache {
-  candidatesByName: Map<string, Candidates>;
+  /** Candidates by ecosystem, then name as looked up (nested: no key string built per package). */
+  candidatesByName: Map<string, Map<string, Candidates>>;
+  candidateCount: number;
+  /**
+   * What each version of a looked-up name matched, for evaluations that warned of nothing (a
+   * fleet's hosts share most package versions, and an index does not change while it is open).
+   */
+  groupsByVersion: Map<Candidates, Map<string, MatchedGroups>>;
+  groupCount: number;
   namesByEcosystem: Map<string, ReadonlySet<string> | undefined>;
   /** Maven advisory names (`group:artifact`) by artifact id, built on first need. */
   mavenByArtifact?: Map<string, string[]>;
@@ -70,15 +81,51 @@ interface IndexCache {
 }
 
 const indexCaches = new WeakMap<AdvisoryIndex, IndexCache>();
+/** Entries each of an index's caches holds before it starts again: bounds the memory of a long-lived server. */
 const CANDIDATE_CACHE_LIMIT = 200_000;
 
 function indexCache(index: AdvisoryIndex): IndexCache {
   let c = indexCaches.get(index);
   if (!c) {
-    c = { candidatesByName: new Map(), namesByEcosystem: new Map(), recordVectors: new Map() };
+    c = { candidatesByName: new Map(), candidateCount: 0, groupsByVersion: new Map(), groupCount: 0, namesByEcosystem: new Map(), recordVectors: new Map() };
     indexCaches.set(index, c);
   }
   return c;
+}
+
+/** The candidates of a looked-up name, looked up once per index. */
+function candidatesOf(index: AdvisoryIndex, cache: IndexCache, key: LookupKey): Candidates {
+  let byName = cache.candidatesByName.get(key.ecosystem);
+  if (!byName) cache.candidatesByName.set(key.ecosystem, (byName = new Map()));
+  let candidates = byName.get(key.name);
+  if (candidates) return candidates;
+  if (!cache.namesByEcosystem.has(key.ecosystem)) cache.namesByEcosystem.set(key.ecosystem, index.packageNames?.(key.ecosystem));
+  candidates = lookupCandidates(index, key, cache.namesByEcosystem.get(key.ecosystem));
+  if (cache.candidateCount >= CANDIDATE_CACHE_LIMIT) {
+    cache.candidatesByName.clear();
+    cache.groupsByVersion.clear();
+    cache.candidateCount = cache.groupCount = 0;
+    cache.candidatesByName.set(key.ecosystem, (byName = new Map()));
+  }
+  byName.set(key.name, candidates);
+  cache.candidateCount++;
+  return candidates;
+}
+
+/** The groups a version matched in an earlier scan of the index, if it matched without warnings. */
+function knownGroups(cache: IndexCache, candidates: Candidates, version: string): MatchedGroups | undefined {
+  return cache.groupsByVersion.get(candidates)?.get(version);
+}
+
+function rememberGroups(cache: IndexCache, candidates: Candidates, version: string, groups: MatchedGroups): void {
+  if (cache.groupCount >= CANDIDATE_CACHE_LIMIT) {
+    cache.groupsByVersion.clear();
+    cache.groupCount = 0;
+  }
+  let byVersion = cache.groupsByVersion.get(candidates);
+  if (!byVersion) cache.groupsByVersion.set(candidates, (byVersion = new Map()));
+  byVersion.set(version, groups);
+  cache.groupCount++;
 }
 
 /** Every Maven name with advisories whose artifact id is `artifactId` (any group). */
@@ -284,33 +331,32 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
   const runningKernel = inventory.target.type === 'host' ? inventory.os?.runningKernel : undefined;
   let kernelUnknownRunning = 0;
 
-  // Binaries of one source share a (name, version); versions of one name share candidates,
-  // across scans too (an index does not change while it is open).
-  const cache = new Map<string, { group: VulnerabilityGroup; fix: FixOfFinding }[]>();
+  // Versions of one name share candidates, and hosts share versions: both are remembered per
+  // index. An evaluation that warned is remembered for this scan only (binaries of one source
+  // share a name and version), so every scan reports its own warnings.
+  const warnedGroups = new Map<string, MatchedGroups>();
   const cache0 = indexCache(index);
-  const { candidatesByName, namesByEcosystem, recordVectors } = cache0;
+  const { recordVectors } = cache0;
   const drafts: Draft[] = [];
   const warn = (reason: string): void => warnings.add({ reason });
-  /** The vulnerability groups of one lookup, with their fixes (cached by name and version). */
-  const matchKey = (key: LookupKey): { group: VulnerabilityGroup; fix: FixOfFinding }[] => {
-    const nameKey = `${key.ecosystem}\u0000${key.name}`;
-    let candidates = candidatesByName.get(nameKey);
-    if (!candidates) {
-      if (!namesByEcosystem.has(key.ecosystem)) namesByEcosystem.set(key.ecosystem, index.packageNames?.(key.ecosystem));
-      candidates = lookupCandidates(index, key, namesByEcosystem.get(key.ecosystem));
-      if (candidatesByName.size >= CANDIDATE_CACHE_LIMIT) candidatesByName.clear();
-      candidatesByName.set(nameKey, candidates);
-    }
+  /** The vulnerability groups of one lookup, with their fixes. */
+  const matchKey = (key: LookupKey): MatchedGroups => {
+    const candidates = candidatesOf(index, cache0, key);
     // Most packages have no advisory at all: nothing to evaluate, warn about or remember.
     if (candidates.advisories.length === 0) return [];
-    const cacheKey = `${nameKey}\u0000${key.version}`;
-    let groups = cache.get(cacheKey);
-    if (!groups) {
-      const found = evaluateCandidates(candidates, key, warn);
-      const matched = candidates;
-      groups = groupByVulnerability(found.matches).map((group) => ({ group, fix: fixOf(group, matched, key) }));
-      cache.set(cacheKey, groups);
-    }
+    const known = knownGroups(cache0, candidates, key.version);
+    if (known) return known;
+    const warnedKey = `${key.ecosystem}\u0000${key.name}\u0000${key.version}`;
+    let groups = warnedGroups.get(warnedKey);
+    if (groups) return groups;
+    let warned = false;
+    const found = evaluateCandidates(candidates, key, (reason) => {
+      warned = true;
+      warn(reason);
+    });
+    groups = groupByVulnerability(found.matches).map((group) => ({ group, fix: fixOf(group, candidates, key) }));
+    if (warned) warnedGroups.set(warnedKey, groups);
+    else rememberGroups(cache0, candidates, key.version, groups);
     return groups;
   };
   let stepped = 0;

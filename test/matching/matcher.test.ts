@@ -388,6 +388,21 @@ describe('uncertain decisions are warnings', () => {
 });
 
 describe('the result', () => {
+  it('is the same when the index already matched the versions in an earlier scan, warnings included', () => {
+    const index = tinyAdvisoryDb(records);
+    const packages = [
+      pkg({ purlType: 'npm', ecosystem: 'npm', name: 'branchy', version: '2.0.5' }),
+      pkg({ purlType: 'npm', ecosystem: 'npm', name: 'branchy', version: 'not a version' }),
+      pkg({ purlType: 'npm', ecosystem: 'npm', name: 'gitonly', version: '1.0.0' }),
+      deb('libssl3', '3.0.11-1~deb12u2', ['openssl', '3.0.11-1~deb12u2']),
+    ];
+    const first = scanInventory(inventory(packages), index);
+    const again = scanInventory(inventory(packages), index);
+    expect(first.warnings.map((w) => w.reason)).toEqual([expect.stringMatching(/^branchy not a version/), expect.stringMatching(/^gitonly 1\.0\.0: advisory OSV-2024-GIT/)]);
+    expect(first.findings.map(brief)).toHaveLength(2);
+    expect(again).toEqual(first);
+  });
+
   it('carries target, OS and package count, and looks each source up once', () => {
     const index = tinyAdvisoryDb(records);
     const result = scanInventory(
