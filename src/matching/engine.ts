@@ -5,7 +5,7 @@
  */
 import { normalizePackageName, type EcosystemInfo } from '../ecosystems.js';
 import type { Inventory, Package, ScanWarning } from '../inventory/types.js';
-import { compareByRisk, scoreFinding, tryScoreCvss, type CvssCandidate } from '../scoring/index.js';
+import { compareByRisk, scoreFinding, tryScoreCvss, type CvssCandidate, type ScoreOutcome } from '../scoring/index.js';
 import { resolveFix, type FixSource } from '../versioning/osv-range.js';
 import type { AdvisoryIndex, CvssSource, Enrichment, OsvRecord } from '../vulndb/types.js';
 import { groupByVulnerability, idsOf, isCve, type VulnerabilityGroup } from './aliases.js';
@@ -73,6 +73,9 @@ interface IndexCache {
    */
   groupsByVersion: Map<Candidates, Map<string, MatchedGroups>>;
   groupCount: number;
+  /** What findings say of their vulnerabilities (see {@link Assessment}), by group, then ecosystem, policy and context. */
+  assessments: Map<VulnerabilityGroup, Map<string, Assessment>>;
+  assessmentCount: number;
   namesByEcosystem: Map<string, ReadonlySet<string> | undefined>;
   /** Maven advisory names (`group:artifact`) by artifact id, built on first need. */
   mavenByArtifact?: Map<string, string[]>;
@@ -87,7 +90,7 @@ const CANDIDATE_CACHE_LIMIT = 200_000;
 function indexCache(index: AdvisoryIndex): IndexCache {
   let c = indexCaches.get(index);
   if (!c) {
-    c = { candidatesByName: new Map(), candidateCount: 0, groupsByVersion: new Map(), groupCount: 0, namesByEcosystem: new Map(), recordVectors: new Map() };
+    c = { candidatesByName: new Map(), candidateCount: 0, groupsByVersion: new Map(), groupCount: 0, assessments: new Map(), assessmentCount: 0, namesByEcosystem: new Map(), recordVectors: new Map() };
     indexCaches.set(index, c);
   }
   return c;
@@ -103,13 +106,20 @@ function candidatesOf(index: AdvisoryIndex, cache: IndexCache, key: LookupKey): 
   candidates = lookupCandidates(index, key, cache.namesByEcosystem.get(key.ecosystem));
   if (cache.candidateCount >= CANDIDATE_CACHE_LIMIT) {
     cache.candidatesByName.clear();
-    cache.groupsByVersion.clear();
-    cache.candidateCount = cache.groupCount = 0;
+    cache.candidateCount = 0;
+    forgetGroups(cache);
     cache.candidatesByName.set(key.ecosystem, (byName = new Map()));
   }
   byName.set(key.name, candidates);
   cache.candidateCount++;
   return candidates;
+}
+
+/** Forgets what versions matched, and the assessments of those groups with them. */
+function forgetGroups(cache: IndexCache): void {
+  cache.groupsByVersion.clear();
+  cache.assessments.clear();
+  cache.groupCount = cache.assessmentCount = 0;
 }
 
 /** The groups a version matched in an earlier scan of the index, if it matched without warnings. */
@@ -118,10 +128,7 @@ function knownGroups(cache: IndexCache, candidates: Candidates, version: string)
 }
 
 function rememberGroups(cache: IndexCache, candidates: Candidates, version: string, groups: MatchedGroups): void {
-  if (cache.groupCount >= CANDIDATE_CACHE_LIMIT) {
-    cache.groupsByVersion.clear();
-    cache.groupCount = 0;
-  }
+  if (cache.groupCount >= CANDIDATE_CACHE_LIMIT) forgetGroups(cache);
   let byVersion = cache.groupsByVersion.get(candidates);
   if (!byVersion) cache.groupsByVersion.set(candidates, (byVersion = new Map()));
   byVersion.set(version, groups);
@@ -280,6 +287,65 @@ function references(group: VulnerabilityGroup, enrichment: readonly Enrichment[]
   return [...out];
 }
 
+/** What a finding says of its vulnerability, whichever version of the package it is in. */
+interface Assessment {
+  scored: ScoreOutcome;
+  title: string;
+  description?: string;
+  references: string[];
+  advisories: string[];
+}
+
+/** Assessments an index's cache holds, and contexts per vulnerability group, before starting again. */
+const ASSESSMENT_LIMIT = 100_000;
+const CONTEXTS_PER_GROUP = 8;
+
+/** The assessment remembered for a group in one package ecosystem, policy and context, if any. */
+function knownAssessment(cache: IndexCache, group: VulnerabilityGroup, key: string): Assessment | undefined {
+  return cache.assessments.get(group)?.get(key);
+}
+
+function rememberAssessment(cache: IndexCache, group: VulnerabilityGroup, key: string, assessment: Assessment): void {
+  if (cache.assessmentCount >= ASSESSMENT_LIMIT) {
+    cache.assessments.clear();
+    cache.assessmentCount = 0;
+  }
+  let byKey = cache.assessments.get(group);
+  if (!byKey) cache.assessments.set(group, (byKey = new Map()));
+  // Reachability reasons can name each host: a group keeps the latest few contexts.
+  if (byKey.size >= CONTEXTS_PER_GROUP) {
+    cache.assessmentCount -= byKey.size;
+    byKey.clear();
+  }
+  byKey.set(key, assessment);
+  cache.assessmentCount++;
+}
+
+/** Scores a draft's vulnerability and describes it. */
+function assess(draft: Draft, enrichmentById: ReadonlyMap<string, Enrichment>, index: AdvisoryIndex, recordVectors: Map<string, CvssCandidate[]>, context: ScanContext): Assessment {
+  const { group } = draft;
+  const enrichment = [group.id, ...group.aliases].flatMap((id) => (enrichmentById.has(id) ? [enrichmentById.get(id)!] : []));
+  const kev = enrichment.find((e) => e.kev)?.kev;
+  const epss = enrichment.find((e) => e.epss)?.epss;
+  const distro = draft.ecosystem.kind === 'os';
+  const rating = vendorRating(group.matches);
+  let cvss = cvssCandidates(draft, enrichment);
+  if (!cvss.some((c) => tryScoreCvss(c.vector))) cvss = [...cvss, ...otherRecordVectors(draft, index, recordVectors)];
+  const scored = scoreFinding(
+    {
+      cvss,
+      distroPackage: distro,
+      ...(distro ? { vendorName: draft.ecosystem.name } : {}),
+      ...(rating ? { vendorSeverity: rating } : {}),
+      ...(kev ? { kev } : {}),
+      ...(epss ? { epss } : {}),
+      ...(draft.notRunning !== undefined ? { notRunning: draft.notRunning } : {}),
+    },
+    context,
+  );
+  return { scored, ...describe(group), references: references(group, enrichment), advisories: group.matches.map((m) => m.record.id).sort() };
+}
+
 /**
  * Matches and scores an inventory against an index. Pure apart from reading the index:
  * every package dropped or left uncertain is counted and explained in `warnings`.
@@ -303,6 +369,7 @@ const SLICE_MS = 20;
  * is the same as runScan's.
  */
 export async function runScanYielding(inventory: Inventory, index: AdvisoryIndex, context: ScanContext = {}, signal?: AbortSignal, options: EngineOptions = {}): Promise<EngineResult> {
+  signal?.throwIfAborted();
   const steps = scanSteps(inventory, index, context, options);
   let sliceStart = performance.now();
   for (;;) {
@@ -433,40 +500,32 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
   }
   const matchedAt = performance.now();
 
-  // One enrichment query for the whole scan.
+  // What a finding says of its vulnerability is remembered per group, package ecosystem, policy
+  // and context; the enrichment is asked once for the whole scan, for the rest.
+  const contextKey = JSON.stringify(context);
+  const assessmentKeys = drafts.map((d) => `${d.ecosystem.name}\u0000${d.notRunning ?? ''}\u0000${contextKey}`);
+  const known = drafts.map((d, i) => knownAssessment(cache0, d.group, assessmentKeys[i]!));
   const cveIds = new Set<string>();
-  for (const d of drafts) {
+  drafts.forEach((d, i) => {
+    if (known[i]) return;
     if (isCve(d.group.id)) cveIds.add(d.group.id);
     for (const a of d.group.aliases) if (isCve(a)) cveIds.add(a);
-  }
-  const enrichmentById = new Map(index.enrichment([...cveIds]).map((e) => [e.cveId, e]));
+  });
+  const enrichmentById = new Map(cveIds.size > 0 ? index.enrichment([...cveIds]).map((e) => [e.cveId, e]) : []);
 
   const findings: Finding[] = [];
   const rejectedVectors = new Set<string>();
-  for (const draft of drafts) {
+  for (let i = 0; i < drafts.length; i++) {
     if (++stepped % STEP === 0) yield;
+    const draft = drafts[i]!;
     const { pkg, group } = draft;
-    const enrichment = [group.id, ...group.aliases].flatMap((id) => (enrichmentById.has(id) ? [enrichmentById.get(id)!] : []));
-    const kev = enrichment.find((e) => e.kev)?.kev;
-    const epss = enrichment.find((e) => e.epss)?.epss;
-    const distro = draft.ecosystem.kind === 'os';
-    const rating = vendorRating(group.matches);
-    let cvss = cvssCandidates(draft, enrichment);
-    if (!cvss.some((c) => tryScoreCvss(c.vector))) cvss = [...cvss, ...otherRecordVectors(draft, index, recordVectors)];
-    const scored = scoreFinding(
-      {
-        cvss,
-        distroPackage: distro,
-        ...(distro ? { vendorName: draft.ecosystem.name } : {}),
-        ...(rating ? { vendorSeverity: rating } : {}),
-        ...(kev ? { kev } : {}),
-        ...(epss ? { epss } : {}),
-        ...(draft.notRunning !== undefined ? { notRunning: draft.notRunning } : {}),
-      },
-      context,
-    );
+    let assessment = known[i];
+    if (!assessment) {
+      assessment = assess(draft, enrichmentById, index, recordVectors, context);
+      rememberAssessment(cache0, group, assessmentKeys[i]!, assessment);
+    }
+    const { scored, title, description } = assessment;
     for (const r of scored.rejected) rejectedVectors.add(`${group.id}: ${r.source} vector ignored: ${r.reason}`);
-    const { title, description } = describe(group);
     findings.push({
       id: group.id,
       aliases: group.aliases,
@@ -494,8 +553,8 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
       adjustments: scored.adjustments,
       ...(scored.epss ? { epss: scored.epss } : {}),
       ...(scored.kev ? { kev: scored.kev } : {}),
-      references: references(group, enrichment),
-      advisories: group.matches.map((m) => m.record.id).sort(),
+      references: assessment.references,
+      advisories: assessment.advisories,
     });
   }
   for (const reason of rejectedVectors) warnings.add({ reason });

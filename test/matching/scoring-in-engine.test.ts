@@ -70,6 +70,17 @@ describe('scores in the engine', () => {
     expect(findings[0].adjustments).toEqual([{ metric: 'AV', from: 'N', to: 'N', reason: expect.stringContaining('CISA KEV') }]);
     expect(findings[3].adjustments).toEqual([]);
   });
+
+  it('scores each scan in its own context, whatever the index scored before', () => {
+    const scan = (context: Parameters<typeof scanInventory>[2]) => scanInventory(inventory(packages), db, context).findings.map((f) => [f.package.name, f.score, f.adjustments.map((a) => a.reason)]);
+    const open = scan({});
+    const behindA = scan({ internetReachable: false, reachabilityReason: 'no route from the internet to host A' });
+    const behindB = scan({ internetReachable: false, reachabilityReason: 'no route from the internet to host B' });
+    expect(behindA).not.toEqual(open);
+    expect(behindA.find(([name]) => name === 'minimist')).toEqual(['minimist', 8.8, [expect.stringContaining('host A'), expect.stringContaining('recomputed')]]);
+    expect(behindB.find(([name]) => name === 'minimist')).toEqual(['minimist', 8.8, [expect.stringContaining('host B'), expect.stringContaining('recomputed')]]);
+    expect(scan({})).toEqual(open);
+  });
 });
 
 describe('vendor severity when no CVSS exists', () => {
