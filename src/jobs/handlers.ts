@@ -113,30 +113,34 @@ const STORE_BATCH = 1000;
 const STORE_FINDINGS = 50_000;
 /**
  * Candidates from which inventories are matched in a worker thread while this one stores, when
- * a core is idle. Overlapping saves up to ≈ 2 ms per inventory (the smaller of matching and
- * storing), ≈ 2 s per 1,000; the worker costs its start (≈ 0.35 s from the CLI bundle, 1.5–2 s
- * from the TypeScript sources through tsx, at load 10 on 2 cores) and starts with a cold
- * advisory lookup cache where this thread's is warm from earlier jobs. From 1,000 the bundle's
- * start is small beside the saving; the sources' about break even.
+ * cores are idle for it. Overlapping saves up to the smaller of matching (≈ 0.9 ms per inventory
+ * with the engine's caches warm) and storing (≈ 1.3 ms); the worker costs its start (≈ 0.35 s
+ * from the CLI bundle, 1.5–2 s from the TypeScript sources through tsx) and starts with cold
+ * caches where this thread's are warm from earlier jobs.
  */
 const WORKER_FROM = 1000;
+/**
+ * Cores that must be idle for the worker: the job thread's, the worker's, and one for the
+ * collectors' helper threads and the SQLite checkpointer.
+ */
+const WORKER_IDLE_CORES = 3;
 
 /**
  * Whether a re-evaluation of `candidates` resources matches in a worker thread: from the
  * option's count, else `VIGIL_MATCH_WORKER_FROM`'s (a number, or `off`), else from
- * {@link WORKER_FROM} when a core is idle. The worker halves this thread's CPU time but adds
- * ≈ 10–20 % to the process's at 10,000 inventories (two heaps, inventories and results cloned
- * across, its own cold caches), so it shortens a job only where a core is free: on a saturated
- * machine it lengthens it (measured in docs/continuous.md). The 1-minute load average less this
- * process's own share of it ({@link othersLoad}) tells whether one is: the process's own earlier
- * work (storing the reports that led to this job) leaves its cores to it.
+ * {@link WORKER_FROM} when {@link WORKER_IDLE_CORES} cores are idle. The worker takes matching
+ * off this thread but adds to the process's CPU time (two heaps, results cloned across, its
+ * own cold caches) and slows this thread's storing where they share too few cores: on an idle
+ * 2-core machine 10,000 inventories took 22.8–24.8 s with it against 20.8–21.2 s without
+ * (docs/continuous.md), so there it stays off. The 1-minute load average less this process's
+ * own share of it ({@link othersLoad}) tells how many cores are idle: the process's own
+ * earlier work (storing the reports that led to this job) leaves its cores to it.
  */
 function matchInWorker(candidates: number, option: number | undefined): boolean {
   const env = process.env.VIGIL_MATCH_WORKER_FROM?.trim();
   const from = option ?? (env === 'off' ? Infinity : env && !Number.isNaN(Number(env)) ? Number(env) : undefined);
   if (from !== undefined) return candidates >= from;
-  const cores = availableParallelism();
-  return candidates >= WORKER_FROM && cores > 1 && othersLoad() <= cores - 1;
+  return candidates >= WORKER_FROM && availableParallelism() - othersLoad() >= WORKER_IDLE_CORES;
 }
 
 /** Batch sizes of {@link reevaluate}, for tests that need many batches from few resources; the defaults otherwise. */
@@ -169,7 +173,7 @@ async function startMatchThread(engine: ScanEngine, signal?: AbortSignal): Promi
  * package whose advisories changed. Named resources are matched whole. Images outside their
  * rescan window and resources excluded by tag are left alone. Inventories are read and
  * matched in batches, and results stored in transactions of many resources with a bounded
- * number of statements each. With many candidates and an idle core ({@link matchInWorker}), a
+ * number of statements each. With many candidates and idle cores ({@link matchInWorker}), a
  * worker thread matches the next batches while this thread stores the results of earlier ones.
  */
 export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: ReevaluateJob, signal?: AbortSignal, batches: ReevaluationBatches = {}): Promise<ReevaluationStats> {

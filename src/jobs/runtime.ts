@@ -111,7 +111,7 @@ export async function startContinuous(opts: ContinuousOptions): Promise<Continuo
   });
   const relay = new EventRelay(db.kysely, publisher, { pollMs: 1000 });
   const engine = new AdvisoryEngine(resolve(opts.vulndbPath ?? defaultVulnDbPath()));
-  // Re-evaluations ask whether a core is idle for a matching worker, less the load this process made.
+  // Re-evaluations ask whether cores are idle for a matching worker, less the load this process made.
   sampleOwnLoad();
   // Image scans start their inflater tools through a small helper: forking this long-lived process costs more.
   useToolLauncher();
