@@ -62,7 +62,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await insertRows(tdb, 'scans', scans('fast'));
       });
       await insertRows(db, 'scans', []);
-      // Without the raw connection (PostgreSQL's way): multi-row statements through Kysely.
+      // Without the raw connection: multi-row statements (PostgreSQL's own text, or Kysely's on SQLite).
       const { sqlite: _raw, ...kyselyOnly } = db;
       await insertRows(kyselyOnly, 'finding_events', events('sliced'));
       await insertRows(kyselyOnly, 'scans', scans('sliced'));
