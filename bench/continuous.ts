@@ -15,10 +15,11 @@
  * each initial evaluation there (the last one run is kept); BENCH_CONTINUOUS_PEER=<rounds> then
  * times the SQLite initial evaluation that many times more matching on one thread (no worker)
  * and as many with the matching worker whatever the load, alternately, each on a copy of the
- * seeded database (the first evaluation decides as a server would).
+ * seeded database (the first evaluation decides as a server would); BENCH_KEEP=1 keeps the
+ * bench's directory (databases and advisory file) for a closer look.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,14 +193,38 @@ async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Prom
  * matching worker's (and V8's helper threads').
  */
 function mainThreadCpuSeconds(): number {
+  return cpuSecondsOf(`/proc/self/task/${process.pid}/stat`) ?? Number.NaN;
+}
+
+/** User and system CPU seconds of a process or thread from its `/proc` stat file, if it can be read. */
+function cpuSecondsOf(statFile: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
-    return Number.NaN;
+    return undefined;
   }
+}
+
+/**
+ * CPU seconds used so far by the `postgres` processes of this machine (the bench's cluster):
+ * on PostgreSQL, most of storing happens there, beside this process's CPU.
+ */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = `/proc/${pid}/stat`;
+    try {
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) continue;
+    } catch {
+      continue;
+    }
+    total += cpuSecondsOf(stat) ?? 0;
+  }
+  return total;
 }
 
 /**
@@ -212,6 +237,7 @@ async function initialEvaluation(db: Db, engine: AdvisoryEngine, ids: string[], 
   // CPU time beside wall time: on a shared machine it is the figure comparable between runs.
   const cpu = process.cpuUsage();
   const mainCpu0 = mainThreadCpuSeconds();
+  const serverCpu0 = db.dialect === 'postgres' ? postgresCpuSeconds() : 0;
   const ms = await profiled(process.env.BENCH_PROF, () =>
     timeIt(async () => {
       stats = await reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids }, undefined, batches);
@@ -219,11 +245,12 @@ async function initialEvaluation(db: Db, engine: AdvisoryEngine, ids: string[], 
   );
   const used = process.cpuUsage(cpu);
   const mainCpu = mainThreadCpuSeconds() - mainCpu0;
+  const serverCpu = db.dialect === 'postgres' ? `; PostgreSQL's processes ${(postgresCpuSeconds() - serverCpu0).toFixed(2)} s` : '';
   const s = stats!;
   report(`${db.dialect} initial evaluation of ${ids.length.toLocaleString('en-US')} inventories (${goalNote})`, ms / 1000, 's', { atMost: Number(goal.atMost.toFixed(1)) });
   console.log(
     `  (${s.created.toLocaleString('en-US')} findings stored, ${s.worker ? `matched in a worker thread, ${s.matchedHere.toLocaleString('en-US')} inventories on the job thread while it was busy (matching: those and waiting)` : 'matched on the job thread'}: matching ${(s.matchMs / 1000).toFixed(2)} s, storing ${(s.storeMs / 1000).toFixed(2)} s, ${((s.storeMs * 1000) / Math.max(1, s.created)).toFixed(0)} µs per finding; ` +
-      `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}; main thread ${Number.isNaN(mainCpu) ? '?' : mainCpu.toFixed(2)}); load average after ${loadavg().map((n) => n.toFixed(2)).join(', ')})`,
+      `CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}; main thread ${Number.isNaN(mainCpu) ? '?' : mainCpu.toFixed(2)}${serverCpu}); load average after ${loadavg().map((n) => n.toFixed(2)).join(', ')})`,
   );
   return { ms, storeMs: s.storeMs };
 }
@@ -400,7 +427,8 @@ export const continuousBench: Bench = {
       else if (parts.includes('initial')) await reevaluationBench(dir, dialects, true);
       if (parts.includes('push')) await pushLatencyBench(dir);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (process.env.BENCH_KEEP) console.log(`  (kept ${dir})`);
+      else rmSync(dir, { recursive: true, force: true });
     }
   },
 };
