@@ -109,6 +109,11 @@ const MATCH_BATCH = 250;
  * lock only for a second or two.
  */
 const STORE_BATCH = 1000;
+/**
+ * Transactions open at once on PostgreSQL: one the server stores while this thread prepares the
+ * next (two server processes and this thread on two cores; more would only wait).
+ */
+const TRANSACTIONS_AT_ONCE_ON_POSTGRES = 2;
 /** Findings of pending results that start a transaction before STORE_BATCH resources are reached. */
 const STORE_FINDINGS = 50_000;
 /**
@@ -190,19 +195,44 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
   const engine = deps.engine();
   let pending: ReevaluationInput[] = [];
   let pendingFindings = 0;
+  // On PostgreSQL a transaction is stored while the next is prepared and sent on another
+  // connection: the server's work and this thread's overlap instead of alternating. SQLite has
+  // one writer.
+  const storing = new Set<Promise<void>>();
+  const transactionsAtOnce = deps.db.dialect === 'postgres' ? TRANSACTIONS_AT_ONCE_ON_POSTGRES : 1;
+  let storeFailure: { error: unknown } | undefined;
+  /** A failed transaction fails the job (the first one's error). */
+  const throwIfStoreFailed = () => {
+    if (storeFailure) throw storeFailure.error;
+  };
+  /** Stores what waits once fewer than `transactionsAtOnce` transactions are open; the time this thread waits counts as storing. */
   const store = async () => {
-    const t = performance.now();
-    const { records, stale } = await recordReevaluations(deps.db, pending);
-    stats.storeMs += performance.now() - t;
-    stats.reevaluated += records.length;
-    stats.skipped += stale.length;
-    for (const rec of records) {
-      stats.created += rec.summary.created + rec.summary.reopened;
-      stats.updated += rec.summary.updated;
-      stats.closed += rec.summary.closed;
-    }
+    const inputs = pending;
     pending = [];
     pendingFindings = 0;
+    const t = performance.now();
+    while (storing.size >= transactionsAtOnce) await Promise.race(storing);
+    throwIfStoreFailed();
+    const settled: Promise<void> = recordReevaluations(deps.db, inputs)
+      .then(
+        ({ records, stale }) => {
+          stats.reevaluated += records.length;
+          stats.skipped += stale.length;
+          for (const rec of records) {
+            stats.created += rec.summary.created + rec.summary.reopened;
+            stats.updated += rec.summary.updated;
+            stats.closed += rec.summary.closed;
+          }
+        },
+        (error: unknown) => {
+          storeFailure ??= { error };
+        },
+      )
+      .finally(() => storing.delete(settled));
+    storing.add(settled);
+    if (transactionsAtOnce === 1) await settled;
+    stats.storeMs += performance.now() - t;
+    throwIfStoreFailed();
   };
   // SQLite's inventories are read as their UTF-8 bytes: a buffer outside this thread's heap,
   // handed to the matching worker without a copy (as text, 77 KB strings were copied by this
@@ -299,10 +329,15 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
       // Matching (or waiting for the worker's) is the loop's time but storing's.
       stats.matchMs += performance.now() - t1 - (stats.storeMs - storing);
     }
+    if (pending.length > 0) await store();
   } finally {
     await thread?.close();
+    // Whatever ended the job, no transaction is left running after it.
+    const t = performance.now();
+    await Promise.all(storing);
+    stats.storeMs += performance.now() - t;
   }
-  if (pending.length > 0) await store();
+  throwIfStoreFailed();
   return stats;
 }
 

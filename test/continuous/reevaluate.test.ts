@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
 import { packagesUnderKeys, packageIndexKey, resourcesHoldingKeys } from '../../src/findings/inventories.js';
@@ -260,5 +261,31 @@ describe.each(dialectCases())('re-evaluation in many small batches on $name', (d
     expect(a.scans).toHaveLength(10);
     expect(a.findings.filter((f) => f.status === 'CLOSED')).toHaveLength(10);
     expect(a).toEqual(b);
+  });
+
+  it('fails the job when a transaction fails, leaving none running after it', async () => {
+    const db = await dialect.open();
+    dbs.push(db);
+    const ids = [...(await seed(db))].sort();
+    // The second transaction of three resources (ids 3–5) fails on its scan rows.
+    const refused = ids[4]!;
+    if (dialect.name === 'sqlite') {
+      await sql.raw(`CREATE TRIGGER refuse BEFORE INSERT ON scans WHEN NEW.resource_id = '${refused}' AND NEW.trigger = 'REEVALUATION' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`).execute(db.kysely);
+    } else {
+      await sql.raw(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.resource_id = '${refused}' AND NEW.trigger = 'REEVALUATION' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`).execute(db.kysely);
+      await sql.raw('CREATE TRIGGER refuse BEFORE INSERT ON scans FOR EACH ROW EXECUTE FUNCTION refuse()').execute(db.kysely);
+    }
+    const reevaluated = async () =>
+      (await db.kysely.selectFrom('scans').select('resource_id').where('trigger', '=', 'REEVALUATION').orderBy('resource_id').execute()).map((r) => r.resource_id);
+    await expect(reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids }, undefined, { match: 2, store: 3 })).rejects.toThrow('refused by the test');
+    const after = await reevaluated();
+    // The first transaction committed, the failed one rolled back whole; on PostgreSQL a third
+    // may have started beside the second and committed too.
+    expect(after.slice(0, 3)).toEqual(ids.slice(0, 3));
+    expect(after).not.toContain(ids[3]);
+    expect(after).not.toContain(refused);
+    expect(after).not.toContain(ids[5]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await reevaluated()).toEqual(after);
   });
 });
