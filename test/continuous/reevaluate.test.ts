@@ -272,12 +272,19 @@ describe.each(dialectCases())('re-evaluation in many small batches on $name', (d
     if (dialect.name === 'sqlite') {
       await sql.raw(`CREATE TRIGGER refuse BEFORE INSERT ON scans WHEN NEW.resource_id = '${refused}' AND NEW.trigger = 'REEVALUATION' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`).execute(db.kysely);
     } else {
-      await sql.raw(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.resource_id = '${refused}' AND NEW.trigger = 'REEVALUATION' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`).execute(db.kysely);
+      // The first transaction is slowed down, so it is still open when the second fails.
+      await sql
+        .raw(
+          `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.trigger = 'REEVALUATION' AND NEW.resource_id = '${ids[0]}' THEN PERFORM pg_sleep(0.5); END IF; ` +
+            `IF NEW.resource_id = '${refused}' AND NEW.trigger = 'REEVALUATION' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`,
+        )
+        .execute(db.kysely);
       await sql.raw('CREATE TRIGGER refuse BEFORE INSERT ON scans FOR EACH ROW EXECUTE FUNCTION refuse()').execute(db.kysely);
     }
     const reevaluated = async () =>
       (await db.kysely.selectFrom('scans').select('resource_id').where('trigger', '=', 'REEVALUATION').orderBy('resource_id').execute()).map((r) => r.resource_id);
-    await expect(reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids }, undefined, { match: 2, store: 3 })).rejects.toThrow('refused by the test');
+    // One read per transaction, so that each holds the same three resources whatever order a read returns them in.
+    await expect(reevaluate({ db, engine: () => engine.current() }, { resourceIds: ids }, undefined, { match: 3, store: 3 })).rejects.toThrow('refused by the test');
     const after = await reevaluated();
     // The first transaction committed, the failed one rolled back whole; on PostgreSQL a third
     // may have started beside the second and committed too.
