@@ -198,7 +198,7 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
   // On PostgreSQL a transaction is stored while the next is prepared and sent on another
   // connection: the server's work and this thread's overlap instead of alternating. SQLite has
   // one writer.
-  const storing = new Set<Promise<void>>();
+  const openTransactions = new Set<Promise<void>>();
   const transactionsAtOnce = deps.db.dialect === 'postgres' ? TRANSACTIONS_AT_ONCE_ON_POSTGRES : 1;
   let storeFailure: { error: unknown } | undefined;
   /** A failed transaction fails the job (the first one's error). */
@@ -211,7 +211,7 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
     pending = [];
     pendingFindings = 0;
     const t = performance.now();
-    while (storing.size >= transactionsAtOnce) await Promise.race(storing);
+    while (openTransactions.size >= transactionsAtOnce) await Promise.race(openTransactions);
     throwIfStoreFailed();
     const settled: Promise<void> = recordReevaluations(deps.db, inputs)
       .then(
@@ -228,8 +228,8 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
           storeFailure ??= { error };
         },
       )
-      .finally(() => storing.delete(settled));
-    storing.add(settled);
+      .finally(() => openTransactions.delete(settled));
+    openTransactions.add(settled);
     if (transactionsAtOnce === 1) await settled;
     stats.storeMs += performance.now() - t;
     throwIfStoreFailed();
@@ -334,7 +334,7 @@ export async function reevaluate(deps: Pick<HandlerDeps, 'db' | 'engine'>, job: 
     await thread?.close();
     // Whatever ended the job, no transaction is left running after it.
     const t = performance.now();
-    await Promise.all(storing);
+    await Promise.all(openTransactions);
     stats.storeMs += performance.now() - t;
   }
   throwIfStoreFailed();

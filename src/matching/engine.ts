@@ -3,6 +3,7 @@
  * of files or databases beyond the {@link AdvisoryIndex} contract, so `vigil scan` runs it in
  * one process and the server runs it against stored inventories.
  */
+import { BoundedCache } from '../bounded-cache.js';
 import { normalizePackageName, type EcosystemInfo } from '../ecosystems.js';
 import type { Inventory, Package, ScanWarning } from '../inventory/types.js';
 import { compareByRisk, scoreFinding, tryScoreCvss, type CvssCandidate, type ScoreOutcome } from '../scoring/index.js';
@@ -53,29 +54,38 @@ interface Draft {
   ecosystem: EcosystemInfo;
   group: VulnerabilityGroup;
   fix: FixOfFinding;
+  /** The group's remembered assessments (see {@link MatchedGroup}). */
+  assessments: Map<string, Assessment>;
   /** Set when the package was matched with low confidence, and why. */
   confidenceNote?: string;
   /** Set when a policy says the vulnerable code does not run in this package, and why. */
   notRunning?: string;
 }
 
-/** The vulnerability groups one version of a package matched, with their fixes. */
-type MatchedGroups = { group: VulnerabilityGroup; fix: FixOfFinding }[];
+/**
+ * One vulnerability group a version of a package matched, with its fix and what its findings
+ * say of it (see {@link Assessment}) by package ecosystem, policy and context.
+ */
+interface MatchedGroup {
+  group: VulnerabilityGroup;
+  fix: FixOfFinding;
+  assessments: Map<string, Assessment>;
+}
+
+/**
+ * A looked-up name's candidate advisories, and what each of its versions matched in evaluations
+ * that warned of nothing (a fleet's hosts share most package versions, and an index does not
+ * change while it is open).
+ */
+interface NameEntry {
+  candidates: Candidates;
+  versions?: Map<string, MatchedGroup[]>;
+}
 
 /** What the engine remembers about one index between scans. */
 interface IndexCache {
-  /** Candidates by ecosystem, then name as looked up (nested: no key string built per package). */
-  candidatesByName: Map<string, Map<string, Candidates>>;
-  candidateCount: number;
-  /**
-   * What each version of a looked-up name matched, for evaluations that warned of nothing (a
-   * fleet's hosts share most package versions, and an index does not change while it is open).
-   */
-  groupsByVersion: Map<Candidates, Map<string, MatchedGroups>>;
-  groupCount: number;
-  /** What findings say of their vulnerabilities (see {@link Assessment}), by group, then ecosystem, policy and context. */
-  assessments: Map<VulnerabilityGroup, Map<string, Assessment>>;
-  assessmentCount: number;
+  /** Looked-up names by ecosystem, then name (nested: no key string built per package). */
+  names: Map<string, BoundedCache<string, NameEntry>>;
   namesByEcosystem: Map<string, ReadonlySet<string> | undefined>;
   /** Maven advisory names (`group:artifact`) by artifact id, built on first need. */
   mavenByArtifact?: Map<string, string[]>;
@@ -84,55 +94,39 @@ interface IndexCache {
 }
 
 const indexCaches = new WeakMap<AdvisoryIndex, IndexCache>();
-/** Entries each of an index's caches holds before it starts again: bounds the memory of a long-lived server. */
+/** Bounds the memory of a long-lived server: names per ecosystem (the most recently used), versions per name, contexts per group. */
 const CANDIDATE_CACHE_LIMIT = 200_000;
+const VERSIONS_PER_NAME = 64;
+/** Reachability reasons can name each host: a group keeps the latest few contexts. */
+const CONTEXTS_PER_GROUP = 8;
 
 function indexCache(index: AdvisoryIndex): IndexCache {
   let c = indexCaches.get(index);
   if (!c) {
-    c = { candidatesByName: new Map(), candidateCount: 0, groupsByVersion: new Map(), groupCount: 0, assessments: new Map(), assessmentCount: 0, namesByEcosystem: new Map(), recordVectors: new Map() };
+    c = { names: new Map(), namesByEcosystem: new Map(), recordVectors: new Map() };
     indexCaches.set(index, c);
   }
   return c;
 }
 
-/** The candidates of a looked-up name, looked up once per index. */
-function candidatesOf(index: AdvisoryIndex, cache: IndexCache, key: LookupKey): Candidates {
-  let byName = cache.candidatesByName.get(key.ecosystem);
-  if (!byName) cache.candidatesByName.set(key.ecosystem, (byName = new Map()));
-  let candidates = byName.get(key.name);
-  if (candidates) return candidates;
-  if (!cache.namesByEcosystem.has(key.ecosystem)) cache.namesByEcosystem.set(key.ecosystem, index.packageNames?.(key.ecosystem));
-  candidates = lookupCandidates(index, key, cache.namesByEcosystem.get(key.ecosystem));
-  if (cache.candidateCount >= CANDIDATE_CACHE_LIMIT) {
-    cache.candidatesByName.clear();
-    cache.candidateCount = 0;
-    forgetGroups(cache);
-    cache.candidatesByName.set(key.ecosystem, (byName = new Map()));
+/** A looked-up name's entry, its candidates looked up once per index. */
+function nameEntry(index: AdvisoryIndex, cache: IndexCache, key: LookupKey): NameEntry {
+  let byName = cache.names.get(key.ecosystem);
+  if (!byName) cache.names.set(key.ecosystem, (byName = new BoundedCache(CANDIDATE_CACHE_LIMIT)));
+  let entry = byName.get(key.name);
+  if (!entry) {
+    if (!cache.namesByEcosystem.has(key.ecosystem)) cache.namesByEcosystem.set(key.ecosystem, index.packageNames?.(key.ecosystem));
+    entry = { candidates: lookupCandidates(index, key, cache.namesByEcosystem.get(key.ecosystem)) };
+    byName.set(key.name, entry);
   }
-  byName.set(key.name, candidates);
-  cache.candidateCount++;
-  return candidates;
+  return entry;
 }
 
-/** Forgets what versions matched, and the assessments of those groups with them. */
-function forgetGroups(cache: IndexCache): void {
-  cache.groupsByVersion.clear();
-  cache.assessments.clear();
-  cache.groupCount = cache.assessmentCount = 0;
-}
-
-/** The groups a version matched in an earlier scan of the index, if it matched without warnings. */
-function knownGroups(cache: IndexCache, candidates: Candidates, version: string): MatchedGroups | undefined {
-  return cache.groupsByVersion.get(candidates)?.get(version);
-}
-
-function rememberGroups(cache: IndexCache, candidates: Candidates, version: string, groups: MatchedGroups): void {
-  if (cache.groupCount >= CANDIDATE_CACHE_LIMIT) forgetGroups(cache);
-  let byVersion = cache.groupsByVersion.get(candidates);
-  if (!byVersion) cache.groupsByVersion.set(candidates, (byVersion = new Map()));
-  byVersion.set(version, groups);
-  cache.groupCount++;
+/** Remembers what a version of the name matched. */
+function rememberVersion(entry: NameEntry, version: string, groups: MatchedGroup[]): void {
+  entry.versions ??= new Map();
+  if (entry.versions.size >= VERSIONS_PER_NAME) entry.versions.clear();
+  entry.versions.set(version, groups);
 }
 
 /** Every Maven name with advisories whose artifact id is `artifactId` (any group). */
@@ -296,29 +290,10 @@ interface Assessment {
   advisories: string[];
 }
 
-/** Assessments an index's cache holds, and contexts per vulnerability group, before starting again. */
-const ASSESSMENT_LIMIT = 100_000;
-const CONTEXTS_PER_GROUP = 8;
-
-/** The assessment remembered for a group in one package ecosystem, policy and context, if any. */
-function knownAssessment(cache: IndexCache, group: VulnerabilityGroup, key: string): Assessment | undefined {
-  return cache.assessments.get(group)?.get(key);
-}
-
-function rememberAssessment(cache: IndexCache, group: VulnerabilityGroup, key: string, assessment: Assessment): void {
-  if (cache.assessmentCount >= ASSESSMENT_LIMIT) {
-    cache.assessments.clear();
-    cache.assessmentCount = 0;
-  }
-  let byKey = cache.assessments.get(group);
-  if (!byKey) cache.assessments.set(group, (byKey = new Map()));
-  // Reachability reasons can name each host: a group keeps the latest few contexts.
-  if (byKey.size >= CONTEXTS_PER_GROUP) {
-    cache.assessmentCount -= byKey.size;
-    byKey.clear();
-  }
-  byKey.set(key, assessment);
-  cache.assessmentCount++;
+/** Remembers an assessment of a group (see {@link MatchedGroup.assessments}). */
+function rememberAssessment(assessments: Map<string, Assessment>, key: string, assessment: Assessment): void {
+  if (assessments.size >= CONTEXTS_PER_GROUP) assessments.clear();
+  assessments.set(key, assessment);
 }
 
 /** Scores a draft's vulnerability and describes it. */
@@ -401,17 +376,18 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
   // Versions of one name share candidates, and hosts share versions: both are remembered per
   // index. An evaluation that warned is remembered for this scan only (binaries of one source
   // share a name and version), so every scan reports its own warnings.
-  const warnedGroups = new Map<string, MatchedGroups>();
+  const warnedGroups = new Map<string, MatchedGroup[]>();
   const cache0 = indexCache(index);
   const { recordVectors } = cache0;
   const drafts: Draft[] = [];
   const warn = (reason: string): void => warnings.add({ reason });
   /** The vulnerability groups of one lookup, with their fixes. */
-  const matchKey = (key: LookupKey): MatchedGroups => {
-    const candidates = candidatesOf(index, cache0, key);
+  const matchKey = (key: LookupKey): MatchedGroup[] => {
+    const entry = nameEntry(index, cache0, key);
+    const { candidates } = entry;
     // Most packages have no advisory at all: nothing to evaluate, warn about or remember.
     if (candidates.advisories.length === 0) return [];
-    const known = knownGroups(cache0, candidates, key.version);
+    const known = entry.versions?.get(key.version);
     if (known) return known;
     const warnedKey = `${key.ecosystem}\u0000${key.name}\u0000${key.version}`;
     let groups = warnedGroups.get(warnedKey);
@@ -421,9 +397,9 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
       warned = true;
       warn(reason);
     });
-    groups = groupByVulnerability(found.matches).map((group) => ({ group, fix: fixOf(group, candidates, key) }));
+    groups = groupByVulnerability(found.matches).map((group) => ({ group, fix: fixOf(group, candidates, key), assessments: new Map() }));
     if (warned) warnedGroups.set(warnedKey, groups);
-    else rememberGroups(cache0, candidates, key.version, groups);
+    else rememberVersion(entry, key.version, groups);
     return groups;
   };
   let stepped = 0;
@@ -473,7 +449,7 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
       }
       if (sourceOnly) stats.kernelSourceFindings += groups.length;
       const notRunning = sourceOnly ? { notRunning: kernelSourceReason(pkg) } : {};
-      for (const { group, fix } of groups) drafts.push({ pkg, ecosystem: eco.info, group, fix, ...(lookup.confidenceNote ? { confidenceNote: lookup.confidenceNote } : {}), ...notRunning });
+      for (const { group, fix, assessments } of groups) drafts.push({ pkg, ecosystem: eco.info, group, fix, assessments, ...(lookup.confidenceNote ? { confidenceNote: lookup.confidenceNote } : {}), ...notRunning });
     }
   }
 
@@ -504,7 +480,7 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
   // and context; the enrichment is asked once for the whole scan, for the rest.
   const contextKey = JSON.stringify(context);
   const assessmentKeys = drafts.map((d) => `${d.ecosystem.name}\u0000${d.notRunning ?? ''}\u0000${contextKey}`);
-  const known = drafts.map((d, i) => knownAssessment(cache0, d.group, assessmentKeys[i]!));
+  const known = drafts.map((d, i) => d.assessments.get(assessmentKeys[i]!));
   const cveIds = new Set<string>();
   drafts.forEach((d, i) => {
     if (known[i]) return;
@@ -522,7 +498,7 @@ function* scanSteps(inventory: Inventory, index: AdvisoryIndex, context: ScanCon
     let assessment = known[i];
     if (!assessment) {
       assessment = assess(draft, enrichmentById, index, recordVectors, context);
-      rememberAssessment(cache0, group, assessmentKeys[i]!, assessment);
+      rememberAssessment(draft.assessments, assessmentKeys[i]!, assessment);
     }
     const { scored, title, description } = assessment;
     for (const r of scored.rejected) rejectedVectors.add(`${group.id}: ${r.source} vector ignored: ${r.reason}`);
