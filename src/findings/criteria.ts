@@ -253,6 +253,10 @@ function stringPredicate(column: RawBuilder<unknown>, filters: StringFilter[], d
     // NULL columns (no image, no layer) differ from every value.
     else all.push(sql<SqlBool>`(${column} IS NULL OR ${column} <> ${toValue(f.value)})`);
   }
+  // A value asked for implies one, said outright: a planner reads a partial index (rows with a
+  // value only, migration 0020) only for a statement proving its condition, and SQLite's does
+  // not take a GLOB of a bound prefix as proof.
+  if (anyOf.length > 0) all.push(sql<SqlBool>`${column} IS NOT NULL`);
   if (anyOf.length === 1) all.push(anyOf[0]);
   else if (anyOf.length > 1) all.push(sql<SqlBool>`(${sql.join(anyOf, sql` OR `)})`);
   return all;

@@ -25,6 +25,7 @@ import { slaSummary } from './0016-sla-summary.js';
 import { runningImages } from './0017-running-images.js';
 import { networkAnalyses } from './0018-network-analyses.js';
 import { findingsStorage } from './0019-findings-storage.js';
+import { partialFindingIndexes } from './0020-partial-finding-indexes.js';
 import type { VigilMigration } from './types.js';
 import { continuousMigration } from '../../jobs/migration.js';
 
@@ -47,6 +48,7 @@ export const migrations: readonly VigilMigration[] = [
   runningImages,
   networkAnalyses,
   findingsStorage,
+  partialFindingIndexes,
   continuousMigration,
   registryOutbound,
 ];
