@@ -8,6 +8,7 @@
  * or only withdrawn ones. A small but non-zero count is reported as a number, not judged: no
  * threshold would be honest across ecosystems of very different sizes.
  */
+import { BoundedCache } from '../bounded-cache.js';
 import type { Inventory, ScanWarning } from '../inventory/types.js';
 import { schemeFor } from '../versioning/index.js';
 import { eolSentence, eolVerdict, type EolVerdict } from '../vulndb/eol/index.js';
@@ -107,7 +108,6 @@ export function assessCoverage(inventory: Inventory, db: readonly EcosystemCover
     if (!g) groups.set(key, (g = { kind, packages: 0, unreadable: [], unreadableCount: 0 }));
     return g;
   };
-  const validity = new Map<string, boolean>();
   for (const pkg of inventory.packages) {
     const eco = ecosystemOf(pkg);
     if (!eco) {
@@ -124,7 +124,7 @@ export function assessCoverage(inventory: Inventory, db: readonly EcosystemCover
     const key = lookupKeyOf(pkg, eco);
     const g = group(key.ecosystem, eco.info.kind);
     g.packages++;
-    if (!readable(key.ecosystem, key.version, validity)) {
+    if (!readable(key.ecosystem, key.version)) {
       g.unreadableCount++;
       if (g.unreadable.length < NAMED) g.unreadable.push(`${pkg.name} ${key.version || '(no version)'}`);
     }
@@ -141,14 +141,21 @@ function isOsPurlType(purlType: string): boolean {
   return purlType === 'deb' || purlType === 'rpm' || purlType === 'apk';
 }
 
-/** Whether the version can be placed in ranges of its ecosystem's scheme (memoised per scan). */
-function readable(ecosystem: string, version: string, memo: Map<string, boolean>): boolean {
-  if (version.trim() === '') return false;
-  const k = `${ecosystem}\u0000${version}`;
-  let ok = memo.get(k);
+/**
+ * Versions judged readable, by ecosystem: a fleet's inventories repeat the same versions, and
+ * parsing each again took ≈ 1 s of matching 10,000 inventories of 500 packages.
+ */
+const readableVersions = new Map<string, BoundedCache<string, boolean>>();
+const READABLE_VERSIONS_PER_ECOSYSTEM = 100_000;
+
+/** Whether the version can be placed in ranges of its ecosystem's scheme. */
+function readable(ecosystem: string, version: string): boolean {
+  let known = readableVersions.get(ecosystem);
+  if (!known) readableVersions.set(ecosystem, (known = new BoundedCache(READABLE_VERSIONS_PER_ECOSYSTEM)));
+  let ok = known.get(version);
   if (ok === undefined) {
-    ok = schemeFor(ecosystem).isValid(version);
-    memo.set(k, ok);
+    ok = version.trim() !== '' && schemeFor(ecosystem).isValid(version);
+    known.set(version, ok);
   }
   return ok;
 }

@@ -110,6 +110,17 @@ describe('assessCoverage', () => {
     expect(c.ecosystems[0].detail).toContain('2 packages with versions that cannot be compared (left-pad not-a-version, unpinned (no version)) cannot be matched');
   });
 
+  it('judges a version alike in every scan, each ecosystem by its own scheme (judgements are remembered across scans)', () => {
+    const first = assessCoverage(inventory([npm('a', '1.0.0'), npm('b', '1.0')]), [held('npm', 2)], { now: NOW });
+    const again = assessCoverage(inventory([npm('c', '1.0.0'), npm('d', '1.0')]), [held('npm', 2)], { now: NOW });
+    expect(first.ecosystems[0].unreadableVersions).toEqual({ count: 1, packages: ['b 1.0'] });
+    expect(again.ecosystems[0].unreadableVersions).toEqual({ count: 1, packages: ['d 1.0'] });
+    // '1.0' is no semver version but a PEP 440 one.
+    const pypi = assessCoverage(inventory([{ ...npm('e', '1.0'), ecosystem: 'PyPI', purlType: 'pypi' }]), [held('PyPI', 2)], { now: NOW });
+    expect(pypi.ecosystems[0]).toMatchObject({ ecosystem: 'PyPI', packages: 1 });
+    expect(pypi.ecosystems[0].unreadableVersions).toBeUndefined();
+  });
+
   it('leaves language packages owned by OS packages to the distribution, unless they are matched too', () => {
     const owned = pkg({ purlType: 'pypi', ecosystem: 'PyPI', name: 'requests', version: '2.28.1', ownedBy: { purlType: 'deb', name: 'python3-requests', version: '2.28.1+dfsg-1' } });
     expect(assessCoverage(inventory([deb('python3-requests', '2.28.1+dfsg-1'), owned]), [held('Debian:12', 1)], { now: NOW }).ecosystems.map((e) => e.ecosystem)).toEqual(['Debian:12']);
