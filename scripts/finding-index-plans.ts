@@ -9,13 +9,14 @@
  * Usage: tsx scripts/finding-index-plans.ts --database URL [--findings N]
  * An empty database is seeded first with N findings (default 100,000) and analysed.
  */
-import { CompiledQuery, sql, type KyselyPlugin } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { AGGREGATIONS, SEARCHES, type SearchCase } from '../bench/server.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
 import { aggregateFindings } from '../src/findings/aggregate.js';
 import { searchFindings } from '../src/findings/search.js';
 import { mttrFigures, overviewFigures, trendFigures } from '../src/server/routes/dashboard.js';
 import { DEFAULT_SEED, SEED_NOW, seedFindings } from './seed-findings.js';
+import { statementRecorder } from './statement-recorder.js';
 
 /** Status-less sorted searches the bench does not time, which only status-less sort indexes serve. */
 const STATUSLESS: SearchCase[] = [
@@ -60,21 +61,10 @@ async function main(): Promise<void> {
       const findings = Number(get('--findings') ?? 100_000);
       await seedFindings(db, { ...DEFAULT_SEED, findings, resources: Math.max(100, Math.round(findings / 100)) });
     }
-    // Every statement the store runs, compiled as it was sent.
-    let captured: CompiledQuery[] = [];
-    const executor = db.kysely.getExecutor();
-    const capture: KyselyPlugin = {
-      transformQuery: ({ node, queryId }) => {
-        captured.push(executor.compileQuery(node, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
-    const traced: Db = { ...db, kysely: db.kysely.withPlugin(capture) };
+    const { traced, record } = statementRecorder(db);
     const used = new Map<string, string[]>();
     const run = async (label: string, fn: () => Promise<unknown>) => {
-      captured = [];
-      await fn();
+      const captured = await record(fn);
       const reads = new Set<string>();
       // Statements reading findings (the summaries are read under the alias "findings" too).
       for (const q of captured.filter((c) => /\bfindings\b/.test(c.sql) && /^\s*(select|with)/i.test(c.sql))) for (const ix of indexesOf(await planOf(db, q), db.dialect)) reads.add(ix);

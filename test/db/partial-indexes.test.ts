@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompiledQuery, sql, type KyselyPlugin } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/connect.js';
 import { PARTIAL_INDEXES } from '../../src/db/migrations/0020-partial-finding-indexes.js';
@@ -18,6 +18,7 @@ import type { FilterCriteria } from '../../src/findings/criteria.js';
 import { searchFindings } from '../../src/findings/search.js';
 import { createRule, deleteRule } from '../../src/findings/suppression.js';
 import { createAccount } from '../../src/server/accounts.js';
+import { statementRecorder, type StatementRecorder } from '../../scripts/statement-recorder.js';
 
 type IndexName = (typeof PARTIAL_INDEXES)[number][0];
 
@@ -28,22 +29,14 @@ describe('partial findings indexes (migration 0020)', () => {
   let dir: string;
   let db: Db;
   let account: string;
-  let captured: CompiledQuery[] = [];
   let traced: Db;
+  let record: StatementRecorder['record'];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-partial-'));
     db = await openDatabase(join(dir, 'vigil.db'));
     account = (await createAccount(db, 'acct-a')).id;
-    const executor = db.kysely.getExecutor();
-    const capture: KyselyPlugin = {
-      transformQuery: ({ node, queryId }) => {
-        captured.push(executor.compileQuery(node, queryId));
-        return node;
-      },
-      transformResult: async ({ result }) => result,
-    };
-    traced = { ...db, kysely: db.kysely.withPlugin(capture) };
+    ({ traced, record } = statementRecorder(db));
   });
   afterAll(async () => {
     await db?.close();
@@ -52,9 +45,7 @@ describe('partial findings indexes (migration 0020)', () => {
 
   /** The statements reading `findings` that `run` sends, each planned naming `index`. */
   async function plannedWith(index: IndexName, run: () => Promise<unknown>): Promise<string[]> {
-    captured = [];
-    await run();
-    const reads = captured.filter((q) => /^\s*select/i.test(q.sql) && /from "?findings"?\s/i.test(q.sql));
+    const reads = (await record(run)).filter((q) => /^\s*select/i.test(q.sql) && /from "?findings"?\s/i.test(q.sql));
     expect(reads.length).toBeGreaterThan(0);
     const plans: string[] = [];
     for (const q of reads) {
