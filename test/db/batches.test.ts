@@ -66,8 +66,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const { sqlite: _raw, ...kyselyOnly } = db;
       await insertRows(kyselyOnly, 'finding_events', events('sliced'));
       await insertRows(kyselyOnly, 'scans', scans('sliced'));
-      await db.kysely.insertInto('finding_events').values(events('kysely').slice(0, 5000)).execute();
-      await db.kysely.insertInto('finding_events').values(events('kysely').slice(5000)).execute();
+      const half = Math.ceil(EVENTS / 2);
+      await db.kysely.insertInto('finding_events').values(events('kysely').slice(0, half)).execute();
+      await db.kysely.insertInto('finding_events').values(events('kysely').slice(half)).execute();
       await db.kysely.insertInto('scans').values(scans('kysely')).execute();
       const fast = await stored(db, 'fast');
       expect(fast.events).toHaveLength(EVENTS);
