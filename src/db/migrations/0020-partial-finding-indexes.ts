@@ -5,11 +5,11 @@ import type { DialectName, VigilMigration } from './types.js';
 /**
  * Six findings indexes serve columns most findings leave empty: image repository, digest and
  * layer (host and code repository findings have none), base-image origin (only images whose
- * base is known) and the suppressing rule. Every query reading them names a value of the
- * column (`= ?`, `IN`, `LIKE`, `IS NOT NULL`), which both databases take as proof the column is
- * not null, so the indexes now hold only rows with a value: a host's finding no longer costs
- * six b-tree inserts for nothing (22 of 28 indexes instead), and an image's finding costs what
- * it did. `scripts/finding-index-plans.ts` shows the same queries reading them.
+ * base is known) and the suppressing rule. Every query reading them proves the column not
+ * null (`= ?`, `IN`, `IS NOT NULL`; value filters say `IS NOT NULL` outright, see
+ * src/findings/criteria.ts), so the indexes now hold only rows with a value: a host's finding
+ * no longer costs six b-tree inserts for nothing (22 of 28 indexes instead), and an image's
+ * finding costs what it did. test/db/partial-indexes.test.ts plans each such query naming its index.
  */
 export const partialFindingIndexes: VigilMigration = {
   name: '0020-partial-finding-indexes',
