@@ -148,6 +148,17 @@ function idle(helper: ChildProcess): void {
 }
 
 /**
+ * A socket to send for good. Node tracks a socket its server accepted per server across the
+ * channel (cluster's bookkeeping: an `exit` listener here and an `internalMessage` listener in
+ * the helper, never removed), which would add one of each per tool started; the servers of these
+ * pairs are closed once connected, so the socket leaves its server behind.
+ */
+function handedOver(socket: Socket): Socket {
+  (socket as Socket & { server: unknown }).server = null;
+  return socket;
+}
+
+/**
  * Starts `command args` through the launcher, reading `input` (a file descriptor of this process,
  * or a socket whose other end this process writes) and writing into `output`; both sockets are
  * handed over (and closed here). Undefined when the launcher is off: the caller spawns itself.
@@ -164,8 +175,8 @@ export function launchTool(command: string, args: string[], input: number | Sock
   exit.then(started, started);
   helper.ref();
   helper.channel?.ref();
-  if (typeof input !== 'number') helper.send({ op: 'input', id }, input);
-  helper.send({ op: 'start', id, command, args, ...(typeof input === 'number' ? { file: `/proc/${process.pid}/fd/${input}` } : {}) }, output);
+  if (typeof input !== 'number') helper.send({ op: 'input', id }, handedOver(input));
+  helper.send({ op: 'start', id, command, args, ...(typeof input === 'number' ? { file: `/proc/${process.pid}/fd/${input}` } : {}) }, handedOver(output));
   return {
     started: starting,
     exit,

@@ -79,6 +79,25 @@ describe.each([
     expect(paused).toBe(true);
     expect(Buffer.concat(got).equals(data)).toBe(true);
   });
+  it('leaves nothing behind per tool (no listener piles up on the launcher)', async () => {
+    requireComponent('isal');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      // Node warns at the eleventh listener of one kind on one emitter.
+      for (let i = 0; i < 12; i++) {
+        const tool = await ToolInflate.start('igzip', 'pipe', () => true);
+        tool.stdin!.end(gzipSync(Buffer.from(`layer ${i}`)));
+        await tool.done;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
+
   it('stops a tool that is still reading its input', async () => {
     requireComponent('isal');
     const tool = await ToolInflate.start('igzip', 'pipe', () => true);
