@@ -30,9 +30,11 @@ export function chunks<T>(list: readonly T[], size: number): T[][] {
 /**
  * The text of a PostgreSQL INSERT of `rows` rows. Full-size statements are remembered by table
  * and columns (a batch is mostly those): Kysely took ≈ 12 ms to build each statement of
- * thousands of parameters, ≈ 6 s of a 10,000-inventory evaluation's 370.
+ * thousands of parameters, ≈ 6 s of a 10,000-inventory evaluation's 370. Each also gets a
+ * prepared-statement name (see {@link preparedStatementName}).
  */
 const fullInsertTexts = new Map<string, string>();
+const statementNames = new Map<string, string>();
 
 function multiRowInsert(table: string, columns: readonly string[], rows: number): string {
   const full = rows === rowsPerStatement(columns.length);
@@ -42,9 +44,23 @@ function multiRowInsert(table: string, columns: readonly string[], rows: number)
     const tuples: string[] = [];
     for (let r = 0; r < rows; r++) tuples.push(`(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
     text = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}`;
-    if (full) fullInsertTexts.set(key, text);
+    if (full) {
+      fullInsertTexts.set(key, text);
+      statementNames.set(text, `vigil_insert_${statementNames.size + 1}`);
+    }
   }
   return text;
+}
+
+/**
+ * The name under which PostgreSQL should keep `text` prepared on a connection, for the few
+ * statements sent over and over (full-size multi-row INSERTs); undefined for any other. A
+ * named statement is parsed once per connection and, after a few runs, planned once: a
+ * multi-row INSERT sent unnamed is parsed and planned again each time, which cost PostgreSQL
+ * more than inserting its rows. Sent by db/connect.ts's pool.
+ */
+export function preparedStatementName(text: string): string | undefined {
+  return statementNames.get(text);
 }
 
 /** The rows' values in column order, one after another (absent values as NULL). */

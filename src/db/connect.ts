@@ -119,12 +119,12 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     raw = sqlite;
   } else {
     // Loaded only for PostgreSQL: a SQLite server or command need not compile the client.
-    const { default: pgClient } = await import('pg');
+    const [{ default: pgClient }, { preparingPool }] = await Promise.all([import('pg'), import('./prepared-pool.js')]);
     const pool = new pgClient.Pool({ connectionString: location.connectionString, max: opts.poolSize ?? 10, types: pgTypes(pgClient.types) });
     // An idle connection the server ends (a PostgreSQL restart, an administrator's terminate) is
     // dropped from the pool and replaced on next use; unhandled, its error would end the process.
     pool.on('error', (err) => log.warn({ err: err.message, database: redact(url) }, 'PostgreSQL closed an idle connection'));
-    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   }
   const close = async (): Promise<void> => {
     // The worker's connection first: the writer's close, the last, checkpoints what is left.

@@ -2,11 +2,13 @@
  * insertRows stores exactly what a Kysely multi-row insert stores: on SQLite through its cached
  * prepared statement (compared with the same rows inserted through Kysely, the path taken
  * without the raw connection), on PostgreSQL in multi-row statements; with NULLs, integers,
- * reals and text, and more rows than one multi-row statement carries.
+ * reals and text, and more rows than one multi-row statement carries; on PostgreSQL the
+ * full-size statements go as named prepared statements (db/prepared-pool.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertRows, rowsPerStatement } from '../../src/db/batches.js';
 import { openDatabase, type Db } from '../../src/db/connect.js';
@@ -85,6 +87,23 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         }),
       ).rejects.toThrow('abandon');
       expect((await stored(db, 'rolled')).scans).toEqual([]);
+    });
+
+    it.runIf(dialect === 'postgres')('sends full-size statements prepared, by name, and reuses them after a run that failed', async () => {
+      const scan = scans('x')[0]!;
+      const full = rowsPerStatement(Object.keys(scan).length);
+      const many = (prefix: string) => Array.from({ length: full }, (_, i) => ({ ...scan, id: `${prefix}-${i}` }));
+      const named = await db.kysely.transaction().execute(async (trx) => {
+        await insertRows({ ...db, kysely: trx }, 'scans', many('prep'));
+        // pg_prepared_statements lists the statements of this transaction's own connection.
+        return (await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(trx)).rows;
+      });
+      expect(named.filter((s) => s.name.startsWith('vigil_insert_') && s.statement.startsWith('INSERT INTO "scans"'))).toHaveLength(1);
+      // A duplicate key fails the statement's run, not its preparation: the next run of it works.
+      await expect(db.kysely.transaction().execute((trx) => insertRows({ ...db, kysely: trx }, 'scans', many('prep')))).rejects.toThrow(/duplicate key/);
+      for (let round = 0; round < 3; round++) await db.kysely.transaction().execute((trx) => insertRows({ ...db, kysely: trx }, 'scans', many(`prep${round}`)));
+      const count = await db.kysely.selectFrom('scans').select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'like', 'prep%').executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(4 * full);
     });
 
     it.runIf(dialect === 'sqlite')('refuses to write through the raw connection outside a transaction', async () => {
