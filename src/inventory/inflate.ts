@@ -97,25 +97,15 @@ export function resetInflaters(): void {
  */
 const OUTPUT_BUFFER = Buffer.allocUnsafe(1024 * 1024);
 
-let socketDir: Promise<string> | undefined;
-
-/** A private directory (mode 0700) for the sockets tools write into, removed when the process exits. */
-function privateSocketDir(): Promise<string> {
-  socketDir ??= mkdtemp(join(tmpdir(), 'vigil-inflate-')).then((dir) => {
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    return dir;
-  });
-  return socketDir;
-}
-
-let sockets = 0;
-
 /**
  * A connected pair of Unix sockets: `ours` for this process (reading into {@link OUTPUT_BUFFER}
- * with `onChunk`, or writing), `theirs` for a child process.
+ * with `onChunk`, or writing), `theirs` for a child process. The listening socket lives in a
+ * private directory (mode 0700) only until the two connect: a process killed at any other time
+ * leaves nothing behind in the temporary directory.
  */
 async function socketPair(onChunk?: (chunk: Buffer) => boolean): Promise<{ ours: Socket; theirs: Socket }> {
-  const path = join(await privateSocketDir(), `${process.pid}-${++sockets}.sock`);
+  const dir = await mkdtemp(join(tmpdir(), 'vigil-inflate-'));
+  const path = join(dir, 'tool.sock');
   // Paused: bytes this process writes into a tool's input must wait for the tool, not be read here.
   const server = createServer({ pauseOnConnect: true });
   try {
@@ -136,8 +126,7 @@ async function socketPair(onChunk?: (chunk: Buffer) => boolean): Promise<{ ours:
     return { ours, theirs };
   } finally {
     server.close();
-    // Node removes the socket file on close; make sure of it whatever happened.
-    rmSync(path, { force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -3,10 +3,13 @@
  * built-in ones (zlib, fzstd), forced with VIGIL_INFLATE. The same images must give the same
  * inventory through every one, and a corrupt layer the same error.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CANARY_STATUS, makeTar, writeLayout, type LayerSpec } from '../../scripts/make-hostile-fixtures.js';
 import { scanTarget, TargetError } from '../../src/inventory/index.js';
@@ -14,6 +17,8 @@ import { chooseInflaters, findOnPath, INFLATE_ENV, InflaterChoiceError, resetInf
 import { useToolLauncher } from '../../src/inventory/tool-launcher.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { requireComponent } from '../helpers/components.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('chooseInflaters', () => {
   const all = (): boolean => true;
@@ -105,6 +110,32 @@ describe.each([
     tool.stop();
     await expect(tool.done).rejects.toThrow();
   });
+});
+
+it('leaves nothing in the temporary directory when killed while a tool runs', async () => {
+  requireComponent('isal');
+  const tmp = await mkdtemp(join(tmpdir(), 'vigil-killed-'));
+  const script = `
+    import { ToolInflate } from ${JSON.stringify(join(root, 'src/inventory/inflate.ts'))};
+    import { gzipSync } from 'node:zlib';
+    const tool = await ToolInflate.start('igzip', 'pipe', () => true);
+    tool.stdin.write(gzipSync(Buffer.alloc(1024 * 1024, 'vigil')).subarray(0, 1000));
+    console.log('inflating');
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('inflating') && resolve());
+      child.once('exit', (code) => reject(new Error(`exited ${code} before inflating`)));
+    });
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    // No exit handler ran: what the process had made there would still be there (tsx keeps its cache there too).
+    expect((await readdir(tmp)).filter((name) => name.startsWith('vigil-'))).toEqual([]);
+  } finally {
+    child.kill('SIGKILL');
+    await rm(tmp, { recursive: true, force: true });
+  }
 });
 
 /** Inflaters to run the scans through: the built-in ones, and each tool this machine has. */
