@@ -10,6 +10,7 @@ import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import { preparedStatementName } from './batches.js';
 
+/** `pool`, handing out clients that name the statements batches.ts names. */
 export function preparingPool(pool: pg.Pool): PostgresPool {
   // One wrapper per pg client: Kysely keeps its connection objects by client identity.
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
