@@ -57,7 +57,7 @@ function multiRowInsert(table: string, columns: readonly string[], rows: number)
  * statements sent over and over (full-size multi-row INSERTs); undefined for any other. A
  * named statement is parsed once per connection and, after a few runs, planned once: a
  * multi-row INSERT sent unnamed is parsed and planned again each time, which cost PostgreSQL
- * more than inserting its rows. Sent so by the pool of db/prepared-pool.ts.
+ * more than inserting its rows. db/prepared-pool.ts sends it under this name.
  */
 export function preparedStatementName(text: string): string | undefined {
   return statementNames.get(text);
