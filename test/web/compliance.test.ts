@@ -97,8 +97,24 @@ describe('compliance page', () => {
     await form.getByRole('button', { name: 'Save policy' }).click();
     await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     expect((await server.api<{ days: Record<string, number> }>(admin, 'GET', '/api/v1/sla-policy')).days).toEqual({ CRITICAL: 1, HIGH: 45, MEDIUM: 90, LOW: 180 });
+    // What is typed after a save stays when the policy's reload lands (held here until then).
+    let releaseReload!: () => void;
+    const reloadHeld = new Promise<void>((resolve) => (releaseReload = resolve));
+    await page.route('**/api/v1/sla-policy', async (route) => {
+      if (route.request().method() === 'GET') await reloadHeld;
+      await route.continue();
+    });
+    await form.getByLabel('Low', { exact: true }).fill('180');
+    const reloaded = page.waitForResponse((r) => r.url().endsWith('/api/v1/sla-policy') && r.request().method() === 'GET');
+    await form.getByRole('button', { name: 'Save policy' }).click();
+    await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     // Out-of-range values are stopped by the form, before the API.
     await form.getByLabel('Due soon within (days)').fill('400');
+    releaseReload();
+    await (await reloaded).finished();
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await page.unroute('**/api/v1/sla-policy');
+    expect(await form.getByLabel('Due soon within (days)').inputValue()).toBe('400');
     await form.getByRole('button', { name: 'Save policy' }).click();
     expect(await form.getByLabel('Due soon within (days)').evaluate((e) => (e as HTMLInputElement).validity.rangeOverflow)).toBe(true);
     expect((await server.api<{ dueSoonDays: number }>(admin, 'GET', '/api/v1/sla-policy')).dueSoonDays).toBe(7);

@@ -208,8 +208,10 @@ function PolicyCard(props: { editable: boolean; onSaved: () => void }): ReactNod
   const [error, setError] = useState<Error>();
   const [saved, setSaved] = useState(false);
 
+  // Filled from the policy once: the reload after a save must not overwrite what has been typed
+  // since (an edit made before the reload landed was lost).
   useEffect(() => {
-    if (!policy.data) return;
+    if (!policy.data || days) return;
     const p = policy.data;
     setDays(Object.fromEntries(SLA_SEVERITIES.map((s) => [s, String(p.days[s])])) as Days);
     setSoon(String(p.dueSoonDays));
