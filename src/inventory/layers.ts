@@ -12,7 +12,7 @@ import { Decompress } from 'fzstd';
 import { LimitExceededError, type ScanLimits } from './limits.js';
 import { TargetError, describeError } from './errors.js';
 import { bufferRef, heldPartsRef, type HeldParts } from './buffer-ref.js';
-import { elfLookupRanges } from './extractors/elf.js';
+import { programLookup } from './extractors/elf.js';
 import { debug } from '../debug.js';
 import { chosenTool, ToolInflate } from './inflate.js';
 import { baseName, cleanEntryPath, parentPath, resolveLinkTarget } from './paths.js';
@@ -916,8 +916,10 @@ function release(tree: LayerTree, old: Node | undefined): void {
  * Reads a regular file entry; its node is placed in the view through `ops`, once its bytes (if
  * wanted) are in. A file only extractors of ELF programs want ({@link WalkHandlers.elfSectionsOnly})
  * is gathered in reused memory and kept whole only when its section table has one of their
- * sections or cannot be read; otherwise (most programs of a distribution: C programs and
- * libraries) as the header, section table and section names they read to learn it has none.
+ * sections or cannot be read, or it is a PE or Mach-O program; otherwise as what they read to
+ * learn it holds nothing for them: the header, section table and section names of most programs
+ * of a distribution (C programs and libraries), the first bytes of a file that is no program
+ * (a database's data files have names like programs').
  */
 function readFile(path: string, size: number, mode: number, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits, ops: LayerOps, cost: number, gather: Gather): EntrySink | undefined {
   const node: Node = { kind: 'file', touched: index, layer: index, size, mode };
@@ -934,10 +936,9 @@ function readFile(path: string, size: number, mode: number, index: number, label
         };
       }
       const sink: EntrySink = (data) => {
-        const ranges = elfLookupRanges(data, sections);
-        if (ranges) {
-          const why = `an ELF program without ${sections.join(' or ')}: only its header, section table and section names were kept`;
-          node.held = { size, parts: ranges.map((r) => ({ offset: r.offset, bytes: Buffer.from(data.subarray(r.offset, r.offset + r.length)) })), why };
+        const lookup = programLookup(data, sections);
+        if (lookup) {
+          node.held = { size, parts: lookup.ranges.map((r) => ({ offset: r.offset, bytes: Buffer.from(data.subarray(r.offset, r.offset + r.length)) })), why: lookup.why };
           tree.unkeep(size - heldBytes(node.held));
         } else {
           // Out of the gathering memory, which the next program reuses.

@@ -37,6 +37,8 @@ export class TarFormatError extends Error {}
 export const MAX_META_BYTES = 4 * 1024 * 1024;
 
 const BLOCK = 512;
+/** The bytes of every empty entry (directories, empty files): one buffer, as nothing can be written into it. */
+const NO_BYTES = Buffer.alloc(0);
 const TYPES: Record<number, TarEntryType> = {
   0: 'file',
   0x30: 'file',
@@ -209,7 +211,7 @@ export class TarReader {
   }
 
   private finishData(): void {
-    const data = this.sink ?? Buffer.alloc(0);
+    const data = this.sink ?? NO_BYTES;
     const onSink = this.onSink;
     const meta = this.meta;
     this.sink = undefined;

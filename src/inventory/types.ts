@@ -176,9 +176,11 @@ export interface Extractor {
   seeksLargeFiles?: boolean;
   /**
    * For an extractor of compiled programs that looks in an ELF program only for these sections,
-   * through its section table (`findElfSection` in extractors/elf.ts), and finds nothing in one that has none
-   * of them: a source holding files in memory may keep such a program as just the header,
-   * section table and section names when every extractor that wants it says so.
+   * through its section table (`findElfSection` in extractors/elf.ts), finds nothing in one that has none
+   * of them, and nothing in a file that is no program (no ELF, PE or Mach-O header), which it
+   * learns from the first bytes: a source holding files in memory may keep such a program as
+   * just the header, section table and section names, and such a file as its first bytes, when
+   * every extractor that wants it says so (`programLookup`).
    */
   elfSections?: readonly string[];
   /**

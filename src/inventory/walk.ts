@@ -38,8 +38,8 @@ export interface WalkHandlers {
   /**
    * For a wanted file that only extractors of ELF programs want, the sections they look for
    * (`Extractor.elfSections`); undefined when some extractor wants more of it. A source that
-   * holds files in memory may then keep an ELF program without those sections as the parts
-   * that say so (see `heldPartsRef`).
+   * holds files in memory may then keep an ELF program without those sections, or a file that
+   * is no program, as the parts that say so (see `programLookup` and `heldPartsRef`).
    */
   elfSectionsOnly?(path: string, size: number, mode?: number): readonly string[] | undefined;
   /**

@@ -152,3 +152,25 @@ export function elfLookupRanges(data: Buffer, names: readonly string[]): { offse
   const kept = { offset: Math.min(range.offset, data.length), length: nameBytes.length };
   return [head, at, kept];
 }
+
+/** The parts of a file an extractor declaring `elfSections` reads to find nothing in it, and why only they are kept. */
+export interface ProgramLookup {
+  ranges: { offset: number; length: number }[];
+  why: string;
+}
+
+/**
+ * What the extractors of compiled programs that look for the sections `names` read of `data` (a
+ * whole file) to find nothing in it: the first bytes of a file that is no program at all (no
+ * ELF, PE or Mach-O header: a database file, an archive, data with the executable bit), or the
+ * {@link elfLookupRanges} of an ELF program without those sections. Undefined when they would
+ * read more (a program with one of the sections, PE or Mach-O, no usable section table).
+ */
+export function programLookup(data: Buffer, names: readonly string[]): ProgramLookup | undefined {
+  if (!executableFormat(data.subarray(0, 4))) {
+    // As much as findElfSection reads first; the extractors stop at its magic.
+    return { ranges: [{ offset: 0, length: Math.min(ELF_HEADER_BYTES, data.length) }], why: 'not a program (no ELF, PE or Mach-O header): only its first bytes were kept' };
+  }
+  const ranges = elfLookupRanges(data, names);
+  return ranges && { ranges, why: `an ELF program without ${names.join(' or ')}: only its header, section table and section names were kept` };
+}

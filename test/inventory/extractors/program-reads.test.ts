@@ -10,7 +10,7 @@ import { goBinary } from '../../../src/inventory/extractors/go/go-binary.js';
 import { cargoAuditable } from '../../../src/inventory/extractors/rust/cargo-auditable.js';
 import type { FileRef } from '../../../src/inventory/types.js';
 import { bufferRef, heldPartsRef } from '../../../src/inventory/buffer-ref.js';
-import { elfLookupRanges, findElfSection } from '../../../src/inventory/extractors/elf.js';
+import { elfLookupRanges, findElfSection, programLookup } from '../../../src/inventory/extractors/elf.js';
 
 /** A large file of which only `readAt` may be used; `read` and `stream` fail the test. */
 function seekOnly(path: string, head: Buffer, size: number): { file: FileRef; readBytes: () => number } {
@@ -104,5 +104,44 @@ describe('a program kept as its ELF headers', () => {
     expect(elfLookupRanges(bash, ['.text'])).toBeUndefined();
     expect(elfLookupRanges(bash.subarray(0, 700 * 1024), sections)).toBeUndefined();
     expect(elfLookupRanges(Buffer.from('#!/bin/sh\necho hi\n'), sections)).toBeUndefined();
+  });
+});
+
+describe('a large file that is no program, kept as its first bytes', () => {
+  const sections = ['.go.buildinfo', '.dep-v0'];
+  // A PostgreSQL heap file (its name has no dot, as programs' names), a JDK's jimage, a script.
+  const page = Buffer.alloc(2 * 1024 * 1024);
+  page.write('\x00\x00\x00\x00\x48\x5f\x01\x02', 0, 'latin1');
+  const files: [string, Buffer][] = [
+    ['/var/lib/postgresql/15/main/base/1/1255', page],
+    ['/usr/lib/jvm/java-17-openjdk-amd64/lib/modules', Buffer.concat([Buffer.from([0xca, 0xfe, 0xda, 0xda, 1, 0, 0, 0]), Buffer.alloc(1024 * 1024, 7)])],
+    ['/usr/local/bin/install', Buffer.from(`#!/bin/sh\n${'echo step\n'.repeat(60_000)}`)],
+  ];
+
+  it.each(files)('answers the program extractors for %s as the whole file does, from its first 64 bytes', async (path, bytes) => {
+    const lookup = programLookup(bytes, sections)!;
+    expect(lookup.ranges).toEqual([{ offset: 0, length: 64 }]);
+    expect(lookup.why).toMatch(/^not a program/);
+    const held = heldPartsRef(path, { size: bytes.length, parts: [{ offset: 0, bytes: bytes.subarray(0, 64) }], why: lookup.why });
+    const whole = bufferRef(path, bytes);
+    for (const extractor of [goBinary, cargoAuditable]) {
+      expect(extractor.fileRequired(path, bytes.length, 0o100644), `${extractor.id} wants ${path}`).toBe(true);
+      const warnings: string[] = [];
+      expect(await extractor.extract(held, { warn: (w) => warnings.push(w) })).toEqual(await extractor.extract(whole, { warn: () => undefined }));
+      expect(warnings).toEqual([]);
+    }
+  });
+
+  it('is not an option for PE and Mach-O programs, which the Go extractor reads whole', () => {
+    const pe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(1024)]);
+    const machO = Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe]), Buffer.alloc(1024)]);
+    expect(programLookup(pe, sections)).toBeUndefined();
+    expect(programLookup(machO, sections)).toBeUndefined();
+  });
+
+  it('keeps an ELF program without the sections as its headers, and one with them whole', () => {
+    const bash = readFileSync('/bin/bash');
+    expect(programLookup(bash, sections)?.ranges).toEqual(elfLookupRanges(bash, sections));
+    expect(programLookup(bash, ['.text'])).toBeUndefined();
   });
 });

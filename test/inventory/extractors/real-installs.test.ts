@@ -299,6 +299,30 @@ describe('Go: a program built here with the toolchain', () => {
     }
   });
 
+  it("holds only the first bytes of large files that are no programs, such as a database's data files", async () => {
+    const work = await mkdtemp(join(tmpdir(), 'vigil-data-layer-'));
+    try {
+      const root = join(work, 'root');
+      const data = join(root, 'var/lib/postgresql/15/main/base/1');
+      await mkdir(data, { recursive: true });
+      // Named like programs (no dot), so the program extractors want them; 2 MiB each.
+      for (const name of ['1255', '1259']) await writeFile(join(data, name), Buffer.alloc(2 * 1024 * 1024, name));
+      await sh('chmod', ['600', join(data, '1255'), join(data, '1259')]);
+      await copyFile('/bin/bash', join(root, 'bash'));
+      const image = await imageFromRootfs(root, work, 'data');
+      const fromDir = await scanTarget(`dir:${root}`);
+      // Room to gather one of them, not to hold both whole.
+      const limits = { maxBufferedBytes: 3 * 1024 * 1024 };
+      for (const ref of [`oci-dir:${image.ociRef}`, `docker-archive:${image.dockerArchive}`]) {
+        const fromLayer = await scanTarget(ref, { limits });
+        expect(nv(fromLayer.packages), ref).toEqual(nv(fromDir.packages));
+        expect(fromLayer.warnings.filter((w) => w.extractor !== 'os/os-release@1'), ref).toEqual([]);
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
   it('reads a cargo-auditable .dep-v0 section added to a real ELF with objcopy', async () => {
     const dir = await program();
     const audit = {
