@@ -271,11 +271,14 @@ export function nameFromPurl(purlType: string, namespace: string | undefined, na
 }
 
 function completePackages(found: Found[], os: OsInfo | undefined): Package[] {
-  const owners = new Map<string, OwnerRef>();
-  for (const f of found) {
+  // Owners of the files language packages were found in: only those paths are looked up among
+  // the tens of thousands an OS package database owns.
+  const owners = new Map<string, OwnerRef | undefined>();
+  for (const f of found) if (!OS_TYPES.has(f.pkg.purlType)) owners.set(f.location, undefined);
+  for (const f of owners.size > 0 ? found : []) {
     if (!OS_TYPES.has(f.pkg.purlType) || !f.pkg.ownedFiles) continue;
     const owner: OwnerRef = { purlType: f.pkg.purlType as OwnerRef['purlType'], name: f.pkg.name, version: f.pkg.version };
-    for (const path of f.pkg.ownedFiles) if (!owners.has(path)) owners.set(path, owner);
+    for (const path of f.pkg.ownedFiles) if (owners.has(path) && !owners.get(path)) owners.set(path, owner);
   }
   const seen = new Set<string>();
   const out: Package[] = [];

@@ -83,11 +83,13 @@ function isTransitional(description: string | undefined): boolean {
 }
 
 function parseList(data: Buffer): string[] {
-  return data
-    .toString('utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('/'));
+  // One pass: a server's lists hold tens of thousands of paths.
+  const paths: string[] = [];
+  for (const line of data.toString('utf8').split('\n')) {
+    const path = line.trim();
+    if (path.startsWith('/')) paths.push(path);
+  }
+  return paths;
 }
 
 function parseMd5sums(data: Buffer): string[] {
