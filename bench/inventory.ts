@@ -3,9 +3,10 @@
  * - scan time of the debootstrapped bookworm image (OCI layout, one 51 MB gzip layer) divided
  *   by what `gzip -dc` needs to decompress the same layers, in wall time and in CPU time (CPU is
  *   the steadier figure on a shared machine);
- * - the same scan, and one of a multi-layer image (that base plus 3 application layers), divided
- *   by `igzip -dc` (Intel ISA-L, the fastest inflater there is: the floor): goal ≤ 1.5×. The
- *   scan's CPU counts its inflater child processes too;
+ * - the same scan, one of a debootstrapped server (~220 packages, one ~250 MB layer) and one of
+ *   a multi-layer image (the minbase image plus 3 application layers), divided by `igzip -dc`
+ *   (Intel ISA-L, the fastest inflater there is: the floor): goal ≤ 1.5×. The scan's CPU counts
+ *   its inflater child processes too;
  * - peak memory (max RSS of a fresh process) scanning a generated ~1 GiB image: goal < 300 MiB;
  * - `vigil sbom` against cdxgen on the same root filesystem, when `@cyclonedx/cdxgen` installs
  *   (it is not a dependency; bench/cdxgen.ts).
@@ -13,7 +14,7 @@
 import { toolLauncherPid, useToolLauncher } from '../src/inventory/tool-launcher.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { scanTarget } from '../src/inventory/index.js';
 import { findOnPath, inflaters } from '../src/inventory/inflate.js';
-import { debianImages, sh, testWorkDir, withLock, type DebianImages } from '../test/helpers/images.js';
+import { debianImages, debianServerRootfs, sh, testWorkDir, withLock, type DebianImages } from '../test/helpers/images.js';
 import type { Bench } from './benches.js';
 import { cdxgen, runCdxgen } from './cdxgen.js';
 import { report } from './report.js';
@@ -162,6 +163,41 @@ async function multiLayerImage(images: { layout: string; rootfs: string }): Prom
 }
 
 /**
+ * The debootstrapped server (`debianServerRootfs`: ~220 packages, PostgreSQL, nginx, OpenSSH,
+ * Python, Perl, git) as a one-layer image, gzip-compressed by umoci, in its own layout under the
+ * test work dir; undefined (said why) when it cannot be built, as offline.
+ */
+async function serverImage(): Promise<string | undefined> {
+  const dir = join(testWorkDir, 'bench', 'server-image');
+  if (existsSync(`${dir}.complete`)) return dir;
+  let rootfs: string;
+  try {
+    rootfs = await debianServerRootfs();
+  } catch (err) {
+    console.log(`  server image: skipped (cannot debootstrap it: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    return undefined;
+  }
+  return withLock('bench-server-image', async () => {
+    if (existsSync(`${dir}.complete`)) return dir;
+    const tmp = `${dir}.tmp`;
+    const bundle = `${dir}.bundle`;
+    await rm(tmp, { recursive: true, force: true });
+    await rm(bundle, { recursive: true, force: true });
+    await mkdir(join(tmp, '..'), { recursive: true });
+    await sh('umoci', ['init', '--layout', tmp]);
+    await sh('umoci', ['new', '--image', `${tmp}:server`]);
+    await sh('umoci', ['unpack', '--image', `${tmp}:server`, bundle]);
+    await sh('cp', ['-a', `${rootfs}/.`, join(bundle, 'rootfs')]);
+    await sh('umoci', ['repack', '--image', `${tmp}:server`, bundle]);
+    await rm(bundle, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+    await writeFile(`${dir}.complete`, new Date().toISOString());
+    return dir;
+  });
+}
+
+/**
  * A ~1 GiB image (4 layers of 256 MiB: 1,024 files of 256 KiB each, compressible filler) plus
  * the bookworm dpkg database, written once under the test work dir.
  */
@@ -243,7 +279,7 @@ console.log(JSON.stringify({ rss: process.resourceUsage().maxRSS, packages: inv.
 }
 
 /**
- * Layers at the inflation floor: scans of the bookworm image and of the multi-layer image beside
+ * Layers at the inflation floor: scans of the bookworm, server and multi-layer images beside
  * `igzip -dc` of their layers (goal ≤ 1.5×), and peak RSS on the ~1 GiB image (goal < 300 MiB).
  */
 async function layersAtTheFloor(images: DebianImages): Promise<void> {
@@ -252,8 +288,12 @@ async function layersAtTheFloor(images: DebianImages): Promise<void> {
   } else {
     const multi = await multiLayerImage(images);
     const multiBlobs = await layerBlobs(multi, 'multi');
+    const server = await serverImage();
+    const serverBlobs = server ? await layerBlobs(server, 'server') : [];
+    const megabytes = (files: string[]) => Math.round(files.reduce((n, f) => n + statSync(f).size, 0) / 1e6);
     for (const [name, t, files] of [
-      ['bookworm image', `oci-dir:${images.ociRef('bookworm')}`, await layerBlobs(images.layout, 'bookworm')],
+      [`bookworm image (minbase, one ${megabytes(await layerBlobs(images.layout, 'bookworm'))} MB layer)`, `oci-dir:${images.ociRef('bookworm')}`, await layerBlobs(images.layout, 'bookworm')],
+      ...(server ? ([[`server image (bookworm with PostgreSQL, nginx, OpenSSH, Python, Perl, git; one ${megabytes(serverBlobs)} MB layer)`, `oci-dir:${server}:server`, serverBlobs]] as const) : []),
       [`multi-layer image (base + ${multiBlobs.length - 1} application layers)`, `oci-dir:${multi}:multi`, multiBlobs],
     ] as const) {
       await scanCost(t); // warm the page cache and the module graph
