@@ -1050,9 +1050,11 @@ async function handOver(tree: LayerTree, layers: readonly LayerBlob[], handlers:
     }
     const name = top.names[top.next++];
     const node = top.dir.children!.get(name)!;
+    // Most files were not read: no path is made for them.
+    if (node.kind === 'file' && !(node.data || node.held || node.skipped)) continue;
     const path = `${top.prefix}/${name}`;
     if (node.kind === 'dir') enter(node, path);
-    else if (node.kind === 'file' && (node.data || node.held || node.skipped)) files.push({ path, node });
+    else if (node.kind === 'file') files.push({ path, node });
     else if (node.kind === 'symlink' && handlers.wanted(path, 0)) links.push({ path, node });
   }
   for (const { path, node } of files) {
