@@ -12,7 +12,7 @@ import { Decompress } from 'fzstd';
 import { LimitExceededError, type ScanLimits } from './limits.js';
 import { TargetError, describeError } from './errors.js';
 import { bufferRef, heldPartsRef, type HeldParts } from './buffer-ref.js';
-import { programLookup } from './extractors/elf.js';
+import { isProgramHead, programLookup, PROGRAM_HEAD_BYTES } from './extractors/elf.js';
 import { debug } from '../debug.js';
 import { chosenTool, ToolInflate } from './inflate.js';
 import { baseName, cleanEntryPath, parentPath, resolveLinkTarget } from './paths.js';
@@ -57,7 +57,7 @@ interface Node {
   children?: Map<string, Node>;
   linkTarget?: string;
   data?: Buffer;
-  /** The parts kept of a program its extractors need only the ELF headers of (see {@link readFile}), instead of `data`. */
+  /** The parts kept of a file only program extractors want and need only part of (see {@link readProgram}), instead of `data`. */
   held?: HeldParts;
   /** Earlier versions from lower layers, oldest first. */
   history?: { layer: number; data: Buffer }[];
@@ -915,43 +915,70 @@ function release(tree: LayerTree, old: Node | undefined): void {
 /**
  * Reads a regular file entry; its node is placed in the view through `ops`, once its bytes (if
  * wanted) are in. A file only extractors of ELF programs want ({@link WalkHandlers.elfSectionsOnly})
- * is gathered in reused memory and kept whole only when its section table has one of their
- * sections or cannot be read, or it is a PE or Mach-O program; otherwise as what they read to
- * learn it holds nothing for them: the header, section table and section names of most programs
- * of a distribution (C programs and libraries), the first bytes of a file that is no program
- * (a database's data files have names like programs').
+ * is read by {@link readProgram}: gathered in reused memory and kept whole only when its section
+ * table has one of their sections or cannot be read, or it is a PE or Mach-O program; otherwise
+ * as what they read to learn it holds nothing for them: the header, section table and section
+ * names of most programs of a distribution (C programs and libraries), the first bytes of a
+ * file that is no program.
  */
 function readFile(path: string, size: number, mode: number, index: number, label: string, tree: LayerTree, handlers: WalkHandlers, limits: ScanLimits, ops: LayerOps, cost: number, gather: Gather): EntrySink | undefined {
   const node: Node = { kind: 'file', touched: index, layer: index, size, mode };
   if (handlers.wanted(path, size, mode)) {
+    const sections = handlers.elfSectionsOnly?.(path, size, mode);
+    if (sections) return readProgram(path, node, sections, label, tree, limits, ops, cost, gather);
     if (size > limits.maxFileBytes) {
-      node.skipped = `file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)`;
+      node.skipped = tooLarge(size, limits);
     } else {
       tree.keep(size, label);
-      const sections = handlers.elfSectionsOnly?.(path, size, mode);
-      if (!sections) {
-        return (data) => {
-          node.data = data;
-          ops.emit(() => placeFile(tree, path, node), cost);
-        };
-      }
-      const sink: EntrySink = (data) => {
-        const lookup = programLookup(data, sections);
-        if (lookup) {
-          node.held = { size, parts: lookup.ranges.map((r) => ({ offset: r.offset, bytes: Buffer.from(data.subarray(r.offset, r.offset + r.length)) })), why: lookup.why };
-          tree.unkeep(size - heldBytes(node.held));
-        } else {
-          // Out of the gathering memory, which the next program reuses.
-          node.data = Buffer.from(data);
-        }
+      return (data) => {
+        node.data = data;
         ops.emit(() => placeFile(tree, path, node), cost);
       };
-      sink.into = gather.memory(size);
-      return sink;
     }
   }
   ops.emit(() => placeFile(tree, path, node), cost);
   return undefined;
+}
+
+function tooLarge(size: number, limits: ScanLimits): string {
+  return `file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)`;
+}
+
+/**
+ * Reads a file only extractors of programs want (see {@link readFile}). Its first bytes say
+ * whether it is a program at all: a file that is none (a database's data file, which is named
+ * like a program) is kept as those bytes and the rest goes by, whatever its size; a program is
+ * gathered whole, unless it is larger than `maxFileBytes`.
+ */
+function readProgram(path: string, node: Node, sections: readonly string[], label: string, tree: LayerTree, limits: ScanLimits, ops: LayerOps, cost: number, gather: Gather): EntrySink {
+  const size = node.size;
+  // Bytes counted against maxBufferedBytes for this file: its head, then the rest if gathered.
+  let kept = Math.min(size, PROGRAM_HEAD_BYTES);
+  tree.keep(kept, label);
+  const sink: EntrySink = (data) => {
+    const lookup = node.skipped ? undefined : programLookup(data, sections);
+    if (lookup) {
+      node.held = { size, parts: lookup.ranges.map((r) => ({ offset: r.offset, bytes: Buffer.from(data.subarray(r.offset, r.offset + r.length)) })), why: lookup.why };
+      tree.unkeep(kept - heldBytes(node.held));
+    } else if (node.skipped) {
+      tree.unkeep(kept);
+    } else {
+      // Out of the gathering memory, which the next program reuses.
+      node.data = Buffer.from(data);
+    }
+    ops.emit(() => placeFile(tree, path, node), cost);
+  };
+  sink.afterHead = (head) => {
+    if (!isProgramHead(head)) return undefined;
+    if (size > limits.maxFileBytes) {
+      node.skipped = tooLarge(size, limits);
+      return undefined;
+    }
+    tree.keep(size - kept, label);
+    kept = size;
+    return gather.memory(size);
+  };
+  return sink;
 }
 
 /** Bytes held of a program kept in parts. */

@@ -26,9 +26,15 @@ export interface TarHeader {
 /**
  * Where a wanted entry's bytes go, once all of them have arrived. With `into` (at least the
  * entry's size), they are gathered there, memory the caller reuses once the sink has returned;
- * otherwise in a buffer of their own.
+ * otherwise in a buffer of their own. With `afterHead`, only the first {@link HEAD_BYTES} are
+ * gathered at first (in the reader's memory): `afterHead` gets them and returns where to gather
+ * the whole entry (at least its size), or undefined to skip the rest, and the sink then gets
+ * just those first bytes.
  */
-export type EntrySink = ((data: Buffer) => void) & { into?: Buffer };
+export type EntrySink = ((data: Buffer) => void) & { into?: Buffer; afterHead?: (head: Buffer) => Buffer | undefined };
+
+/** The first bytes of an entry an {@link EntrySink.afterHead} decides on. */
+export const HEAD_BYTES = 64;
 
 /** Thrown for bytes that are not a well-formed tar archive. */
 export class TarFormatError extends Error {}
@@ -70,6 +76,11 @@ export class TarReader {
   private sink?: Buffer;
   private sinkFill = 0;
   private onSink?: EntrySink;
+  /** The current entry's first bytes, gathered until its sink's `afterHead` decides. */
+  private readonly head = Buffer.alloc(HEAD_BYTES);
+  private inHead = false;
+  /** The sink's `afterHead` wanted no more than the head. */
+  private headOnly = false;
   private meta?: MetaKind;
   private longName?: string;
   private longLink?: string;
@@ -93,10 +104,7 @@ export class TarReader {
     while (at < end) {
       if (this.dataLeft > 0) {
         const n = Math.min(this.dataLeft, end - at);
-        if (this.sink) {
-          chunk.copy(this.sink, this.sinkFill, at, at + n);
-          this.sinkFill += n;
-        }
+        if (this.sink) this.gather(chunk, at, n);
         this.dataLeft -= n;
         at += n;
         this.offset += n;
@@ -198,7 +206,33 @@ export class TarReader {
     const header: TarHeader = { name, type, size, mode: octal(block, h + 100, 8) || 0 };
     if (linkname !== undefined) header.linkname = linkname;
     const sink = this.onEntry(header);
-    this.startData(size, sink && size > 0 ? (sink.into?.subarray(0, size) ?? Buffer.allocUnsafe(size)) : undefined, sink);
+    this.inHead = sink?.afterHead !== undefined && size > HEAD_BYTES;
+    const buffer = this.inHead ? this.head : sink && size > 0 ? (sink.into?.subarray(0, size) ?? Buffer.allocUnsafe(size)) : undefined;
+    this.startData(size, buffer, sink);
+  }
+
+  /** Copies `n` bytes of the current entry at `chunk[at]` into its sink; first its head, until `afterHead` decides. */
+  private gather(chunk: Buffer, at: number, n: number): void {
+    if (this.headOnly) return;
+    if (this.inHead) {
+      const k = Math.min(n, HEAD_BYTES - this.sinkFill);
+      chunk.copy(this.head, this.sinkFill, at, at + k);
+      this.sinkFill += k;
+      if (this.sinkFill < HEAD_BYTES) return;
+      this.inHead = false;
+      // The entry is larger than its head (see readHeader), so more bytes follow.
+      const whole = this.onSink!.afterHead!(this.head);
+      if (!whole) {
+        this.headOnly = true;
+        return;
+      }
+      this.head.copy(whole, 0, 0, HEAD_BYTES);
+      this.sink = whole.subarray(0, HEAD_BYTES + this.dataLeft - k);
+      at += k;
+      n -= k;
+    }
+    chunk.copy(this.sink!, this.sinkFill, at, at + n);
+    this.sinkFill += n;
   }
 
   private startData(size: number, buffer: Buffer | undefined, onSink: EntrySink | undefined): void {
@@ -211,6 +245,8 @@ export class TarReader {
   }
 
   private finishData(): void {
+    this.inHead = false;
+    this.headOnly = false;
     const data = this.sink ?? NO_BYTES;
     const onSink = this.onSink;
     const meta = this.meta;

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, link, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TarFormatError, TarReader, type TarHeader } from '../../src/inventory/tar-reader.js';
+import { HEAD_BYTES, TarFormatError, TarReader, type TarHeader } from '../../src/inventory/tar-reader.js';
 
 interface Seen {
   header: TarHeader;
@@ -85,6 +85,43 @@ describe.each(['gnu', 'pax'] as const)('GNU tar, --format=%s', (format) => {
   it('gives the same entries whatever the chunk boundaries', () => {
     const whole = read(archives[format]);
     for (const chunk of [1, 7, 511, 513, 4096]) expect(read(archives[format], chunk)).toEqual(whole);
+  });
+
+  it('gathers an entry whole or only its head, as afterHead decides, whatever the chunk boundaries', () => {
+    const big = Buffer.alloc(70_000, 'b');
+    for (const chunk of [1, 7, 63, 64, 65, 511, 513, 4096, archives[format].length]) {
+      for (const wantWhole of [true, false]) {
+        const seen: { head?: string; data?: Buffer; os?: string }[] = [];
+        const reader = new TarReader((header) => {
+          if (header.name === 'etc/os-release') {
+            const small = Object.assign((data: Buffer) => void seen.push({ os: data.toString('utf8') }), {
+              afterHead: (): Buffer => {
+                throw new Error('asked about an entry no larger than its head');
+              },
+            });
+            return small;
+          }
+          if (header.name !== 'app/big.bin') return undefined;
+          const entry: (typeof seen)[number] = {};
+          seen.push(entry);
+          const sink = Object.assign((data: Buffer) => (entry.data = Buffer.from(data)), {
+            // Reused memory, written over by the next entry's head: what afterHead keeps, it copies.
+            afterHead: (head: Buffer) => {
+              entry.head = head.toString('utf8');
+              return wantWhole ? Buffer.alloc(80_000, 'x') : undefined;
+            },
+          });
+          return sink;
+        });
+        for (let at = 0; at < archives[format].length; at += chunk) reader.push(archives[format].subarray(at, at + chunk));
+        reader.end();
+        const file = seen.find((e) => e.head !== undefined)!;
+        expect(file.head, `chunks of ${chunk}`).toBe('b'.repeat(HEAD_BYTES));
+        expect(file.data, `chunks of ${chunk}, whole: ${wantWhole}`).toEqual(wantWhole ? big : big.subarray(0, HEAD_BYTES));
+        // A small entry (no larger than the head) is gathered whole without asking.
+        expect(seen.find((e) => e.os)?.os).toBe('ID=debian\n');
+      }
+    }
   });
 
   it('skips the bytes of entries nobody asked for', () => {

@@ -153,6 +153,17 @@ export function elfLookupRanges(data: Buffer, names: readonly string[]): { offse
   return [head, at, kept];
 }
 
+/** The first bytes of a file that say whether it is a program at all (see {@link isProgramHead}). */
+export const PROGRAM_HEAD_BYTES = ELF_HEADER_BYTES;
+
+/**
+ * Whether a file's first bytes announce a program (ELF, PE or Mach-O). Of a file that is none,
+ * {@link programLookup} needs no more than its first {@link PROGRAM_HEAD_BYTES}.
+ */
+export function isProgramHead(head: Buffer): boolean {
+  return executableFormat(head.subarray(0, 4)) !== undefined;
+}
+
 /** The parts of a file an extractor declaring `elfSections` reads to find nothing in it, and why only they are kept. */
 export interface ProgramLookup {
   ranges: { offset: number; length: number }[];
@@ -167,7 +178,7 @@ export interface ProgramLookup {
  * read more (a program with one of the sections, PE or Mach-O, no usable section table).
  */
 export function programLookup(data: Buffer, names: readonly string[]): ProgramLookup | undefined {
-  if (!executableFormat(data.subarray(0, 4))) {
+  if (!isProgramHead(data)) {
     // As much as findElfSection reads first; the extractors stop at its magic.
     return { ranges: [{ offset: 0, length: Math.min(ELF_HEADER_BYTES, data.length) }], why: 'not a program (no ELF, PE or Mach-O header): only its first bytes were kept' };
   }

@@ -46,6 +46,28 @@ describe('large files that are not programs', () => {
   });
 });
 
+describe('files larger than the programs they read whole', () => {
+  it.each([
+    ['rust/cargo-auditable', cargoAuditable],
+    ['go/go-binary', goBinary],
+  ] as const)('%s seeks, and dismisses a 4 GiB database file from its first bytes', async (_id, extractor) => {
+    expect(extractor.seeksLargeFiles).toBe(true);
+    const { file, readBytes } = seekOnly('/var/lib/mysql/ibdata1', Buffer.alloc(64), 4 * 1024 ** 3);
+    expect(extractor.fileRequired(file.path, file.size, 0o100640)).toBe(true);
+    expect(await extractor.extract(file, { warn: () => undefined })).toEqual([]);
+    expect(readBytes()).toBeLessThanOrEqual(128);
+  });
+
+  it('rust/cargo-auditable refuses to read whole a 300 MB ELF program without a usable section table', async () => {
+    const head = Buffer.from(readFileSync('/bin/bash').subarray(0, 64));
+    // No section table: e_shoff and e_shnum zeroed.
+    head.writeBigUInt64LE(0n, 0x28);
+    head.writeUInt16LE(0, 0x3c);
+    const { file } = seekOnly('/opt/app/server', head, 300 * 1024 * 1024);
+    await expect(cargoAuditable.extract(file, { warn: () => undefined })).rejects.toThrow('/opt/app/server: file too large (314572800 bytes, limit 268435456)');
+  });
+});
+
 describe('files named as sources, text or images', () => {
   // The walk stats only the files some extractor may want: naming them out spares the stat of a
   // Rust toolchain's HTML pages and a Python's bytecode, executable or not.

@@ -4,7 +4,7 @@
  * a Go program built here (`go version -m`), JARs built here with javac and jar, and a
  * cargo-auditable section added to a real ELF with objcopy.
  */
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { nodeModules } from '../../../src/inventory/extractors/javascript/node-m
 import { packageLockJson } from '../../../src/inventory/extractors/javascript/package-lock-json.js';
 import { pythonInstalled } from '../../../src/inventory/extractors/python/installed.js';
 import { cargoAuditable } from '../../../src/inventory/extractors/rust/cargo-auditable.js';
-import type { Extractor, FoundPackage } from '../../../src/inventory/types.js';
+import type { Extractor, FoundPackage, ScanWarning } from '../../../src/inventory/types.js';
 import { sharedDir } from '../../helpers/cli.js';
 import { runExtractor } from '../../helpers/extractor-harness.js';
 import { cached, listFiles, sh } from './lang-workdir.js';
@@ -229,7 +229,7 @@ describe('Go: a program built here with the toolchain', () => {
     }
   });
 
-  it('reads the build info of a program over 256 MiB by seeking, and warns about the extractors that cannot', async () => {
+  it('reads the build info of a program over 256 MiB by seeking, and dismisses the others the same way, silently', async () => {
     const dir = await program();
     const root = await mkdtemp(join(tmpdir(), 'vigil-go-large-'));
     try {
@@ -247,11 +247,8 @@ describe('Go: a program built here with the toolchain', () => {
       for (const file of ['/usr/bin/huge-go', '/usr/bin/huge-go.exe']) {
         expect(nv(inv.packages.filter((p) => p.locations.includes(file)))).toEqual(nv(small.packages));
       }
-      // cargo auditable reads programs whole: each file over the limit is a warning for it.
-      const size = 300 * 1024 * 1024;
-      expect(inv.warnings.filter((w) => w.extractor !== 'os/os-release@1').map((w) => [w.path, w.reason]).sort()).toEqual(
-        ['/usr/bin/huge-go', '/usr/bin/huge-go.exe', '/usr/bin/huge.bin'].map((path) => [path, `not read: file is ${size} bytes, more than the limit of ${256 * 1024 * 1024} (maxFileBytes)`]),
-      );
+      // cargo auditable seeks too: no .dep-v0 in the ELF's section table, the others not ELF.
+      expect(inv.warnings.filter((w) => w.extractor !== 'os/os-release@1')).toEqual([]);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
@@ -299,25 +296,32 @@ describe('Go: a program built here with the toolchain', () => {
     }
   });
 
-  it("holds only the first bytes of large files that are no programs, such as a database's data files", async () => {
+  it("reads only the first bytes of large files that are no programs, such as a database's data files", async () => {
     const work = await mkdtemp(join(tmpdir(), 'vigil-data-layer-'));
     try {
       const root = join(work, 'root');
       const data = join(root, 'var/lib/postgresql/15/main/base/1');
       await mkdir(data, { recursive: true });
-      // Named like programs (no dot), so the program extractors want them; 2 MiB each.
-      for (const name of ['1255', '1259']) await writeFile(join(data, name), Buffer.alloc(2 * 1024 * 1024, name));
+      // Named like programs (no dot), so the program extractors want them; 3 MiB each.
+      for (const name of ['1255', '1259']) await writeFile(join(data, name), Buffer.alloc(3 * 1024 * 1024, name));
       await sh('chmod', ['600', join(data, '1255'), join(data, '1259')]);
       await copyFile('/bin/bash', join(root, 'bash'));
       const image = await imageFromRootfs(root, work, 'data');
       const fromDir = await scanTarget(`dir:${root}`);
-      // Room to gather one of them, not to hold both whole.
-      const limits = { maxBufferedBytes: 3 * 1024 * 1024 };
+      const notOs = (warnings: ScanWarning[]) => warnings.filter((w) => w.extractor !== 'os/os-release@1');
       for (const ref of [`oci-dir:${image.ociRef}`, `docker-archive:${image.dockerArchive}`]) {
-        const fromLayer = await scanTarget(ref, { limits });
+        // Room to gather bash, not one of the data files.
+        const fromLayer = await scanTarget(ref, { limits: { maxBufferedBytes: 2 * 1024 * 1024 } });
         expect(nv(fromLayer.packages), ref).toEqual(nv(fromDir.packages));
-        expect(fromLayer.warnings.filter((w) => w.extractor !== 'os/os-release@1'), ref).toEqual([]);
+        expect(notOs(fromLayer.warnings), ref).toEqual([]);
+        // Over maxFileBytes, a program goes unread, said so; files that are no programs go by silently.
+        const small = await scanTarget(ref, { limits: { maxFileBytes: 1024 * 1024 } });
+        expect(notOs(small.warnings).map((w) => [w.path, w.reason]), ref).toEqual([['/bash', expect.stringMatching(/^not read: file is \d+ bytes, more than the limit of 1048576 \(maxFileBytes\)$/)]]);
       }
+      // A host's database file larger than maxFileBytes is dismissed by seeking, silently.
+      await writeFile(join(data, 'ibdata1'), '');
+      await truncate(join(data, 'ibdata1'), 300 * 1024 * 1024);
+      expect(notOs((await scanTarget(`dir:${root}`)).warnings)).toEqual([]);
     } finally {
       await rm(work, { recursive: true, force: true });
     }

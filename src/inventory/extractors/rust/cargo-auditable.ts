@@ -38,8 +38,13 @@ export const cargoAuditable = {
   },
   mayRequire: mayBeProgramPath,
   elfSections: ['.dep-v0'],
+  // A large file is dismissed or its section found by seeking: a database's data file of
+  // gigabytes (named like a program) is not worth a warning.
+  seeksLargeFiles: true,
   async extract(file: FileRef, _ctx: ExtractContext): Promise<FoundPackage[]> {
-    if (file.size > MAX_BINARY_BYTES) throw new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
+    const tooLarge = () => new ExtractError(file.path, `file too large (${file.size} bytes, limit ${MAX_BINARY_BYTES})`);
+    const large = file.size > MAX_BINARY_BYTES;
+    if (large && !file.readAt) throw tooLarge();
     // Seek to the section where the source allows it: most programs have none, and reading
     // them whole to find out is the cost of the scan.
     const found = await findElfSection(file, '.dep-v0');
@@ -49,8 +54,11 @@ export const cargoAuditable = {
     if (found === undefined && !ELF_MAGIC.equals(file.readAt ? await file.readAt(0, 4) : await peek(file, 4))) return [];
     let section: Buffer | undefined;
     if (found) {
+      if (found.size > MAX_JSON_BYTES) throw new ExtractError(file.path, `.dep-v0 section of ${found.size} bytes, more than ${MAX_JSON_BYTES}`);
       section = await file.readAt!(found.offset, found.size);
     } else {
+      // An ELF program without a usable section table: only read whole can tell.
+      if (large) throw tooLarge();
       const buf = await file.read();
       const elf = readElf(buf);
       section = (elf && elfSectionData(buf, elf, '.dep-v0')) || undefined;
