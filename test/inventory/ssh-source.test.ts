@@ -4,7 +4,7 @@
  * checked before logging in, and every failure names the target.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { TargetError, scanTarget } from '../../src/inventory/index.js';
 import { knownHostKeys } from '../../src/inventory/sources/known-hosts.js';
 import { parseSshAddress } from '../../src/inventory/sources/ssh.js';
 import { runVigil } from '../helpers/cli.js';
+import { requireComponent } from '../helpers/components.js';
 import { debianRootfs } from '../helpers/images.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -46,6 +47,24 @@ describe('ssh: targets', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect((JSON.parse(res.stdout) as { packages: unknown[] }).packages.length).toBeGreaterThan(50);
+  });
+
+  it('reads programs over SFTP by seeking, past maxFileBytes too, and dismisses large files that are no programs silently', async () => {
+    requireComponent('docker-registry');
+    const root = join(work, 'programs');
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    mkdirSync(join(root, 'var/lib/mysql'), { recursive: true });
+    // A 20 MB Go program (with its build information) and a sparse 300 MiB database file.
+    copyFileSync('/usr/bin/docker-registry', join(root, 'usr/bin/docker-registry'));
+    writeFileSync(join(root, 'var/lib/mysql/ibdata1'), '');
+    truncateSync(join(root, 'var/lib/mysql/ibdata1'), 300 * 1024 * 1024);
+    const limits = { maxFileBytes: 1024 * 1024 };
+    const remote = await scanTarget(`ssh:root@${sshd.host}${root}`, { ssh: { privateKeyPath: sshd.clientKey, knownHostsPath: sshd.knownHosts }, limits });
+    const local = await scanTarget(`dir:${root}`, { limits });
+    expect(remote.packages.map((p) => p.purl).sort()).toEqual(local.packages.map((p) => p.purl).sort());
+    // Its toolchain, read from the build information past the 1 MiB limit.
+    expect(remote.packages.some((p) => p.purl.startsWith('pkg:golang/stdlib@'))).toBe(true);
+    expect(remote.warnings.filter((w) => w.extractor !== 'os/os-release@1')).toEqual([]);
   });
 
   it('refuses a host whose key is not in known_hosts, before logging in', async () => {

@@ -66,6 +66,9 @@ function call<T>(fn: (cb: (err: Error | null | undefined, value: T) => void) => 
 
 const S_IFMT = 0o170000;
 
+/** A file on the host; `close` releases the SFTP handle its positional reads opened. */
+type RemoteFileRef = FileRef & { close(): Promise<void> };
+
 /** A host reached over SSH, walked over SFTP, as a {@link Source}. */
 export class SshSource implements Source {
   readonly target: TargetInfo;
@@ -171,22 +174,34 @@ export class SshSource implements Source {
         } else if (type === 0o100000) {
           const size = Number(attrs.size ?? 0);
           if (!handlers.wanted(path, size, attrs.mode)) continue;
-          if (size > limits.maxFileBytes) {
+          if (size > limits.maxFileBytes && !handlers.wantedBeyondLimit?.(path, size, attrs.mode)) {
             handlers.warn({ path, reason: `not read: file is ${size} bytes, more than the limit of ${limits.maxFileBytes} (maxFileBytes)` });
             continue;
           }
-          await handlers.file(this.ref(path, posix.join(root, path), size, limits.maxFileBytes, attrs.mode), [], view);
+          const file = this.ref(path, posix.join(root, path), size, limits.maxFileBytes, attrs.mode);
+          try {
+            await handlers.file(file, [], view);
+          } finally {
+            await file.close();
+          }
         } else if (type === 0o120000) {
-          if (handlers.wanted(path, 0)) await followLink(root, path, this.fs, handlers, view, (r) => this.ref(path, r.diskPath, r.size, limits.maxFileBytes));
+          if (!handlers.wanted(path, 0)) continue;
+          let target: RemoteFileRef | undefined;
+          try {
+            await followLink(root, path, this.fs, handlers, view, (r) => (target = this.ref(path, r.diskPath, r.size, limits.maxFileBytes)));
+          } finally {
+            await target?.close();
+          }
         }
       }
     };
     await visit('');
   }
 
-  /** A file on the host, refusing to read past `limit` bytes. */
-  private ref(path: string, remotePath: string, size: number, limit: number, mode?: number): FileRef {
+  /** A file on the host, refusing to read past `limit` bytes (but for positional reads). */
+  private ref(path: string, remotePath: string, size: number, limit: number, mode?: number): RemoteFileRef {
     const sftp = this.sftp;
+    let handle: Promise<Buffer> | undefined;
     return {
       path,
       size,
@@ -203,6 +218,27 @@ export class SshSource implements Source {
         return Buffer.concat(chunks, n);
       },
       stream: () => sftp.createReadStream(remotePath, { start: 0, end: Math.max(0, Math.min(size, limit) - 1) }),
+      // Program extractors read a header, a section table and section names: a few small reads
+      // over one handle, not the whole program over the network.
+      async readAt(offset, length) {
+        const want = Math.max(0, Math.min(length, size - offset));
+        const out = Buffer.allocUnsafe(want);
+        handle ??= call<Buffer>((cb) => sftp.open(remotePath, 'r', cb));
+        const opened = await handle;
+        let n = 0;
+        while (n < want) {
+          // ssh2 answers 0 at the end of the file (a file that shrank since it was listed).
+          const got = await call<number>((cb) => sftp.read(opened, out, n, want - n, offset + n, cb));
+          if (got === 0) break;
+          n += got;
+        }
+        return out.subarray(0, n);
+      },
+      async close() {
+        const opened = await handle?.catch(() => undefined);
+        handle = undefined;
+        if (opened) await new Promise<void>((resolve) => sftp.close(opened, () => resolve()));
+      },
     };
   }
 
