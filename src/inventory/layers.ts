@@ -968,15 +968,18 @@ function readProgram(path: string, node: Node, sections: readonly string[], labe
     }
     ops.emit(() => placeFile(tree, path, node), cost);
   };
-  sink.afterHead = (head) => {
-    if (!isProgramHead(head)) return undefined;
-    if (size > limits.maxFileBytes) {
-      node.skipped = tooLarge(size, limits);
-      return undefined;
-    }
-    tree.keep(size - kept, label);
-    kept = size;
-    return gather.memory(size);
+  sink.head = {
+    bytes: PROGRAM_HEAD_BYTES,
+    decide(head) {
+      if (!isProgramHead(head)) return undefined;
+      if (size > limits.maxFileBytes) {
+        node.skipped = tooLarge(size, limits);
+        return undefined;
+      }
+      tree.keep(size - kept, label);
+      kept = size;
+      return gather.memory(size);
+    },
   };
   return sink;
 }

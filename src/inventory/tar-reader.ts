@@ -26,15 +26,18 @@ export interface TarHeader {
 /**
  * Where a wanted entry's bytes go, once all of them have arrived. With `into` (at least the
  * entry's size), they are gathered there, memory the caller reuses once the sink has returned;
- * otherwise in a buffer of their own. With `afterHead`, only the first {@link HEAD_BYTES} are
- * gathered at first (in the reader's memory): `afterHead` gets them and returns where to gather
- * the whole entry (at least its size), or undefined to skip the rest, and the sink then gets
- * just those first bytes.
+ * otherwise in a buffer of their own. With `head`, an entry larger than `head.bytes` is gathered
+ * first only that far (in the reader's memory): `head.decide` gets those bytes and returns
+ * where to gather the whole entry (at least its size), or undefined to skip the rest, and the
+ * sink then gets just those first bytes.
  */
-export type EntrySink = ((data: Buffer) => void) & { into?: Buffer; afterHead?: (head: Buffer) => Buffer | undefined };
+export type EntrySink = ((data: Buffer) => void) & { into?: Buffer; head?: EntryHead };
 
-/** The first bytes of an entry an {@link EntrySink.afterHead} decides on. */
-export const HEAD_BYTES = 64;
+/** How a sink decides on an entry from its first bytes (see {@link EntrySink}). */
+export interface EntryHead {
+  bytes: number;
+  decide(head: Buffer): Buffer | undefined;
+}
 
 /** Thrown for bytes that are not a well-formed tar archive. */
 export class TarFormatError extends Error {}
@@ -76,10 +79,10 @@ export class TarReader {
   private sink?: Buffer;
   private sinkFill = 0;
   private onSink?: EntrySink;
-  /** The current entry's first bytes, gathered until its sink's `afterHead` decides. */
-  private readonly head = Buffer.alloc(HEAD_BYTES);
+  /** Memory for the current entry's first bytes, gathered until its sink's `head` decides. */
+  private head = Buffer.alloc(0);
   private inHead = false;
-  /** The sink's `afterHead` wanted no more than the head. */
+  /** The sink's `head` wanted no more than the first bytes. */
   private headOnly = false;
   private meta?: MetaKind;
   private longName?: string;
@@ -206,28 +209,30 @@ export class TarReader {
     const header: TarHeader = { name, type, size, mode: octal(block, h + 100, 8) || 0 };
     if (linkname !== undefined) header.linkname = linkname;
     const sink = this.onEntry(header);
-    this.inHead = sink?.afterHead !== undefined && size > HEAD_BYTES;
-    const buffer = this.inHead ? this.head : sink && size > 0 ? (sink.into?.subarray(0, size) ?? Buffer.allocUnsafe(size)) : undefined;
+    this.inHead = sink?.head !== undefined && size > sink.head.bytes;
+    if (this.inHead && this.head.length < sink!.head!.bytes) this.head = Buffer.alloc(sink!.head!.bytes);
+    const buffer = this.inHead ? this.head.subarray(0, sink!.head!.bytes) : sink && size > 0 ? (sink.into?.subarray(0, size) ?? Buffer.allocUnsafe(size)) : undefined;
     this.startData(size, buffer, sink);
   }
 
-  /** Copies `n` bytes of the current entry at `chunk[at]` into its sink; first its head, until `afterHead` decides. */
+  /** Copies `n` bytes of the current entry at `chunk[at]` into its sink; first its head, until the sink decides. */
   private gather(chunk: Buffer, at: number, n: number): void {
     if (this.headOnly) return;
+    const sink = this.sink!;
     if (this.inHead) {
-      const k = Math.min(n, HEAD_BYTES - this.sinkFill);
-      chunk.copy(this.head, this.sinkFill, at, at + k);
+      const k = Math.min(n, sink.length - this.sinkFill);
+      chunk.copy(sink, this.sinkFill, at, at + k);
       this.sinkFill += k;
-      if (this.sinkFill < HEAD_BYTES) return;
+      if (this.sinkFill < sink.length) return;
       this.inHead = false;
       // The entry is larger than its head (see readHeader), so more bytes follow.
-      const whole = this.onSink!.afterHead!(this.head);
+      const whole = this.onSink!.head!.decide(sink);
       if (!whole) {
         this.headOnly = true;
         return;
       }
-      this.head.copy(whole, 0, 0, HEAD_BYTES);
-      this.sink = whole.subarray(0, HEAD_BYTES + this.dataLeft - k);
+      sink.copy(whole, 0, 0, sink.length);
+      this.sink = whole.subarray(0, sink.length + this.dataLeft - k);
       at += k;
       n -= k;
     }

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, link, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEAD_BYTES, TarFormatError, TarReader, type TarHeader } from '../../src/inventory/tar-reader.js';
+import { TarFormatError, TarReader, type TarHeader } from '../../src/inventory/tar-reader.js';
 
 interface Seen {
   header: TarHeader;
@@ -87,16 +87,20 @@ describe.each(['gnu', 'pax'] as const)('GNU tar, --format=%s', (format) => {
     for (const chunk of [1, 7, 511, 513, 4096]) expect(read(archives[format], chunk)).toEqual(whole);
   });
 
-  it('gathers an entry whole or only its head, as afterHead decides, whatever the chunk boundaries', () => {
+  it('gathers an entry whole or only its head, as its sink decides, whatever the chunk boundaries', () => {
     const big = Buffer.alloc(70_000, 'b');
+    const HEAD_BYTES = 64;
     for (const chunk of [1, 7, 63, 64, 65, 511, 513, 4096, archives[format].length]) {
       for (const wantWhole of [true, false]) {
         const seen: { head?: string; data?: Buffer; os?: string }[] = [];
         const reader = new TarReader((header) => {
           if (header.name === 'etc/os-release') {
             const small = Object.assign((data: Buffer) => void seen.push({ os: data.toString('utf8') }), {
-              afterHead: (): Buffer => {
-                throw new Error('asked about an entry no larger than its head');
+              head: {
+                bytes: HEAD_BYTES,
+                decide: (): Buffer => {
+                  throw new Error('asked about an entry no larger than its head');
+                },
               },
             });
             return small;
@@ -105,10 +109,13 @@ describe.each(['gnu', 'pax'] as const)('GNU tar, --format=%s', (format) => {
           const entry: (typeof seen)[number] = {};
           seen.push(entry);
           const sink = Object.assign((data: Buffer) => (entry.data = Buffer.from(data)), {
-            // Reused memory, written over by the next entry's head: what afterHead keeps, it copies.
-            afterHead: (head: Buffer) => {
-              entry.head = head.toString('utf8');
-              return wantWhole ? Buffer.alloc(80_000, 'x') : undefined;
+            // Reused memory, written over by the next entry's head: what decide keeps, it copies.
+            head: {
+              bytes: HEAD_BYTES,
+              decide: (head: Buffer) => {
+                entry.head = head.toString('utf8');
+                return wantWhole ? Buffer.alloc(80_000, 'x') : undefined;
+              },
             },
           });
           return sink;
