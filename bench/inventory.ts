@@ -23,7 +23,7 @@ import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { scanTarget } from '../src/inventory/index.js';
 import { findOnPath, inflaters } from '../src/inventory/inflate.js';
-import { debianImages, debianServerRootfs, sh, testWorkDir, withLock, type DebianImages } from '../test/helpers/images.js';
+import { debianImages, debianServerRootfs, layoutFromRootfs, sh, testWorkDir, withLock, type DebianImages } from '../test/helpers/images.js';
 import type { Bench } from './benches.js';
 import { cdxgen, runCdxgen } from './cdxgen.js';
 import { report } from './report.js';
@@ -180,16 +180,10 @@ async function serverImage(): Promise<string | undefined> {
   return withLock('bench-server-image', async () => {
     if (existsSync(`${dir}.complete`)) return dir;
     const tmp = `${dir}.tmp`;
-    const bundle = `${dir}.bundle`;
     await rm(tmp, { recursive: true, force: true });
-    await rm(bundle, { recursive: true, force: true });
+    await rm(`${tmp}-bundle-server`, { recursive: true, force: true });
     await mkdir(join(tmp, '..'), { recursive: true });
-    await sh('umoci', ['init', '--layout', tmp]);
-    await sh('umoci', ['new', '--image', `${tmp}:server`]);
-    await sh('umoci', ['unpack', '--image', `${tmp}:server`, bundle]);
-    await sh('cp', ['-a', `${rootfs}/.`, join(bundle, 'rootfs')]);
-    await sh('umoci', ['repack', '--image', `${tmp}:server`, bundle]);
-    await rm(bundle, { recursive: true, force: true });
+    await layoutFromRootfs(rootfs, tmp, 'server');
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
     await writeFile(`${dir}.complete`, new Date().toISOString());

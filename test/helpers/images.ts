@@ -407,19 +407,24 @@ export interface RootfsImage {
   dockerArchive: string;
 }
 
-/**
- * Packs `rootfs` as a single-layer image under `dir` (umoci, then skopeo for the
- * docker-archive). Not cached: for small test trees a test builds for itself.
- */
-export async function imageFromRootfs(rootfs: string, dir: string, tag: string): Promise<RootfsImage> {
-  const layout = join(dir, 'layout');
-  const bundle = join(dir, `bundle-${tag}`);
+/** Packs `rootfs` as a single-layer image tagged `tag` in the OCI layout `layout` (made if missing), with umoci. */
+export async function layoutFromRootfs(rootfs: string, layout: string, tag: string): Promise<void> {
+  const bundle = `${layout}-bundle-${tag}`;
   if (!existsSync(join(layout, 'index.json'))) await sh('umoci', ['init', '--layout', layout]);
   await sh('umoci', ['new', '--image', `${layout}:${tag}`]);
   await sh('umoci', ['unpack', '--image', `${layout}:${tag}`, bundle]);
   await sh('cp', ['-a', `${rootfs}/.`, join(bundle, 'rootfs')]);
   await sh('umoci', ['repack', '--image', `${layout}:${tag}`, bundle]);
   await rm(bundle, { recursive: true, force: true });
+}
+
+/**
+ * Packs `rootfs` as a single-layer image under `dir` (umoci, then skopeo for the
+ * docker-archive). Not cached: for small test trees a test builds for itself.
+ */
+export async function imageFromRootfs(rootfs: string, dir: string, tag: string): Promise<RootfsImage> {
+  const layout = join(dir, 'layout');
+  await layoutFromRootfs(rootfs, layout, tag);
   const dockerArchive = join(dir, `${tag}.docker.tar`);
   await sh('skopeo', ['copy', '--quiet', `oci:${layout}:${tag}`, `docker-archive:${dockerArchive}:127.0.0.1:5000/test/${tag}`]);
   return { ociRef: `${layout}:${tag}`, dockerArchive };
