@@ -7,7 +7,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { debug } from '../debug.js';
-import { assertKnownScheme, scanTarget, TargetError } from '../inventory/index.js';
+import { assertKnownScheme, assertTargetPresent, scanTarget, TargetError } from '../inventory/index.js';
 import type { ScanWarning } from '../inventory/types.js';
 import { runScan } from '../matching/engine.js';
 import { failsGate, filterFindings } from '../matching/filters.js';
@@ -167,8 +167,9 @@ async function scanAction(target: string, opts: ScanOptions, toolVersion: string
   const tags = opts.tag.length > 0 ? parseTags(opts.tag) : undefined;
   if (!opts.server && (opts.name !== undefined || tags || opts.account !== undefined)) throw new CliError('--name, --tag and --account name the resource on a server: use them with --server');
   try {
-    // Before the database is opened (or downloaded): a typo in the scheme should not cost that.
+    // Before the database is opened (or downloaded): a typo in the scheme or the path should not cost that.
     assertKnownScheme(target);
+    assertTargetPresent(target);
   } catch (err) {
     if (err instanceof TargetError) throw new CliError(err.message);
     throw err;

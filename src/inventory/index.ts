@@ -12,7 +12,7 @@ import type { SshOptions } from './sources/ssh.js';
 import type { Extractor, Inventory, ScanWarning } from './types.js';
 
 export { TargetError } from './errors.js';
-export { assertKnownScheme } from './sources/index.js';
+export { assertKnownScheme, assertTargetPresent } from './sources/index.js';
 export { LimitExceededError, DEFAULT_LIMITS, type ScanLimits } from './limits.js';
 export type { RegistryOptions, RegistryCredentials } from './sources/registry.js';
 

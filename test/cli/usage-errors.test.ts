@@ -4,7 +4,7 @@
  * a target with an unknown scheme says so before any database is opened.
  */
 import { describe, expect, it } from 'vitest';
-import { assertKnownScheme } from '../../src/inventory/index.js';
+import { assertKnownScheme, assertTargetPresent } from '../../src/inventory/index.js';
 import { runVigil } from '../helpers/cli.js';
 
 describe('usage errors', () => {
@@ -43,5 +43,25 @@ describe('target schemes', () => {
 
   it.each([['localhost:5000/app'], ['registry.example.com:5000/team/app:1'], ['registry.example.com/app:1'], ['alpine:3.19'], ['dir:/tmp'], ['/tmp']])('%s is still a known scheme, an image reference or a path', (target) => {
     expect(() => assertKnownScheme(target)).not.toThrow();
+  });
+});
+
+describe('targets with nothing at their path', () => {
+  it.each([
+    ['file:/nonexistent/package-lock.json', 'no such file or directory'],
+    ['dir:/nonexistent', 'no such file or directory'],
+    ['oci-dir:/nonexistent/layout:app', 'no such file or directory'],
+    ['docker-archive:/nonexistent/app.tar', 'no such file or directory'],
+    ['sbom:/nonexistent/bom.json', 'no such file or directory'],
+    ['/nonexistent/package-lock.json', 'no such file or directory (for an image in a registry, write registry:HOST/REPO[:TAG])'],
+  ])('%s fails at once, before the advisory database is downloaded', async (target, reason) => {
+    // No --offline and no database: only the target's check keeps the scan from downloading one.
+    const res = await runVigil(['scan', target, '--vulndb', '/nonexistent/vulndb.sqlite']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(`vigil: ${target}: ${reason}\n`);
+  });
+
+  it.each([['oci-dir:/tmp:app'], ['registry.example.com/app:1'], ['registry:localhost:5000/app'], ['ssh:root@host/'], ['/tmp']])('%s is left to the scan (present, tagged, or remote)', (target) => {
+    expect(() => assertTargetPresent(target)).not.toThrow();
   });
 });

@@ -71,6 +71,36 @@ function looksLikeTar(buf: Buffer): boolean {
   return parseInt(buf.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim(), 8) === sum;
 }
 
+const NO_SUCH_PATH = 'no such file or directory (for an image in a registry, write registry:HOST/REPO[:TAG])';
+
+/** True for what reads as an image in a registry rather than a path: `HOST[:PORT]/REPO…` (a dot or port in the first part, or localhost). */
+function looksLikeImageName(target: string): boolean {
+  const firstPart = target.split('/')[0];
+  return target.includes('/') && (firstPart.includes('.') || firstPart.includes(':') || firstPart === 'localhost');
+}
+
+/** Schemes whose value is a path on this machine (`PATH[:TAG]` for the image ones). */
+const LOCAL_SCHEMES: ReadonlySet<string> = new Set<Scheme>(['dir', 'file', 'sbom', 'oci-dir', 'oci-archive', 'docker-archive']);
+
+/**
+ * Throws for a target on this machine with nothing at its path (a typo), without reading it, so
+ * that a command can say so before anything slow (downloading the advisory database). Remote
+ * targets, and paths that exist, pass: reading them says what else is wrong.
+ */
+export function assertTargetPresent(target: string): void {
+  const colon = target.indexOf(':');
+  const scheme = colon > 0 ? target.slice(0, colon) : '';
+  const schemed = (SCHEMES as readonly string[]).includes(scheme);
+  if (schemed && !LOCAL_SCHEMES.has(scheme)) return;
+  const value = schemed ? target.slice(colon + 1) : target;
+  if (!value || existsSync(value)) return;
+  // PATH:TAG: the tag is split off only when PATH alone exists (see splitTag).
+  const tagged = value.lastIndexOf(':');
+  if (tagged > 0 && existsSync(value.slice(0, tagged))) return;
+  if (schemed) throw new TargetError(target, 'no such file or directory');
+  if (!looksLikeImageName(target)) throw new TargetError(target, NO_SUCH_PATH);
+}
+
 /** Looks at a path (and the first bytes of a file) to decide what kind of target it is. */
 export async function detectScheme(target: string, limits: ScanLimits): Promise<TargetRef> {
   const kind = await exists(target);
@@ -93,11 +123,8 @@ export async function detectScheme(target: string, limits: ScanLimits): Promise<
     }
     return { scheme: 'file', value: target, raw: target };
   }
-  const firstPart = target.split('/')[0];
-  if (target.includes('/') && (firstPart.includes('.') || firstPart.includes(':') || firstPart === 'localhost')) {
-    return { scheme: 'registry', value: target, raw: target };
-  }
-  throw new TargetError(target, 'no such file or directory (for an image in a registry, write registry:HOST/REPO[:TAG])');
+  if (looksLikeImageName(target)) return { scheme: 'registry', value: target, raw: target };
+  throw new TargetError(target, NO_SUCH_PATH);
 }
 
 /**
