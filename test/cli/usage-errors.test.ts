@@ -1,8 +1,12 @@
 /**
  * Usage errors exit 2 with commander's one-line message and a hint naming the command's
  * help, never the whole help text and never 1 (which means "--fail-on met" to a pipeline);
- * a target with an unknown scheme says so before any database is opened.
+ * a target with an unknown scheme, or a local one with nothing at its path, says so before any
+ * database is opened or downloaded.
  */
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertKnownScheme, assertTargetPresent } from '../../src/inventory/index.js';
 import { runVigil } from '../helpers/cli.js';
@@ -47,18 +51,22 @@ describe('target schemes', () => {
 });
 
 describe('targets with nothing at their path', () => {
+  // Under a directory that exists, so that nothing a failed run leaves behind can stand in for them.
+  const missing = join(tmpdir(), `vigil-missing-${process.pid}`);
   it.each([
-    ['file:/nonexistent/package-lock.json', 'no such file or directory'],
-    ['dir:/nonexistent', 'no such file or directory'],
-    ['oci-dir:/nonexistent/layout:app', 'no such file or directory'],
-    ['docker-archive:/nonexistent/app.tar', 'no such file or directory'],
-    ['sbom:/nonexistent/bom.json', 'no such file or directory'],
-    ['/nonexistent/package-lock.json', 'no such file or directory (for an image in a registry, write registry:HOST/REPO[:TAG])'],
-  ])('%s fails at once, before the advisory database is downloaded', async (target, reason) => {
+    ['file:MISSING/package-lock.json', 'no such file or directory'],
+    ['dir:MISSING', 'no such file or directory'],
+    ['oci-dir:MISSING/layout:app', 'no such file or directory'],
+    ['docker-archive:MISSING/app.tar', 'no such file or directory'],
+    ['sbom:MISSING/bom.json', 'no such file or directory'],
+    ['MISSING/package-lock.json', 'no such file or directory (for an image in a registry, write registry:HOST/REPO[:TAG])'],
+  ])('%s fails at once, before the advisory database is downloaded', async (pattern, reason) => {
+    const target = pattern.replace('MISSING', missing);
     // No --offline and no database: only the target's check keeps the scan from downloading one.
-    const res = await runVigil(['scan', target, '--vulndb', '/nonexistent/vulndb.sqlite']);
+    const res = await runVigil(['scan', target, '--vulndb', join(missing, 'vulndb.sqlite')]);
     expect(res.code).toBe(2);
     expect(res.stderr).toBe(`vigil: ${target}: ${reason}\n`);
+    expect(existsSync(missing)).toBe(false);
   });
 
   it.each([['oci-dir:/tmp:app'], ['registry.example.com/app:1'], ['registry:localhost:5000/app'], ['ssh:root@host/'], ['/tmp']])('%s is left to the scan (present, tagged, or remote)', (target) => {
