@@ -209,9 +209,11 @@ export class TarReader {
     const header: TarHeader = { name, type, size, mode: octal(block, h + 100, 8) || 0 };
     if (linkname !== undefined) header.linkname = linkname;
     const sink = this.onEntry(header);
-    this.inHead = sink?.head !== undefined && size > sink.head.bytes;
-    if (this.inHead && this.head.length < sink!.head!.bytes) this.head = Buffer.alloc(sink!.head!.bytes);
-    const buffer = this.inHead ? this.head.subarray(0, sink!.head!.bytes) : sink && size > 0 ? (sink.into?.subarray(0, size) ?? Buffer.allocUnsafe(size)) : undefined;
+    // An entry no larger than the head a sink decides on is gathered whole without asking.
+    const head = sink?.head && size > sink.head.bytes ? sink.head : undefined;
+    this.inHead = head !== undefined;
+    if (head && this.head.length < head.bytes) this.head = Buffer.alloc(head.bytes);
+    const buffer = head ? this.head.subarray(0, head.bytes) : sink && size > 0 ? (sink.into?.subarray(0, size) ?? Buffer.allocUnsafe(size)) : undefined;
     this.startData(size, buffer, sink);
   }
 

@@ -79,8 +79,10 @@ function looksLikeImageName(target: string): boolean {
   return target.includes('/') && (firstPart.includes('.') || firstPart.includes(':') || firstPart === 'localhost');
 }
 
-/** Schemes whose value is a path on this machine (`PATH[:TAG]` for the image ones). */
+/** Schemes whose value is a path on this machine. */
 const LOCAL_SCHEMES: ReadonlySet<string> = new Set<Scheme>(['dir', 'file', 'sbom', 'oci-dir', 'oci-archive', 'docker-archive']);
+/** Schemes whose value is `PATH[:TAG]` (see {@link splitTag}). */
+const TAGGED_SCHEMES: ReadonlySet<string> = new Set<Scheme>(['oci-dir', 'oci-archive']);
 
 /**
  * Throws for a target on this machine with nothing at its path (a typo), without reading it, so
@@ -94,9 +96,8 @@ export function assertTargetPresent(target: string): void {
   if (schemed && !LOCAL_SCHEMES.has(scheme)) return;
   const value = schemed ? target.slice(colon + 1) : target;
   if (!value || existsSync(value)) return;
-  // PATH:TAG: the tag is split off only when PATH alone exists (see splitTag).
-  const tagged = value.lastIndexOf(':');
-  if (tagged > 0 && existsSync(value.slice(0, tagged))) return;
+  const tagged = TAGGED_SCHEMES.has(scheme) ? tagSplit(value) : undefined;
+  if (tagged && existsSync(tagged.path)) return;
   if (schemed) throw new TargetError(target, 'no such file or directory');
   if (!looksLikeImageName(target)) throw new TargetError(target, NO_SUCH_PATH);
 }
@@ -156,12 +157,17 @@ export async function parseTarget(target: string, limits: ScanLimits): Promise<T
   return detectScheme(target, limits);
 }
 
+/** `PATH:TAG` read as a path and a tag (the last colon, a tag without `/`), or undefined. */
+function tagSplit(value: string): { path: string; tag: string } | undefined {
+  const i = value.lastIndexOf(':');
+  return i > 0 && !value.slice(i + 1).includes('/') ? { path: value.slice(0, i), tag: value.slice(i + 1) } : undefined;
+}
+
 /** `PATH[:TAG]`: the tag is split off only when PATH alone exists. */
 async function splitTag(value: string): Promise<{ path: string; tag?: string }> {
   if (await exists(value)) return { path: value };
-  const i = value.lastIndexOf(':');
-  if (i > 0 && !value.slice(i + 1).includes('/') && (await exists(value.slice(0, i)))) return { path: value.slice(0, i), tag: value.slice(i + 1) };
-  return { path: value };
+  const tagged = tagSplit(value);
+  return tagged && (await exists(tagged.path)) ? tagged : { path: value };
 }
 
 /** Opens a walkable source for a target (every scheme but `sbom`). */
