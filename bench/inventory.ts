@@ -15,14 +15,14 @@ import { toolLauncherPid, useToolLauncher } from '../src/inventory/tool-launcher
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { scanTarget } from '../src/inventory/index.js';
-import { findOnPath, inflaters } from '../src/inventory/inflate.js';
+import { findOnPath, inflaters, ToolInflate } from '../src/inventory/inflate.js';
 import { debianImages, debianServerRootfs, layoutFromRootfs, sh, testWorkDir, withLock, type DebianImages } from '../test/helpers/images.js';
 import type { Bench } from './benches.js';
 import { cdxgen, runCdxgen } from './cdxgen.js';
@@ -106,22 +106,44 @@ function median(values: number[]): number {
 }
 
 /**
- * Medians of `runs` rounds of a floor and the scan, interleaved so that both see the same load;
- * the ratios are the medians of each round's own ratio (steadier than a ratio of medians).
+ * `igzip -dc` of each layer into this process, its output read and dropped: what moving the
+ * inflated bytes through a Unix socket into Node costs before any parsing (the same
+ * {@link ToolInflate} the scan uses, started the same way), measured beside the scan.
  */
-async function versus(target: string, files: string[], floorOf: (files: string[]) => { wall: number; cpu: number }, runs = RUNS) {
-  const rounds: { floor: { wall: number; cpu: number }; scan: { wall: number; cpu: number } }[] = [];
+async function igzipIntoNode(files: string[]): Promise<number> {
+  const start = performance.now();
+  for (const file of files) {
+    const handle = await open(file, 'r');
+    try {
+      const inflater = await ToolInflate.start('igzip', handle.fd, () => true);
+      await inflater.done;
+    } finally {
+      await handle.close();
+    }
+  }
+  return (performance.now() - start) / 1000;
+}
+
+/**
+ * Medians of `runs` rounds of a floor and the scan (and, when asked, of {@link igzipIntoNode}),
+ * interleaved so that all see the same load; the ratios are the medians of each round's own
+ * ratio (steadier than a ratio of medians).
+ */
+async function versus(target: string, files: string[], floorOf: (files: string[]) => { wall: number; cpu: number }, intoNode = false, runs = RUNS) {
+  const rounds: { floor: { wall: number; cpu: number }; intoNode: number; scan: { wall: number; cpu: number } }[] = [];
   let packages = 0;
   for (let i = 0; i < runs; i++) {
     const floor = floorOf(files);
+    const transport = intoNode ? await igzipIntoNode(files) : Number.NaN;
     const scan = await scanCost(target);
     packages = scan.packages;
-    rounds.push({ floor, scan });
+    rounds.push({ floor, intoNode: transport, scan });
   }
   const of = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick));
   return {
     packages,
     floor: { wall: of((r) => r.floor.wall), cpu: of((r) => r.floor.cpu) },
+    intoNode: { wall: of((r) => r.intoNode), ratio: of((r) => r.scan.wall / r.intoNode), ofFloor: of((r) => r.intoNode / r.floor.wall) },
     scan: { wall: of((r) => r.scan.wall), cpu: of((r) => r.scan.cpu) },
     ratio: { wall: of((r) => r.scan.wall / r.floor.wall), cpu: of((r) => r.scan.cpu / r.floor.cpu) },
   };
@@ -292,11 +314,14 @@ async function layersAtTheFloor(images: DebianImages): Promise<void> {
     ] as const) {
       await scanCost(t); // warm the page cache and the module graph
       const before = load();
-      const vs = await versus(t, [...files], igzipFloor);
+      const vs = await versus(t, [...files], igzipFloor, true);
       console.log(`  ${name}: ${vs.packages} packages; medians of ${RUNS} interleaved rounds; load ${before} before, ${load()} after`);
       report('igzip -dc over the layers (wall)', vs.floor.wall, 's');
       report('vigil scan (wall)', vs.scan.wall, 's');
       report('scan / igzip -dc, wall time', vs.ratio.wall, '×', { atMost: 1.5 });
+      report('igzip -dc into this process, bytes read and dropped (wall)', vs.intoNode.wall, 's');
+      report('igzip -dc into this process / igzip -dc (moving the bytes into Node)', vs.intoNode.ofFloor, '×');
+      report('scan / igzip -dc into this process (what parsing and extraction add)', vs.intoNode.ratio, '×');
       report('igzip -dc over the layers (CPU)', vs.floor.cpu, 's');
       report('vigil scan (CPU, with inflater processes)', vs.scan.cpu, 's');
       report('scan / igzip -dc, CPU time', vs.ratio.cpu, '×');
