@@ -275,10 +275,12 @@ function completePackages(found: Found[], os: OsInfo | undefined): Package[] {
   // the tens of thousands an OS package database owns.
   const owners = new Map<string, OwnerRef | undefined>();
   for (const f of found) if (!OS_TYPES.has(f.pkg.purlType)) owners.set(f.location, undefined);
-  for (const f of owners.size > 0 ? found : []) {
-    if (!OS_TYPES.has(f.pkg.purlType) || !f.pkg.ownedFiles) continue;
-    const owner: OwnerRef = { purlType: f.pkg.purlType as OwnerRef['purlType'], name: f.pkg.name, version: f.pkg.version };
-    for (const path of f.pkg.ownedFiles) if (owners.has(path) && !owners.get(path)) owners.set(path, owner);
+  if (owners.size > 0) {
+    for (const f of found) {
+      if (!OS_TYPES.has(f.pkg.purlType) || !f.pkg.ownedFiles) continue;
+      const owner: OwnerRef = { purlType: f.pkg.purlType as OwnerRef['purlType'], name: f.pkg.name, version: f.pkg.version };
+      for (const path of f.pkg.ownedFiles) if (owners.has(path) && !owners.get(path)) owners.set(path, owner);
+    }
   }
   const seen = new Set<string>();
   const out: Package[] = [];

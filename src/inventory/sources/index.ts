@@ -90,15 +90,13 @@ const TAGGED_SCHEMES: ReadonlySet<string> = new Set<Scheme>(['oci-dir', 'oci-arc
  * targets, and paths that exist, pass: reading them says what else is wrong.
  */
 export function assertTargetPresent(target: string): void {
-  const colon = target.indexOf(':');
-  const scheme = colon > 0 ? target.slice(0, colon) : '';
-  const schemed = (SCHEMES as readonly string[]).includes(scheme);
-  if (schemed && !LOCAL_SCHEMES.has(scheme)) return;
-  const value = schemed ? target.slice(colon + 1) : target;
+  const split = splitScheme(target);
+  if (split && !LOCAL_SCHEMES.has(split.scheme)) return;
+  const value = split ? split.value : target;
   if (!value || existsSync(value)) return;
-  const tagged = TAGGED_SCHEMES.has(scheme) ? tagSplit(value) : undefined;
+  const tagged = split && TAGGED_SCHEMES.has(split.scheme) ? tagSplit(value) : undefined;
   if (tagged && existsSync(tagged.path)) return;
-  if (schemed) throw new TargetError(target, 'no such file or directory');
+  if (split) throw new TargetError(target, 'no such file or directory');
   if (!looksLikeImageName(target)) throw new TargetError(target, NO_SUCH_PATH);
 }
 
@@ -142,16 +140,19 @@ export function assertKnownScheme(target: string): void {
   throw new TargetError(target, `unknown target scheme '${m[1]}:' (known: ${SCHEMES.join(', ')}; or give a path)`);
 }
 
+/** `scheme:value` split when the prefix is a known scheme, else undefined. */
+function splitScheme(target: string): { scheme: Scheme; value: string } | undefined {
+  const colon = target.indexOf(':');
+  const scheme = target.slice(0, Math.max(colon, 0));
+  return colon > 0 && (SCHEMES as readonly string[]).includes(scheme) ? { scheme: scheme as Scheme, value: target.slice(colon + 1) } : undefined;
+}
+
 /** Splits `scheme:value` when the prefix is a known scheme; otherwise auto-detects. */
 export async function parseTarget(target: string, limits: ScanLimits): Promise<TargetRef> {
-  const colon = target.indexOf(':');
-  if (colon > 0) {
-    const scheme = target.slice(0, colon) as Scheme;
-    if ((SCHEMES as readonly string[]).includes(scheme)) {
-      const value = target.slice(colon + 1);
-      if (!value) throw new TargetError(target, `nothing after "${scheme}:"`);
-      return { scheme, value, raw: target };
-    }
+  const split = splitScheme(target);
+  if (split) {
+    if (!split.value) throw new TargetError(target, `nothing after "${split.scheme}:"`);
+    return { ...split, raw: target };
   }
   assertKnownScheme(target);
   return detectScheme(target, limits);
